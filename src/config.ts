@@ -1,0 +1,158 @@
+import path from 'node:path';
+
+/** Log levels pino understands. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type TelephonyProviderName = 'simulator' | 'webhook';
+
+export interface Config {
+  /** TCP port of the HTTP server. Default 3000. */
+  readonly port: number;
+  /** Interface the HTTP server binds to. Default 0.0.0.0. */
+  readonly host: string;
+  /** Directory for the embedded SQLite database and other state. Default ./data. */
+  readonly dataDir: string;
+  /** `postgres://…` switches storage to PostgreSQL; empty means SQLite under dataDir. */
+  readonly databaseUrl: string | undefined;
+  /** Bearer token for `/admin/v1`; the admin API is disabled when unset. */
+  readonly adminToken: string | undefined;
+  /** Requests per account per rolling minute on the Kore API; 0 disables. Default 60. */
+  readonly rateLimitPerMinute: number;
+  /** pino level. Default info. */
+  readonly logLevel: LogLevel;
+  /** Create the demo tenant on first start. Default true. */
+  readonly demo: boolean;
+  /** Largest accepted JSON body in bytes. Default 1 MiB. */
+  readonly bodyLimitBytes: number;
+  /** Run the campaign engine inside the server process. Default true. */
+  readonly engineEnabled: boolean;
+  /** Engine scheduler tick in milliseconds. Default 1000. */
+  readonly engineTickMs: number;
+  /** Maximum concurrent calls across all campaigns of this engine process. Default 100. */
+  readonly maxConcurrentCalls: number;
+  /** Maximum call (or message) starts per second across this engine process. Default 10. */
+  readonly callsPerSecond: number;
+  /** Lease length of a claimed dial record in milliseconds. Default 120000. */
+  readonly leaseMs: number;
+  /** Telephony adapter: `simulator` (default) or `webhook`. */
+  readonly telephonyProvider: TelephonyProviderName;
+  /** Webhook adapter: URL that receives signed dial / send requests. */
+  readonly telephonyWebhookUrl: string | undefined;
+  /** Webhook adapter: HMAC-SHA256 secret for outgoing requests and incoming callbacks. */
+  readonly telephonyWebhookSecret: string | undefined;
+  /** Webhook adapter: seconds to wait for an outcome before recording `unknown`. Default 300. */
+  readonly telephonyOutcomeTimeoutSec: number;
+  /** Simulator: PRNG seed, so a run can be replayed. Default 1. */
+  readonly simulatorSeed: number;
+  /** Simulator: time scale; 0 completes calls instantly, 1 uses real ring/talk durations. Default 0.01. */
+  readonly simulatorSpeed: number;
+  /** Default ISO country for numbers given without `+`, unless the bot sets one. Default US. */
+  readonly defaultCountry: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the environment once, collecting every problem before failing so an operator
+ * fixes them all in one go. The only place in the code base that reads environment variables.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return def;
+    if (!/^-?\d+$/.test(raw)) {
+      problems.push(`${name}=${JSON.stringify(raw)} is not an integer`);
+      return def;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) problems.push(`${name}=${raw} must be between ${min} and ${max}`);
+    return n;
+  };
+  const num = (name: string, def: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) {
+      problems.push(`${name}=${JSON.stringify(raw)} is not a number`);
+      return def;
+    }
+    if (n < min || n > max) problems.push(`${name}=${raw} must be between ${min} and ${max}`);
+    return n;
+  };
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return def;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name}=${JSON.stringify(raw)} must be true or false`);
+    return def;
+  };
+  const oneOf = <T extends string>(name: string, values: readonly T[], def: T): T => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return def;
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}=${JSON.stringify(raw)} must be one of ${values.join(', ')}`);
+    return def;
+  };
+
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)');
+  }
+  const adminToken = read('ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    problems.push('ADMIN_TOKEN must be at least 16 characters');
+  }
+  const telephonyProvider = oneOf('TELEPHONY_PROVIDER', ['simulator', 'webhook'] as const, 'simulator');
+  const telephonyWebhookUrl = read('TELEPHONY_WEBHOOK_URL');
+  const telephonyWebhookSecret = read('TELEPHONY_WEBHOOK_SECRET');
+  if (telephonyProvider === 'webhook') {
+    if (telephonyWebhookUrl === undefined || !/^https?:\/\//.test(telephonyWebhookUrl)) {
+      problems.push('TELEPHONY_WEBHOOK_URL must be an http(s) URL when TELEPHONY_PROVIDER=webhook');
+    }
+    if (telephonyWebhookSecret === undefined || telephonyWebhookSecret.length < 16) {
+      problems.push('TELEPHONY_WEBHOOK_SECRET must be at least 16 characters when TELEPHONY_PROVIDER=webhook');
+    }
+  }
+  const defaultCountry = (read('DEFAULT_COUNTRY') ?? 'US').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(defaultCountry)) problems.push(`DEFAULT_COUNTRY=${defaultCountry} must be a two-letter ISO country code`);
+
+  const config: Config = {
+    port: int('PORT', 3000, 0, 65535),
+    host: read('HOST') ?? '0.0.0.0',
+    dataDir: path.resolve(read('DATA_DIR') ?? './data'),
+    databaseUrl,
+    adminToken,
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    demo: bool('DEMO', true),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    engineEnabled: bool('ENGINE', true),
+    engineTickMs: int('ENGINE_TICK_MS', 1000, 10, 60_000),
+    maxConcurrentCalls: int('MAX_CONCURRENT_CALLS', 100, 1, 100_000),
+    callsPerSecond: int('CALLS_PER_SECOND', 10, 1, 100_000),
+    leaseMs: int('LEASE_MS', 120_000, 1000, 86_400_000),
+    telephonyProvider,
+    telephonyWebhookUrl,
+    telephonyWebhookSecret,
+    telephonyOutcomeTimeoutSec: int('TELEPHONY_OUTCOME_TIMEOUT_SEC', 300, 1, 86_400),
+    simulatorSeed: int('SIMULATOR_SEED', 1, 0, 2 ** 31 - 1),
+    simulatorSpeed: num('SIMULATOR_SPEED', 0.01, 0, 100),
+    defaultCountry,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,41 @@
+/**
+ * The one error type of campaignd. Domain code throws AppErrors; the HTTP error handler turns
+ * them into the Kore failure envelope with `status` as the HTTP status code.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    /** Extra response headers, e.g. Retry-After on 429. */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** Catalogue of errors, so the same situation always yields the same status, code and wording. */
+export const errors = {
+  validation: (field: string | undefined, message: string) => new AppError(400, 'VALIDATION_ERROR', message, field),
+  malformedJson: (detail: string) => new AppError(400, 'MALFORMED_JSON', `Request body is not valid JSON: ${detail}`),
+  badRequest: (message: string, field?: string) => new AppError(400, 'BAD_REQUEST', message, field),
+  unauthenticated: (message = 'Invalid token') => new AppError(401, 'UNAUTHORIZED', message),
+  forbidden: (message: string) => new AppError(403, 'FORBIDDEN', message),
+  notFound: (what: string, id: string) => new AppError(404, 'NOT_FOUND', `${what} ${id} not found`),
+  campaignNotFound: (id: string) => new AppError(404, 'CAMPAIGN_NOT_FOUND', `Campaign ${id} not found`),
+  contactListNotFound: (id: string) => new AppError(404, 'CONTACT_LIST_NOT_FOUND', `Contact list ${id} not found`),
+  routeNotFound: (method: string, url: string) =>
+    new AppError(404, 'ROUTE_NOT_FOUND', `Route ${method} ${url} not found`),
+  conflict: (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field),
+  illegalState: (message: string) => new AppError(409, 'ILLEGAL_STATE', message),
+  tooLarge: (limit: number) => new AppError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`),
+  unsupportedMediaType: (type: string | undefined) =>
+    new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type ?? '(none)'} is not supported; send application/json`),
+  rateLimited: (retryAfterSec: number) =>
+    new AppError(429, 'RATE_LIMITED', "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.", undefined, {
+      'retry-after': String(retryAfterSec),
+    }),
+  unavailable: (message: string) => new AppError(503, 'UNAVAILABLE', message),
+};

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** A Kysely handle plus the facts about it that dialect-specific code needs. */
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** The raw better-sqlite3 handle (SQLite only), for prepared statements on hot paths. */
+  readonly sqlite?: SqliteDatabase.Database;
+  /** The raw pg pool (PostgreSQL only). */
+  readonly pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+// int8 (COUNT(*), bigint epoch ms) arrives as a string by default; every value we store fits a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface OpenDbOptions {
+  databaseUrl?: string | undefined;
+  /** Directory for `campaignd.sqlite` when databaseUrl is unset. */
+  dataDir?: string;
+  /** Explicit SQLite file (tests); `:memory:` allowed. */
+  sqliteFile?: string;
+  poolSize?: number;
+}
+
+export function openDb(opts: OpenDbOptions): Db {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // A dropped idle connection must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect: 'postgres', pool, close: () => kysely.destroy() };
+  }
+  const file = opts.sqliteFile ?? path.join(opts.dataDir ?? './data', 'campaignd.sqlite');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  // WAL lets the CLI and the server use the file at the same time; busy_timeout makes a writer
+  // wait for the other instead of failing with SQLITE_BUSY.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
+}

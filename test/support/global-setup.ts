@@ -1,0 +1,2 @@
+// Placeholder: replaced by the throwaway-PostgreSQL harness.
+export default function setup(): void {}
