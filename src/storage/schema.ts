@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely';
-
 /**
  * Row shapes of every table. Timestamps are ISO-8601 UTC strings (they sort as text on both
  * dialects); instants the engine computes with are epoch milliseconds. Booleans are 0/1 integers
@@ -128,5 +126,5 @@ export interface Database {
   campaigns: CampaignRow;
   campaign_lists: CampaignListRow;
   contact_lists: ContactListRow;
-  kv: { key: string; value: string; id?: Generated<number> };
+  kv: { key: string; value: string };
 }

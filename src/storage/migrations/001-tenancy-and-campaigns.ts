@@ -3,6 +3,13 @@ import type { MigrationDialect } from './index.js';
 
 /** Accounts, bots, JWT apps, the names campaigns refer to, campaigns and contact-list headers. */
 export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> {
+  // Small facts the service keeps about itself (e.g. which demo tenant it created).
+  await db.schema
+    .createTable('kv')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
+
   await db.schema
     .createTable('accounts')
     .addColumn('id', 'text', (c) => c.primaryKey())

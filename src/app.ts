@@ -1,0 +1,88 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { KoreAuthenticator } from './http/plugins/auth.js';
+import { registerBodyParsers } from './http/plugins/body-parsers.js';
+import { registerErrorHandling } from './http/plugins/error-handler.js';
+import { AccountRateLimiter } from './http/plugins/rate-limit.js';
+import { adminRoutes } from './http/routes/admin/index.js';
+import { healthRoutes } from './http/routes/health.js';
+import { koreRoutes } from './http/routes/kore/index.js';
+import type { TypedApp } from './http/routes/kore/kore-router.js';
+import { Campaign } from './http/schemas/campaign.js';
+import { CreatedApp } from './http/schemas/admin.js';
+import { ErrorEnvelope } from './http/schemas/envelope.js';
+import { createServices, type Services } from './services.js';
+import type { Db } from './storage/db.js';
+import pkg from '../package.json' with { type: 'json' };
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  /** pino options, or false for silence (tests). Default: JSON at config.logLevel. */
+  logger?: FastifyServerOptions['logger'];
+  /** Pre-built services (the server shares them with the engine); built from db and clock otherwise. */
+  services?: Services;
+}
+
+/** Headers that must never reach a log line. */
+export const REDACT = ['req.headers.auth', 'req.headers.authorization', 'req.headers["x-campaignd-signature"]', '*.clientSecret', '*.secret', '*.token'];
+
+/** The docs print `/public{{streamId}}` without the slash (§7.7); put it back before routing. */
+function rewriteUrl(req: { url?: string }): string {
+  const url = req.url ?? '/';
+  return url.includes('/publicst-') ? url.replace('/publicst-', '/public/st-') : url;
+}
+
+/** Builds the whole HTTP application; never listens (the caller decides). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, clock } = deps;
+  const services = deps.services ?? createServices(db, clock, config);
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: REDACT },
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 256 },
+    rewriteUrl,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('tenant', null as never);
+  app.addSchema(ErrorEnvelope);
+  app.addSchema(Campaign);
+  app.addSchema(CreatedApp);
+  registerBodyParsers(app);
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'campaignd',
+        version: pkg.version,
+        description:
+          'Kore.ai-compatible Campaign Management API. Routes are documented under /agentassist/api/v1/public/{iid}; the same routes answer under /campaign/api/v1/public/{iid}, /campaign/api/v2/public/{iid}, /api/v2/public/{iid} and /api/v1/public/{iid}.',
+      },
+      components: {
+        securitySchemes: {
+          koreAuth: { type: 'apiKey', in: 'header', name: 'auth', description: 'HS256 JWT {sub, appId}; `auth: <jwt>`, `auth: Bearer <jwt>` or `Authorization: Bearer <jwt>`' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const typed = app as unknown as TypedApp;
+  typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  healthRoutes(typed, services);
+  const auth = new KoreAuthenticator(services.tenancy, clock, new AccountRateLimiter(config.rateLimitPerMinute, clock));
+  await app.register(koreRoutes(services, auth));
+  await app.register(adminRoutes(services, config.adminToken), { prefix: '/admin/v1' });
+  return app;
+}

@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { AppError } from '../domain/errors.js';
+import type { Services } from '../services.js';
+import { openRuntime } from '../start/runtime.js';
+
+/** Thrown after an error was printed, so the command ends without a second message. */
+export class CliExit extends Error {}
+
+/** Runs one CLI action on the configured database and closes it; errors become one stderr line and exit 1. */
+export async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
+  let services: Services | undefined;
+  try {
+    services = await openRuntime(loadConfig());
+    return await fn(services);
+  } catch (err) {
+    const msg = err instanceof AppError || err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err);
+    process.stderr.write(`campaignd: ${msg}\n`);
+    process.exitCode = 1;
+    throw new CliExit();
+  } finally {
+    await services?.db.close();
+  }
+}
+
+/** `--json` prints exactly one JSON object; otherwise aligned `key  value` lines. */
+export function print(obj: Record<string, unknown>, json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(obj)}\n`);
+    return;
+  }
+  const width = Math.max(...Object.keys(obj).map((k) => k.length));
+  for (const [k, v] of Object.entries(obj)) {
+    process.stdout.write(`${k.padEnd(width)}  ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
+  }
+}

@@ -1,0 +1,96 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { parseTtl } from '../domain/tenancy/jwt.js';
+import { migrate } from '../storage/migrations/index.js';
+import { openDb } from '../storage/db.js';
+import { serve } from '../start/serve.js';
+import { CliExit, print, withServices } from './cli-support.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+const program = new Command('campaignd')
+  .description('Outbound campaign service with a Kore.ai-compatible Campaign Management API.\nConfiguration comes from the environment (DATA_DIR, DATABASE_URL, ...), the same as the server.')
+  .version(pkg.version);
+
+const tenantOptions = (cmd: Command) =>
+  cmd.requiredOption('--account-id <id>', 'account id').requiredOption('--iid <botId>', 'bot id (st-…)').option('--json', 'print one JSON object');
+
+program
+  .command('serve')
+  .description('start the HTTP server and the campaign engine')
+  .action(async () => {
+    try {
+      await serve(loadConfig());
+    } catch (err) {
+      process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .option('--json', 'print one JSON object')
+  .action(async (opts: { json?: boolean }) => {
+    const config = loadConfig();
+    const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const applied = await migrate(db);
+      print({ database: db.dialect, applied }, opts.json);
+    } finally {
+      await db.close();
+    }
+  });
+
+const apps = program.command('apps').description('JWT apps');
+tenantOptions(apps.command('create').description('create a JWT app with the Campaign Management scope (and the account and bot if new)'))
+  .option('--name <name>', 'app name')
+  .option('--enforce-jti', 'require a fresh jti on every token (lifetime at most 1 h)')
+  .action(async (opts: { accountId: string; iid: string; name?: string; enforceJti?: boolean; json?: boolean }) => {
+    const app = await withServices((s) => s.admin.createApp({ accountId: opts.accountId, iid: opts.iid, name: opts.name, enforceJti: opts.enforceJti }));
+    print({ ...app }, opts.json);
+  });
+
+program
+  .command('token')
+  .description("print an HS256 JWT {sub, appId} signed with the app's secret")
+  .requiredOption('--client-id <id>', 'app clientId')
+  .option('--ttl <duration>', 'lifetime: 30m, 1h, 2d or seconds (default: no expiry; jti apps: 1h)', (v) => {
+    const s = parseTtl(v);
+    if (s === null || s <= 0) throw new InvalidArgumentError('expected a duration like 30m, 1h, 2d or 3600');
+    return s;
+  })
+  .option('--json', 'print one JSON object')
+  .action(async (opts: { clientId: string; ttl?: number; json?: boolean }) => {
+    const t = await withServices((s) => s.admin.issueToken({ clientId: opts.clientId, ttlSec: opts.ttl }));
+    if (opts.json) print(t, true);
+    else process.stdout.write(`${t.token}\n`);
+  });
+
+const flows = program.command('flows').description('experience flows');
+tenantOptions(flows.command('create').description('create an experience flow (cf-…)'))
+  .requiredOption('--name <name>', 'flow name')
+  .requiredOption('--channel <channel>', 'voice or sms')
+  .action(async (opts: { accountId: string; iid: string; name: string; channel: string; json?: boolean }) => {
+    print({ ...(await withServices((s) => s.admin.createFlow(opts))) }, opts.json);
+  });
+
+const queues = program.command('queues').description('agent queues');
+tenantOptions(queues.command('create').description('create an agent queue'))
+  .requiredOption('--name <name>', 'queue name')
+  .action(async (opts: { accountId: string; iid: string; name: string; json?: boolean }) => {
+    print({ ...(await withServices((s) => s.admin.createQueue(opts))) }, opts.json);
+  });
+
+const templates = program.command('templates').description('SMS templates');
+tenantOptions(templates.command('create').description('create an SMS template (cmt-…)'))
+  .requiredOption('--name <name>', 'template name')
+  .requiredOption('--message <text>', 'template text')
+  .action(async (opts: { accountId: string; iid: string; name: string; message: string; json?: boolean }) => {
+    print({ ...(await withServices((s) => s.admin.createTemplate(opts))) }, opts.json);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CliExit)) throw err;
+}

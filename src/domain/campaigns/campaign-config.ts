@@ -1,0 +1,63 @@
+/** Canonical enumerations (§6). Input is matched case-insensitively and stored in these spellings. */
+export const DIALING_MODES = ['Agentless', 'Progressive', 'Preview'] as const;
+export type DialingMode = (typeof DIALING_MODES)[number];
+export const FREQUENCIES = ['WEEKLY', 'DAILY', 'CUSTOM'] as const;
+export type Frequency = (typeof FREQUENCIES)[number];
+export const DAY_CODES = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
+export type DayCode = (typeof DAY_CODES)[number];
+export const DIALING_ORDERS = ['FIFO', 'LIFO'] as const;
+export type DialingOrder = (typeof DIALING_ORDERS)[number];
+export const SMS_FORMATS = ['simple', 'advanced'] as const;
+export type SmsFormat = (typeof SMS_FORMATS)[number];
+export const MACHINE_DETECT_MODES = ['no', 'detect', 'disconnect'] as const;
+export type MachineDetectMode = (typeof MACHINE_DETECT_MODES)[number];
+export const CAMPAIGN_STATUSES = ['Preparing', 'Ready', 'Active', 'Paused', 'Stopped', 'Completed', 'Scheduled', 'Rescheduled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export type CampaignType = 'voice' | 'sms';
+
+export interface CallingHours {
+  frequency: Frequency;
+  timezone: string;
+  days: { day: DayCode; start: string; end: string }[];
+}
+
+export interface DialingStrategy {
+  callerId: { phoneNumber: string };
+  callingHours: CallingHours;
+  dialingOrder?: DialingOrder;
+  maxAttemptsPerRecord?: number;
+  defaultRetryPeriod?: number;
+  maxRingTime?: number;
+  useSystemMappings?: boolean;
+}
+
+export interface NamedRef {
+  id: string;
+  name: string;
+}
+
+/** Everything about a campaign that is not a column of its own; stored as JSON in campaigns.config. */
+export interface CampaignConfig {
+  dialingStrategy: DialingStrategy;
+  schedule: { isSchedulingEnabled: boolean; isRecurrenceEnabled: boolean };
+  /** Lists in the order given, with their canonical names. */
+  contactLists: NamedRef[];
+  dncList?: NamedRef;
+  experienceFlow?: NamedRef;
+  queue?: NamedRef;
+  maxSkips?: number;
+  machineDetection: MachineDetectMode;
+  format?: SmsFormat;
+  /** SMS text as received (Base64, URL-encoded Base64 or plain); decoded only for sending (§7.16). */
+  message?: { message: string; templateId: string; template_name?: string };
+}
+
+/** A validated, name-resolved campaign ready to be stored. */
+export interface CampaignDraft {
+  type: CampaignType;
+  name: string;
+  description: string;
+  priority: number;
+  dialingMode: DialingMode | null;
+  config: CampaignConfig;
+}

@@ -1,0 +1,189 @@
+import type { Clock } from '../../clock.js';
+import type { CampaignInput, Campaign, ListCampaignsBody } from '../../http/schemas/campaign.js';
+import { newId, nowIso } from '../../ids.js';
+import { duplicateName, mapUnique } from '../../storage/db-errors.js';
+import type { CampaignsRepo, ListRef, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
+import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import type { CampaignRow } from '../../storage/schema.js';
+import { AppError, errors } from '../errors.js';
+import type { CampaignConfig, CampaignType } from './campaign-config.js';
+import { type ApiVersion, normaliseCampaignInput, type NormalisedCampaign, parseCampaignType } from './campaign-rules.js';
+import { toKoreCampaign } from './campaign-view.js';
+import { EDITABLE_STATUSES } from './lifecycle.js';
+import { parseListQuery } from './list-query.js';
+
+/** Thrown when several fields are wrong: the first is the headline, all are listed. */
+export class ValidationErrors extends AppError {
+  constructor(readonly problems: AppError[]) {
+    super(400, 'VALIDATION_ERROR', problems.map((p) => p.message).join('; '), problems[0]?.field);
+  }
+}
+
+export class CampaignService {
+  constructor(
+    private readonly campaigns: CampaignsRepo,
+    private readonly lists: ContactListsRepo,
+    private readonly tenancy: TenancyRepo,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(t: Tenant, id: string): Promise<Campaign> {
+    const row = await this.campaigns.find(t, id);
+    if (!row) throw errors.campaignNotFound(id);
+    return toKoreCampaign(row);
+  }
+
+  async create(t: Tenant, body: CampaignInput, typeFromQuery: string | undefined, apiVersion: ApiVersion): Promise<Campaign> {
+    const type = this.resolveType(body.campaignType, typeFromQuery);
+    const { draft, lists } = await this.prepare(t, body, type, apiVersion);
+    const now = nowIso(this.clock.now());
+    const row: CampaignRow = {
+      id: newId('cd'),
+      account_id: t.accountId,
+      bot_id: t.botId,
+      type,
+      name: draft.name,
+      lname: draft.name.toLowerCase(),
+      description: draft.description,
+      // Preparation (resolving names, checking lists) is done synchronously above, so the
+      // campaign is Ready as soon as it is stored; the voice response still says Preparing (§2.6).
+      status: 'Ready',
+      priority: draft.priority,
+      dialing_mode: draft.dialingMode,
+      config: JSON.stringify(draft.config),
+      instance_id: null,
+      instance_updated_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await mapUnique(() => this.campaigns.insert(row, lists), () => duplicateName('Campaign', draft.name));
+    return toKoreCampaign(row);
+  }
+
+  async update(t: Tenant, id: string, body: CampaignInput, typeFromQuery: string | undefined, apiVersion: ApiVersion): Promise<Campaign> {
+    const current = await this.campaigns.find(t, id);
+    if (!current) throw errors.campaignNotFound(id);
+    // The stored type wins: v2 update-voice docs hard-code campaignType=sms in the query (§7.9).
+    const bodyType = body.campaignType === undefined ? undefined : parseCampaignType(body.campaignType);
+    if (body.campaignType !== undefined && !bodyType) throw errors.validation('campaignType', 'campaignType: must be voice or sms');
+    if (bodyType && bodyType !== current.type) {
+      throw errors.validation('campaignType', `campaignType: campaign ${id} is a ${current.type} campaign and cannot become ${bodyType}`);
+    }
+    void typeFromQuery;
+    if (!EDITABLE_STATUSES.includes(current.status)) {
+      throw errors.illegalState(`Campaign ${current.name} is ${current.status}; stop it before updating`);
+    }
+    const { draft, lists } = await this.prepare(t, body, current.type, apiVersion);
+    const row: CampaignRow = {
+      ...current,
+      name: draft.name,
+      lname: draft.name.toLowerCase(),
+      description: draft.description,
+      priority: draft.priority,
+      dialing_mode: draft.dialingMode,
+      config: JSON.stringify(draft.config),
+      updated_at: nowIso(this.clock.now()),
+    };
+    const ok = await mapUnique(() => this.campaigns.replace(t, row, lists, EDITABLE_STATUSES), () => duplicateName('Campaign', draft.name));
+    if (!ok) throw errors.illegalState(`Campaign ${current.name} changed state during the update; stop it before updating`);
+    return toKoreCampaign(row);
+  }
+
+  async delete(t: Tenant, id: string): Promise<Campaign> {
+    const current = await this.campaigns.find(t, id);
+    if (!current) throw errors.campaignNotFound(id);
+    if (!EDITABLE_STATUSES.includes(current.status)) {
+      throw errors.illegalState(`Campaign ${current.name} is ${current.status}; stop it before deleting`);
+    }
+    if (!(await this.campaigns.delete(t, id, EDITABLE_STATUSES))) {
+      throw errors.illegalState(`Campaign ${current.name} changed state during the delete; stop it before deleting`);
+    }
+    return toKoreCampaign(current);
+  }
+
+  async list(t: Tenant, body: ListCampaignsBody | undefined) {
+    const q = parseListQuery(body ?? {});
+    const { rows, total } = await this.campaigns.list(t, q);
+    const totalPages = Math.ceil(total / q.limit);
+    return {
+      results: rows.map((r) => toKoreCampaign(r, { forList: true })),
+      skip: q.offset,
+      limit: q.limit,
+      hasMore: q.offset + rows.length < total,
+      totalPages,
+      totalResults: total,
+    };
+  }
+
+  private resolveType(fromBody: unknown, fromQuery: string | undefined): CampaignType {
+    // The body's campaignType wins: the docs' query descriptions are wrong in places (§7.9).
+    const raw = fromBody ?? fromQuery;
+    if (raw === undefined || raw === '') throw errors.validation('campaignType', 'campaignType: is required (query or body): voice or sms');
+    const type = parseCampaignType(raw);
+    if (!type) throw errors.validation('campaignType', `campaignType: '${String(raw)}' must be voice or sms`);
+    return type;
+  }
+
+  /** Validates the body and resolves every name it references, reporting all problems together. */
+  private async prepare(t: Tenant, body: CampaignInput, type: CampaignType, apiVersion: ApiVersion) {
+    const res = normaliseCampaignInput(body, { type, apiVersion });
+    if (!res.ok) throw new ValidationErrors(res.problems);
+    const n = res.value;
+    const problems: AppError[] = [];
+    const bad = (field: string, msg: string) => problems.push(errors.validation(field, `${field}: ${msg}`));
+
+    const wanted = [...n.contactListNames, ...(n.dncListName ? [n.dncListName] : [])];
+    const found = new Map((await this.lists.findByNames(t.accountId, t.botId, wanted)).map((l) => [l.lname, l]));
+    const contactLists = n.contactListNames.map((name) => {
+      const l = found.get(name.toLowerCase());
+      if (!l) bad('contactLists', `contact list '${name}' does not exist`);
+      return { id: l?.id ?? '', name: l?.name ?? name };
+    });
+    const dncRow = n.dncListName ? found.get(n.dncListName.toLowerCase()) : undefined;
+    if (n.dncListName && !dncRow) bad('dncLists', `DNC list '${n.dncListName}' does not exist`);
+
+    const config: CampaignConfig = {
+      dialingStrategy: n.dialingStrategy,
+      schedule: n.schedule,
+      contactLists,
+      machineDetection: n.machineDetection,
+    };
+    if (dncRow) config.dncList = { id: dncRow.id, name: dncRow.name };
+    await this.resolveFlowQueueTemplate(t, n, config, bad);
+    if (problems.length > 0) throw new ValidationErrors(problems);
+
+    const lists: ListRef[] = contactLists.map((l, i) => ({ listId: l.id, role: 'contacts', position: i }));
+    if (config.dncList) lists.push({ listId: config.dncList.id, role: 'dnc', position: 0 });
+    const draft = { type, name: n.name, description: n.description, priority: n.priority, dialingMode: n.dialingMode, config };
+    return { draft, lists };
+  }
+
+  private async resolveFlowQueueTemplate(t: Tenant, n: NormalisedCampaign, config: CampaignConfig, bad: (f: string, m: string) => void) {
+    if (n.experienceFlowName) {
+      const flow = await this.tenancy.findFlowByName(t.botId, n.type, n.experienceFlowName);
+      if (!flow) bad('experienceFlowName', `no ${n.type} experience flow named '${n.experienceFlowName}'`);
+      else config.experienceFlow = { id: flow.id, name: flow.name };
+    }
+    if (n.queueName) {
+      const queue = await this.tenancy.findQueueByName(t.botId, n.queueName);
+      if (!queue) bad('queue_name', `no queue named '${n.queueName}'`);
+      else config.queue = { id: queue.id, name: queue.name };
+    }
+    if (n.maxSkips !== undefined) config.maxSkips = n.maxSkips;
+    if (n.format) config.format = n.format;
+    if (n.message) {
+      const m = n.message;
+      const template = m.templateName
+        ? await this.tenancy.findTemplateByName(t.botId, m.templateName)
+        : m.templateId
+          ? await this.tenancy.findTemplateById(t.botId, m.templateId)
+          : undefined;
+      if (m.templateName && !template) bad('message.template_name', `no SMS template named '${m.templateName}'`);
+      else if (!m.templateName && m.templateId && !template) bad('message.templateId', `no SMS template with id '${m.templateId}'`);
+      config.message = template
+        ? { template_name: template.name, message: m.message.trim() === '' ? template.message : m.message, templateId: template.id }
+        : { message: m.message, templateId: '' };
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The one seam between the engine and the telephone network, for voice calls and SMS alike.
+ * Adapters: `simulator.ts` (default, seeded) and `webhook-provider.ts` (signed HTTP to a real
+ * provider, outcomes by callback). The engine never sees HTTP or timers, only this interface.
+ */
+
+export type Channel = 'voice' | 'sms';
+
+/** Kore v2 Agentless `enableMachineDetect`: off, detect-and-continue, detect-and-hang-up. */
+export type MachineDetectMode = 'no' | 'detect' | 'disconnect';
+
+export interface DialRequest {
+  /** The engine's attempt id; doubles as the idempotency key everywhere (ARCHITECTURE §5). */
+  attemptId: string;
+  campaignId: string;
+  /** Campaign instance (`cid-…`) the attempt belongs to. */
+  instanceId: string;
+  channel: Channel;
+  /** Destination in E.164 (`+15551234567`). */
+  to: string;
+  /** Caller id / sender in E.164 or a short code. */
+  from: string;
+  /** Voice: hang up unanswered after this many seconds (Kore `maxRingTime`, 5–120). Default 30. */
+  ringTimeoutSec?: number;
+  /** Voice: answering-machine detection. Default `no`. */
+  machineDetection?: MachineDetectMode;
+  /** SMS: the text to send, already rendered from its template. */
+  message?: string;
+  /** Voice: bot flow that handles the answered call. */
+  experienceFlowId?: string;
+  /** Voice: agent queue for Progressive / Preview campaigns; absent for Agentless. */
+  queue?: string;
+  /** Contact fields and custom data the flow or provider may use. */
+  context: Record<string, unknown>;
+}
+
+/** Every outcome a provider may report, as a runtime list so callbacks can be validated. */
+export const PROVIDER_OUTCOMES = [
+  'completed',
+  'no-answer',
+  'busy',
+  'failed',
+  'machine',
+  'invalid',
+  'rejected',
+  'unknown',
+  'sms-sent',
+  'sms-failed',
+] as const;
+export type ProviderOutcome = (typeof PROVIDER_OUTCOMES)[number];
+
+export const isProviderOutcome = (v: unknown): v is ProviderOutcome =>
+  typeof v === 'string' && (PROVIDER_OUTCOMES as readonly string[]).includes(v);
+
+export interface OutcomeReport {
+  attemptId: string;
+  outcome: ProviderOutcome;
+  ringSec?: number;
+  talkSec?: number;
+  /** True only when detection was on and found a machine; undefined when detection was off. */
+  machineDetected?: boolean;
+  /** 24 hex characters, like Kore's bot session ids; present when a bot flow ran. */
+  botSessionId?: string;
+  /** Kore samples: `userHangUp`, `agentHangUp`. */
+  botOutboundStatus?: string;
+  /** Kore samples: `user_hangup`, `agent_hangup`, `Client side`. */
+  botOutboundStatusDetail?: string;
+  agentDispositionCodes?: string[];
+  detail?: string;
+  /** Epoch ms from the injected clock at the moment the outcome became known to campaignd. */
+  at: number;
+}
+
+/**
+ * Receives outcomes of accepted attempts. Contract for implementers (the engine):
+ * - a refusal returned by `start()` is NOT also reported here;
+ * - after a restart the same attempt may be reported again (adapters only remember in memory),
+ *   so recording must be idempotent on attemptId;
+ * - a real outcome may arrive for an attempt already reported as `unknown` (a late callback);
+ *   it may be recorded for reporting but must not make the contact dialable "again" by itself.
+ * A rejected promise is the adapter's signal that the outcome was not stored (the webhook
+ * adapter then answers the callback with an error so the provider retries it).
+ */
+export interface OutcomeSink {
+  report(r: OutcomeReport): Promise<void> | void;
+}
+
+export type StartResult = { accepted: true } | { accepted: false; outcome: ProviderOutcome; detail: string };
+
+export interface Provider {
+  readonly name: string;
+  /**
+   * Hands one attempt to the network. Idempotent on attemptId: a repeat is answered `accepted`
+   * and never produces a second outcome. Resolves when the provider accepted (or refused) the
+   * request, NOT when the call ends; the outcome of an accepted attempt arrives through the sink.
+   * Rejects with `ProviderUnavailableError` only when the request certainly never reached the
+   * network (provider closed, connection refused): the attempt may then be retried as is.
+   */
+  start(req: DialRequest): Promise<StartResult>;
+  /** Reports `unknown` for accepted attempts whose outcome is overdue (webhook adapter). */
+  sweep?(now: number): Promise<void>;
+  /** Stops timers and refuses new work; pending outcomes are left to the engine's reconciliation. */
+  close(): Promise<void>;
+}
+
+/** The request never left campaignd, so nothing happened on the network; safe to retry. */
+export class ProviderUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProviderUnavailableError';
+  }
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * Checks done by every adapter before anything is sent, so a bad record costs a cheap, certain
+ * refusal instead of a provider round trip. Returns the refusal, or undefined when the request is fine.
+ */
+export function precheck(req: DialRequest): { accepted: false; outcome: ProviderOutcome; detail: string } | undefined {
+  if (typeof req.attemptId !== 'string' || req.attemptId === '' || req.attemptId.length > 200) {
+    return { accepted: false, outcome: 'failed', detail: 'attemptId must be a non-empty string of at most 200 characters' };
+  }
+  if (!E164.test(req.to)) {
+    return { accepted: false, outcome: 'invalid', detail: `destination ${JSON.stringify(req.to)} is not an E.164 number` };
+  }
+  if (req.channel === 'sms' && (req.message === undefined || req.message.trim() === '')) {
+    return { accepted: false, outcome: 'sms-failed', detail: 'SMS message is empty' };
+  }
+  return undefined;
+}
+
+/**
+ * A set that forgets its oldest entries beyond `cap`, for "already reported" bookkeeping: the
+ * engine guarantees one start per attempt, so this is a safety net and must not grow forever.
+ */
+export class BoundedSet {
+  private readonly items = new Set<string>();
+  constructor(private readonly cap: number) {}
+  has(k: string): boolean {
+    return this.items.has(k);
+  }
+  add(k: string): void {
+    this.items.add(k);
+    if (this.items.size > this.cap) {
+      const oldest = this.items.values().next();
+      if (oldest.done !== true) this.items.delete(oldest.value);
+    }
+  }
+  delete(k: string): void {
+    this.items.delete(k);
+  }
+}

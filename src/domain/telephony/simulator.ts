@@ -1,0 +1,234 @@
+import type { Clock } from '../../clock.js';
+import { BoundedSet, ProviderUnavailableError, precheck } from './provider.js';
+import type { DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
+
+/**
+ * A fake network for the demo and for tests: every attempt gets an outcome drawn from a PRNG keyed
+ * by (seed, attemptId), so a run replays exactly and the result of one attempt never depends on
+ * which other attempts ran before it or in what order.
+ */
+
+/** Outcomes the simulator draws directly; `machine` comes from `machineRate` among answered calls. */
+export type SimVoiceOutcome = 'completed' | 'no-answer' | 'busy' | 'failed' | 'invalid' | 'rejected' | 'unknown';
+export type SimSmsOutcome = 'sms-sent' | 'sms-failed';
+export type SimMix = Partial<Record<SimVoiceOutcome | SimSmsOutcome, number>>;
+
+export interface SimProfile {
+  /**
+   * Relative weights. Voice and SMS keys are separate tables: giving any voice key replaces the
+   * whole default voice table (missing keys weigh 0), so `{ completed: 1 }` means "always answered".
+   * Default voice: completed 70, no-answer 15, busy 7, failed 4, invalid 2, rejected 2;
+   * default SMS: sms-sent 97, sms-failed 3.
+   */
+  mix?: SimMix;
+  /** Seconds an answered call rings, uniform [min, max]. Default [2, 20]. */
+  ringSec?: [number, number];
+  /** Seconds an answered call lasts after pickup, uniform [min, max]. Default [15, 120]. */
+  talkSec?: [number, number];
+  /** Share of answered calls picked up by a machine, 0–1. Default 0.15. */
+  machineRate?: number;
+}
+
+const DEFAULT_VOICE: Record<SimVoiceOutcome, number> = {
+  completed: 70, 'no-answer': 15, busy: 7, failed: 4, invalid: 2, rejected: 2, unknown: 0,
+};
+const DEFAULT_SMS: Record<SimSmsOutcome, number> = { 'sms-sent': 97, 'sms-failed': 3 };
+const DEFAULT_RING_TIMEOUT_SEC = 30;
+/** How long AMD listens before deciding; a `disconnect` call ends right after. */
+const AMD_DECISION_SEC = 3;
+
+export type SimulatedOutcome = Omit<OutcomeReport, 'attemptId' | 'at'> & {
+  /** Simulated seconds from start() until the outcome is known. */
+  durationSec: number;
+};
+
+/** FNV-1a over the seed and attempt id: cheap, stable across Node versions, good enough to seed. */
+function hashSeed(seed: number, attemptId: string): number {
+  // The seed enters only through the string: XOR-ing it into the basis too cancels out (1^'1' == 2^'2').
+  let h = 0x811c9dc5;
+  const s = `${seed}\u0000${attemptId}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: 32-bit state, full period, plenty for a simulator. Returns uint32 draws. */
+function mulberry32(a: number): () => number {
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+function pick<K extends string>(weights: Record<K, number>, u: number): K {
+  const entries = (Object.entries(weights) as [K, number][]).filter(([, w]) => w > 0);
+  const total = entries.reduce((s, [, w]) => s + w, 0);
+  if (entries.length === 0 || total <= 0) throw new RangeError('simulator mix has no positive weight');
+  let x = u * total;
+  for (const [k, w] of entries) {
+    if (x < w) return k;
+    x -= w;
+  }
+  return entries[entries.length - 1]![0];
+}
+
+function tables(mix: SimMix | undefined): { voice: Record<SimVoiceOutcome, number>; sms: Record<SimSmsOutcome, number> } {
+  const keys = Object.keys(mix ?? {});
+  const voiceKeys = Object.keys(DEFAULT_VOICE);
+  const given = (k: string): number => Math.max(0, Number((mix as Record<string, number>)[k] ?? 0));
+  const voice = keys.some((k) => voiceKeys.includes(k))
+    ? (Object.fromEntries(voiceKeys.map((k) => [k, given(k)])) as Record<SimVoiceOutcome, number>)
+    : DEFAULT_VOICE;
+  const sms = keys.some((k) => k in DEFAULT_SMS)
+    ? { 'sms-sent': given('sms-sent'), 'sms-failed': given('sms-failed') }
+    : DEFAULT_SMS;
+  return { voice, sms };
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/**
+ * Pure: the outcome the simulator gives `req` under `seed`. Every draw is taken up front in a fixed
+ * order, so changing one setting (say machine detection) changes only what depends on it and the
+ * same attempt still rings and talks for the same time.
+ */
+export function createSimulatedOutcome(seed: number, req: DialRequest, profile: SimProfile = {}): SimulatedOutcome {
+  const next = mulberry32(hashSeed(seed, req.attemptId));
+  const unit = (): number => next() / 2 ** 32;
+  const [uOutcome, uMachine, uRing, uTalk, uHangup] = [unit(), unit(), unit(), unit(), unit()];
+  const botSessionId = [next(), next(), next()].map((n) => n.toString(16).padStart(8, '0')).join('');
+  const { voice, sms } = tables(profile.mix);
+
+  if (req.channel === 'sms') {
+    const outcome = pick(sms, uOutcome);
+    return { outcome, durationSec: round1(1 + uRing * 2), ...(outcome === 'sms-failed' ? { detail: 'carrier rejected the message' } : {}) };
+  }
+
+  const [ringMin, ringMax] = profile.ringSec ?? [2, 20];
+  const [talkMin, talkMax] = profile.talkSec ?? [15, 120];
+  const ringTimeout = req.ringTimeoutSec ?? DEFAULT_RING_TIMEOUT_SEC;
+  const drawn = pick(voice, uOutcome);
+  switch (drawn) {
+    case 'no-answer':
+      return { outcome: 'no-answer', ringSec: ringTimeout, talkSec: 0, durationSec: ringTimeout };
+    case 'busy':
+      return { outcome: 'busy', ringSec: 0, talkSec: 0, durationSec: 1 };
+    case 'failed':
+    case 'invalid':
+    case 'rejected':
+      return { outcome: drawn, ringSec: 0, talkSec: 0, durationSec: 1, detail: `simulated ${drawn}` };
+    case 'unknown':
+      return { outcome: 'unknown', durationSec: ringTimeout, detail: 'simulated lost outcome' };
+    case 'completed':
+      break;
+  }
+
+  const ringSec = round1(ringMin + uRing * (ringMax - ringMin));
+  // The callee would have answered, but the network gave up first.
+  if (ringSec > ringTimeout) return { outcome: 'no-answer', ringSec: ringTimeout, talkSec: 0, durationSec: ringTimeout };
+
+  const isMachine = uMachine < (profile.machineRate ?? 0.15);
+  const mode = req.machineDetection ?? 'no';
+  const talkSec = round1(talkMin + uTalk * (talkMax - talkMin));
+  if (isMachine && mode === 'disconnect') {
+    // Only Kore's userHangUp / agentHangUp samples are documented; a system hang-up is our own label.
+    return {
+      outcome: 'machine', machineDetected: true, ringSec, talkSec: AMD_DECISION_SEC,
+      durationSec: ringSec + AMD_DECISION_SEC, botOutboundStatus: 'systemHangUp', botOutboundStatusDetail: 'machine_detected',
+    };
+  }
+  const agentEnded = uHangup < 0.3;
+  const flow = {
+    ringSec, talkSec, durationSec: round1(ringSec + talkSec), botSessionId,
+    botOutboundStatus: agentEnded ? 'agentHangUp' : 'userHangUp',
+    botOutboundStatusDetail: agentEnded ? 'agent_hangup' : uHangup < 0.65 ? 'user_hangup' : 'Client side',
+    agentDispositionCodes: req.queue !== undefined && agentEnded ? ['System Generated'] : [],
+  };
+  // With detection off a machine pickup is indistinguishable from a person: the bot plays to it.
+  if (isMachine && mode === 'detect') return { outcome: 'machine', machineDetected: true, ...flow };
+  return { outcome: 'completed', ...(mode !== 'no' ? { machineDetected: false } : {}), ...flow };
+}
+
+/** Runs `fn` after `delayMs` and returns a cancel function. */
+export type Scheduler = (fn: () => void, delayMs: number) => () => void;
+
+/** setTimeout unref'd so a pending simulated call never keeps a finished process alive. */
+export const defaultScheduler: Scheduler = (fn, delayMs) => {
+  if (delayMs <= 0) {
+    const im = setImmediate(fn);
+    im.unref();
+    return () => clearImmediate(im);
+  }
+  const t = setTimeout(fn, delayMs);
+  t.unref();
+  return () => clearTimeout(t);
+};
+
+export interface SimulatorOptions extends SimProfile {
+  sink: OutcomeSink;
+  clock: Clock;
+  /** PRNG seed (config SIMULATOR_SEED). Default 1. */
+  seed?: number;
+  /** Real seconds per simulated second; 0 delivers on the next turn of the event loop. Default 0.01. */
+  speed?: number;
+  /** Default `defaultScheduler`; tests inject a manual one. */
+  scheduler?: Scheduler;
+  /** Called when the sink throws; default emits a process warning. */
+  onError?: (err: unknown, report: OutcomeReport) => void;
+}
+
+export class SimulatorProvider implements Provider {
+  readonly name = 'simulator';
+  private readonly pending = new Map<string, () => void>();
+  /** Attempts already started; bounded because the engine already guarantees one start per attempt. */
+  private readonly started = new BoundedSet(100_000);
+  private closed = false;
+
+  constructor(private readonly opts: SimulatorOptions) {
+    const speed = opts.speed ?? 0.01;
+    if (!Number.isFinite(speed) || speed < 0) throw new RangeError('simulator speed must be >= 0');
+  }
+
+  async start(req: DialRequest): Promise<StartResult> {
+    if (this.closed) throw new ProviderUnavailableError('simulator provider is closed');
+    const refusal = precheck(req);
+    if (refusal) return refusal;
+    if (this.started.has(req.attemptId)) return { accepted: true };
+    this.started.add(req.attemptId);
+
+    const sim = createSimulatedOutcome(this.opts.seed ?? 1, req, this.opts);
+    const delayMs = Math.round(sim.durationSec * 1000 * (this.opts.speed ?? 0.01));
+    const cancel = (this.opts.scheduler ?? defaultScheduler)(() => this.deliver(req.attemptId, sim), delayMs);
+    this.pending.set(req.attemptId, cancel);
+    return { accepted: true };
+  }
+
+  /** Number of accepted attempts whose outcome has not been delivered yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const cancel of this.pending.values()) cancel();
+    this.pending.clear();
+  }
+
+  private deliver(attemptId: string, sim: SimulatedOutcome): void {
+    if (!this.pending.delete(attemptId)) return; // cancelled by close()
+    const { durationSec: _d, ...fields } = sim;
+    // `at` is when campaignd learns the outcome on its own clock: with speed < 1 the simulated call
+    // is shorter in real time than ringSec + talkSec, and a start-plus-duration stamp would lie in
+    // the engine's future (skewing retry waits). The simulated durations stay in ringSec / talkSec.
+    const report: OutcomeReport = { attemptId, ...fields, at: this.opts.clock.now() };
+    const onError = this.opts.onError ?? ((err: unknown) => process.emitWarning(`simulator outcome for ${attemptId} was not recorded: ${String(err)}`));
+    Promise.resolve()
+      .then(() => this.opts.sink.report(report))
+      .catch((err: unknown) => onError(err, report));
+  }
+}

@@ -1,0 +1,224 @@
+import type { Clock } from '../../clock.js';
+import { BoundedSet, ProviderUnavailableError, isProviderOutcome, precheck } from './provider.js';
+import type { DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
+import { DEFAULT_TOLERANCE_SEC, IDEMPOTENCY_HEADER, signRequest, verifyRequest } from './signature.js';
+import type { HeaderBag } from './signature.js';
+
+/**
+ * Bridges to a real voice / SMS provider over HTTP. Each attempt is POSTed, signed, with the
+ * attempt id as idempotency key; the provider later POSTs the outcome to our callback route,
+ * which hands the raw body and headers to `handleCallback`.
+ *
+ * Failure semantics, chosen so an attempt is never dialed twice without knowing:
+ * - 2xx, or 409 (the provider already holds this idempotency key) → accepted, outcome by callback;
+ * - other 4xx (except 408 / 429, retried) → refused as `failed`: the provider read and rejected it;
+ * - connection refused / DNS failure → nothing was sent; retried, then `ProviderUnavailableError`
+ *   so the engine hands the record back untouched;
+ * - 5xx, timeout, connection reset → the provider may have started the call: retried with the same
+ *   idempotency key, then refused as `unknown`, which the engine records and never redials blindly.
+ */
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+
+export interface WebhookProviderOptions {
+  /** TELEPHONY_WEBHOOK_URL. */
+  url: string;
+  /** TELEPHONY_WEBHOOK_SECRET; signs requests and verifies callbacks. */
+  secret: string;
+  clock: Clock;
+  /** TELEPHONY_OUTCOME_TIMEOUT_SEC: after this, sweep() reports `unknown`. Default 300. */
+  timeoutSec?: number;
+  sink: OutcomeSink;
+  /** Default global fetch. */
+  fetch?: FetchLike;
+  /** Pauses between tries of one request; its length + 1 is the number of tries. Default [250, 1000]. */
+  retryDelaysMs?: number[];
+  /** Per-try HTTP timeout in ms. Default 10000. */
+  requestTimeoutMs?: number;
+  /** Callback timestamp window either side of now, seconds. Default 300. */
+  toleranceSec?: number;
+}
+
+export type CallbackResult =
+  | { ok: true; report: OutcomeReport; duplicate: boolean }
+  | { ok: false; status: 400 | 401; message: string };
+
+type TryResult = { kind: 'status'; status: number; body: string } | { kind: 'unsent'; error: unknown } | { kind: 'maybe-sent'; error: unknown };
+
+/** Error codes meaning the TCP connection never opened, so the provider cannot have seen the request. */
+const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const retryable = (status: number): boolean => status >= 500 || status === 408 || status === 429;
+const snippet = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+
+export class WebhookProvider implements Provider {
+  readonly name = 'webhook';
+  /** Accepted attempts awaiting a callback → epoch ms accepted. Memory only; the engine persists attempts. */
+  private readonly pending = new Map<string, number>();
+  /** Attempts whose callback was reported (or is being reported) so a duplicate is not reported twice. */
+  private readonly reported = new BoundedSet(100_000);
+  /** start() calls still talking to the provider, so a concurrent repeat shares the same POST. */
+  private readonly starting = new Map<string, Promise<StartResult>>();
+  private closed = false;
+
+  constructor(private readonly opts: WebhookProviderOptions) {
+    if (!/^https?:\/\//.test(opts.url)) throw new RangeError('webhook url must be http(s)');
+    if (opts.secret.length === 0) throw new RangeError('webhook secret must not be empty');
+  }
+
+  async start(req: DialRequest): Promise<StartResult> {
+    if (this.closed) throw new ProviderUnavailableError('webhook provider is closed');
+    const refusal = precheck(req);
+    if (refusal) return refusal;
+    if (this.pending.has(req.attemptId) || this.reported.has(req.attemptId)) return { accepted: true };
+    const inProgress = this.starting.get(req.attemptId);
+    if (inProgress) return inProgress;
+    const p = this.send(req).finally(() => this.starting.delete(req.attemptId));
+    this.starting.set(req.attemptId, p);
+    return p;
+  }
+
+  private async send(req: DialRequest): Promise<StartResult> {
+    // The request already carries attemptId; the receiver also gets it as Idempotency-Key.
+    const body = JSON.stringify(req);
+    const delays = this.opts.retryDelaysMs ?? [250, 1000];
+    let last: TryResult | undefined;
+    let everMaybeSent = false;
+    for (let i = 0; i <= delays.length; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, delays[i - 1]));
+      last = await this.post(req.attemptId, body);
+      if (last.kind === 'maybe-sent' || (last.kind === 'status' && last.status >= 500)) everMaybeSent = true;
+      if (last.kind === 'status' && !retryable(last.status)) break;
+    }
+    const end = last!;
+    if (end.kind === 'status' && ((end.status >= 200 && end.status < 300) || end.status === 409)) {
+      // A fast provider's callback can beat its own 2xx; then there is nothing left to wait for.
+      if (!this.reported.has(req.attemptId)) this.pending.set(req.attemptId, this.opts.clock.now());
+      return { accepted: true };
+    }
+    if (end.kind === 'status' && end.status < 500 && !everMaybeSent) {
+      return { accepted: false, outcome: 'failed', detail: `provider refused with HTTP ${end.status}: ${snippet(end.body)}` };
+    }
+    // One earlier try might have reached the provider even if the last one certainly did not.
+    if (end.kind === 'unsent' && !everMaybeSent) {
+      throw new ProviderUnavailableError(`telephony webhook unreachable: ${errorCode(end.error) ?? String(end.error)}`, { cause: end.error });
+    }
+    const why = end.kind === 'status' ? `HTTP ${end.status}` : `${errorCode(end.error) ?? String(end.error)}`;
+    return { accepted: false, outcome: 'unknown', detail: `provider may have received the request (${why}); not redialing blindly` };
+  }
+
+  private async post(attemptId: string, body: string): Promise<TryResult> {
+    // Signed afresh per try so the timestamp stays inside the receiver's window; the key never changes.
+    const headers = {
+      'Content-Type': 'application/json',
+      [IDEMPOTENCY_HEADER]: attemptId,
+      ...signRequest(this.opts.secret, body, this.opts.clock.now()),
+    };
+    const doFetch = this.opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    try {
+      const res = await doFetch(this.opts.url, {
+        method: 'POST', headers, body, signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
+      });
+      return { kind: 'status', status: res.status, body: await res.text().catch(() => '') };
+    } catch (error) {
+      const code = errorCode(error);
+      return code !== undefined && UNSENT_CODES.has(code) ? { kind: 'unsent', error } : { kind: 'maybe-sent', error };
+    }
+  }
+
+  /** Reports `unknown` for attempts accepted more than timeoutSec ago without a callback. */
+  async sweep(now: number): Promise<void> {
+    const limitMs = (this.opts.timeoutSec ?? 300) * 1000;
+    for (const [attemptId, acceptedAt] of [...this.pending]) {
+      if (now - acceptedAt < limitMs) continue;
+      // Forgotten only once stored, so a failing sink is retried by the next sweep. Not added to
+      // `reported`: a late real callback is still worth passing on (see OutcomeSink).
+      await this.opts.sink.report({ attemptId, outcome: 'unknown', detail: `no outcome within ${limitMs / 1000}s`, at: now });
+      this.pending.delete(attemptId);
+    }
+  }
+
+  /** Attempts accepted and still awaiting their outcome. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /**
+   * Verifies and applies one provider callback. The route maps `ok: false` to its status and
+   * `ok: true` to 200 (duplicates too, so the provider stops retrying). If the sink rejects, this
+   * rejects and forgets the attempt was seen: the route answers 5xx and the provider's retry is processed.
+   * Callbacks are accepted for attempts this process does not remember (sent before a restart).
+   */
+  async handleCallback(rawBody: string, headers: HeaderBag): Promise<CallbackResult> {
+    const verified = verifyRequest({
+      secret: this.opts.secret, rawBody, headers, nowMs: this.opts.clock.now(), toleranceSec: this.opts.toleranceSec ?? DEFAULT_TOLERANCE_SEC,
+    });
+    if (!verified.ok) return { ok: false, status: 401, message: verified.reason };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawBody);
+    } catch {
+      return { ok: false, status: 400, message: 'body is not valid JSON' };
+    }
+    const checked = parseCallback(parsed, this.opts.clock.now());
+    if (typeof checked === 'string') return { ok: false, status: 400, message: checked };
+
+    if (this.reported.has(checked.attemptId)) return { ok: true, report: checked, duplicate: true };
+    // Marked before awaiting so a concurrent duplicate is not reported while the first is stored.
+    this.reported.add(checked.attemptId);
+    try {
+      await this.opts.sink.report(checked);
+    } catch (err) {
+      this.reported.delete(checked.attemptId);
+      throw err;
+    }
+    this.pending.delete(checked.attemptId);
+    return { ok: true, report: checked, duplicate: false };
+  }
+}
+
+/** Validates a callback body; returns the report or a message for a 400. Unknown fields are ignored. */
+export function parseCallback(body: unknown, at: number): OutcomeReport | string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
+  const b = body as Record<string, unknown>;
+  if (typeof b.attemptId !== 'string' || b.attemptId === '' || b.attemptId.length > 200) return 'attemptId must be a non-empty string';
+  if (!isProviderOutcome(b.outcome)) return `outcome ${JSON.stringify(b.outcome)} is not a known outcome`;
+  const report: OutcomeReport = { attemptId: b.attemptId, outcome: b.outcome, at };
+  for (const k of ['ringSec', 'talkSec'] as const) {
+    const v = b[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return `${k} must be a non-negative number`;
+    report[k] = v;
+  }
+  if (b.machineDetected !== undefined) {
+    if (typeof b.machineDetected !== 'boolean') return 'machineDetected must be a boolean';
+    report.machineDetected = b.machineDetected;
+  }
+  for (const k of ['botSessionId', 'botOutboundStatus', 'botOutboundStatusDetail', 'detail'] as const) {
+    const v = b[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.length > 1000) return `${k} must be a string of at most 1000 characters`;
+    report[k] = v;
+  }
+  if (b.agentDispositionCodes !== undefined) {
+    const v = b.agentDispositionCodes;
+    if (!Array.isArray(v) || v.length > 50 || !v.every((c) => typeof c === 'string' && c.length <= 200)) {
+      return 'agentDispositionCodes must be an array of strings';
+    }
+    report.agentDispositionCodes = v as string[];
+  }
+  return report;
+}

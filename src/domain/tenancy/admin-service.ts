@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+import { newId, nowIso } from '../../ids.js';
+import { duplicateName, mapUnique } from '../../storage/db-errors.js';
+import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import { errors } from '../errors.js';
+import { signHs256 } from './jwt.js';
+
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const BOT_ID = /^st-[A-Za-z0-9_-]{1,80}$/;
+const NAME_MAX = 100;
+
+export interface CreatedApp {
+  accountId: string;
+  iid: string;
+  name: string;
+  clientId: string;
+  clientSecret: string;
+  enforceJti: boolean;
+  scopes: string[];
+}
+
+export interface NamedResource {
+  id: string;
+  accountId: string;
+  iid: string;
+  name: string;
+}
+
+/**
+ * What Kore.ai configures in its UI — accounts, bots, JWT apps, experience flows, queues and SMS
+ * templates — shared by the CLI and the admin HTTP API.
+ */
+export class AdminService {
+  constructor(
+    private readonly repo: TenancyRepo,
+    private readonly clock: Clock,
+    private readonly defaultCountry: string,
+  ) {}
+
+  async createApp(input: { accountId: string; iid: string; name?: string; enforceJti?: boolean }): Promise<CreatedApp> {
+    this.checkTenant(input.accountId, input.iid);
+    const name = (input.name ?? 'campaignd app').trim();
+    if (name === '' || name.length > NAME_MAX) throw errors.validation('name', `name must be 1-${NAME_MAX} characters`);
+    const now = nowIso(this.clock.now());
+    await this.repo.ensureAccount(input.accountId, input.accountId, now);
+    const bot = await this.repo.ensureBot({ id: input.iid, account_id: input.accountId, name: input.iid, created_at: now, default_country: this.defaultCountry });
+    if (bot.account_id !== input.accountId) {
+      throw errors.conflict(`Bot ${input.iid} belongs to another account`, 'iid');
+    }
+    const clientId = newId('cs');
+    const clientSecret = randomBytes(32).toString('base64url');
+    const enforceJti = input.enforceJti ?? false;
+    await this.repo.insertApp({ id: clientId, account_id: input.accountId, name, secret: clientSecret, enforce_jti: enforceJti ? 1 : 0, created_at: now }, input.iid);
+    return { accountId: input.accountId, iid: input.iid, name, clientId, clientSecret, enforceJti, scopes: ['Campaign Management'] };
+  }
+
+  /** Issues an HS256 token `{sub, appId}` (plus iat/exp, and jti when the app enforces it). */
+  async issueToken(input: { clientId: string; ttlSec?: number }): Promise<{ token: string; expiresAt: string | null }> {
+    const app = await this.repo.findApp(input.clientId);
+    if (!app) throw errors.notFound('App', input.clientId);
+    const iat = Math.floor(this.clock.now() / 1000);
+    let ttl = input.ttlSec;
+    if (app.enforce_jti === 1) ttl = Math.min(ttl ?? 3600, 3600);
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) throw errors.validation('ttl', 'ttl must be a positive duration');
+    const claims: Record<string, unknown> = { sub: 'campaignd', appId: app.id, iat };
+    if (ttl !== undefined) claims.exp = iat + ttl;
+    if (app.enforce_jti === 1) claims.jti = randomBytes(16).toString('hex');
+    const token = signHs256(claims as { appId: string }, app.secret);
+    return { token, expiresAt: ttl === undefined ? null : new Date((iat + ttl) * 1000).toISOString() };
+  }
+
+  async createFlow(input: { accountId: string; iid: string; name: string; channel: string }): Promise<NamedResource & { channel: string }> {
+    const channel = input.channel?.toLowerCase();
+    if (channel !== 'voice' && channel !== 'sms') throw errors.validation('channel', 'channel must be voice or sms');
+    const name = await this.checkNamed(input);
+    const row = { id: newId('cf'), account_id: input.accountId, bot_id: input.iid, name, lname: name.toLowerCase(), channel, created_at: nowIso(this.clock.now()) };
+    await mapUnique(() => this.repo.insertFlow(row), () => duplicateName('Experience flow', name));
+    return { id: row.id, accountId: input.accountId, iid: input.iid, name, channel };
+  }
+
+  async createQueue(input: { accountId: string; iid: string; name: string }): Promise<NamedResource> {
+    const name = await this.checkNamed(input);
+    const row = { id: newId('qu'), account_id: input.accountId, bot_id: input.iid, name, lname: name.toLowerCase(), created_at: nowIso(this.clock.now()) };
+    await mapUnique(() => this.repo.insertQueue(row), () => duplicateName('Queue', name));
+    return { id: row.id, accountId: input.accountId, iid: input.iid, name };
+  }
+
+  async createTemplate(input: { accountId: string; iid: string; name: string; message: string }): Promise<NamedResource & { message: string }> {
+    const name = await this.checkNamed(input);
+    if (typeof input.message !== 'string' || input.message.trim() === '' || input.message.length > 2000) {
+      throw errors.validation('message', 'message must be 1-2000 characters');
+    }
+    const row = { id: newId('cmt'), account_id: input.accountId, bot_id: input.iid, name, lname: name.toLowerCase(), message: input.message, created_at: nowIso(this.clock.now()) };
+    await mapUnique(() => this.repo.insertTemplate(row), () => duplicateName('SMS template', name));
+    return { id: row.id, accountId: input.accountId, iid: input.iid, name, message: input.message };
+  }
+
+  private checkTenant(accountId: string, iid: string): void {
+    if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId)) {
+      throw errors.validation('accountId', 'accountId must be 1-64 letters, digits, "-" or "_"');
+    }
+    if (typeof iid !== 'string' || !BOT_ID.test(iid)) throw errors.validation('iid', 'iid must look like st-<id>');
+  }
+
+  /** Validates the tenant and the name, and that the bot exists in that account. */
+  private async checkNamed(input: { accountId: string; iid: string; name: string }): Promise<string> {
+    this.checkTenant(input.accountId, input.iid);
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name === '' || name.length > NAME_MAX) throw errors.validation('name', `name must be 1-${NAME_MAX} characters`);
+    const bot = await this.repo.findBot(input.iid);
+    if (!bot || bot.account_id !== input.accountId) {
+      throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);
+    }
+    return name;
+  }
+}

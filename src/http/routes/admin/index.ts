@@ -1,0 +1,65 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { errors } from '../../../domain/errors.js';
+import { parseTtl } from '../../../domain/tenancy/jwt.js';
+import type { Services } from '../../../services.js';
+import {
+  CreateAppBody,
+  CreatedApp,
+  CreatedToken,
+  CreateFlowBody,
+  CreateQueueBody,
+  CreateTemplateBody,
+  CreateTokenBody,
+  NamedResource,
+} from '../../schemas/admin.js';
+import { withErrors } from '../../schemas/envelope.js';
+import type { TypedApp } from '../kore/kore-router.js';
+
+const TAG = 'Admin';
+const security = [{ adminToken: [] }];
+
+function adminGuard(adminToken: string | undefined) {
+  const expected = adminToken ? Buffer.from(adminToken) : undefined;
+  return async (req: FastifyRequest): Promise<void> => {
+    if (!expected) throw errors.notFound('Admin API', '(disabled: set ADMIN_TOKEN)');
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.replace(/^bearer\s+/i, ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw errors.unauthenticated('Admin API needs Authorization: Bearer <ADMIN_TOKEN>');
+    }
+  };
+}
+
+/** `/admin/v1`: what Kore.ai configures in its UI, the same operations as the CLI. */
+export function adminRoutes(services: Services, adminToken: string | undefined, extra: ((app: TypedApp) => void)[] = []): FastifyPluginAsync {
+  return async (root) => {
+    const app = root as unknown as TypedApp;
+    app.addHook('onRequest', adminGuard(adminToken));
+    const { admin } = services;
+
+    app.post('/apps', { schema: { tags: [TAG], security, summary: 'Create a JWT app with the Campaign Management scope (creates the account and bot if new)', body: CreateAppBody, response: withErrors({ 201: CreatedApp }) } }, async (req, reply) => {
+      reply.code(201);
+      return admin.createApp(req.body);
+    });
+    app.post('/tokens', { schema: { tags: [TAG], security, summary: 'Issue an HS256 JWT {sub, appId} for an app', body: CreateTokenBody, response: withErrors({ 201: CreatedToken }) } }, async (req, reply) => {
+      const ttlSec = req.body.ttl === undefined ? undefined : parseTtl(req.body.ttl);
+      if (ttlSec === null) throw errors.validation('ttl', `ttl: '${req.body.ttl}' is not a duration like 30m, 1h or 3600`);
+      reply.code(201);
+      return admin.issueToken({ clientId: req.body.clientId, ttlSec });
+    });
+    app.post('/flows', { schema: { tags: [TAG], security, summary: 'Create an experience flow (cf-…)', body: CreateFlowBody, response: withErrors({ 201: NamedResource }) } }, async (req, reply) => {
+      reply.code(201);
+      return admin.createFlow(req.body);
+    });
+    app.post('/queues', { schema: { tags: [TAG], security, summary: 'Create an agent queue', body: CreateQueueBody, response: withErrors({ 201: NamedResource }) } }, async (req, reply) => {
+      reply.code(201);
+      return admin.createQueue(req.body);
+    });
+    app.post('/templates', { schema: { tags: [TAG], security, summary: 'Create an SMS template (cmt-…)', body: CreateTemplateBody, response: withErrors({ 201: NamedResource }) } }, async (req, reply) => {
+      reply.code(201);
+      return admin.createTemplate(req.body);
+    });
+    for (const route of extra) route(app);
+  };
+}

@@ -1,0 +1,29 @@
+import { Type } from '@sinclair/typebox';
+import { ListCampaignsBody, ListCampaignsEnvelope } from '../../../schemas/campaign.js';
+import { AccountQuery, IidParams } from '../../../schemas/common.js';
+import { withErrors } from '../../../schemas/envelope.js';
+import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+
+export function listCampaignsRoute({ app, services, hide }: KoreRouteContext): void {
+  app.post(
+    '/campaign/getAllCampaignDetails',
+    {
+      schema: {
+        hide,
+        tags: [KORE_TAG],
+        summary: 'List campaigns with paging, creation-date window, sort and filters',
+        description: 'Paging: `skip` (wins when > 0) or 1-based `page`, `limit` 1–100 (default 50). Without `type` both voice and SMS campaigns are listed. Sort defaults to createdAt desc.',
+        security: koreSecurity,
+        params: IidParams,
+        querystring: Type.Object(AccountQuery),
+        body: Type.Optional(ListCampaignsBody),
+        response: withErrors({ 200: ListCampaignsEnvelope }),
+      },
+    },
+    async (req) => {
+      const data = await services.campaigns.list(req.tenant, req.body);
+      // The double space is Kore's (§4.8).
+      return { status: 'success' as const, message: 'Campaign  retrieved successfully', data };
+    },
+  );
+}

@@ -1,0 +1,149 @@
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { PageMeta, Success } from './envelope.js';
+import { Priority } from './common.js';
+
+const Day = Type.Object({
+  day: Type.String({ description: 'MO TU WE TH FR SA SU (any case)' }),
+  start: Type.String({ description: 'h:mm AM/PM, e.g. "9:00 AM"' }),
+  end: Type.String({ description: 'h:mm AM/PM, e.g. "6:00 PM"; earlier than start means the window runs past midnight' }),
+});
+
+const CallingHours = Type.Object({
+  frequency: Type.String({ description: 'WEEKLY | DAILY | CUSTOM (any case)' }),
+  timezone: Type.String({ description: 'IANA time zone, e.g. Asia/Kolkata' }),
+  days: Type.Array(Day, { minItems: 1, maxItems: 70 }),
+});
+
+const CallerId = Type.Object({ phoneNumber: Type.String({ description: 'E.164 caller id / sender id' }) });
+
+const DialingStrategyInput = Type.Object({
+  callerId: CallerId,
+  callingHours: CallingHours,
+  dialingOrder: Type.Optional(Type.String({ description: 'FIFO | LIFO (voice)' })),
+  maxAttemptsPerRecord: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  defaultRetryPeriod: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'minutes' })),
+  maxRingTime: Type.Optional(Type.Integer({ minimum: 5, maximum: 120, description: 'seconds' })),
+  useSystemMappings: Type.Optional(Type.Boolean()),
+});
+
+const ScheduleInput = Type.Object({
+  isSchedulingEnabled: Type.Optional(Type.Boolean()),
+  isRecurrenceEnabled: Type.Optional(Type.Boolean()),
+});
+
+const DncRef = Type.Object({ name: Type.String(), id: Type.Optional(Type.String()) });
+
+/** Create / update body of voice and SMS campaigns (v1 and v2). Semantic rules live in the domain. */
+export const CampaignInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 48 }),
+    description: Type.Optional(Type.String({ maxLength: 256 })),
+    contactLists: Type.Array(Type.String({ minLength: 1, maxLength: 48 }), { minItems: 1, maxItems: 10, description: 'contact list names' }),
+    priority: Type.Optional(Priority),
+    campaignType: Type.Optional(Type.String({ description: 'voice | sms; wins over the query parameter' })),
+    dialingMode: Type.Optional(Type.String({ description: 'Agentless | Progressive | Preview (voice)' })),
+    dialingStrategy: DialingStrategyInput,
+    schedule: Type.Optional(ScheduleInput),
+    experienceFlowName: Type.Optional(Type.String({ description: 'Agentless voice and advanced SMS: experience flow name' })),
+    queue_name: Type.Optional(Type.String({ description: 'Progressive and Preview: agent queue name' })),
+    maxSkips: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Preview: skips allowed' })),
+    enableMachineDetect: Type.Optional(
+      Type.Union([Type.Boolean(), Type.String()], { description: 'v1 boolean, or v2 no | detect | disconnect (Agentless only)' }),
+    ),
+    format: Type.Optional(Type.String({ description: 'SMS: simple | advanced' })),
+    message: Type.Optional(
+      Type.Object({
+        message: Type.Optional(Type.String({ maxLength: 20000, description: 'Base64, URL-encoded Base64 or plain text' })),
+        templateId: Type.Optional(Type.String()),
+        template_name: Type.Optional(Type.String()),
+      }),
+    ),
+    dncLists: Type.Optional(Type.Union([DncRef, Type.Array(DncRef, { maxItems: 1 })], { description: 'v2: DNC list by name' })),
+  },
+  { $id: 'CampaignInput' },
+);
+export type CampaignInput = Static<typeof CampaignInput>;
+
+const DayOut = Type.Object({ day: Type.String(), start: Type.String(), end: Type.String() });
+
+/** A campaign as every Kore endpoint returns it; both `_id` and `id` are present (§7.11). */
+export const Campaign = Type.Object(
+  {
+    _id: Type.String(),
+    name: Type.String(),
+    lname: Type.String(),
+    description: Type.String(),
+    status: Type.String(),
+    priority: Type.String(),
+    campaignType: Type.String(),
+    dialingMode: Type.Optional(Type.String()),
+    dialingStrategy: Type.Object({
+      callerId: Type.Object({ phoneNumber: Type.String() }),
+      callingHours: Type.Object({ frequency: Type.String(), timezone: Type.String(), days: Type.Array(DayOut) }),
+      dialingOrder: Type.Optional(Type.String()),
+      maxAttemptsPerRecord: Type.Optional(Type.Integer()),
+      defaultRetryPeriod: Type.Optional(Type.Integer()),
+      maxRingTime: Type.Optional(Type.Integer()),
+      useSystemMappings: Type.Optional(Type.Boolean()),
+    }),
+    experienceFlow: Type.Optional(Type.String()),
+    message: Type.Optional(
+      Type.Object({ template_name: Type.Optional(Type.String()), message: Type.String(), templateId: Type.String() }),
+    ),
+    maxSkips: Type.Optional(Type.Integer()),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+    schedule: Type.Object({ isSchedulingEnabled: Type.Boolean(), isRecurrenceEnabled: Type.Boolean() }),
+    campaignInstanceId: Type.Optional(Type.String()),
+    contactLists: Type.Array(Type.String()),
+    dncLists: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
+    enableMachineDetect: Type.Boolean(),
+    machineDetectMode: Type.Optional(Type.String({ description: 'no | detect | disconnect' })),
+    format: Type.Optional(Type.String()),
+    direction: Type.Optional(Type.String()),
+    totalMessagesSent: Type.Optional(Type.Integer()),
+    queue_name: Type.Optional(Type.String()),
+    connection: Type.Optional(Type.String({ description: 'queue name, or experience flow name for Agentless' })),
+    campaignInstanceUpdatedAt: Type.Optional(Type.String()),
+    campaignExecutionType: Type.Optional(Type.String()),
+    id: Type.String(),
+  },
+  { $id: 'Campaign' },
+);
+export type Campaign = Static<typeof Campaign>;
+
+export const CampaignEnvelope = Success(Type.Ref('Campaign'));
+
+/** Voice create answers the full object plus top-level `id` and `data.campId` (§4.1 recommendation). */
+export const CreateCampaignEnvelope = Type.Object({
+  status: Type.Literal('success'),
+  message: Type.String(),
+  id: Type.String(),
+  data: Type.Intersect([Type.Ref('Campaign'), Type.Object({ campId: Type.String() })]),
+});
+
+export const UpdateCampaignEnvelope = Success(Type.Ref('Campaign'), { id: Type.Optional(Type.String()) });
+
+export const ListCampaignsBody = Type.Object(
+  {
+    skip: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('')])),
+    page: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('')])),
+    limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100 }), Type.Literal('')])),
+    type: Type.Optional(Type.String({ description: 'voice | sms; both when omitted' })),
+    startDate: Type.Optional(Type.String({ description: 'ISO date: created at or after' })),
+    endDate: Type.Optional(Type.String({ description: 'ISO date: created at or before' })),
+    sortBy: Type.Optional(Type.Record(Type.String(), Type.String(), { description: '{ name | createdAt | updatedAt: asc | desc }' })),
+    filters: Type.Optional(
+      Type.Object({
+        status: Type.Optional(Type.Array(Type.String())),
+        priority: Type.Optional(Type.Array(Priority)),
+        dialingMode: Type.Optional(Type.Array(Type.String())),
+      }),
+    ),
+  },
+  { $id: 'ListCampaignsBody' },
+);
+export type ListCampaignsBody = Static<typeof ListCampaignsBody>;
+
+export const ListCampaignsEnvelope = Success(Type.Object({ results: Type.Array(Type.Ref('Campaign')), ...PageMeta }));

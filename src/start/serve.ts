@@ -1,0 +1,27 @@
+import { buildApp } from '../app.js';
+import type { Config } from '../config.js';
+import { demoBanner, ensureDemoTenant } from '../domain/tenancy/demo-tenant.js';
+import { KvRepo } from '../storage/repos/kv-repo.js';
+import { onShutdownSignal, openRuntime } from './runtime.js';
+
+/** Starts the HTTP server (and, unless ENGINE=false, the campaign engine) on the configured database. */
+export async function serve(config: Config): Promise<void> {
+  const services = await openRuntime(config);
+  const app = await buildApp({ config, db: services.db, clock: services.clock, services });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const shown = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  if (config.demo) {
+    const { demo, created } = await ensureDemoTenant(services, new KvRepo(services.db.kysely));
+    const { token } = await services.admin.issueToken({ clientId: demo.clientId, ttlSec: 24 * 3600 });
+    process.stdout.write(`${demoBanner(shown, demo, token, created)}\n`);
+  } else {
+    app.log.info({ address: shown }, 'campaignd listening');
+  }
+  onShutdownSignal(
+    async () => {
+      await app.close(); // stops accepting and waits for in-flight requests
+      await services.db.close();
+    },
+    (msg) => app.log.warn(msg),
+  );
+}

@@ -1,0 +1,119 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { CampaignRow, Database } from '../schema.js';
+
+export interface Tenant {
+  accountId: string;
+  botId: string;
+}
+
+export interface CampaignListQuery {
+  type?: 'voice' | 'sms';
+  statuses?: string[];
+  priorities?: number[];
+  dialingModes?: string[];
+  createdFrom?: string;
+  createdTo?: string;
+  sort: { column: 'lname' | 'created_at' | 'updated_at'; direction: 'asc' | 'desc' };
+  offset: number;
+  limit: number;
+}
+
+export interface ListRef {
+  listId: string;
+  role: 'contacts' | 'dnc';
+  position: number;
+}
+
+/** Campaign rows, always scoped by tenant: another tenant's row reads as missing. */
+export class CampaignsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  find(t: Tenant, id: string, trx: Kysely<Database> = this.db): Promise<CampaignRow | undefined> {
+    return trx
+      .selectFrom('campaigns')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', t.accountId)
+      .where('bot_id', '=', t.botId)
+      .executeTakeFirst();
+  }
+
+  async insert(row: CampaignRow, lists: ListRef[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('campaigns').values(row).execute();
+      await this.writeLists(trx, row.id, lists);
+    });
+  }
+
+  /** Replaces a campaign's configuration if it is still in one of `fromStatuses` (guards a concurrent start). */
+  async replace(t: Tenant, row: CampaignRow, lists: ListRef[], fromStatuses: string[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('campaigns')
+        .set({
+          name: row.name,
+          lname: row.lname,
+          description: row.description,
+          priority: row.priority,
+          dialing_mode: row.dialing_mode,
+          config: row.config,
+          updated_at: row.updated_at,
+        })
+        .where('id', '=', row.id)
+        .where('account_id', '=', t.accountId)
+        .where('bot_id', '=', t.botId)
+        .where('status', 'in', fromStatuses)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await trx.deleteFrom('campaign_lists').where('campaign_id', '=', row.id).execute();
+      await this.writeLists(trx, row.id, lists);
+      return true;
+    });
+  }
+
+  async delete(t: Tenant, id: string, fromStatuses: string[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const found = await trx
+        .selectFrom('campaigns')
+        .select('id')
+        .where('id', '=', id)
+        .where('account_id', '=', t.accountId)
+        .where('bot_id', '=', t.botId)
+        .where('status', 'in', fromStatuses)
+        .executeTakeFirst();
+      if (!found) return false;
+      await trx.deleteFrom('campaign_lists').where('campaign_id', '=', id).execute();
+      await trx.deleteFrom('campaigns').where('id', '=', id).execute();
+      return true;
+    });
+  }
+
+  async list(t: Tenant, q: CampaignListQuery): Promise<{ rows: CampaignRow[]; total: number }> {
+    let base = this.db.selectFrom('campaigns').where('account_id', '=', t.accountId).where('bot_id', '=', t.botId);
+    if (q.type) base = base.where('type', '=', q.type);
+    if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
+    if (q.priorities?.length) base = base.where('priority', 'in', q.priorities);
+    if (q.dialingModes?.length) base = base.where('dialing_mode', 'in', q.dialingModes);
+    if (q.createdFrom) base = base.where('created_at', '>=', q.createdFrom);
+    if (q.createdTo) base = base.where('created_at', '<=', q.createdTo);
+    const [count, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      base
+        .selectAll()
+        .orderBy(q.sort.column, q.sort.direction)
+        .orderBy('id', 'asc')
+        .limit(q.limit)
+        .offset(q.offset)
+        .execute(),
+    ]);
+    return { rows, total: Number(count.n) };
+  }
+
+  private async writeLists(trx: Transaction<Database>, campaignId: string, lists: ListRef[]): Promise<void> {
+    if (lists.length === 0) return;
+    await trx
+      .insertInto('campaign_lists')
+      .values(lists.map((l) => ({ campaign_id: campaignId, list_id: l.listId, role: l.role, position: l.position })))
+      .execute();
+  }
+}
