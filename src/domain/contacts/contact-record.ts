@@ -72,10 +72,10 @@ export interface ContactOptions {
   mapping?: Record<string, string>;
 }
 
-export type ColumnTarget =
-  | { kind: 'field'; field: ContactField }
-  | { kind: 'extra'; name: string }
-  | { kind: 'unnamed' };
+/** What a `mapping` entry may point at. */
+export type MappingTarget = { kind: 'field'; field: ContactField } | { kind: 'extra'; name: string };
+/** What a column feeds; 'unnamed' is a header cell left empty (e.g. a trailing comma). */
+export type ColumnTarget = MappingTarget | { kind: 'unnamed' };
 
 /** How each column of a header (or of a JSON row's keys) is used. Build once per CSV header. */
 export interface ColumnPlan {
@@ -90,7 +90,7 @@ const FIELD_BY_LOWER = new Map<string, ContactField>(KNOWN_FIELDS.map((f) => [f.
 const EXTRA_PREFIX = 'extra:';
 
 /** Parses a mapping target: a known field name (any case) or `extra:<name>`. */
-export function parseTarget(target: string): ColumnTarget | undefined {
+export function parseTarget(target: string): MappingTarget | undefined {
   const t = target.trim();
   if (t.slice(0, EXTRA_PREFIX.length).toLowerCase() === EXTRA_PREFIX) {
     const name = t.slice(EXTRA_PREFIX.length).trim();

@@ -1,0 +1,191 @@
+import { pipeline } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import { errors } from '../errors.js';
+import { KNOWN_FIELDS, contactFromValues, parseTarget, planColumns } from './contact-record.js';
+import type { ColumnPlan, ContactField, ContactResult } from './contact-record.js';
+import { toCountryCode } from './phone.js';
+
+/*
+ * Streaming CSV import: rows are pulled one at a time by the consumer (`for await`), so a
+ * million-row file is read with flat memory and the consumer's pace (batched DB inserts) is the
+ * pace of the read: csv-parse stops reading the input while its output buffer is full.
+ *
+ * csv-parse v6 research, and what was chosen:
+ * - Records are read as arrays (`columns` off) and the header is handled here: that lets a row
+ *   with the wrong number of cells become a rejected row with a reason, instead of either aborting
+ *   the import (`relax_column_count: false`) or vanishing (`skip_records_with_error` drops the
+ *   record and only reports it to `on_skip`; it also lost the following record after a
+ *   CSV_MAX_RECORD_SIZE error in our trials). Extra cells that are all empty are tolerated
+ *   (trailing commas from spreadsheet exports); missing cells are not.
+ * - `relax_quotes`: a stray quote inside an unquoted cell (5'10" or 12"3) is kept as text.
+ * - An unclosed quote or a record over `maxRowBytes` aborts the import with an AppError naming the
+ *   line: past that point the file cannot be split into rows reliably, and the size cap is what
+ *   stops one unclosed quote from buffering the whole rest of the file in memory.
+ * - Line numbers: `rowNumber` is the physical line on which the data row starts (header = line 1,
+ *   blank lines counted). csv-parse's own `info.lines` counts a CRLF inside a quoted cell twice
+ *   and reports the end line, so lines are counted here from each record's `raw` text.
+ * - Blank lines and rows whose cells are all blank (",,,") are skipped silently.
+ * - Record delimiters CRLF, LF and CR are all accepted, even mixed in one file. A UTF-8 BOM is dropped.
+ */
+
+/** Default cap on one record, in characters: 150 extra columns of 1 KiB plus the known fields fit. */
+export const DEFAULT_MAX_ROW_BYTES = 256 * 1024;
+
+export interface CsvRow {
+  /** Physical line number where the data row starts; the header is line 1. */
+  rowNumber: number;
+  result: ContactResult;
+}
+
+export interface CsvOptions {
+  /** Source column -> known field or `extra:<name>` (see parseMapArgs). */
+  mapping?: Record<string, string>;
+  /** ISO2 country for numbers written in national format. */
+  defaultCountry: string;
+  /** Largest record accepted, in characters (csv-parse counts characters). Default 262144. */
+  maxRowBytes?: number;
+}
+
+interface ParsedRecord {
+  record: string[];
+  raw: string;
+}
+
+/**
+ * Reads contacts from a CSV stream. Throws (on the first `next()`) an AppError when the file cannot
+ * be imported at all: no header, duplicate or conflicting columns, no phone column, a mapped column
+ * that does not exist, an unknown default country; later, on an unclosed quote or an oversized row.
+ */
+export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
+  if (!toCountryCode(opts.defaultCountry)) {
+    throw errors.validation('defaultCountry', `"${opts.defaultCountry}" is not a supported ISO 3166 country code`);
+  }
+  const parser = parse({
+    bom: true,
+    info: true,
+    raw: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: opts.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES,
+  });
+  // Errors of either stream surface through the iteration below; leaving the loop early destroys
+  // the parser, and pipeline then destroys the input.
+  const records = pipeline(input, parser, () => {}) as AsyncIterable<ParsedRecord>;
+
+  let plan: ColumnPlan | undefined;
+  let nextLine = 1;
+  try {
+    for await (const { record, raw } of records) {
+      const rowNumber = nextLine + countBreaks(/^[\r\n]*/.exec(raw)?.[0] ?? '');
+      nextLine += countBreaks(raw);
+      if (!plan) {
+        plan = planHeader(record, opts.mapping);
+        continue;
+      }
+      if (record.every((cell) => cell.trim() === '')) continue;
+      yield { rowNumber, result: rowResult(plan, record, opts.defaultCountry) };
+    }
+  } catch (err) {
+    throw err instanceof CsvError ? malformed(err, nextLine) : err;
+  }
+  if (!plan) throw errors.validation('file', 'CSV file is empty: expected a header row naming the columns');
+}
+
+function rowResult(plan: ColumnPlan, record: string[], defaultCountry: string): ContactResult {
+  const expected = plan.columns.length;
+  if (record.length > expected && record.slice(expected).every((cell) => cell.trim() === '')) {
+    record = record.slice(0, expected);
+  }
+  if (record.length !== expected) {
+    return { ok: false, errors: [{ column: '(row)', reason: `expected ${expected} columns as in the header, found ${record.length}` }] };
+  }
+  return contactFromValues(plan, record, defaultCountry);
+}
+
+// "\r\n" is one line break, as is a lone "\r" or "\n".
+function countBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
+}
+
+function planHeader(header: string[], mapping: Record<string, string> | undefined): ColumnPlan {
+  const columns = header.map((h) => h.trim());
+  const found = `columns found: ${columns.map((c) => JSON.stringify(c)).join(', ')}`;
+  const seen = new Set<string>();
+  const duplicates = columns.filter((c) => c !== '' && (seen.has(c) ? true : (seen.add(c), false)));
+  if (duplicates.length > 0) {
+    throw errors.validation('file', `CSV header repeats column ${[...new Set(duplicates)].map((c) => JSON.stringify(c)).join(', ')}; ${found}`);
+  }
+  const planned = planColumns(columns, mapping);
+  if (!planned.ok) {
+    const detail = planned.errors.map((e) => `${JSON.stringify(e.column)}: ${e.reason}`).join('; ');
+    throw errors.validation('file', `CSV header cannot be used: ${detail}; ${found}`);
+  }
+  const { plan } = planned;
+  if (plan.unmatchedSources.length > 0) {
+    const missing = plan.unmatchedSources.map((c) => JSON.stringify(c)).join(', ');
+    throw errors.validation('map', `mapped column ${missing} is not in the CSV header; ${found}`);
+  }
+  if (!plan.targets.some((t) => t.kind === 'field' && t.field === 'phoneNumber')) {
+    throw errors.validation(
+      'file',
+      `CSV has no phone number column: name one "phoneNumber" or map one with --map "<column>=phoneNumber"; ${found}`,
+    );
+  }
+  return plan;
+}
+
+function malformed(err: CsvError, nextLine: number): Error {
+  const where = `at or after line ${nextLine}`;
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return errors.validation('file', `CSV is malformed: a quoted field opened ${where} is never closed`);
+  }
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    return errors.validation('file', `CSV row starting ${where} is larger than the row size limit (an unclosed quote?)`);
+  }
+  return errors.validation('file', `CSV is malformed ${where}: ${err.message}`);
+}
+
+/**
+ * Parses CLI `--map "<column>=<target>"` flags. The target is a known field (any case; returned
+ * canonical) or `extra:<name>` to rename a column into extras; anything else is refused so a typo
+ * ("phonenumbr") fails loudly instead of silently importing into extras. The last '=' splits, since
+ * column names with '=' are likelier than targets with one. Throws an AppError listing every problem.
+ */
+export function parseMapArgs(args: readonly string[]): Record<string, string> {
+  const mapping = Object.create(null) as Record<string, string>;
+  const fieldSources = new Map<ContactField, string>();
+  const problems: string[] = [];
+  for (const arg of args) {
+    const eq = arg.lastIndexOf('=');
+    const source = eq < 0 ? '' : arg.slice(0, eq).trim();
+    const targetText = eq < 0 ? '' : arg.slice(eq + 1).trim();
+    if (eq < 0 || source === '') {
+      problems.push(`${JSON.stringify(arg)}: expected <column>=<field>`);
+      continue;
+    }
+    const target = parseTarget(targetText);
+    if (!target) {
+      problems.push(`${JSON.stringify(arg)}: ${JSON.stringify(targetText)} is not one of ${KNOWN_FIELDS.join(', ')} or extra:<name>`);
+      continue;
+    }
+    if (Object.hasOwn(mapping, source)) {
+      problems.push(`column ${JSON.stringify(source)} is mapped more than once`);
+      continue;
+    }
+    if (target.kind === 'field') {
+      const other = fieldSources.get(target.field);
+      if (other !== undefined) problems.push(`${target.field} is mapped from both ${JSON.stringify(other)} and ${JSON.stringify(source)}`);
+      fieldSources.set(target.field, source);
+    }
+    mapping[source] = target.kind === 'field' ? target.field : `extra:${target.name}`;
+  }
+  if (problems.length > 0) throw errors.validation('map', `Invalid --map: ${problems.join('; ')}`);
+  return mapping;
+}

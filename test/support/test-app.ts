@@ -1,0 +1,115 @@
+/**
+ * An app on a fresh database with one tenant ready, for integration tests through app.inject:
+ *
+ *   describe.each(DIALECTS)('%s', (dialect) => {
+ *     const t = useTestApp(dialect);
+ *     it('...', async () => { const res = await t().kore('GET', '/campaign/x'); });
+ *   });
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { signHs256 } from '../../src/domain/tenancy/jwt.js';
+import { newId, nowIso } from '../../src/ids.js';
+import { createServices, type Services } from '../../src/services.js';
+import { createTestDb, type DialectName, type TestDb } from './test-db.js';
+
+export const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+
+export interface TestTenant {
+  accountId: string;
+  iid: string;
+  clientId: string;
+  clientSecret: string;
+  token: string;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: TestDb;
+  clock: ManualClock;
+  services: Services;
+  config: Config;
+  tenant: TestTenant;
+  /** Standard Kore headers for a tenant (default: the main one). */
+  headers(t?: TestTenant): Record<string, string>;
+  /** A Kore call under `/agentassist/api/v1/public/{iid}` (or the given prefix) with the tenant's headers. */
+  kore(method: string, path: string, body?: unknown, opts?: { tenant?: TestTenant; prefix?: string; headers?: Record<string, string>; query?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** Another tenant (account + bot + app) with the demo-like resources. */
+  addTenant(): Promise<TestTenant>;
+  /** Creates a contact list header directly (the contact-list API is tested on its own). */
+  addList(name: string, t?: TestTenant): Promise<string>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+}
+
+async function seedTenant(services: Services): Promise<TestTenant> {
+  const accountId = Math.random().toString(16).slice(2).padEnd(24, '0').slice(0, 24);
+  const iid = newId('st');
+  const app = await services.admin.createApp({ accountId, iid, name: 'test app' });
+  await services.admin.createFlow({ accountId, iid, name: 'Voice Survey Entry Flow', channel: 'voice' });
+  await services.admin.createFlow({ accountId, iid, name: 'SMS Support Flow', channel: 'sms' });
+  await services.admin.createQueue({ accountId, iid, name: 'Default Queue' });
+  await services.admin.createTemplate({ accountId, iid, name: 'Payment Reminder Template', message: 'Your payment is due.' });
+  const token = signHs256({ sub: '1234567890', appId: app.clientId }, app.clientSecret);
+  return { accountId, iid, clientId: app.clientId, clientSecret: app.clientSecret, token };
+}
+
+export async function createTestApp(dialect: DialectName, opts: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTestDb(dialect);
+  const clock = new ManualClock(T0);
+  const config = loadConfig({ DATA_DIR: '/nonexistent', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', ...opts.env });
+  const services = createServices(db, clock, config);
+  const app = await buildApp({ config, db, clock, services, logger: false });
+  const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });
+  const addList = async (name: string, t: TestTenant = tenant) => {
+    const id = newId('cl');
+    const now = nowIso(clock.now());
+    await services.contactListsRepo.insert({
+      id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
+      allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
+    });
+    return id;
+  };
+  const tenant = await seedTenant(services);
+  await addList('Recent Buyers - Q2 2025');
+  await addList('Renewal Due - May/June 2025');
+  return {
+    app, db, clock, services, config, tenant, headers, addList,
+    addTenant: async () => {
+      const t = await seedTenant(services);
+      await addList('Recent Buyers - Q2 2025', t);
+      return t;
+    },
+    kore: (method, path, body, o = {}) => {
+      const t = o.tenant ?? tenant;
+      const prefix = o.prefix ?? `/agentassist/api/v1/public/${t.iid}`;
+      return app.inject({
+        method: method as 'GET',
+        url: `${prefix}${path}`,
+        query: o.query,
+        headers: { ...headers(t), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
+        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    },
+  };
+}
+
+export function useTestApp(dialect: DialectName, opts: TestAppOptions = {}): () => TestApp {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await createTestApp(dialect, opts);
+  });
+  afterAll(async () => {
+    await t?.app.close();
+    await t?.db.dispose();
+  });
+  return () => {
+    if (!t) throw new Error('test app not ready');
+    return t;
+  };
+}
