@@ -114,6 +114,52 @@ export interface ContactListRow {
   updated_at: string;
 }
 
+export interface ContactRow {
+  id: string;
+  list_id: string;
+  /** List order: FIFO dials ascending, LIFO descending. */
+  seq: number;
+  phone_e164: string;
+  phone_raw: string;
+  extension: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  time_zone: string | null;
+  unique_id: string | null;
+  contact_priority: number | null;
+  /** Other columns as given (JSON object of strings). */
+  extra: string | null;
+  /** Set while the import that wrote the row is unfinished; such rows are invisible. */
+  pending_import_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ImportRow {
+  id: string;
+  account_id: string;
+  bot_id: string;
+  list_id: string;
+  source: 'csv' | 'api';
+  file_name: string | null;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  total_rows: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface ImportRejectRow {
+  import_id: string;
+  row_number: number;
+  column_name: string | null;
+  reason: string;
+}
+
 export interface Database {
   accounts: AccountRow;
   bots: BotRow;
@@ -126,5 +172,8 @@ export interface Database {
   campaigns: CampaignRow;
   campaign_lists: CampaignListRow;
   contact_lists: ContactListRow;
+  contacts: ContactRow;
+  imports: ImportRow;
+  import_rejects: ImportRejectRow;
   kv: { key: string; value: string };
 }

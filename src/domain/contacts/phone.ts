@@ -159,10 +159,21 @@ export function isValidE164(s: unknown): s is string {
   return typeof s === 'string' && /^\+[1-9]\d{6,14}$/.test(s) && isValidPhoneNumber(s);
 }
 
+// Asking Intl about a zone costs ~100 µs; an import repeats the same few zones a million times.
+// Bounded so that a file full of distinct garbage cannot grow it without limit.
+const zoneCache = new Map<string, boolean>();
+const ZONE_CACHE_MAX = 2048;
+
 /**
  * True for names the runtime's time-zone database knows (IANA names such as "Asia/Kolkata", links
  * such as "US/Eastern", and "UTC"), in any letter case. Fixed offsets like "+05:30" are not zones.
  */
 export function isValidIanaZone(tz: unknown): tz is string {
-  return typeof tz === 'string' && tz.length > 0 && tz.length <= 64 && IANAZone.isValidZone(tz);
+  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false;
+  let valid = zoneCache.get(tz);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(tz);
+    if (zoneCache.size < ZONE_CACHE_MAX) zoneCache.set(tz, valid);
+  }
+  return valid;
 }

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import type { Db } from '../db.js';
 import * as m001 from './001-tenancy-and-campaigns.js';
+import * as m002 from './002-contacts.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -15,6 +16,7 @@ type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 /** Forward-only, numbered. Append; never edit one that has shipped. */
 const steps: Record<string, Step> = {
   '001-tenancy-and-campaigns': m001,
+  '002-contacts': m002,
 };
 
 export async function migrate(db: Db): Promise<string[]> {
