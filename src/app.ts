@@ -9,11 +9,13 @@ import { registerBodyParsers } from './http/plugins/body-parsers.js';
 import { registerErrorHandling } from './http/plugins/error-handler.js';
 import { AccountRateLimiter } from './http/plugins/rate-limit.js';
 import { adminRoutes } from './http/routes/admin/index.js';
+import { importAdminRoutes } from './http/routes/admin/imports.js';
 import { healthRoutes } from './http/routes/health.js';
 import { koreRoutes } from './http/routes/kore/index.js';
 import type { TypedApp } from './http/routes/kore/kore-router.js';
 import { Campaign } from './http/schemas/campaign.js';
 import { CreatedApp } from './http/schemas/admin.js';
+import { ContactList, ImportJob } from './http/schemas/contact-list.js';
 import { ErrorEnvelope } from './http/schemas/envelope.js';
 import { createServices, type Services } from './services.js';
 import type { Db } from './storage/db.js';
@@ -56,6 +58,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(ErrorEnvelope);
   app.addSchema(Campaign);
   app.addSchema(CreatedApp);
+  app.addSchema(ContactList);
+  app.addSchema(ImportJob);
+  // addContacts jobs run after their response; let them finish before the database is closed.
+  app.addHook('onClose', async () => services.imports.whenIdle());
   registerBodyParsers(app);
   registerErrorHandling(app);
 
@@ -84,6 +90,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(typed, services);
   const auth = new KoreAuthenticator(services.tenancy, clock, new AccountRateLimiter(config.rateLimitPerMinute, clock));
   await app.register(koreRoutes(services, auth));
-  await app.register(adminRoutes(services, config.adminToken), { prefix: '/admin/v1' });
+  await app.register(adminRoutes(services, config.adminToken, [importAdminRoutes(services)]), { prefix: '/admin/v1' });
   return app;
 }

@@ -2,10 +2,21 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { CampaignService } from './domain/campaigns/campaign-service.js';
 import { AdminService } from './domain/tenancy/admin-service.js';
+import { ContactListService } from './domain/contacts/contact-list-service.js';
+import { DncService } from './domain/contacts/dnc.js';
+import { ImportService } from './domain/contacts/import-service.js';
+import { ContactsRepo } from './storage/repos/contacts-repo.js';
+import { ImportsRepo } from './storage/repos/imports-repo.js';
 import type { Db } from './storage/db.js';
 import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
 import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
 import { TenancyRepo } from './storage/repos/tenancy-repo.js';
+import { ExplainService } from './domain/engine/explain.js';
+import { InstanceService } from './domain/engine/instance-service.js';
+import { OutcomeHandler } from './domain/engine/outcome-handler.js';
+import { AttemptsRepo } from './storage/repos/attempts-repo.js';
+import { DialRecordsRepo } from './storage/repos/dial-records-repo.js';
+import { InstancesRepo } from './storage/repos/instances-repo.js';
 
 /** Every domain service, wired once per process (HTTP server, worker or CLI). */
 export interface Services {
@@ -15,12 +26,27 @@ export interface Services {
   admin: AdminService;
   campaigns: CampaignService;
   contactListsRepo: ContactListsRepo;
+  contactLists: ContactListService;
+  /** Import jobs (CSV, addContacts); see domain/contacts/import-service.ts. */
+  imports: ImportService;
+  /** Do-not-call membership for the engine: isOnDnc / blockedNumbers (campaign DNC lists + the account's global one). */
+  dnc: DncService;
+  /** Campaign engine: lifecycle triggers and status views (domain/engine/instance-service.ts). */
+  instances: InstanceService;
+  /** The OutcomeSink every telephony provider reports to. */
+  outcomes: OutcomeHandler;
+  explain: ExplainService;
+  engineRepos: { records: DialRecordsRepo; instances: InstancesRepo };
 }
 
-export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defaultCountry'>): Services {
+export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defaultCountry'> & Partial<Pick<Config, 'maxConcurrentCalls'>>): Services {
   const tenancy = new TenancyRepo(db.kysely);
   const contactListsRepo = new ContactListsRepo(db.kysely);
-  const campaignsRepo = new CampaignsRepo(db.kysely);
+  const campaignsRepo = new CampaignsRepo(db);
+  const dnc = new DncService(contactListsRepo, new ContactsRepo(db.kysely), () => clock.now());
+  const records = new DialRecordsRepo(db);
+  const instancesRepo = new InstancesRepo(db.kysely);
+  const attemptsRepo = new AttemptsRepo(db.kysely);
   return {
     db,
     clock,
@@ -28,5 +54,12 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     contactListsRepo,
     admin: new AdminService(tenancy, clock, config.defaultCountry),
     campaigns: new CampaignService(campaignsRepo, contactListsRepo, tenancy, clock),
+    contactLists: new ContactListService(contactListsRepo, new ContactsRepo(db.kysely), dnc, clock),
+    imports: new ImportService(new ImportsRepo(db), clock),
+    dnc,
+    instances: new InstanceService(campaignsRepo, instancesRepo, records, clock),
+    outcomes: new OutcomeHandler(attemptsRepo, records, instancesRepo, clock),
+    explain: new ExplainService(campaignsRepo, instancesRepo, records, attemptsRepo, clock, config.maxConcurrentCalls ?? 100),
+    engineRepos: { records, instances: instancesRepo },
   };
 }

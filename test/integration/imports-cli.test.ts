@@ -1,0 +1,94 @@
+/**
+ * The CLI import and the kill-during-import case, through real child processes on a temp SQLite
+ * DATA_DIR: `campaignd contacts import` is spawned exactly as a user runs it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeCsv } from '../../bench/import-bench.js';
+import { ManualClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { createServices } from '../../src/services.js';
+import { openDb } from '../../src/storage/db.js';
+
+const ACCOUNT = 'c'.repeat(24);
+const IID = 'st-cli-import';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-cli-import-'));
+const env = { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent', DATABASE_URL: '' };
+const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
+
+function cli(...args: string[]) {
+  return spawnSync('node', [...CLI, ...args], { env, encoding: 'utf8' });
+}
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('campaignd contacts import (CLI, SQLite)', () => {
+  it('imports a CSV with --map into a list it creates, printing the job and plain progress lines', () => {
+    expect(cli('apps', 'create', '--account-id', ACCOUNT, '--iid', IID, '--json').status).toBe(0);
+    const csv = path.join(dir, 'leads.csv');
+    fs.writeFileSync(csv, 'Mobile,Given name,notes\n(415) 555-2671,Ada,vip\n415 555 2671,Ada again,dup\nabc,Bob,\n');
+    const missing = cli('contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'CLI list', csv);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("contact list 'CLI list' does not exist (use --create to create it)");
+
+    const res = cli('contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'CLI list', '--create', '--map', 'Mobile=phoneNumber', '--map', 'Given name=firstName', '--json', csv);
+    expect(res.status, res.stderr).toBe(0);
+    const job = JSON.parse(res.stdout);
+    expect(job).toMatchObject({ status: 'completed', source: 'csv', fileName: 'leads.csv', totalRows: 3, imported: 1, duplicates: 1, rejected: 1 });
+    expect(res.stderr).toMatch(/^importing: 3 rows \(100%\), 1 imported, 1 duplicate, 1 rejected, \d+ rows\/s$/m);
+
+    const badMap = cli('contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'CLI list', '--map', 'Mobile=phone', csv);
+    expect(badMap.status).toBe(1);
+    expect(badMap.stderr).toContain('Invalid --map');
+  });
+
+  it('leaves nothing partial when the importing process is killed, and recovery fails the job', async () => {
+    const csv = path.join(dir, 'big.csv');
+    writeCsv(csv, 200_000);
+    const child = spawn('node', [...CLI, 'contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'Killed list', '--create', csv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The first progress line is written right after the first batch committed: rows are on disk.
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/importing: \d+ rows/.test(err)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`import ended before it could be killed: ${err}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const db = openDb({ dataDir: dir });
+    try {
+      const k = db.kysely;
+      const list = await k.selectFrom('contact_lists').selectAll().where('name', '=', 'Killed list').executeTakeFirstOrThrow();
+      const job = await k.selectFrom('imports').selectAll().where('list_id', '=', list.id).executeTakeFirstOrThrow();
+      expect(job.status).toBe('running');
+      expect(Number(job.imported)).toBeGreaterThan(0);
+      expect(Number(job.imported)).toBeLessThan(200_000);
+      // Before recovery the written rows exist but are pending, so the list shows none of them.
+      const pending = await k.selectFrom('contacts').select((eb) => eb.fn.countAll().as('n')).where('list_id', '=', list.id).executeTakeFirstOrThrow();
+      expect(Number(pending.n)).toBe(Number(job.imported));
+      expect(Number(list.total_record_count)).toBe(0);
+
+      const services = createServices(db, new ManualClock(Date.now() + 120_000), loadConfig({ DATA_DIR: dir }));
+      expect(await services.imports.recoverAbandoned()).toEqual([job.id]);
+      const after = await k.selectFrom('imports').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+      expect(after).toMatchObject({ status: 'failed', imported: 0 });
+      expect(after.error).toMatch(/^Import interrupted/);
+      const left = await k.selectFrom('contacts').select((eb) => eb.fn.countAll().as('n')).where('list_id', '=', list.id).executeTakeFirstOrThrow();
+      expect(Number(left.n)).toBe(0);
+      const page = await services.contactLists.contactsPage({ accountId: ACCOUNT, botId: IID }, list.id, {});
+      expect(page).toMatchObject({ results: [], totalResults: 0 });
+      expect((await services.contactLists.get({ accountId: ACCOUNT, botId: IID }, list.id)).status).toBe('Ready');
+      // A second sweep finds nothing: recovery is idempotent.
+      expect(await services.imports.recoverAbandoned()).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+});
