@@ -12,6 +12,8 @@ import { adminRoutes } from './http/routes/admin/index.js';
 import { importAdminRoutes } from './http/routes/admin/imports.js';
 import { healthRoutes } from './http/routes/health.js';
 import { koreRoutes } from './http/routes/kore/index.js';
+import { telephonyCallbackRoutes } from './http/routes/telephony/callbacks.js';
+import type { Provider } from './domain/telephony/provider.js';
 import type { TypedApp } from './http/routes/kore/kore-router.js';
 import { Campaign } from './http/schemas/campaign.js';
 import { CreatedApp } from './http/schemas/admin.js';
@@ -29,6 +31,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Pre-built services (the server shares them with the engine); built from db and clock otherwise. */
   services?: Services;
+  /** Telephony adapter; with the webhook adapter, `POST /telephony/v1/callbacks` feeds its outcomes to the engine. */
+  provider?: Provider;
 }
 
 /** Headers that must never reach a log line. */
@@ -91,5 +95,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = new KoreAuthenticator(services.tenancy, clock, new AccountRateLimiter(config.rateLimitPerMinute, clock));
   await app.register(koreRoutes(services, auth));
   await app.register(adminRoutes(services, config.adminToken, [importAdminRoutes(services)]), { prefix: '/admin/v1' });
+  await telephonyCallbackRoutes(app, deps.provider);
   return app;
 }

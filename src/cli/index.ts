@@ -4,8 +4,21 @@ import { parseTtl } from '../domain/tenancy/jwt.js';
 import { migrate } from '../storage/migrations/index.js';
 import { openDb } from '../storage/db.js';
 import { serve } from '../start/serve.js';
+import { work } from '../start/worker.js';
 import { CliExit, print, withServices } from './cli-support.js';
+import { registerContactsCommands } from './contacts-import.js';
 import pkg from '../../package.json' with { type: 'json' };
+
+/** Loads the configuration or ends the command with the list of bad variables (no stack trace). */
+function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`campaignd: ${err.message}\n`);
+    process.exit(1);
+  }
+}
 
 const program = new Command('campaignd')
   .description('Outbound campaign service with a Kore.ai-compatible Campaign Management API.\nConfiguration comes from the environment (DATA_DIR, DATABASE_URL, ...), the same as the server.')
@@ -19,9 +32,21 @@ program
   .description('start the HTTP server and the campaign engine')
   .action(async () => {
     try {
-      await serve(loadConfig());
+      await serve(configOrExit());
     } catch (err) {
-      process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+      process.stderr.write(`campaignd: ${String((err as Error)?.stack ?? err)}\n`);
+      process.exit(1);
+    }
+  });
+
+program
+  .command('worker')
+  .description('run the campaign engine only (no HTTP); several workers may share one PostgreSQL database')
+  .action(async () => {
+    try {
+      await work(configOrExit());
+    } catch (err) {
+      process.stderr.write(`campaignd: ${String((err as Error)?.stack ?? err)}\n`);
       process.exit(1);
     }
   });
@@ -31,7 +56,7 @@ program
   .description('apply pending database migrations and exit')
   .option('--json', 'print one JSON object')
   .action(async (opts: { json?: boolean }) => {
-    const config = loadConfig();
+    const config = configOrExit();
     const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       const applied = await migrate(db);
@@ -88,6 +113,8 @@ tenantOptions(templates.command('create').description('create an SMS template (c
   .action(async (opts: { accountId: string; iid: string; name: string; message: string; json?: boolean }) => {
     print({ ...(await withServices((s) => s.admin.createTemplate(opts))) }, opts.json);
   });
+
+registerContactsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

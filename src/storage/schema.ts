@@ -151,6 +151,8 @@ export interface ImportRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** Epoch ms of the last sign of life of the process running the import (migration 003). */
+  heartbeat_at: number;
 }
 
 export interface ImportRejectRow {
@@ -158,6 +160,76 @@ export interface ImportRejectRow {
   row_number: number;
   column_name: string | null;
   reason: string;
+}
+
+export interface CampaignInstanceRow {
+  /** cid-… */
+  id: string;
+  campaign_id: string;
+  account_id: string;
+  bot_id: string;
+  type: 'voice' | 'sms';
+  /** Active | Paused | Stopped | Completed */
+  status: string;
+  total_records: number;
+  excluded_records: number;
+  started_at: number;
+  ended_at: number | null;
+}
+
+export type DialRecordState = 'pending' | 'leased' | 'in_flight' | 'done';
+
+/** One distinct number of one campaign instance (see migrations/004-engine.ts). */
+export interface DialRecordRow {
+  id: string;
+  instance_id: string;
+  campaign_id: string;
+  contact_id: string | null;
+  phone_e164: string;
+  unique_id: string | null;
+  /** The contact's own zone as given (may be invalid; the effective zone is derived). */
+  time_zone: string | null;
+  /** Dial order within the instance (contactPriority, then FIFO / LIFO list order). */
+  order_key: number;
+  state: DialRecordState;
+  attempts: number;
+  /** Epoch ms before which the record is not looked at. */
+  next_at: number;
+  current_attempt_id: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_outcome: string | null;
+  final_outcome: string | null;
+  excluded_reason: string | null;
+  bot_session_id: string | null;
+  bot_outbound_status: string | null;
+  bot_outbound_status_detail: string | null;
+  /** JSON array of strings. */
+  agent_disposition_codes: string | null;
+  /** JSON object of the contact's fields, for the call context and pre-call fetch. */
+  contact_data: string | null;
+  updated_at: number;
+}
+
+export interface AttemptRow {
+  /** att-…; the provider idempotency key. */
+  id: string;
+  record_id: string;
+  instance_id: string;
+  attempt_no: number;
+  channel: 'voice' | 'sms';
+  /** Engine process that claimed it. */
+  worker: string;
+  started_at: number;
+  ended_at: number | null;
+  outcome: string | null;
+  provider_outcome: string | null;
+  detail: string | null;
+  ring_sec: number | null;
+  talk_sec: number | null;
+  machine_detected: number | null;
+  /** A real outcome that arrived after the attempt was already recorded as `unknown`. */
+  late_outcome: string | null;
 }
 
 export interface Database {
@@ -176,4 +248,7 @@ export interface Database {
   imports: ImportRow;
   import_rejects: ImportRejectRow;
   kv: { key: string; value: string };
+  campaign_instances: CampaignInstanceRow;
+  dial_records: DialRecordRow;
+  attempts: AttemptRow;
 }

@@ -79,6 +79,13 @@ describe.each(DIALECTS)('authentication and tenancy on %s', (dialect) => {
       expectListOk(await listCall(t(), { authorization: `Bearer ${tenant.token}`, accountId: tenant.accountId, iid: tenant.iid }));
     });
 
+    it('uses `Authorization: Bearer` when an `auth` header is present but empty', async () => {
+      // Postman-style clients send `auth: {{jwt}}` with an unset variable as an empty header.
+      const { tenant } = t();
+      expectListOk(await listCall(t(), { auth: '', authorization: `Bearer ${tenant.token}`, accountId: tenant.accountId }));
+      expectListOk(await listCall(t(), { auth: '   ', authorization: `Bearer ${tenant.token}`, accountId: tenant.accountId }));
+    });
+
     it('works the same for a GET of a campaign created through the API', async () => {
       const { tenant } = t();
       const created = await t().kore('POST', '/campaign?campaignType=voice', { ...agentlessSample, name: 'Auth header GET campaign' });

@@ -7,6 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -16,6 +17,8 @@ import { signHs256, verifySignature } from '../../src/domain/tenancy/jwt.js';
 import { newId, nowIso } from '../../src/ids.js';
 import { createServices } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
+import { migrate } from '../../src/storage/migrations/index.js';
+import { openRuntime } from '../../src/start/runtime.js';
 import { KvRepo } from '../../src/storage/repos/kv-repo.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -33,6 +36,20 @@ function tempDir(): string {
   tmpDirs.push(dir);
   return dir;
 }
+
+/** Migrates a new DATA_DIR in-process; returns it and the migrations applied (all of them, in order). */
+async function migrateInProcess(): Promise<{ dir: string; applied: string[] }> {
+  const dir = tempDir();
+  const db = openDb({ dataDir: dir });
+  try {
+    return { dir, applied: await migrate(db) };
+  } finally {
+    await db.close();
+  }
+}
+
+/** A DATA_DIR whose database is already migrated, so parallel commands do not all migrate it. */
+const migratedDir = async (): Promise<string> => (await migrateInProcess()).dir;
 
 /** Only what a process needs plus the given configuration: nothing leaks in from the test runner's environment. */
 function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
@@ -189,12 +206,48 @@ describe.concurrent('campaignd CLI', () => {
 
   it('migrate --json prints one object and is idempotent', { timeout: SLOW }, async () => {
     const dir = tempDir();
+    const { applied: all } = await migrateInProcess();
     const first = oneJson<{ database: string; applied: string[] }>(await cli(['migrate', '--json'], { DATA_DIR: dir }));
-    expect(first.database).toBe('sqlite');
-    expect(first.applied[0]).toBe('001-tenancy-and-campaigns');
+    expect(first).toEqual({ database: 'sqlite', applied: all });
+    expect(all[0]).toBe('001-tenancy-and-campaigns');
     expect(fs.existsSync(path.join(dir, 'campaignd.sqlite'))).toBe(true);
     const again = oneJson<{ database: string; applied: string[] }>(await cli(['migrate', '--json'], { DATA_DIR: dir }));
     expect(again).toEqual({ database: 'sqlite', applied: [] });
+  });
+
+  it('several processes starting together on a fresh DATA_DIR all migrate it without error', { timeout: SLOW }, async () => {
+    // The server, a worker and the CLI share openRuntime(): on a first start they race to migrate.
+    const dirs = [tempDir(), tempDir()];
+    const runs = await Promise.all(dirs.flatMap((dir) => Array.from({ length: 4 }, () => cli(['migrate', '--json'], { DATA_DIR: dir }))));
+    for (const r of runs) {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
+    const { applied: all } = await migrateInProcess();
+    for (let i = 0; i < dirs.length; i++) {
+      const applied = runs.slice(i * 4, i * 4 + 4).flatMap((r) => oneJson<{ applied: string[] }>(r).applied);
+      // Every migration ran exactly once across the processes.
+      expect([...applied].sort()).toEqual([...all].sort());
+    }
+  });
+
+  it('several runtimes opened at once on a fresh DATA_DIR (server + CLI + worker) all migrate it', { timeout: SLOW }, async () => {
+    // The same race as above, deterministic: three connections to one new file, in one process, so
+    // their migration steps interleave at every await. Each must end on a fully migrated database.
+    const { applied: all } = await migrateInProcess();
+    for (let round = 0; round < 3; round++) {
+      const config = loadConfig({ DATA_DIR: tempDir(), LOG_LEVEL: 'silent' });
+      const opened = await Promise.allSettled([openRuntime(config), openRuntime(config), openRuntime(config)]);
+      for (const o of opened) if (o.status === 'fulfilled') await o.value.db.close();
+      expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok']);
+      const db = openDb({ dataDir: config.dataDir });
+      try {
+        const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db.kysely);
+        expect(rows.map((r) => r.name).sort()).toEqual([...all].sort());
+      } finally {
+        await db.close();
+      }
+    }
   });
 
   it('creates an app, a token, a flow, a queue and a template that the API accepts', { timeout: SLOW }, async () => {
@@ -261,7 +314,7 @@ describe.concurrent('campaignd CLI', () => {
   });
 
   it('fails with exit code 1 and one message on stderr', { timeout: SLOW }, async () => {
-    const env = { DATA_DIR: tempDir() };
+    const env = { DATA_DIR: await migratedDir() };
     const [badChannel, unknownClient, unknownBot, badTtl] = await Promise.all([
       cli(['flows', 'create', '--account-id', 'A', '--iid', 'st-x', '--name', 'Fax Flow', '--channel', 'fax', '--json'], env),
       cli(['token', '--client-id', 'cs-does-not-exist'], env),

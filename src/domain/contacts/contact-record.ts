@@ -266,7 +266,12 @@ export function contactFromValues(plan: ColumnPlan, values: readonly unknown[], 
     else errors.push({ column: fields.contactPriority?.column ?? 'contactPriority', reason: `must be a whole number from ${lo} to ${hi}` });
   }
 
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) {
+    // Report in column order, whatever order the fields were checked in.
+    const position = new Map(plan.columns.map((c, i) => [c, i]));
+    errors.sort((a, b) => (position.get(a.column) ?? -1) - (position.get(b.column) ?? -1));
+    return { ok: false, errors };
+  }
   return { ok: true, contact: { ...contact, extra } as Contact };
 }
 

@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import type { Options } from 'csv-parse';
 import { errors } from '../errors.js';
 import { KNOWN_FIELDS, contactFromValues, parseTarget, planColumns } from './contact-record.js';
 import type { ColumnPlan, ContactField, ContactResult } from './contact-record.js';
@@ -24,7 +25,9 @@ import { toCountryCode } from './phone.js';
  * - Line numbers: `rowNumber` is the physical line on which the data row starts (header = line 1,
  *   blank lines counted). csv-parse's own `info.lines` counts a CRLF inside a quoted cell twice
  *   and reports the end line, so lines are counted here from each record's `raw` text.
- * - Blank lines and rows whose cells are all blank (",,,") are skipped silently.
+ * - Blank lines and rows whose cells are all blank (",,,") are skipped silently. This is done in
+ *   our on_record hook, not with `skip_records_with_empty_values`, whose skipped records take their
+ *   `raw` text (and so their line breaks) with them.
  * - Record delimiters CRLF, LF and CR are all accepted, even mixed in one file. A UTF-8 BOM is dropped.
  */
 
@@ -46,9 +49,15 @@ export interface CsvOptions {
   maxRowBytes?: number;
 }
 
-interface ParsedRecord {
+interface RawRecord {
   record: string[];
   raw: string;
+}
+
+interface ParsedRecord {
+  cells: string[];
+  /** Physical line the record starts on. */
+  line: number;
 }
 
 /**
@@ -60,35 +69,42 @@ export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOption
   if (!toCountryCode(opts.defaultCountry)) {
     throw errors.validation('defaultCountry', `"${opts.defaultCountry}" is not a supported ISO 3166 country code`);
   }
-  const parser = parse({
+  // Lines are counted as csv-parse produces records (on_record runs synchronously, in order), not
+  // as we consume them: the parser runs ahead of us by its buffer, and on a fatal error the records
+  // it buffered are dropped, so only this count knows where the bad record starts.
+  let parsedLines = 1;
+  let header = true;
+  const options: Options<ParsedRecord, RawRecord> = {
     bom: true,
-    info: true,
     raw: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: opts.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES,
-  });
+    // With `raw`, csv-parse hands on_record `{ record, raw }` rather than the bare cells.
+    on_record: ({ record: cells, raw }): ParsedRecord | undefined => {
+      const line = parsedLines + leadingBreaks(raw);
+      parsedLines += countBreaks(raw);
+      if (!header && cells.every((cell) => cell.trim() === '')) return undefined;
+      header = false;
+      return { cells, line };
+    },
+  };
+  // csv-parse's typings only let on_record change the record type together with `columns`.
+  const parser = parse(options as unknown as Options);
   // Errors of either stream surface through the iteration below; leaving the loop early destroys
   // the parser, and pipeline then destroys the input.
   const records = pipeline(input, parser, () => {}) as AsyncIterable<ParsedRecord>;
 
   let plan: ColumnPlan | undefined;
-  let nextLine = 1;
   try {
-    for await (const { record, raw } of records) {
-      const rowNumber = nextLine + countBreaks(/^[\r\n]*/.exec(raw)?.[0] ?? '');
-      nextLine += countBreaks(raw);
-      if (!plan) {
-        plan = planHeader(record, opts.mapping);
-        continue;
-      }
-      if (record.every((cell) => cell.trim() === '')) continue;
-      yield { rowNumber, result: rowResult(plan, record, opts.defaultCountry) };
+    for await (const { cells, line } of records) {
+      if (!plan) plan = planHeader(cells, opts.mapping);
+      else yield { rowNumber: line, result: rowResult(plan, cells, opts.defaultCountry) };
     }
   } catch (err) {
-    throw err instanceof CsvError ? malformed(err, nextLine) : err;
+    throw err instanceof CsvError ? malformed(err, parsedLines) : err;
   }
   if (!plan) throw errors.validation('file', 'CSV file is empty: expected a header row naming the columns');
 }
@@ -103,6 +119,8 @@ function rowResult(plan: ColumnPlan, record: string[], defaultCountry: string): 
   }
   return contactFromValues(plan, record, defaultCountry);
 }
+
+const leadingBreaks = (raw: string): number => countBreaks(/^[\r\n]*/.exec(raw)?.[0] ?? '');
 
 // "\r\n" is one line break, as is a lone "\r" or "\n".
 function countBreaks(text: string): number {
@@ -141,15 +159,17 @@ function planHeader(header: string[], mapping: Record<string, string> | undefine
   return plan;
 }
 
-function malformed(err: CsvError, nextLine: number): Error {
-  const where = `at or after line ${nextLine}`;
+function malformed(err: CsvError, parsedLines: number): Error {
+  // The failing record's own raw text starts with any blank lines before it.
+  const raw = (err as CsvError & { raw?: unknown }).raw;
+  const line = parsedLines + leadingBreaks(typeof raw === 'string' ? raw : '');
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-    return errors.validation('file', `CSV is malformed: a quoted field opened ${where} is never closed`);
+    return errors.validation('file', `CSV is malformed: the quoted field in the row starting on line ${line} is never closed`);
   }
   if (err.code === 'CSV_MAX_RECORD_SIZE') {
-    return errors.validation('file', `CSV row starting ${where} is larger than the row size limit (an unclosed quote?)`);
+    return errors.validation('file', `CSV row starting on line ${line} is larger than the row size limit (an unclosed quote?)`);
   }
-  return errors.validation('file', `CSV is malformed ${where}: ${err.message}`);
+  return errors.validation('file', `CSV is malformed in the row starting on line ${line}: ${err.message}`);
 }
 
 /**

@@ -57,6 +57,7 @@ type Reading = { valid: true; number: PhoneNumber } | { valid: false; reason: st
 
 /** Resolves an ISO 3166-1 alpha-2 code (any case) to a supported country, or undefined. */
 export function toCountryCode(country: string): CountryCode | undefined {
+  if (typeof country !== 'string') return undefined;
   const upper = country.trim().toUpperCase();
   return isSupportedCountry(upper) ? upper : undefined;
 }

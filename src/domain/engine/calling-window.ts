@@ -33,11 +33,7 @@ export interface CallingHoursLike {
   readonly days: readonly { readonly day: string; readonly start: string; readonly end: string }[];
 }
 
-export interface WindowEntry {
-  readonly day: string;
-  readonly start: string;
-  readonly end: string;
-}
+export type WindowEntry = CallingHoursLike['days'][number];
 
 interface CompiledWindow {
   readonly startMin: number;
@@ -141,10 +137,6 @@ function matchWall(c: CompiledCallingHours, wall: number): WallMatch | null {
   return null;
 }
 
-function hasWindows(c: CompiledCallingHours): boolean {
-  return c.byWeekday.some((l) => l.length > 0);
-}
-
 /** First wall ms >= w0 inside a window; a week plus a day of starts covers every weekly pattern. */
 function nextInsideWall(c: CompiledCallingHours, w0: number): number | null {
   if (matchWall(c, w0)) return w0;
@@ -219,14 +211,9 @@ export interface WindowSearchOptions {
 const horizonMs = (o?: WindowSearchOptions): number => (o?.horizonDays ?? 15) * DAY;
 
 /** True iff the wall-clock time of `instantMs` in `zone` lies in one of the windows. */
-export function isWithinCallingHours(
-  hours: CallingHoursLike | CompiledCallingHours,
-  zone: string,
-  instantMs: number,
-): boolean {
-  const c = compileCallingHours(hours);
+export function isWithinCallingHours(hours: CallingHoursLike | CompiledCallingHours, zone: string, instantMs: number): boolean {
   const z = zoneOf(zone);
-  return matchWall(c, instantMs + offsetMs(z, instantMs)) !== null;
+  return matchWall(compileCallingHours(hours), instantMs + offsetMs(z, instantMs)) !== null;
 }
 
 /**
@@ -240,7 +227,7 @@ export function nextWindowStart(
   options?: WindowSearchOptions,
 ): number | null {
   const c = compileCallingHours(hours);
-  if (!hasWindows(c)) return null;
+  if (c.byWeekday.every((l) => l.length === 0)) return null;
   return scan(zoneOf(zone), instantMs, horizonMs(options), (w) => nextInsideWall(c, w));
 }
 

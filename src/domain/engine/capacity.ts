@@ -8,7 +8,7 @@
  *   min(maxConcurrent, inFlight + wanted). What one campaign cannot use flows to the others in the
  *   same proportion (water-filling), so no slot stays idle while someone with headroom wants it.
  * - Fractional shares become integers by largest remainder, ties broken by id for determinism;
- *   FairShareAllocator adds a carried credit so rounding evens out over ticks.
+ *   FairShareAllocator adds a carried credit so rounding and long-held calls even out over ticks.
  */
 import type { Clock } from '../../clock.js';
 
@@ -29,16 +29,16 @@ export interface CampaignDemand {
 
 export interface ShareOptions {
   /**
-   * Carried rounding credit per campaign id (see FairShareAllocator); it only decides who gets the
-   * leftover units after flooring. Default: none, i.e. pure largest remainder.
+   * Carried credit per campaign id (see FairShareAllocator), added to the remainder when deciding
+   * who gets the leftover units after flooring. Default: none, i.e. pure largest remainder.
    */
   credit?: ReadonlyMap<string, number>;
 }
 
 interface ShareResult {
   slots: Map<string, number>;
-  /** Fractional new-call entitlement per id, before rounding. */
-  exact: Map<string, number>;
+  /** Concurrency each campaign would hold if calls already in flight could be rebalanced. */
+  ideal: Map<string, number>;
 }
 
 const nonNegInt = (n: number): number => (Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0);
@@ -61,16 +61,20 @@ function waterLevel(p: number[], lo: number[], hi: number[], target: number): nu
   return prev;
 }
 
-function computeShares(totalSlots: number, campaigns: readonly CampaignDemand[], options?: ShareOptions): ShareResult {
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function computeShares(totalSlots: number, input: readonly CampaignDemand[], options?: ShareOptions): ShareResult {
+  // Canonical order: float sums then come out bit-identical whatever order the caller used.
+  const campaigns = [...input].sort((a, b) => byId(a.id, b.id));
   const slots = new Map<string, number>();
-  const exact = new Map<string, number>();
+  const ideal = new Map<string, number>();
   for (const c of campaigns) {
     if (!(Number.isFinite(c.priority) && c.priority > 0)) {
       throw new RangeError(`Campaign ${c.id}: priority must be a positive number, got ${c.priority}`);
     }
     if (slots.has(c.id)) throw new RangeError(`Duplicate campaign id ${c.id}`);
     slots.set(c.id, 0);
-    exact.set(c.id, 0);
+    ideal.set(c.id, 0);
   }
   const inFlight = campaigns.map((c) => nonNegInt(c.inFlight));
   const need = campaigns.map((c, i) =>
@@ -78,11 +82,15 @@ function computeShares(totalSlots: number, campaigns: readonly CampaignDemand[],
   );
   const free = Math.max(0, nonNegInt(totalSlots) - inFlight.reduce((a, b) => a + b, 0));
   const n = Math.min(free, need.reduce((a, b) => a + b, 0));
-  if (n === 0) return { slots, exact };
-
   const p = campaigns.map((c) => c.priority);
   const hi = inFlight.map((f, i) => f + need[i]!);
-  const lambda = waterLevel(p, inFlight, hi, inFlight.reduce((a, b) => a + b, 0) + n);
+  const level = inFlight.reduce((a, b) => a + b, 0) + n;
+  // Fair level ignoring who already holds what: in-flight calls above it are an overdraft the credit remembers.
+  const mu = waterLevel(p, p.map(() => 0), hi, level);
+  campaigns.forEach((c, i) => ideal.set(c.id, Math.min(hi[i]!, mu * p[i]!)));
+  if (n === 0) return { slots, ideal };
+
+  const lambda = waterLevel(p, inFlight, hi, level);
   const share = campaigns.map((_, i) => Math.min(need[i]!, Math.max(0, Math.min(hi[i]!, lambda * p[i]!) - inFlight[i]!)));
 
   // Floors first (the epsilon absorbs float error such as 2.9999999997), then leftovers by remainder + credit.
@@ -90,7 +98,8 @@ function computeShares(totalSlots: number, campaigns: readonly CampaignDemand[],
   let left = n - alloc.reduce((a, b) => a + b, 0);
   const order = campaigns
     .map((c, i) => ({ i, id: c.id, key: share[i]! - alloc[i]! + (options?.credit?.get(c.id) ?? 0) }))
-    .sort((a, b) => b.key - a.key || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // Keys closer than float noise are a tie, settled by id.
+    .sort((a, b) => (Math.abs(b.key - a.key) > 1e-9 ? b.key - a.key : byId(a.id, b.id)));
   // Several passes only matter after float drift; each pass gives at most one unit per campaign.
   while (left > 0) {
     let gave = false;
@@ -104,11 +113,8 @@ function computeShares(totalSlots: number, campaigns: readonly CampaignDemand[],
     }
     if (!gave) break;
   }
-  campaigns.forEach((c, i) => {
-    slots.set(c.id, alloc[i]!);
-    exact.set(c.id, share[i]!);
-  });
-  return { slots, exact };
+  campaigns.forEach((c, i) => slots.set(c.id, alloc[i]!));
+  return { slots, ideal };
 }
 
 /**
@@ -123,21 +129,27 @@ export function shareCapacity(
   return computeShares(totalSlots, campaigns, options).slots;
 }
 
+/** Credit is clamped to ±2 slots so odd inputs cannot let one campaign bank a large advantage. */
+const CREDIT_LIMIT = 2;
+
 /**
- * shareCapacity with memory: each campaign carries (entitled − granted), so a campaign that
- * keeps losing the rounding (6.25 → 6) wins it later and long-run shares match p / Σp exactly.
+ * shareCapacity with memory. Each tick a campaign's credit grows by (fair level − level it ends
+ * up holding), where the fair level ignores who already holds which calls. Credit then decides
+ * the leftover units, so a campaign that keeps losing the rounding (6.25 → 6) or sits below its
+ * share because the other one holds long calls wins the next leftover, and long-run
+ * concurrency matches p / Σp (plain largest remainder with 10 slots gives 5 vs 3 a 60/40 split).
  */
 export class FairShareAllocator {
   private readonly credit = new Map<string, number>();
 
   allocate(totalSlots: number, campaigns: readonly CampaignDemand[]): Map<string, number> {
-    const { slots, exact } = computeShares(totalSlots, campaigns, { credit: this.credit });
+    const { slots, ideal } = computeShares(totalSlots, campaigns, { credit: this.credit });
+    const inFlight = new Map(campaigns.map((c) => [c.id, nonNegInt(c.inFlight)]));
     const present = new Set(campaigns.map((c) => c.id));
     for (const id of [...this.credit.keys()]) if (!present.has(id)) this.credit.delete(id);
     for (const [id, granted] of slots) {
-      // Bounded so a long stretch of odd inputs cannot let one campaign bank a large advantage.
-      const next = (this.credit.get(id) ?? 0) + (exact.get(id) ?? 0) - granted;
-      this.credit.set(id, Math.max(-2, Math.min(2, next)));
+      const next = (this.credit.get(id) ?? 0) + (ideal.get(id) ?? 0) - (inFlight.get(id) ?? 0) - granted;
+      this.credit.set(id, Math.max(-CREDIT_LIMIT, Math.min(CREDIT_LIMIT, next)));
     }
     return slots;
   }

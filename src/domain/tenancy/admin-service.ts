@@ -62,7 +62,10 @@ export class AdminService {
     const iat = Math.floor(this.clock.now() / 1000);
     let ttl = input.ttlSec;
     if (app.enforce_jti === 1) ttl = Math.min(ttl ?? 3600, 3600);
-    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) throw errors.validation('ttl', 'ttl must be a positive duration');
+    // Ten years is far beyond any sensible token and keeps the expiry inside what a Date can hold.
+    if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > 10 * 365 * 86400)) {
+      throw errors.validation('ttl', 'ttl: must be a positive duration of at most 10 years');
+    }
     const claims: Record<string, unknown> = { sub: 'campaignd', appId: app.id, iat };
     if (ttl !== undefined) claims.exp = iat + ttl;
     if (app.enforce_jti === 1) claims.jti = randomBytes(16).toString('hex');

@@ -6,6 +6,7 @@ export interface TokenClaims {
   sub?: string;
   exp?: number;
   iat?: number;
+  nbf?: number;
   jti?: string;
   [k: string]: unknown;
 }
@@ -25,6 +26,9 @@ export function decodeHs256(token: string): DecodeResult {
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, reason: 'token is not a compact JWS' };
   const [h, p, s] = parts as [string, string, string];
+  // Node's base64url decoder skips characters it does not know, so a signature with junk
+  // appended would still verify: require exactly the 43 characters of a 32-byte HMAC.
+  if (!/^[A-Za-z0-9_-]{43}$/.test(s)) return { ok: false, reason: 'token signature is not an HS256 signature' };
   let header: unknown;
   let claims: unknown;
   try {
@@ -41,7 +45,7 @@ export function decodeHs256(token: string): DecodeResult {
   }
   const appId = (claims as { appId?: unknown }).appId;
   if (typeof appId !== 'string' || appId === '') return { ok: false, reason: 'token has no appId claim' };
-  for (const k of ['exp', 'iat'] as const) {
+  for (const k of ['exp', 'iat', 'nbf'] as const) {
     const v = (claims as Record<string, unknown>)[k];
     if (v !== undefined && typeof v !== 'number') return { ok: false, reason: `token claim ${k} is not a number` };
   }

@@ -92,6 +92,7 @@ export class KoreAuthenticator {
     }
     const nowSec = now / 1000;
     if (claims.exp !== undefined && claims.exp <= nowSec) throw errors.unauthenticated('Invalid token: token has expired');
+    if (claims.nbf !== undefined && claims.nbf > nowSec) throw errors.unauthenticated('Invalid token: token is not valid yet (nbf)');
     if (app.enforce_jti === 1) {
       if (!claims.jti) throw errors.unauthenticated('Invalid token: this app requires a jti claim');
       if (claims.exp === undefined || claims.iat === undefined || claims.exp - claims.iat > 3600) {

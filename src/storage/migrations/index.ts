@@ -3,6 +3,8 @@ import { Migrator } from 'kysely';
 import type { Db } from '../db.js';
 import * as m001 from './001-tenancy-and-campaigns.js';
 import * as m002 from './002-contacts.js';
+import * as m004 from './004-engine.js';
+import * as m003contacts from './003-contact-imports.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -17,6 +19,9 @@ type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 const steps: Record<string, Step> = {
   '001-tenancy-and-campaigns': m001,
   '002-contacts': m002,
+  // 003 is the contact-imports migration (issue 3); the engine's is 004 so the two can land in either order.
+  '004-engine': m004,
+  '003-contact-imports': m003contacts,
 };
 
 export async function migrate(db: Db): Promise<string[]> {
@@ -28,7 +33,14 @@ export async function migrate(db: Db): Promise<string[]> {
       return out;
     },
   };
-  const { error, results } = await new Migrator({ db: db.kysely, provider }).migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const migrator = new Migrator({ db: db.kysely, provider });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    // Kysely takes no cross-process lock on SQLite: when several processes start on a fresh file,
+    // the losers fail on "already exists" (or a duplicate column) and roll back. Running again then
+    // finds the winner's migrations applied. (PostgreSQL is serialised by Kysely's lock.)
+    if (error && db.dialect === 'sqlite' && attempt < 5 && /already exists|duplicate column|UNIQUE constraint failed: kysely_migration/.test(String((error as Error).message))) continue;
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
 }

@@ -6,6 +6,16 @@ import { deleteCampaignRoute } from './campaigns/delete-campaign.js';
 import { getCampaignRoute } from './campaigns/get-campaign.js';
 import { listCampaignsRoute } from './campaigns/list-campaigns.js';
 import { updateCampaignRoute } from './campaigns/update-campaign.js';
+import { campaignStatusRoute } from './campaigns/campaign-status.js';
+import { explainContactRoute } from './campaigns/explain-contact.js';
+import { triggerCampaignRoute } from './campaigns/trigger-campaign.js';
+import { ADD_CONTACTS_PREFIXES, addContactsRoute } from './contact-lists/add-contacts.js';
+import { createContactListRoute } from './contact-lists/create-contact-list.js';
+import { deleteContactListRoute } from './contact-lists/delete-contact-list.js';
+import { getContactListRoute } from './contact-lists/get-contact-list.js';
+import { listContactListsRoute } from './contact-lists/list-contact-lists.js';
+import { listContactsRoute } from './contact-lists/list-contacts.js';
+import { updateContactListRoute } from './contact-lists/update-contact-list.js';
 import { KORE_PREFIXES, type KoreRouteContext, type TypedApp } from './kore-router.js';
 
 const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
@@ -15,6 +25,16 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   getCampaignRoute,
   updateCampaignRoute,
   deleteCampaignRoute,
+  triggerCampaignRoute,
+  campaignStatusRoute,
+  explainContactRoute,
+  createContactListRoute,
+  listContactListsRoute,
+  getContactListRoute,
+  updateContactListRoute,
+  deleteContactListRoute,
+  listContactsRoute,
+  addContactsRoute,
 ];
 
 /** Mounts the Kore-compatible API under every documented prefix, behind JWT auth. */
@@ -26,6 +46,16 @@ export function koreRoutes(services: Services, auth: KoreAuthenticator, extra: (
           scoped.addHook('onRequest', auth.hook);
           const ctx: KoreRouteContext = { app: scoped as unknown as TypedApp, services, apiVersion, hide: !primary };
           for (const route of [...ROUTES, ...extra]) route(ctx);
+        },
+        { prefix },
+      );
+    }
+    // koreserver's prefixes carry addContacts only (§2.1), behind the same authentication.
+    for (const prefix of ADD_CONTACTS_PREFIXES) {
+      await root.register(
+        async (scoped) => {
+          scoped.addHook('onRequest', auth.hook);
+          addContactsRoute({ app: scoped as unknown as TypedApp, services, apiVersion: 'v1', hide: prefix !== ADD_CONTACTS_PREFIXES[0] });
         },
         { prefix },
       );

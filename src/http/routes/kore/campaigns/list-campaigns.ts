@@ -19,6 +19,10 @@ export function listCampaignsRoute({ app, services, hide }: KoreRouteContext): v
         body: Type.Optional(ListCampaignsBody),
         response: withErrors({ 200: ListCampaignsEnvelope }),
       },
+      // The samples post no body at all; Fastify would validate `undefined` against the object schema.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
     },
     async (req) => {
       const data = await services.campaigns.list(req.tenant, req.body);

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { readCsvRows, parseMapArgs } from '../domain/contacts/csv-source.js';
+import type { ImportProgress } from '../domain/contacts/import-service.js';
+import { print, withServices } from './cli-support.js';
+
+interface ImportOpts {
+  accountId: string;
+  iid: string;
+  list: string;
+  map: string[];
+  create?: boolean;
+  json?: boolean;
+}
+
+/** Plain progress lines at most this often when stderr is not a terminal (logs, CI). */
+const PLAIN_EVERY_MS = 2_000;
+
+/**
+ * Progress on stderr: a bar (rows, rows/s, ETA from bytes read) on a terminal, else one line every
+ * couple of seconds. stdout keeps only the result, so `--json` output stays machine-readable.
+ */
+function progressReporter(totalBytes: number) {
+  const started = Date.now();
+  const rate = (rows: number) => Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000));
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50 },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(totalBytes, 0, { rows: 0, rate: 0 });
+    return { update: (bytes: number, p: ImportProgress) => bar.update(bytes, { rows: p.rows, rate: rate(p.rows) }), stop: () => bar.stop() };
+  }
+  let last = 0;
+  return {
+    update: (bytes: number, p: ImportProgress) => {
+      if (Date.now() - last < PLAIN_EVERY_MS) return;
+      last = Date.now();
+      const pct = totalBytes > 0 ? Math.floor((bytes / totalBytes) * 100) : 100;
+      process.stderr.write(`importing: ${p.rows} rows (${pct}%), ${p.imported} imported, ${p.duplicates} duplicate, ${p.rejected} rejected, ${rate(p.rows)} rows/s\n`);
+    },
+    stop: () => {},
+  };
+}
+
+export function registerContactsCommands(program: Command): void {
+  const contacts = program.command('contacts').description('contact lists');
+  contacts
+    .command('import')
+    .description('import a CSV file into a contact list (streamed; progress on stderr)')
+    .requiredOption('--account-id <id>', 'account id')
+    .requiredOption('--iid <botId>', 'bot id (st-…)')
+    .requiredOption('--list <name>', 'contact list name')
+    .option('--map <column=field>', 'map a CSV column to phoneNumber, firstName, lastName, timeZone, uniqueId, contactPriority or extra:<name> (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--create', 'create the list (passiveApi, no duplicates) if it does not exist')
+    .option('--json', 'print one JSON object')
+    .argument('<file>', 'CSV file with a header row')
+    .action(async (file: string, opts: ImportOpts) => {
+      const job = await withServices(async (s) => {
+        const mapping = parseMapArgs(opts.map);
+        const t = { accountId: opts.accountId, botId: opts.iid };
+        const bot = await s.tenancy.findBot(opts.iid);
+        if (!bot || bot.account_id !== opts.accountId) throw new Error(`bot ${opts.iid} of account ${opts.accountId} does not exist`);
+        let list = await s.contactListsRepo.findByName(t, opts.list);
+        if (!list && opts.create) {
+          await s.contactLists.create(t, { name: opts.list });
+          list = await s.contactListsRepo.findByName(t, opts.list);
+        }
+        if (!list) throw new Error(`contact list '${opts.list}' does not exist (use --create to create it)`);
+        const size = fs.statSync(file).size;
+        let bytes = 0;
+        // Counts bytes as the parser pulls them, for the percentage and ETA.
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            bytes += chunk.length;
+            done(null, chunk);
+          },
+        });
+        const input = fs.createReadStream(file).pipe(counter);
+        const job = await s.imports.createJob(t, list, 'csv', path.basename(file));
+        const progress = progressReporter(size);
+        try {
+          return await s.imports.run(job, list, readCsvRows(input, { mapping, defaultCountry: bot.default_country }), { onProgress: (p) => progress.update(bytes, p) });
+        } finally {
+          progress.stop();
+        }
+      });
+      print({ ...job }, opts.json);
+    });
+}

@@ -1,0 +1,172 @@
+import type { Clock } from '../../clock.js';
+import type { ImportJob } from '../../http/schemas/contact-list.js';
+import { newId, nowIso } from '../../ids.js';
+import type { Tenant } from '../../storage/repos/campaigns-repo.js';
+import { ImportCancelled, type ImportBatch, type ImportsRepo, type ImportTarget } from '../../storage/repos/imports-repo.js';
+import type { ContactListRow, ImportRow } from '../../storage/schema.js';
+import { AppError, errors } from '../errors.js';
+import type { ContactResult } from './contact-record.js';
+import { toImportJob } from './contact-list-view.js';
+
+/** One input row: its number (CSV line, or 1-based position in addContacts `data`) and what it became. */
+export interface SourceRow {
+  rowNumber: number;
+  result: ContactResult;
+}
+
+export interface ImportProgress {
+  rows: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export interface ImportOptions {
+  /** Called after every committed batch. */
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** A running import touches its heartbeat this often even when its input stalls (a slow upload). */
+export const HEARTBEAT_MS = 10_000;
+/** An unfinished import whose heartbeat is older than this is taken for dead by recoverAbandoned. */
+export const STALE_AFTER_MS = 60_000;
+
+/**
+ * Import jobs: queued -> running -> completed | failed. Rows are written in batches, each in one
+ * transaction, marked pending; completion makes them visible and counts them on the list in one
+ * transaction; failure (an error, or recovery after a crash) deletes them. Imports into the same
+ * list run one at a time within a process so list order (seq) follows submission order.
+ */
+export class ImportService {
+  private readonly perList = new Map<string, Promise<unknown>>();
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly repo: ImportsRepo,
+    private readonly clock: Clock,
+  ) {}
+
+  async createJob(t: Tenant, list: ContactListRow, source: 'csv' | 'api', fileName: string | null = null): Promise<ImportRow> {
+    const now = this.clock.now();
+    const row: ImportRow = {
+      id: newId('imp'),
+      account_id: t.accountId,
+      bot_id: t.botId,
+      list_id: list.id,
+      source,
+      file_name: fileName,
+      status: 'queued',
+      total_rows: 0,
+      imported: 0,
+      duplicates: 0,
+      rejected: 0,
+      error: null,
+      created_at: nowIso(now),
+      started_at: null,
+      finished_at: null,
+      heartbeat_at: now,
+    };
+    await this.repo.insert(row);
+    return row;
+  }
+
+  /** Runs a job to its end; resolves with the final job, or rejects (after marking it failed). */
+  run(job: ImportRow, list: ContactListRow, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, opts: ImportOptions = {}): Promise<ImportJob> {
+    const previous = this.perList.get(list.id) ?? Promise.resolve();
+    const mine = previous.catch(() => {}).then(() => this.execute(job, list, rows, opts));
+    const tail = mine.catch(() => {});
+    this.perList.set(list.id, tail);
+    void tail.then(() => {
+      if (this.perList.get(list.id) === tail) this.perList.delete(list.id);
+    });
+    return mine;
+  }
+
+  /** Starts a job after the caller has answered (addContacts); failures are recorded on the job. */
+  runInBackground(job: ImportRow, list: ContactListRow, rows: Iterable<SourceRow>): void {
+    const p = this.run(job, list, rows).catch(() => {});
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  /** Resolves when every background job of this process has finished (tests, shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+  }
+
+  async get(id: string): Promise<ImportJob> {
+    const row = await this.repo.find(id);
+    if (!row) throw errors.notFound('Import', id);
+    return toImportJob(row);
+  }
+
+  async rejects(id: string, offset: number, limit: number) {
+    await this.get(id);
+    const [rows, total] = await Promise.all([this.repo.rejects(id, offset, limit), this.repo.countRejects(id)]);
+    return {
+      importId: id,
+      results: rows.map((r) => ({ rowNumber: Number(r.row_number), column: r.column_name, reason: r.reason })),
+      skip: offset,
+      limit,
+      totalResults: total,
+    };
+  }
+
+  /**
+   * Fails unfinished imports whose process died (heartbeat older than `staleAfterMs`) and deletes
+   * the rows they wrote, so nothing partial is ever counted. Returns the ids it failed.
+   */
+  async recoverAbandoned(staleAfterMs = STALE_AFTER_MS): Promise<string[]> {
+    const now = this.clock.now();
+    const failed: string[] = [];
+    for (const id of await this.repo.abandoned(now - staleAfterMs)) {
+      const msg = 'Import interrupted: the process running it stopped before it finished; no contacts were added. Run it again.';
+      if (await this.repo.fail(id, msg, nowIso(now))) failed.push(id);
+    }
+    return failed;
+  }
+
+  private async execute(job: ImportRow, list: ContactListRow, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, opts: ImportOptions): Promise<ImportJob> {
+    const target: ImportTarget = { id: job.id, listId: list.id, allowDuplicates: list.allow_duplicates === 1 };
+    const timer = setInterval(() => void this.repo.heartbeat(job.id, this.clock.now()).catch(() => {}), HEARTBEAT_MS);
+    timer.unref();
+    const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
+    try {
+      const startMs = this.clock.now();
+      await this.repo.start(job.id, startMs, nowIso(startMs));
+      let seq = await this.repo.nextSeq(list.id);
+      const size = this.repo.batchSize;
+      let batch: ImportBatch = { contacts: [], rejects: [], rows: 0, rejectedRows: 0 };
+      const flush = async () => {
+        const now = this.clock.now();
+        const r = await this.repo.writeBatch(target, seq, batch, now, nowIso(now));
+        seq += r.imported;
+        progress.rows += batch.rows;
+        progress.imported += r.imported;
+        progress.duplicates += r.duplicates;
+        progress.rejected += batch.rejectedRows;
+        batch = { contacts: [], rejects: [], rows: 0, rejectedRows: 0 };
+        opts.onProgress?.({ ...progress });
+      };
+      for await (const { rowNumber, result } of rows) {
+        batch.rows++;
+        if (result.ok) batch.contacts.push(result.contact);
+        else {
+          batch.rejectedRows++;
+          for (const e of result.errors) batch.rejects.push({ rowNumber, column: e.column, reason: e.reason });
+        }
+        if (batch.rows >= size) await flush();
+      }
+      // An empty final batch still runs: it checks the job was not failed underneath us.
+      await flush();
+      const done = this.clock.now();
+      return toImportJob(await this.repo.complete(target, done, nowIso(done)));
+    } catch (err) {
+      const msg = err instanceof AppError || err instanceof ImportCancelled ? err.message : `Import failed: ${String((err as Error)?.message ?? err)}`;
+      await this.repo.fail(job.id, msg, nowIso(this.clock.now())).catch(() => {});
+      throw err;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}

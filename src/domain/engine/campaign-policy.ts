@@ -1,0 +1,60 @@
+import type { CampaignRow } from '../../storage/schema.js';
+import type { CampaignConfig, MachineDetectMode } from '../campaigns/campaign-config.js';
+import { compileCallingHours, type CallingHoursLike, type CompiledCallingHours } from './calling-window.js';
+import { decodeSmsMessage } from './sms-message.js';
+
+/** Defaults when a campaign leaves a dialing setting out (Kore documents ranges, not defaults). */
+export const POLICY_DEFAULTS = Object.freeze({ maxAttemptsPerRecord: 1, defaultRetryPeriodMin: 60, maxRingTimeSec: 30, maxConcurrent: 10 });
+
+/** What the engine needs to know about a running campaign, parsed once from its stored config. */
+export interface CampaignPolicy {
+  campaignId: string;
+  accountId: string;
+  botId: string;
+  name: string;
+  type: 'voice' | 'sms';
+  priority: number;
+  dialingMode: string | null;
+  hours: CallingHoursLike;
+  compiled: CompiledCallingHours;
+  maxAttempts: number;
+  retryMin: number;
+  ringSec: number;
+  machine: MachineDetectMode;
+  callerId: string;
+  maxConcurrent: number;
+  experienceFlowId?: string;
+  queue?: string;
+  /** SMS text, decoded. */
+  message?: string;
+}
+
+export function policyOf(row: CampaignRow): CampaignPolicy {
+  const c = JSON.parse(row.config) as CampaignConfig;
+  const ds = c.dialingStrategy;
+  const p: CampaignPolicy = {
+    campaignId: row.id,
+    accountId: row.account_id,
+    botId: row.bot_id,
+    name: row.name,
+    type: row.type,
+    priority: row.priority > 0 ? row.priority : 1,
+    dialingMode: row.dialing_mode,
+    hours: ds.callingHours,
+    compiled: compileCallingHours(ds.callingHours),
+    maxAttempts: ds.maxAttemptsPerRecord ?? POLICY_DEFAULTS.maxAttemptsPerRecord,
+    retryMin: ds.defaultRetryPeriod ?? POLICY_DEFAULTS.defaultRetryPeriodMin,
+    ringSec: ds.maxRingTime ?? POLICY_DEFAULTS.maxRingTimeSec,
+    machine: c.machineDetection,
+    callerId: ds.callerId.phoneNumber,
+    // Kore's agentless default; Progressive / Preview would be bounded by agents, which campaignd does not model yet.
+    maxConcurrent: POLICY_DEFAULTS.maxConcurrent,
+  };
+  if (c.experienceFlow) p.experienceFlowId = c.experienceFlow.id;
+  if (c.queue) p.queue = c.queue.name;
+  if (row.type === 'sms') {
+    // An advanced SMS hands the conversation to its experience flow; the opening text names it.
+    p.message = c.message ? decodeSmsMessage(c.message.message) : c.experienceFlow ? `[flow:${c.experienceFlow.name}]` : '';
+  }
+  return p;
+}

@@ -1,0 +1,90 @@
+import type { DialRecordsRepo, Claimed } from '../../storage/repos/dial-records-repo.js';
+import type { DialRequest, Provider } from '../telephony/provider.js';
+import { ProviderUnavailableError } from '../telephony/provider.js';
+import type { CampaignPolicy } from './campaign-policy.js';
+import type { OutcomeHandler } from './outcome-handler.js';
+import type { PrecallFetcher } from './precall-fetch.js';
+
+export interface DispatchResult {
+  accepted: number;
+  refused: number;
+  skipped: number;
+  released: number;
+}
+
+export interface DialerDeps {
+  provider: Provider;
+  records: DialRecordsRepo;
+  outcomes: OutcomeHandler;
+  precall?: PrecallFetcher;
+  /** How long an accepted attempt may wait for its outcome before reconciliation calls it `unknown`. */
+  inFlightLeaseMs: (policy: CampaignPolicy) => number;
+}
+
+/**
+ * Hands claimed attempts to the provider. The attempt row already exists (claim transaction), so
+ * whatever happens here is recorded against it: accepted → in flight; refused → the refusal is the
+ * outcome; ProviderUnavailableError → the claim is undone (the request certainly never left);
+ * anything else → `unknown`, because the provider may have dialed.
+ */
+export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed: Claimed[], now: number): Promise<DispatchResult> {
+  const res: DispatchResult = { accepted: 0, refused: 0, skipped: 0, released: 0 };
+  let down = false;
+  await Promise.all(
+    claimed.map(async ({ record, attempt }) => {
+      if (down) {
+        await deps.records.release(record.id, attempt.id, now);
+        res.released++;
+        return;
+      }
+      const context = record.contact_data ? (JSON.parse(record.contact_data) as Record<string, unknown>) : {};
+      if (deps.precall && policy.type === 'voice') {
+        const d = await deps.precall.decide(policy, record, attempt.id, context);
+        if (!d.call) {
+          await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail: d.reason, at: now }, 'skipped-precall');
+          res.skipped++;
+          return;
+        }
+        // Contact-record fields win on name collisions (§4.11).
+        for (const [k, v] of Object.entries(d.extra)) if (!(k in context)) context[k] = v;
+      }
+      const req: DialRequest = {
+        attemptId: attempt.id,
+        campaignId: policy.campaignId,
+        instanceId: record.instance_id,
+        channel: policy.type,
+        to: record.phone_e164,
+        from: policy.callerId,
+        context,
+      };
+      if (policy.type === 'voice') {
+        req.ringTimeoutSec = policy.ringSec;
+        req.machineDetection = policy.machine;
+        if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
+        if (policy.queue) req.queue = policy.queue;
+      } else {
+        req.message = policy.message ?? '';
+      }
+      try {
+        const started = await deps.provider.start(req);
+        if (started.accepted) {
+          await deps.records.markInFlight(record.id, attempt.id, now + deps.inFlightLeaseMs(policy), now);
+          res.accepted++;
+        } else {
+          await deps.outcomes.report({ attemptId: attempt.id, outcome: started.outcome, detail: started.detail, at: now });
+          res.refused++;
+        }
+      } catch (err) {
+        if (err instanceof ProviderUnavailableError) {
+          down = true;
+          await deps.records.release(record.id, attempt.id, now);
+          res.released++;
+          return;
+        }
+        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'unknown', detail: `provider error: ${String(err)}`, at: now });
+        res.refused++;
+      }
+    }),
+  );
+  return res;
+}

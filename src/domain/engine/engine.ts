@@ -1,0 +1,156 @@
+import { hostname } from 'node:os';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
+import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
+import type { Provider } from '../telephony/provider.js';
+import { effectiveZone, isWithinCallingHours } from './calling-window.js';
+import type { CampaignPolicy } from './campaign-policy.js';
+import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity.js';
+import { dispatch } from './dialer.js';
+import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
+import type { PrecallFetcher } from './precall-fetch.js';
+
+export interface EngineOptions {
+  clock: Clock;
+  provider: Provider;
+  outcomes: OutcomeHandler;
+  records: DialRecordsRepo;
+  instances: InstancesRepo;
+  /** MAX_CONCURRENT_CALLS: calls out at once, counted across every engine sharing the database. */
+  maxConcurrentCalls: number;
+  /** CALLS_PER_SECOND: starts per second of this engine process. */
+  callsPerSecond: number;
+  /** LEASE_MS: how long a claimed, not yet accepted attempt may stay leased. */
+  leaseMs: number;
+  /** TELEPHONY_OUTCOME_TIMEOUT_SEC in ms: added to the lease of an accepted call. Default 300000. */
+  outcomeTimeoutMs?: number;
+  precall?: PrecallFetcher;
+  /** Identifies this process in leases and attempts. Default host:pid:random. */
+  owner?: string;
+  onError?: (err: unknown) => void;
+}
+
+export interface TickReport {
+  reconciled: number;
+  claimed: number;
+  accepted: number;
+  refused: number;
+  skipped: number;
+  released: number;
+  completed: number;
+}
+
+const emptyReport = (): TickReport => ({ reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, completed: 0 });
+
+/**
+ * The scheduler. One `tick()`: reconcile expired leases, share capacity among Active instances by
+ * priority, claim due records inside their windows (one transaction each), hand them to the
+ * provider. Time comes only from the injected clock; the loop (`start`) is a plain interval, so
+ * tests call `tick()` by hand.
+ */
+export class Engine {
+  readonly owner: string;
+  private readonly allocator = new FairShareAllocator();
+  private readonly bucket: TokenBucket;
+  private current: Promise<TickReport> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: EngineOptions) {
+    this.owner = o.owner ?? `${hostname()}:${process.pid}:${newId('u').slice(2, 10)}`;
+    this.bucket = new TokenBucket({ ratePerSec: o.callsPerSecond }, o.clock);
+  }
+
+  /** Runs one tick; a tick already running is joined rather than overlapped. */
+  tick(): Promise<TickReport> {
+    this.current ??= this.runTick().finally(() => {
+      this.current = undefined;
+    });
+    return this.current;
+  }
+
+  private async runTick(): Promise<TickReport> {
+    const o = this.o;
+    const rep = emptyReport();
+    const now = o.clock.now();
+    await o.provider.sweep?.(now);
+
+    // A lease that ran out means its engine died or lost the outcome: the call may have happened,
+    // so the attempt becomes `unknown` (final), never a blind redial.
+    for (const e of await o.records.expiredLeases(now, 1000)) {
+      if (!e.current_attempt_id) continue;
+      await o.outcomes.report({ attemptId: e.current_attempt_id, outcome: 'unknown', detail: 'lease expired before an outcome was recorded', at: now });
+      rep.reconciled++;
+    }
+
+    const active = await o.instances.active();
+    const inFlight = await o.records.inFlightByInstance();
+    const demands: CampaignDemand[] = [];
+    const policies = new Map<string, CampaignPolicy>();
+    for (const inst of active) {
+      const policy = await o.outcomes.policy(inst.campaign_id, inst.id);
+      if (!policy) continue;
+      policies.set(inst.id, policy);
+      const f = inFlight.get(inst.id) ?? 0;
+      const wanted = await o.records.dueCount(inst.id, now, policy.maxConcurrent - f);
+      if (wanted === 0 && f === 0) {
+        if (await o.outcomes.completeIfDone(inst.id, inst.campaign_id)) rep.completed++;
+        continue;
+      }
+      demands.push({ id: inst.id, priority: policy.priority, wanted, inFlight: f, maxConcurrent: policy.maxConcurrent });
+    }
+    if (demands.length === 0) return rep;
+
+    const totalOut = [...inFlight.values()].reduce((a, b) => a + b, 0);
+    const activeOut = demands.reduce((a, d) => a + d.inFlight, 0);
+    // Calls of stopped instances still occupy lines; only active ones take part in the sharing.
+    const capacity = Math.max(0, Math.min(o.maxConcurrentCalls - (totalOut - activeOut), activeOut + this.bucket.available()));
+    const slots = this.allocator.allocate(capacity, demands);
+
+    for (const [instanceId, n] of slots) {
+      if (n <= 0) continue;
+      const policy = policies.get(instanceId)!;
+      const claimed = await o.records.claim({
+        instanceId, channel: policy.type, limit: n, now, owner: this.owner, leaseMs: o.leaseMs,
+        newAttemptId: () => newId('att'),
+        place: (r) => {
+          const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
+          return isWithinCallingHours(policy.compiled, zone, now) ? { inside: true } : { inside: false, nextAt: windowedAt(policy, r, now) };
+        },
+      });
+      if (claimed.length === 0) continue;
+      this.bucket.take(claimed.length);
+      rep.claimed += claimed.length;
+      const d = await dispatch(
+        {
+          provider: o.provider, records: o.records, outcomes: o.outcomes,
+          ...(o.precall ? { precall: o.precall } : {}),
+          inFlightLeaseMs: (p) => o.leaseMs + (o.outcomeTimeoutMs ?? 300_000) + p.ringSec * 1000,
+        },
+        policy, claimed, now,
+      );
+      rep.accepted += d.accepted;
+      rep.refused += d.refused;
+      rep.skipped += d.skipped;
+      rep.released += d.released;
+      if (d.released > 0) break; // provider unavailable: try again next tick
+    }
+    return rep;
+  }
+
+  /** Ticks every `intervalMs` (ENGINE_TICK_MS). The timer is unref'd: it never keeps a process alive. */
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.tick().catch((err: unknown) => (this.o.onError ?? ((e) => process.emitWarning(`engine tick failed: ${String(e)}`)))(err));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops claiming new work and waits for the tick in progress (shutdown: before the database closes). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.current?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,120 @@
+import type { Clock } from '../../clock.js';
+import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
+import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
+import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
+import type { CampaignConfig } from '../campaigns/campaign-config.js';
+import { errors } from '../errors.js';
+import { describeWindowAt, effectiveZone } from './calling-window.js';
+import { policyOf } from './campaign-policy.js';
+import { windowedAt } from './outcome-handler.js';
+
+export interface Rule {
+  rule: 'campaign' | 'record' | 'dnc' | 'attempts' | 'retry-wait' | 'calling-window' | 'capacity';
+  ok: boolean;
+  detail: string;
+  facts: Record<string, unknown>;
+}
+
+export interface Explanation {
+  campaignId: string;
+  campaignStatus: string;
+  campaignInstanceId: string;
+  recordId: string;
+  phoneNumber: string;
+  at: string;
+  dialableNow: boolean;
+  /** When every rule but capacity will pass next (capacity cannot be predicted); null when never. */
+  nextDialableAt: string | null;
+  rules: Rule[];
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** Answers, rule by rule, why a record is or is not dialable at the clock's now (ARCHITECTURE §5). */
+export class ExplainService {
+  constructor(
+    private readonly campaigns: CampaignsRepo,
+    private readonly instances: InstancesRepo,
+    private readonly records: DialRecordsRepo,
+    private readonly attempts: AttemptsRepo,
+    private readonly clock: Clock,
+    private readonly maxConcurrentCalls: number,
+  ) {}
+
+  async explain(t: Tenant, campaignId: string, key: string): Promise<Explanation> {
+    const row = await this.campaigns.find(t, campaignId);
+    if (!row) throw errors.campaignNotFound(campaignId);
+    if (!row.instance_id) throw errors.notFound('Contact', `${key} of campaign ${campaignId} (the campaign has never been started)`);
+    const inst = await this.instances.find(row.instance_id);
+    const digits = key.replace(/[\s().-]/g, '');
+    const phone = /^\+?\d{6,15}$/.test(digits) ? `+${digits.replace(/^\+/, '')}` : undefined;
+    const rec = await this.records.findByKey(row.instance_id, key, phone);
+    if (!rec || !inst) throw errors.notFound('Contact', `${key} in campaign ${campaignId}`);
+
+    const now = this.clock.now();
+    const policy = policyOf(row);
+    const cfg = JSON.parse(row.config) as CampaignConfig;
+    const rules: Rule[] = [];
+    const running = row.status === 'Active' && inst.status === 'Active';
+    rules.push({ rule: 'campaign', ok: running, detail: running ? 'campaign is Active' : `campaign is ${row.status}`, facts: { campaignStatus: row.status, instanceStatus: inst.status } });
+
+    const final = rec.state === 'done';
+    const recordDetail = final
+      ? `final: ${rec.final_outcome}${rec.excluded_reason ? ` (${rec.excluded_reason})` : ''}`
+      : rec.state === 'pending' ? 'waiting to be dialed' : `attempt ${rec.current_attempt_id} is ${rec.state === 'leased' ? 'being placed' : 'in progress'}`;
+    rules.push({ rule: 'record', ok: rec.state === 'pending', detail: recordDetail, facts: { state: rec.state, lastOutcome: rec.last_outcome, finalOutcome: rec.final_outcome } });
+
+    const dncIds = [...(cfg.dncList ? [cfg.dncList.id] : []), ...(await this.instances.globalDncLists(t.accountId)).map((l) => l.id)];
+    const hitNow = (await this.instances.dncHits(dncIds, [rec.phone_e164])).get(rec.phone_e164);
+    const dncOk = rec.final_outcome !== 'dnc' && hitNow === undefined;
+    rules.push({
+      rule: 'dnc', ok: dncOk,
+      detail: dncOk ? 'not on the campaign or global DNC list' : rec.excluded_reason ?? `on DNC list ${hitNow}`,
+      facts: { excludedAtStart: rec.excluded_reason, onListNow: hitNow ?? null, listsChecked: dncIds },
+    });
+
+    rules.push({ rule: 'attempts', ok: rec.attempts < policy.maxAttempts, detail: `${rec.attempts} of ${policy.maxAttempts} attempts used`, facts: { used: rec.attempts, max: policy.maxAttempts } });
+
+    const last = rec.attempts > 0 && rec.state === 'pending' ? await this.lastEnded(rec.id, rec.attempts) : null;
+    const retryAt = last !== null ? last + policy.retryMin * 60_000 : null;
+    const waitOk = retryAt === null || retryAt <= now;
+    rules.push({
+      rule: 'retry-wait', ok: waitOk,
+      detail: retryAt === null ? 'no retry wait' : waitOk ? 'retry period has passed' : `retry period of ${policy.retryMin} min runs until ${iso(retryAt)}`,
+      facts: { retryPeriodMin: policy.retryMin, lastAttemptEndedAt: iso(last), notBefore: iso(retryAt) },
+    });
+
+    const z = effectiveZone(rec.time_zone, policy.hours.timezone);
+    const w = describeWindowAt(policy.compiled, z.zone, now);
+    rules.push({
+      rule: 'calling-window', ok: w.inWindow,
+      detail: `${w.inWindow ? 'inside' : 'outside'} calling hours in ${z.zone} (${z.source} zone${z.ignoredContactZone ? `; contact zone '${z.ignoredContactZone}' is not a valid IANA zone` : ''}), local ${w.local.weekday} ${w.local.time}`,
+      facts: { ...w, zoneSource: z.source, ignoredContactZone: z.ignoredContactZone ?? null, frequency: policy.hours.frequency },
+    });
+
+    const inFlight = await this.records.inFlightByInstance();
+    const mine = inFlight.get(inst.id) ?? 0;
+    const total = [...inFlight.values()].reduce((a, b) => a + b, 0);
+    const capOk = mine < policy.maxConcurrent && total < this.maxConcurrentCalls;
+    rules.push({
+      rule: 'capacity', ok: capOk,
+      detail: `${mine} of ${policy.maxConcurrent} campaign lines and ${total} of ${this.maxConcurrentCalls} lines busy; shared by priority ${policy.priority}`,
+      facts: { campaignInFlight: mine, campaignMax: policy.maxConcurrent, totalInFlight: total, maxConcurrentCalls: this.maxConcurrentCalls, priority: policy.priority },
+    });
+
+    let next: number | null = null;
+    if (!final && dncOk && rec.attempts < policy.maxAttempts && inst.status !== 'Stopped') {
+      next = windowedAt(policy, rec, Math.max(now, rec.state === 'pending' ? rec.next_at : now, retryAt ?? now));
+    }
+    return {
+      campaignId: row.id, campaignStatus: row.status, campaignInstanceId: inst.id, recordId: rec.id,
+      phoneNumber: rec.phone_e164.replace(/^\+/, ''), at: new Date(now).toISOString(),
+      dialableNow: rules.every((r) => r.ok), nextDialableAt: running || row.status === 'Paused' ? iso(next) : null, rules,
+    };
+  }
+
+  private async lastEnded(recordId: string, attemptNo: number): Promise<number | null> {
+    return this.attempts.endedAt(recordId, attemptNo);
+  }
+}

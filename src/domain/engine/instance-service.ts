@@ -1,0 +1,132 @@
+import type { Clock } from '../../clock.js';
+import { newId, nowIso } from '../../ids.js';
+import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
+import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
+import type { CampaignInstanceRow, CampaignRow, DialRecordRow } from '../../storage/schema.js';
+import type { CampaignConfig } from '../campaigns/campaign-config.js';
+import { transition, type Trigger } from '../campaigns/lifecycle.js';
+import { errors } from '../errors.js';
+import { planRecords, type DncHit } from './dial-plan.js';
+import { isOutcome, toKoreDialerOutcome } from './retry-policy.js';
+
+export interface TriggerResult {
+  status: string;
+  message: string;
+  updatedAt: string;
+  totalCallsCompleted?: number;
+  campaignInstanceId?: string;
+  campaignExecutionType?: string;
+}
+
+export interface ContactResult {
+  phoneNumber: string;
+  uniqueId: string;
+  dialerOutcome: string;
+  numberOfAttemptsSoFar: number;
+  botSessionId: string;
+  agentDispositionCodes: string[];
+  botOutboundStatus: string;
+  botOutboundStatusDetail: string;
+}
+
+const MESSAGES: Record<Exclude<Trigger, 'complete'>, string> = {
+  play: 'Campaign Started',
+  stop: 'Campaign Stopped',
+  pause: 'Campaign Paused',
+  resume: 'Campaign Resumed',
+};
+
+/** Kore-facing lifecycle (play / stop / pause / resume) and the two status views. */
+export class InstanceService {
+  constructor(
+    private readonly campaigns: CampaignsRepo,
+    private readonly instances: InstancesRepo,
+    private readonly records: DialRecordsRepo,
+    private readonly clock: Clock,
+  ) {}
+
+  async trigger(t: Tenant, campaignId: string, trigger: Exclude<Trigger, 'complete'>): Promise<TriggerResult> {
+    const row = await this.campaigns.find(t, campaignId);
+    if (!row) throw errors.campaignNotFound(campaignId);
+    const check = transition(trigger, row.status, row.name);
+    if (!check.ok) throw errors.illegalState(check.message);
+    const now = this.clock.now();
+    const change = { campaignId, from: check.from, to: check.to, nowIso: nowIso(now) };
+    let instanceId = row.instance_id;
+    if (trigger === 'play') {
+      instanceId = await this.play(t, row, change, now);
+    } else if (!(await this.instances.changeStatus(t, change, instanceId, now))) {
+      throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
+    }
+    const out: TriggerResult = { status: check.to, message: MESSAGES[trigger], updatedAt: change.nowIso };
+    if (row.type === 'sms') {
+      if (trigger === 'stop') out.campaignExecutionType = 'NORMAL';
+      return out;
+    }
+    if (trigger === 'play') out.totalCallsCompleted = 0;
+    if (instanceId) out.campaignInstanceId = instanceId;
+    return out;
+  }
+
+  /** A new instance from the full lists: de-duplicated, DNC-scrubbed, ordered (dial-plan.ts). */
+  private async play(t: Tenant, row: CampaignRow, change: { campaignId: string; from: readonly string[]; to: string; nowIso: string }, now: number): Promise<string> {
+    const cfg = JSON.parse(row.config) as CampaignConfig;
+    const contacts = await this.instances.contactsOf(cfg.contactLists.map((l) => l.id));
+    const dncLists = [...(cfg.dncList ? [{ ...cfg.dncList, kind: 'campaign DNC list' }] : []), ...(await this.instances.globalDncLists(t.accountId)).map((l) => ({ ...l, kind: 'global DNC list' }))];
+    const hitsByList = await this.instances.dncHits(dncLists.map((l) => l.id), [...new Set(contacts.map((c) => c.phone_e164))]);
+    const dnc = new Map<string, DncHit>();
+    for (const [phone, listId] of hitsByList) {
+      const l = dncLists.find((x) => x.id === listId);
+      dnc.set(phone, { listId, reason: `on ${l?.kind ?? 'DNC list'} '${l?.name ?? listId}'` });
+    }
+    const instance: CampaignInstanceRow = {
+      id: newId('cid'), campaign_id: row.id, account_id: row.account_id, bot_id: row.bot_id, type: row.type,
+      status: 'Active', total_records: 0, excluded_records: 0, started_at: now, ended_at: null,
+    };
+    const plan = planRecords({ instance, contacts, order: cfg.dialingStrategy.dialingOrder ?? 'FIFO', dnc, hours: cfg.dialingStrategy.callingHours, now, newId: () => newId('dr') });
+    instance.total_records = plan.records.length;
+    instance.excluded_records = plan.excluded;
+    if (!(await this.instances.start(t, change, instance, plan.records))) {
+      throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
+    }
+    return instance.id;
+  }
+
+  async status(t: Tenant, campaignId: string): Promise<{ id: string; status: string; name: string }> {
+    const row = await this.campaigns.find(t, campaignId);
+    if (!row) throw errors.campaignNotFound(campaignId);
+    return { id: row.id, status: row.status, name: row.name };
+  }
+
+  /** The current instance's records in dial order (empty before the first play). */
+  async contacts(t: Tenant, campaignId: string, page: number, limit: number) {
+    const row = await this.campaigns.find(t, campaignId);
+    if (!row) throw errors.campaignNotFound(campaignId);
+    const { rows, total } = row.instance_id ? await this.records.page(row.instance_id, (page - 1) * limit, limit) : { rows: [], total: 0 };
+    return { results: rows.map(toContactResult), page, limit, totalPages: Math.ceil(total / limit), totalResults: total };
+  }
+
+  /** Attempts of the current instance that have ended, by outcome (counters on campaign views). */
+  async counters(instanceId: string): Promise<{ totalCallsCompleted: number; totalMessagesSent: number }> {
+    const m = await this.instances.endedAttempts(instanceId);
+    let calls = 0;
+    for (const [k, n] of m) if (k !== 'sms-sent' && k !== 'sms-failed') calls += n;
+    return { totalCallsCompleted: calls, totalMessagesSent: m.get('sms-sent') ?? 0 };
+  }
+}
+
+/** Kore's contact result; numbers are shown as digits without `+`, like the reference samples. */
+export function toContactResult(r: DialRecordRow): ContactResult {
+  const final = r.state === 'done' && r.final_outcome !== null && isOutcome(r.final_outcome);
+  return {
+    phoneNumber: r.phone_e164.replace(/^\+/, ''),
+    uniqueId: r.unique_id ?? '',
+    dialerOutcome: final ? toKoreDialerOutcome(r.final_outcome as never, true) : '',
+    numberOfAttemptsSoFar: r.attempts,
+    botSessionId: r.bot_session_id ?? '',
+    agentDispositionCodes: r.agent_disposition_codes ? (JSON.parse(r.agent_disposition_codes) as string[]) : [],
+    botOutboundStatus: r.bot_outbound_status ?? '',
+    botOutboundStatusDetail: r.bot_outbound_status_detail ?? '',
+  };
+}

@@ -1,0 +1,112 @@
+import type { Clock } from '../../clock.js';
+import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
+import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
+import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
+import type { DialRecordRow } from '../../storage/schema.js';
+import { nowIso } from '../../ids.js';
+import { TRANSITIONS } from '../campaigns/lifecycle.js';
+import type { OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
+import { effectiveZone, nextWindowStart } from './calling-window.js';
+import { policyOf, type CampaignPolicy } from './campaign-policy.js';
+import { NO_WINDOW_RECHECK_MS } from './dial-plan.js';
+import { isFinal, nextAttemptAt, outcomeForMachine, type Outcome } from './retry-policy.js';
+
+/** Provider vocabulary → engine taxonomy (retry-policy.ts); `rejected` is a 603 decline. */
+export function toOutcome(p: ProviderOutcome, machine: CampaignPolicy['machine']): Outcome {
+  if (p === 'machine') return outcomeForMachine(machine);
+  if (p === 'rejected') return 'declined';
+  return p;
+}
+
+/** The first instant >= t inside the record's calling window (never earlier than t). */
+export function windowedAt(policy: CampaignPolicy, r: Pick<DialRecordRow, 'time_zone'>, t: number): number {
+  const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
+  return nextWindowStart(policy.compiled, zone, t) ?? t + NO_WINDOW_RECHECK_MS;
+}
+
+/**
+ * The engine's OutcomeSink: records an outcome on its attempt and decides the record's future
+ * (retry at a windowed instant, or final). Idempotent on attemptId: a repeat is a no-op, and a real
+ * outcome after `unknown` is stored as `late_outcome` without making the record dialable again.
+ */
+export class OutcomeHandler implements OutcomeSink {
+  private readonly policies = new Map<string, CampaignPolicy>();
+
+  constructor(
+    private readonly attempts: AttemptsRepo,
+    private readonly records: DialRecordsRepo,
+    private readonly instances: InstancesRepo,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * `engineOutcome` is for outcomes the engine decides itself (pre-call SKIP, lease expiry), which
+   * have no provider vocabulary; `r.outcome` is then only stored as the provider outcome.
+   */
+  async report(r: OutcomeReport, engineOutcome?: Outcome): Promise<void> {
+    const att = await this.attempts.find(r.attemptId);
+    if (!att) return; // released before it left, or not ours: nothing to record against
+    if (att.outcome !== null) {
+      if (att.outcome === 'unknown' && r.outcome !== 'unknown') await this.attempts.storeLate(att.id, r.outcome);
+      return;
+    }
+    const rec = await this.attempts.record(att.record_id);
+    const inst = rec ? await this.instances.find(rec.instance_id) : undefined;
+    if (!rec || !inst) return;
+    const policy = await this.policy(rec.campaign_id, inst.id);
+    if (!policy) return;
+    const outcome = engineOutcome ?? toOutcome(r.outcome, policy.machine);
+    const at = r.at;
+
+    let patch: Partial<DialRecordRow> | null = null;
+    if (rec.current_attempt_id === att.id && (rec.state === 'leased' || rec.state === 'in_flight')) {
+      const common = {
+        last_outcome: outcome, lease_owner: null, lease_expires_at: null, updated_at: at,
+        ...(r.botSessionId !== undefined ? { bot_session_id: r.botSessionId } : {}),
+        ...(r.botOutboundStatus !== undefined ? { bot_outbound_status: r.botOutboundStatus } : {}),
+        ...(r.botOutboundStatusDetail !== undefined ? { bot_outbound_status_detail: r.botOutboundStatusDetail } : {}),
+        ...(r.agentDispositionCodes !== undefined ? { agent_disposition_codes: JSON.stringify(r.agentDispositionCodes) } : {}),
+      };
+      if (inst.status === 'Stopped' || inst.status === 'Completed') {
+        patch = { ...common, state: 'done', final_outcome: isFinal(outcome) ? outcome : 'cancelled' };
+      } else {
+        const next = nextAttemptAt({ outcome, attemptsSoFar: rec.attempts, maxAttemptsPerRecord: policy.maxAttempts, defaultRetryPeriodMin: policy.retryMin, finishedAtMs: at });
+        patch = next.final
+          ? { ...common, state: 'done', final_outcome: outcome }
+          : { ...common, state: 'pending', current_attempt_id: null, next_at: windowedAt(policy, rec, next.notBefore) };
+      }
+    }
+    const applied = await this.attempts.apply(
+      att.id,
+      {
+        outcome, provider_outcome: engineOutcome ? null : r.outcome, ended_at: at, detail: r.detail ?? null,
+        ring_sec: r.ringSec ?? null, talk_sec: r.talkSec ?? null,
+        machine_detected: r.machineDetected === undefined ? null : r.machineDetected ? 1 : 0,
+      },
+      rec.id,
+      patch,
+    );
+    if (applied && patch?.state === 'done') await this.completeIfDone(inst.id, rec.campaign_id);
+  }
+
+  /** Active → Completed once every record of the campaign's current instance is final. */
+  async completeIfDone(instanceId: string, campaignId: string): Promise<boolean> {
+    if (await this.records.hasOpen(instanceId)) return false;
+    const { from, to } = TRANSITIONS.complete;
+    const now = this.clock.now();
+    return this.instances.changeStatus(null, { campaignId, from, to, nowIso: nowIso(now) }, instanceId, now);
+  }
+
+  /** Configuration is frozen while an instance runs (EDITABLE_STATUSES), so caching per instance is safe. */
+  async policy(campaignId: string, instanceId: string): Promise<CampaignPolicy | undefined> {
+    const key = `${campaignId}/${instanceId}`;
+    const hit = this.policies.get(key);
+    if (hit) return hit;
+    const row = await this.attempts.campaign(campaignId);
+    if (!row) return undefined;
+    const p = policyOf(row);
+    if (this.policies.size > 1000) this.policies.clear();
+    this.policies.set(key, p);
+    return p;
+  }
+}

@@ -1,0 +1,17 @@
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { OutcomeSink, Provider } from './provider.js';
+import { SimulatorProvider } from './simulator.js';
+import { WebhookProvider } from './webhook-provider.js';
+
+/** The configured adapter (TELEPHONY_PROVIDER): the simulator by default, or the signed webhook bridge. */
+export function createProvider(config: Config, sink: OutcomeSink, clock: Clock): Provider {
+  if (config.telephonyProvider === 'webhook') {
+    // loadConfig has already refused a webhook provider without URL or secret.
+    return new WebhookProvider({
+      url: config.telephonyWebhookUrl!, secret: config.telephonyWebhookSecret!, clock, sink,
+      timeoutSec: config.telephonyOutcomeTimeoutSec,
+    });
+  }
+  return new SimulatorProvider({ sink, clock, seed: config.simulatorSeed, speed: config.simulatorSpeed });
+}

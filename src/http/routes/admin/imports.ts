@@ -1,0 +1,86 @@
+import type { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import { readCsvRows } from '../../../domain/contacts/csv-source.js';
+import { parseMapArgs } from '../../../domain/contacts/csv-source.js';
+import { errors } from '../../../domain/errors.js';
+import type { Services } from '../../../services.js';
+import { ImportRejects } from '../../schemas/contact-list.js';
+import { withErrors } from '../../schemas/envelope.js';
+import type { TypedApp } from '../kore/kore-router.js';
+
+const TAG = 'Admin: imports';
+const security = [{ adminToken: [] }];
+const ImportEnvelope = Type.Ref('ImportJob');
+
+const UploadQuery = Type.Object({
+  accountId: Type.String(),
+  iid: Type.String(),
+  list: Type.Optional(Type.String({ description: 'list name (POST /imports only)' })),
+  fileName: Type.Optional(Type.String({ description: 'shown in the list\'s `files`; default upload.csv' })),
+  map: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: '<column>=<field>, repeatable, as the CLI --map' })),
+});
+
+/**
+ * Import jobs over the admin API. A CSV upload is streamed: the text/csv parser hands the raw
+ * request stream to the import (no parseAs, so Fastify never buffers it and bodyLimit does not
+ * apply), rows are written in batches as they arrive, and the answer is the finished job.
+ */
+export function importAdminRoutes(services: Services): (app: TypedApp) => void {
+  return (app) => {
+    app.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload));
+
+    const upload = async (q: typeof UploadQuery.static, listId: string | undefined, body: unknown) => {
+      if (!body || typeof (body as Readable).pipe !== 'function') throw errors.unsupportedMediaType('(none): send the file as text/csv');
+      const t = { accountId: q.accountId, botId: q.iid };
+      const bot = await services.tenancy.findBot(q.iid);
+      if (!bot || bot.account_id !== q.accountId) throw errors.notFound('Bot', q.iid);
+      const list = listId ? await services.contactListsRepo.find(t, listId) : q.list ? await services.contactListsRepo.findByName(t, q.list) : undefined;
+      if (!list) throw errors.contactListNotFound(listId ?? `'${q.list ?? ''}'`);
+      const mapping = parseMapArgs(q.map === undefined ? [] : Array.isArray(q.map) ? q.map : [q.map]);
+      const job = await services.imports.createJob(t, list, 'csv', q.fileName ?? 'upload.csv');
+      return services.imports.run(job, list, readCsvRows(body as Readable, { mapping, defaultCountry: bot.default_country }));
+    };
+
+    app.post(
+      '/contact-lists/:listId/imports',
+      {
+        schema: {
+          tags: [TAG], security, summary: 'Import a CSV file (Content-Type: text/csv) into a contact list; answers the finished job',
+          params: Type.Object({ listId: Type.String() }), querystring: UploadQuery, response: withErrors({ 201: ImportEnvelope }),
+        },
+      },
+      async (req, reply) => {
+        const job = await upload(req.query, req.params.listId, req.body);
+        reply.code(201);
+        return job;
+      },
+    );
+    app.post(
+      '/imports',
+      { schema: { tags: [TAG], security, summary: 'Import a CSV file into the list named by `list`', querystring: UploadQuery, response: withErrors({ 201: ImportEnvelope }) } },
+      async (req, reply) => {
+        if (!req.query.list) throw errors.validation('list', 'list: is required (the contact list name)');
+        const job = await upload(req.query, undefined, req.body);
+        reply.code(201);
+        return job;
+      },
+    );
+    app.get(
+      '/imports/:id',
+      { schema: { tags: [TAG], security, summary: 'An import job: status (queued, running, completed, failed) and counts', params: Type.Object({ id: Type.String() }), response: withErrors({ 200: ImportEnvelope }) } },
+      async (req) => services.imports.get(req.params.id),
+    );
+    app.get(
+      '/imports/:id/rejects',
+      {
+        schema: {
+          tags: [TAG], security, summary: 'Rejected rows of an import (row number, column, reason), by row number',
+          params: Type.Object({ id: Type.String() }),
+          querystring: Type.Object({ skip: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+          response: withErrors({ 200: ImportRejects }),
+        },
+      },
+      async (req) => services.imports.rejects(req.params.id, req.query.skip ?? 0, req.query.limit ?? 100),
+    );
+  };
+}

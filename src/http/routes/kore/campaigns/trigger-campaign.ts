@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+import { parseTrigger } from '../../../../domain/campaigns/lifecycle.js';
+import { errors } from '../../../../domain/errors.js';
+import { CampaignIdParams } from '../../../schemas/common.js';
+import { TriggerQuery, TriggerResponse } from '../../../schemas/engine.js';
+import { withErrors } from '../../../schemas/envelope.js';
+import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+
+/**
+ * Start / stop / pause / resume (§4.5, §5): `POST /campaign/{id}?trigger=…` (v1, v2 SMS) and
+ * `POST /campaign/trigger/{id}?trigger=…` (v2 voice; the `campaign//trigger` spelling collapses to it).
+ */
+export function triggerCampaignRoute({ app, services, hide }: KoreRouteContext): void {
+  for (const path of ['/campaign/:campaignId', '/campaign/trigger/:campaignId']) {
+    app.post(
+      path,
+      {
+        schema: {
+          hide: hide || path.includes('trigger'),
+          tags: [KORE_TAG],
+          summary: 'Start, stop, pause or resume a campaign',
+          description: 'Each play starts a new campaign instance (cid-…) from the full contact lists. Illegal transitions answer 409.',
+          security: koreSecurity,
+          params: CampaignIdParams,
+          querystring: TriggerQuery,
+          body: Type.Optional(Type.Unknown()),
+          response: withErrors({ 200: TriggerResponse }),
+        },
+      },
+      async (req) => {
+        const id = req.params.campaignId;
+        // The stop-SMS sample prints `{{campaignType}}` where the id belongs (§4.5).
+        if (/^(voice|sms|\{\{?campaigntype\}?\})$/i.test(id)) {
+          throw errors.badRequest(`'${id}' is a campaign type, not a campaign id: the path is /campaign/{campaignId}?trigger=…`, 'campaignId');
+        }
+        const raw = req.query.trigger;
+        if (raw === undefined || raw.trim() === '') throw errors.validation('trigger', 'trigger: is required: play, stop, pause or resume');
+        const trigger = parseTrigger(raw);
+        if (!trigger || trigger === 'complete') throw errors.validation('trigger', `trigger: '${raw}' must be play, stop, pause or resume`);
+        return services.instances.trigger(req.tenant, id, trigger);
+      },
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+
+/** §4.5: one object covers every documented play / stop shape (voice and SMS differ in optional fields). */
+export const TriggerResponse = Type.Object({
+  status: Type.String({ description: 'Active | Paused | Stopped' }),
+  message: Type.String({ description: 'Campaign Started | Campaign Stopped | Campaign Paused | Campaign Resumed' }),
+  totalCallsCompleted: Type.Optional(Type.Integer({ description: 'voice play: the new instance counter (0)' })),
+  updatedAt: Type.String(),
+  campaignInstanceId: Type.Optional(Type.String({ description: 'voice: the instance, cid-…' })),
+  campaignExecutionType: Type.Optional(Type.String({ description: 'sms stop: NORMAL' })),
+});
+
+export const TriggerQuery = Type.Object({
+  trigger: Type.Optional(Type.String({ description: 'play | stop | pause | resume (case-insensitive)' })),
+  campaignType: Type.Optional(Type.String({ description: 'voice | sms; the stored type wins' })),
+  accountId: Type.Optional(Type.String()),
+});
+
+export const StatusQuery = Type.Object({
+  view: Type.Optional(Type.String({ description: 'status (default) | contacts' })),
+  page: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.String()),
+  accountId: Type.Optional(Type.String()),
+});
+
+/** `{ page, limit }`, both optional; the body itself is optional ("no body needed"), so it is checked in the handler. */
+export const ContactsPageBody = Type.Unknown({ description: '{ "page": integer >= 1, "limit": integer 1–100 } (optional)' });
+
+const ContactResult = Type.Object({
+  phoneNumber: Type.String(),
+  uniqueId: Type.String(),
+  dialerOutcome: Type.String({ description: '"" while in progress; completed, no-answer, busy, failed, invalid, machine_detected, dnc_excluded, filter_skipped, retry-cancelled, timezone_skip' }),
+  numberOfAttemptsSoFar: Type.Integer(),
+  botSessionId: Type.String(),
+  agentDispositionCodes: Type.Array(Type.String()),
+  botOutboundStatus: Type.String(),
+  botOutboundStatusDetail: Type.String(),
+});
+
+export const StatusOrContactsEnvelope = Type.Union([
+  Type.Object({
+    status: Type.Literal('success'),
+    data: Type.Object({ id: Type.String(), status: Type.String(), name: Type.String() }),
+  }),
+  Type.Object({
+    status: Type.Literal('success'),
+    data: Type.Object({
+      results: Type.Array(ContactResult),
+      page: Type.Integer(),
+      limit: Type.Integer(),
+      totalPages: Type.Integer(),
+      totalResults: Type.Integer(),
+    }),
+  }),
+]);
+
+const Rule = Type.Object({
+  rule: Type.String(),
+  ok: Type.Boolean(),
+  detail: Type.String(),
+  facts: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const ExplainEnvelope = Type.Object({
+  status: Type.Literal('success'),
+  data: Type.Object({
+    campaignId: Type.String(),
+    campaignStatus: Type.String(),
+    campaignInstanceId: Type.String(),
+    recordId: Type.String(),
+    phoneNumber: Type.String(),
+    at: Type.String(),
+    dialableNow: Type.Boolean(),
+    nextDialableAt: Type.Union([Type.String(), Type.Null()]),
+    rules: Type.Array(Rule),
+  }),
+});

@@ -1,0 +1,168 @@
+import type { Kysely } from 'kysely';
+import type { Db } from '../db.js';
+import { lockForClaim } from '../dialect.js';
+import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
+
+/** Where a due record stands against its calling window at claim time. */
+export type Placement = { inside: true } | { inside: false; nextAt: number };
+
+export interface ClaimRequest {
+  instanceId: string;
+  channel: 'voice' | 'sms';
+  limit: number;
+  now: number;
+  owner: string;
+  leaseMs: number;
+  /** Decides, per record, whether it may be dialed now; outside records are pushed to `nextAt`. */
+  place: (r: DialRecordRow) => Placement;
+  newAttemptId: () => string;
+}
+
+export interface Claimed {
+  record: DialRecordRow;
+  attempt: AttemptRow;
+}
+
+const OPEN_STATES = ['pending', 'leased', 'in_flight'] as const;
+
+/** Dial records of campaign instances: claiming, leases, and the reads of the status views. */
+export class DialRecordsRepo {
+  private readonly k: Kysely<Database>;
+  constructor(private readonly db: Db) {
+    this.k = db.kysely;
+  }
+
+  /**
+   * Claims up to `limit` due records of one instance: lease, attempt row and attempts+1 in ONE
+   * transaction (ARCHITECTURE §5). Due records outside their window get next_at = window start in
+   * the same transaction, so later ticks do not rescan them. On PostgreSQL rows held by another
+   * worker are skipped; the `state = 'pending'` guard on the UPDATE is a second line of defence.
+   */
+  claim(req: ClaimRequest): Promise<Claimed[]> {
+    return this.k.transaction().execute(async (trx) => {
+      const due = await lockForClaim(
+        this.db.dialect,
+        trx
+          .selectFrom('dial_records')
+          .selectAll()
+          .where('instance_id', '=', req.instanceId)
+          .where('state', '=', 'pending')
+          .where('next_at', '<=', req.now)
+          .orderBy('next_at', 'asc')
+          .orderBy('order_key', 'asc')
+          .limit(req.limit),
+      ).execute();
+      const out: Claimed[] = [];
+      for (const r of due) {
+        const p = req.place(r);
+        if (!p.inside) {
+          await trx.updateTable('dial_records').set({ next_at: p.nextAt, updated_at: req.now }).where('id', '=', r.id).where('state', '=', 'pending').execute();
+          continue;
+        }
+        const attempt: AttemptRow = {
+          id: req.newAttemptId(), record_id: r.id, instance_id: r.instance_id, attempt_no: r.attempts + 1, channel: req.channel,
+          worker: req.owner, started_at: req.now, ended_at: null, outcome: null, provider_outcome: null, detail: null,
+          ring_sec: null, talk_sec: null, machine_detected: null, late_outcome: null,
+        };
+        const res = await trx
+          .updateTable('dial_records')
+          .set({ state: 'leased', attempts: attempt.attempt_no, current_attempt_id: attempt.id, lease_owner: req.owner, lease_expires_at: req.now + req.leaseMs, updated_at: req.now })
+          .where('id', '=', r.id)
+          .where('state', '=', 'pending')
+          .where('attempts', '=', r.attempts)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) continue;
+        await trx.insertInto('attempts').values(attempt).execute();
+        out.push({ record: { ...r, state: 'leased', attempts: attempt.attempt_no, current_attempt_id: attempt.id }, attempt });
+      }
+      return out;
+    });
+  }
+
+  /** The provider accepted: the call is out; the lease now covers the longest wait for its outcome. */
+  async markInFlight(recordId: string, attemptId: string, leaseExpiresAt: number, now: number): Promise<void> {
+    await this.k
+      .updateTable('dial_records')
+      .set({ state: 'in_flight', lease_expires_at: leaseExpiresAt, updated_at: now })
+      .where('id', '=', recordId)
+      .where('current_attempt_id', '=', attemptId)
+      .where('state', '=', 'leased')
+      .execute();
+  }
+
+  /** The request certainly never left (ProviderUnavailableError): undo the claim without using an attempt. */
+  async release(recordId: string, attemptId: string, now: number): Promise<void> {
+    await this.k.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('dial_records')
+        .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), current_attempt_id: null, lease_owner: null, lease_expires_at: null, updated_at: now }))
+        .where('id', '=', recordId)
+        .where('current_attempt_id', '=', attemptId)
+        .where('state', '=', 'leased')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1) await trx.deleteFrom('attempts').where('id', '=', attemptId).execute();
+    });
+  }
+
+  /** Attempts whose lease ran out without an outcome (a crashed or stuck engine). */
+  expiredLeases(now: number, limit: number): Promise<{ id: string; current_attempt_id: string | null }[]> {
+    return this.k
+      .selectFrom('dial_records')
+      .select(['id', 'current_attempt_id'])
+      .where('state', 'in', ['leased', 'in_flight'])
+      .where('lease_expires_at', '<', now)
+      .limit(limit)
+      .execute();
+  }
+
+  /** Calls out (leased or in flight) per instance, across every engine process. */
+  async inFlightByInstance(): Promise<Map<string, number>> {
+    const rows = await this.k
+      .selectFrom('dial_records')
+      .select((eb) => ['instance_id', eb.fn.countAll<number>().as('n')])
+      .where('state', 'in', ['leased', 'in_flight'])
+      .groupBy('instance_id')
+      .execute();
+    return new Map(rows.map((r) => [r.instance_id, Number(r.n)]));
+  }
+
+  /** How many records are due now, counting at most `cap` (the query stops there). */
+  async dueCount(instanceId: string, now: number, cap: number): Promise<number> {
+    if (cap <= 0) return 0;
+    const rows = await this.k
+      .selectFrom('dial_records')
+      .select('id')
+      .where('instance_id', '=', instanceId)
+      .where('state', '=', 'pending')
+      .where('next_at', '<=', now)
+      .limit(cap)
+      .execute();
+    return rows.length;
+  }
+
+  /** True while any record of the instance is not final. */
+  async hasOpen(instanceId: string): Promise<boolean> {
+    const row = await this.k.selectFrom('dial_records').select('id').where('instance_id', '=', instanceId).where('state', 'in', OPEN_STATES).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async page(instanceId: string, offset: number, limit: number): Promise<{ rows: DialRecordRow[]; total: number }> {
+    const [count, rows] = await Promise.all([
+      this.k.selectFrom('dial_records').select((eb) => eb.fn.countAll<number>().as('n')).where('instance_id', '=', instanceId).executeTakeFirstOrThrow(),
+      this.k.selectFrom('dial_records').selectAll().where('instance_id', '=', instanceId).orderBy('order_key', 'asc').offset(offset).limit(limit).execute(),
+    ]);
+    return { rows, total: Number(count.n) };
+  }
+
+  /** A record of an instance by record id, contact id, uniqueId or number (explain). */
+  findByKey(instanceId: string, key: string, phone: string | undefined): Promise<DialRecordRow | undefined> {
+    return this.k
+      .selectFrom('dial_records')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where((eb) => eb.or([eb('id', '=', key), eb('contact_id', '=', key), eb('unique_id', '=', key), eb('phone_e164', '=', phone ?? key)]))
+      .orderBy('order_key', 'asc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+}

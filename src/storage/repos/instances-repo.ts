@@ -1,0 +1,150 @@
+import type { Kysely } from 'kysely';
+import { insertChunkSize } from '../dialect.js';
+import type { CampaignInstanceRow, ContactRow, Database, DialRecordRow } from '../schema.js';
+import type { Tenant } from './campaigns-repo.js';
+
+/** A contact as the engine needs it at play time. */
+export type PlayContact = Pick<ContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
+
+export interface StatusChange {
+  campaignId: string;
+  from: readonly string[];
+  to: string;
+  nowIso: string;
+}
+
+/** Campaign instances and the campaign status changes that go with them, always in one transaction. */
+export class InstancesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Visible contacts of the lists, in list order then `seq` (FIFO order). Rows of unfinished imports are skipped. */
+  async contactsOf(listIds: readonly string[]): Promise<PlayContact[]> {
+    const out: PlayContact[] = [];
+    for (const listId of listIds) {
+      const rows = await this.db
+        .selectFrom('contacts')
+        .select(['id', 'list_id', 'seq', 'phone_e164', 'phone_raw', 'first_name', 'last_name', 'time_zone', 'unique_id', 'contact_priority', 'extra'])
+        .where('list_id', '=', listId)
+        .where('pending_import_id', 'is', null)
+        .orderBy('seq', 'asc')
+        .execute();
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  /** Ids and names of the account's global DNC lists (at most one, enforced by issue 3's index). */
+  globalDncLists(accountId: string): Promise<{ id: string; name: string }[]> {
+    return this.db.selectFrom('contact_lists').select(['id', 'name']).where('account_id', '=', accountId).where('is_global_dnc', '=', 1).execute();
+  }
+
+  /**
+   * Which of `phones` are on any of `listIds`, and on which list. A lookup on the (list_id,
+   * phone_e164) index. TODO(issue 3): switch to the contacts domain's DNC membership check once exported.
+   */
+  async dncHits(listIds: readonly string[], phones: readonly string[]): Promise<Map<string, string>> {
+    const hits = new Map<string, string>();
+    if (listIds.length === 0) return hits;
+    for (let i = 0; i < phones.length; i += 1000) {
+      const chunk = phones.slice(i, i + 1000);
+      if (chunk.length === 0) break;
+      const rows = await this.db
+        .selectFrom('contacts')
+        .select(['phone_e164', 'list_id'])
+        .where('list_id', 'in', listIds)
+        .where('phone_e164', 'in', chunk)
+        .where('pending_import_id', 'is', null)
+        .execute();
+      for (const r of rows) if (!hits.has(r.phone_e164)) hits.set(r.phone_e164, r.list_id);
+    }
+    return hits;
+  }
+
+  /**
+   * Starts an instance: moves the campaign to Active (only from `change.from`), points it at the
+   * new instance and writes every dial record. All or nothing; false when the campaign's status
+   * changed under us (a concurrent trigger won).
+   */
+  async start(t: Tenant, change: StatusChange, instance: CampaignInstanceRow, records: DialRecordRow[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('campaigns')
+        .set({ status: change.to, instance_id: instance.id, instance_updated_at: change.nowIso, updated_at: change.nowIso })
+        .where('id', '=', change.campaignId)
+        .where('account_id', '=', t.accountId)
+        .where('bot_id', '=', t.botId)
+        .where('status', 'in', change.from)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await trx.insertInto('campaign_instances').values(instance).execute();
+      const size = insertChunkSize(24);
+      for (let i = 0; i < records.length; i += size) {
+        await trx.insertInto('dial_records').values(records.slice(i, i + size)).execute();
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Applies a status change to the campaign and its current instance together. Stop also ends
+   * every record still waiting (pending) as `cancelled`; calls already out keep their outcomes.
+   */
+  async changeStatus(t: Tenant | null, change: StatusChange, instanceId: string | null, nowMs: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .updateTable('campaigns')
+        .set({ status: change.to, updated_at: change.nowIso, instance_updated_at: change.nowIso })
+        .where('id', '=', change.campaignId)
+        .where('status', 'in', change.from);
+      if (t) q = q.where('account_id', '=', t.accountId).where('bot_id', '=', t.botId);
+      // The engine completes an instance only while it is still the campaign's current one.
+      if (change.to === 'Completed' && instanceId) q = q.where('instance_id', '=', instanceId);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      if (!instanceId) return true;
+      const ended = change.to === 'Stopped' || change.to === 'Completed';
+      await trx
+        .updateTable('campaign_instances')
+        .set({ status: change.to, ...(ended ? { ended_at: nowMs } : {}) })
+        .where('id', '=', instanceId)
+        .execute();
+      if (change.to === 'Stopped') {
+        await trx
+          .updateTable('dial_records')
+          .set({ state: 'done', final_outcome: 'cancelled', updated_at: nowMs })
+          .where('instance_id', '=', instanceId)
+          .where('state', '=', 'pending')
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  /** Instances the engine should dial: Active and still their campaign's current, Active instance. */
+  active(): Promise<Pick<CampaignInstanceRow, 'id' | 'campaign_id' | 'type'>[]> {
+    return this.db
+      .selectFrom('campaign_instances as i')
+      .innerJoin('campaigns as c', 'c.instance_id', 'i.id')
+      .select(['i.id', 'i.campaign_id', 'i.type'])
+      .where('i.status', '=', 'Active')
+      .where('c.status', '=', 'Active')
+      .orderBy('i.id')
+      .execute();
+  }
+
+  find(id: string): Promise<CampaignInstanceRow | undefined> {
+    return this.db.selectFrom('campaign_instances').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Attempts of the instance that have ended, by outcome (for totalCallsCompleted / totalMessagesSent). */
+  async endedAttempts(instanceId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('attempts')
+      .select((eb) => ['outcome', eb.fn.countAll<number>().as('n')])
+      .where('instance_id', '=', instanceId)
+      .where('outcome', 'is not', null)
+      .groupBy('outcome')
+      .execute();
+    return new Map(rows.map((r) => [r.outcome ?? '', Number(r.n)]));
+  }
+}

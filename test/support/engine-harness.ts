@@ -1,0 +1,110 @@
+/**
+ * Drives the campaign engine by hand in integration tests: a SimulatorProvider at speed 0 whose
+ * deliveries wait in a manual queue, a spy recording every DialRequest with the clock at start,
+ * and helpers to add contacts and create campaigns. No timers, no sleeps.
+ */
+import { expect } from 'vitest';
+import { Engine, type EngineOptions } from '../../src/domain/engine/engine.js';
+import type { DialRequest, OutcomeReport, Provider } from '../../src/domain/telephony/provider.js';
+import { SimulatorProvider, type SimProfile, type Scheduler } from '../../src/domain/telephony/simulator.js';
+import { newId, nowIso } from '../../src/ids.js';
+import { agentlessSample } from '../fixtures/kore-samples.js';
+import type { TestApp } from './test-app.js';
+
+export interface ContactSpec {
+  phone: string;
+  tz?: string;
+  uniqueId?: string;
+  priority?: number;
+}
+
+let seq = 0;
+/** Inserts visible contacts straight into a list (the contact-list API is tested on its own). */
+export async function addContacts(t: TestApp, listId: string, contacts: ContactSpec[]): Promise<void> {
+  const now = nowIso(t.clock.now());
+  const rows = contacts.map((c) => ({
+    id: newId('cc'), list_id: listId, seq: ++seq, phone_e164: c.phone, phone_raw: c.phone, extension: null, first_name: null, last_name: null,
+    time_zone: c.tz ?? null, unique_id: c.uniqueId ?? null, contact_priority: c.priority ?? null, extra: null, pending_import_id: null,
+    created_at: now, updated_at: now,
+  }));
+  for (let i = 0; i < rows.length; i += 500) await t.db.kysely.insertInto('contacts').values(rows.slice(i, i + 500)).execute();
+}
+
+/** Every day 12:00 AM–11:59 PM UTC (campaign validation refuses start == end): tests at T0 are never blocked by the window. */
+export const ALWAYS = { frequency: 'DAILY', timezone: 'UTC', days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }] };
+
+export async function createCampaign(t: TestApp, over: Record<string, unknown> & { name: string; contactLists: string[] }, strategy: Record<string, unknown> = {}): Promise<string> {
+  const body = {
+    ...agentlessSample,
+    ...over,
+    dialingStrategy: { ...agentlessSample.dialingStrategy, callingHours: ALWAYS, ...strategy },
+  };
+  const res = await t.kore('POST', `/campaign?campaignType=${String(over.campaignType ?? 'voice')}`, body);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().id as string;
+}
+
+export async function trigger(t: TestApp, id: string, what: string): Promise<Record<string, unknown>> {
+  const res = await t.kore('POST', `/campaign/${id}?trigger=${what}`, {});
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+export interface Started {
+  req: DialRequest;
+  at: number;
+}
+
+export interface EngineHarness {
+  engine: Engine;
+  started: Started[];
+  /** Delivers every queued simulated outcome and waits until the engine has stored them. */
+  deliver(): Promise<void>;
+  /** tick() then deliver(). */
+  step(): Promise<void>;
+  pendingOutcomes(): number;
+}
+
+export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?: Partial<EngineOptions>; provider?: (inner: Provider) => Provider } = {}): EngineHarness {
+  const queue: (() => void)[] = [];
+  const scheduler: Scheduler = (fn) => {
+    queue.push(fn);
+    return () => {
+      const i = queue.indexOf(fn);
+      if (i >= 0) queue.splice(i, 1);
+    };
+  };
+  const stored: Promise<void>[] = [];
+  const sink = { report: (r: OutcomeReport) => {
+    const p = t.services.outcomes.report(r);
+    stored.push(p);
+    return p;
+  } };
+  const sim = new SimulatorProvider({ sink, clock: t.clock, speed: 0, scheduler, machineRate: 0, ...opts.profile });
+  const started: Started[] = [];
+  const spy: Provider = {
+    name: 'spy',
+    start: (req) => {
+      started.push({ req: structuredClone(req), at: t.clock.now() });
+      return sim.start(req);
+    },
+    close: () => sim.close(),
+  };
+  const engine = new Engine({
+    clock: t.clock, provider: opts.provider ? opts.provider(spy) : spy, outcomes: t.services.outcomes,
+    records: t.services.engineRepos.records, instances: t.services.engineRepos.instances,
+    maxConcurrentCalls: 100, callsPerSecond: 10_000, leaseMs: 120_000, ...opts.engine,
+  });
+  const deliver = async () => {
+    for (const fn of queue.splice(0)) fn();
+    await new Promise((r) => setImmediate(r));
+    await Promise.all(stored.splice(0));
+  };
+  return {
+    engine, started, deliver, pendingOutcomes: () => queue.length,
+    step: async () => {
+      await engine.tick();
+      await deliver();
+    },
+  };
+}
