@@ -29,7 +29,7 @@ export interface Config {
   readonly engineEnabled: boolean;
   /** Engine scheduler tick in milliseconds. Default 1000. */
   readonly engineTickMs: number;
-  /** Maximum concurrent calls across all campaigns of this engine process. Default 100. */
+  /** Maximum concurrent calls across all campaigns and every engine sharing the database. Default 100. */
   readonly maxConcurrentCalls: number;
   /** Maximum call (or message) starts per second across this engine process. Default 10. */
   readonly callsPerSecond: number;

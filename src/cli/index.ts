@@ -20,6 +20,16 @@ function configOrExit() {
   }
 }
 
+/** Starts a long-lived process (server or worker); a failure to start ends it with exit code 1. */
+async function runLongLived(start: (config: ReturnType<typeof loadConfig>) => Promise<void>): Promise<void> {
+  try {
+    await start(configOrExit());
+  } catch (err) {
+    process.stderr.write(`campaignd: ${String((err as Error)?.stack ?? err)}\n`);
+    process.exit(1);
+  }
+}
+
 const program = new Command('campaignd')
   .description('Outbound campaign service with a Kore.ai-compatible Campaign Management API.\nConfiguration comes from the environment (DATA_DIR, DATABASE_URL, ...), the same as the server.')
   .version(pkg.version);
@@ -30,26 +40,12 @@ const tenantOptions = (cmd: Command) =>
 program
   .command('serve')
   .description('start the HTTP server and the campaign engine')
-  .action(async () => {
-    try {
-      await serve(configOrExit());
-    } catch (err) {
-      process.stderr.write(`campaignd: ${String((err as Error)?.stack ?? err)}\n`);
-      process.exit(1);
-    }
-  });
+  .action(() => runLongLived(serve));
 
 program
   .command('worker')
   .description('run the campaign engine only (no HTTP); several workers may share one PostgreSQL database')
-  .action(async () => {
-    try {
-      await work(configOrExit());
-    } catch (err) {
-      process.stderr.write(`campaignd: ${String((err as Error)?.stack ?? err)}\n`);
-      process.exit(1);
-    }
-  });
+  .action(() => runLongLived(work));
 
 program
   .command('migrate')

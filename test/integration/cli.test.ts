@@ -203,7 +203,6 @@ afterAll(() => {
 
 // Independent tests, each on its own DATA_DIR: run them side by side, child process start-up dominates.
 describe.concurrent('campaignd CLI', () => {
-
   it('migrate --json prints one object and is idempotent', { timeout: SLOW }, async () => {
     const dir = tempDir();
     const { applied: all } = await migrateInProcess();
