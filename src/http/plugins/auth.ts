@@ -31,8 +31,8 @@ interface CachedToken {
 }
 
 function tokenFrom(req: FastifyRequest): string | undefined {
-  const raw = req.headers.auth ?? req.headers.authorization;
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  // A blank `auth` header (an unset Postman variable) must not hide a good Authorization header.
+  const value = single(req.headers.auth) ?? single(req.headers.authorization);
   if (!value) return undefined;
   const trimmed = value.trim();
   return /^bearer\s+/i.test(trimmed) ? trimmed.replace(/^bearer\s+/i, '') : trimmed;

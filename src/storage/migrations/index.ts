@@ -39,7 +39,11 @@ export async function migrate(db: Db): Promise<string[]> {
     // Kysely takes no cross-process lock on SQLite: when several processes start on a fresh file,
     // the losers fail on "already exists" (or a duplicate column) and roll back. Running again then
     // finds the winner's migrations applied. (PostgreSQL is serialised by Kysely's lock.)
-    if (error && db.dialect === 'sqlite' && attempt < 5 && /already exists|duplicate column|UNIQUE constraint failed: kysely_migration/.test(String((error as Error).message))) continue;
+    if (error && db.dialect === 'sqlite' && attempt < 100 && /already exists|duplicate column|UNIQUE constraint failed: kysely_migration|database is locked/.test(String((error as Error).message))) {
+      // Give the winner time to finish before looking again (up to ~10 s in all).
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+      continue;
+    }
     if (error) throw error;
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
