@@ -7,23 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { agentlessSample, progressiveSample, smsTemplateSample } from '../fixtures/kore-samples.js';
 import { T0, useTestApp, type TestApp, type TestTenant } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
+import { expectEnvelope, type FailureBody } from '../support/failure-envelope.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 const LIST = '/campaign/getAllCampaignDetails';
 
-interface FailureBody {
-  status: string;
-  message: string;
-  errors: { msg: string; code: string; field?: string }[];
-}
 
 function expectFailure(res: LightMyRequestResponse, status: number, code: string, field?: string): FailureBody {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<FailureBody>();
-  expect(Object.keys(body).sort()).toEqual(['errors', 'message', 'status']);
-  expect(body.status).toBe('failure');
-  expect(body.message.length).toBeGreaterThan(0);
+  const body = expectEnvelope(res, status);
   expect(body.errors[0]).toEqual(field === undefined ? { msg: body.message, code } : { msg: body.message, code, field });
   return body;
 }

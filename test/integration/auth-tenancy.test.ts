@@ -9,25 +9,15 @@ import { signHs256 } from '../../src/domain/tenancy/jwt.js';
 import { agentlessSample } from '../fixtures/kore-samples.js';
 import { T0, useTestApp, type TestApp, type TestTenant } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
+import { expectEnvelope, type FailureBody } from '../support/failure-envelope.js';
 
 const LIST = '/campaign/getAllCampaignDetails';
 const RATE_LIMIT_MESSAGE = "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.";
 
-interface FailureBody {
-  status: string;
-  message: string;
-  errors: { msg: string; code: string; field?: string }[];
-}
 
 /** Asserts the failure envelope (ARCHITECTURE §4) and returns it. */
 function expectFailure(res: LightMyRequestResponse, status: number, code: string, field?: string): FailureBody {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<FailureBody>();
-  expect(Object.keys(body).sort()).toEqual(['errors', 'message', 'status']);
-  expect(body.status).toBe('failure');
-  expect(typeof body.message).toBe('string');
-  expect(body.message.length).toBeGreaterThan(0);
+  const body = expectEnvelope(res, status);
   expect(body.errors).toEqual([field === undefined ? { msg: body.message, code } : { msg: body.message, code, field }]);
   return body;
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { agentlessSample } from '../fixtures/kore-samples.js';
 import { createTestApp, useTestApp, type TestApp } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
+import { expectEnvelope, type FailureBody } from '../support/failure-envelope.js';
 
 const LIST = '/campaign/getAllCampaignDetails';
 
@@ -27,19 +28,9 @@ const BROKEN_LIST_SAMPLE = `{
   "filters": { "status": ["Ready", "Stopped"], "priority": [5] "dialingMode": ["Progressive", "Preview"] }
 }`;
 
-interface FailureBody {
-  status: string;
-  message: string;
-  errors: { msg: string; code: string; field?: string }[];
-}
 
 function expectFailure(res: LightMyRequestResponse, status: number, code: string): FailureBody {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<FailureBody>();
-  expect(Object.keys(body).sort()).toEqual(['errors', 'message', 'status']);
-  expect(body.status).toBe('failure');
-  expect(body.message.length).toBeGreaterThan(0);
+  const body = expectEnvelope(res, status);
   expect(body.errors.length).toBeGreaterThanOrEqual(1);
   expect(body.errors[0]).toMatchObject({ msg: body.message, code });
   return body;
