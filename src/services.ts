@@ -53,7 +53,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     tenancy,
     contactListsRepo,
     admin: new AdminService(tenancy, clock, config.defaultCountry),
-    campaigns: new CampaignService(campaignsRepo, contactListsRepo, tenancy, clock),
+    campaigns: new CampaignService(campaignsRepo, contactListsRepo, tenancy, clock, async (id) => (await instancesRepo.endedAttempts(id)).get('sms-sent') ?? 0),
     contactLists: new ContactListService(contactListsRepo, new ContactsRepo(db.kysely), dnc, clock),
     imports: new ImportService(new ImportsRepo(db), clock),
     dnc,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { sqliteChangeVersion } from './change-version.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -15,6 +16,12 @@ export interface Db {
   readonly sqlite?: SqliteDatabase.Database;
   /** The raw pg pool (PostgreSQL only). */
   readonly pool?: pg.Pool;
+  /**
+   * SQLite only: a number that changes whenever the database may have changed (see
+   * change-version.ts); `undefined` when unknown. PostgreSQL has no cheap equivalent (other
+   * servers write the same database), so callers must not cache there.
+   */
+  readonly changeVersion?: () => number | undefined;
   close(): Promise<void>;
 }
 
@@ -48,5 +55,5 @@ export function openDb(opts: OpenDbOptions): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
+  return { kysely, dialect: 'sqlite', sqlite, changeVersion: sqliteChangeVersion(sqlite), close: () => kysely.destroy() };
 }

@@ -192,5 +192,7 @@ describe.each(DIALECTS)('engine dialing on %s', (dialect) => {
     expect(h.started.map((s) => [s.req.channel, s.req.message])).toEqual([['sms', 'Hello from campaignd'], ['sms', 'Hello from campaignd']]);
     expect((await recordsOf(id)).map((r) => r.final_outcome)).toEqual(['sms-sent', 'sms-sent']);
     expect(await statusOf(id)).toBe('Completed');
+    const got = (await t().kore('GET', `/campaign/${id}`)).json().data;
+    expect(got).toMatchObject({ status: 'Completed', totalMessagesSent: 2, direction: 'simple' });
   });
 });

@@ -9,7 +9,7 @@ import type { CampaignRow } from '../../storage/schema.js';
 import { AppError, errors } from '../errors.js';
 import type { CampaignConfig, CampaignType } from './campaign-config.js';
 import { type ApiVersion, normaliseCampaignInput, type NormalisedCampaign, parseCampaignType } from './campaign-rules.js';
-import { toKoreCampaign } from './campaign-view.js';
+import { toKoreCampaign, type ViewExtras } from './campaign-view.js';
 import { EDITABLE_STATUSES } from './lifecycle.js';
 import { parseListQuery } from './list-query.js';
 
@@ -26,12 +26,14 @@ export class CampaignService {
     private readonly lists: ContactListsRepo,
     private readonly tenancy: TenancyRepo,
     private readonly clock: Clock,
+    /** Messages sent by a campaign instance (SMS views carry `totalMessagesSent`). */
+    private readonly messagesSent: (instanceId: string) => Promise<number> = async () => 0,
   ) {}
 
   async get(t: Tenant, id: string): Promise<Campaign> {
     const row = await this.campaigns.find(t, id);
     if (!row) throw errors.campaignNotFound(id);
-    return toKoreCampaign(row);
+    return toKoreCampaign(row, await this.extras(row));
   }
 
   async create(t: Tenant, body: CampaignInput, typeFromQuery: string | undefined, apiVersion: ApiVersion): Promise<Campaign> {
@@ -107,13 +109,18 @@ export class CampaignService {
     const { rows, total } = await this.campaigns.list(t, q);
     const totalPages = Math.ceil(total / q.limit);
     return {
-      results: rows.map((r) => toKoreCampaign(r, { forList: true })),
+      results: await Promise.all(rows.map(async (r) => toKoreCampaign(r, { ...(await this.extras(r)), forList: true }))),
       skip: q.offset,
       limit: q.limit,
       hasMore: q.offset + rows.length < total,
       totalPages,
       totalResults: total,
     };
+  }
+
+  /** The live counter of an SMS campaign's current instance; voice views carry none. */
+  private async extras(row: CampaignRow): Promise<ViewExtras> {
+    return row.type === 'sms' && row.instance_id ? { totalMessagesSent: await this.messagesSent(row.instance_id) } : {};
   }
 
   private resolveType(fromBody: unknown, fromQuery: string | undefined): CampaignType {

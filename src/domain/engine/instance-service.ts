@@ -106,14 +106,6 @@ export class InstanceService {
     const { rows, total } = row.instance_id ? await this.records.page(row.instance_id, (page - 1) * limit, limit) : { rows: [], total: 0 };
     return { results: rows.map(toContactResult), page, limit, totalPages: Math.ceil(total / limit), totalResults: total };
   }
-
-  /** Attempts of the current instance that have ended, by outcome (counters on campaign views). */
-  async counters(instanceId: string): Promise<{ totalCallsCompleted: number; totalMessagesSent: number }> {
-    const m = await this.instances.endedAttempts(instanceId);
-    let calls = 0;
-    for (const [k, n] of m) if (k !== 'sms-sent' && k !== 'sms-failed') calls += n;
-    return { totalCallsCompleted: calls, totalMessagesSent: m.get('sms-sent') ?? 0 };
-  }
 }
 
 /** Kore's contact result; numbers are shown as digits without `+`, like the reference samples. */

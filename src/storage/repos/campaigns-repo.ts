@@ -37,11 +37,13 @@ export class CampaignsRepo {
 
   /**
    * The Get path's read. On SQLite it bypasses the query builder for a statement prepared once:
-   * building and preparing the SQL per request cost more than the read itself.
+   * building and preparing the SQL per request cost more than the read itself. While a Kysely
+   * transaction holds the connection it goes through Kysely, which waits for the transaction, so
+   * it never reads uncommitted rows.
    */
   find(t: Tenant, id: string, trx?: Kysely<Database>): Promise<CampaignRow | undefined> {
     const sqlite = this.handle.sqlite;
-    if (sqlite && !trx) {
+    if (sqlite && !trx && !sqlite.inTransaction) {
       this.findStatement ??= sqlite.prepare('SELECT * FROM campaigns WHERE id = ? AND account_id = ? AND bot_id = ?');
       return Promise.resolve(this.findStatement.get(id, t.accountId, t.botId));
     }

@@ -16,6 +16,7 @@ import { getContactListRoute } from './contact-lists/get-contact-list.js';
 import { listContactListsRoute } from './contact-lists/list-contact-lists.js';
 import { listContactsRoute } from './contact-lists/list-contacts.js';
 import { updateContactListRoute } from './contact-lists/update-contact-list.js';
+import { ResponseCache } from '../../response-cache.js';
 import { KORE_PREFIXES, type KoreRouteContext, type TypedApp } from './kore-router.js';
 
 const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
@@ -40,11 +41,12 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
 /** Mounts the Kore-compatible API under every documented prefix, behind JWT auth. */
 export function koreRoutes(services: Services, auth: KoreAuthenticator, extra: ((ctx: KoreRouteContext) => void)[] = []): FastifyPluginAsync {
   return async (root) => {
+    const getCache = new ResponseCache();
     for (const { prefix, apiVersion, primary } of KORE_PREFIXES) {
       await root.register(
         async (scoped) => {
           scoped.addHook('onRequest', auth.hook);
-          const ctx: KoreRouteContext = { app: scoped as unknown as TypedApp, services, apiVersion, hide: !primary };
+          const ctx: KoreRouteContext = { app: scoped as unknown as TypedApp, services, apiVersion, hide: !primary, getCache };
           for (const route of [...ROUTES, ...extra]) route(ctx);
         },
         { prefix },
@@ -55,7 +57,7 @@ export function koreRoutes(services: Services, auth: KoreAuthenticator, extra: (
       await root.register(
         async (scoped) => {
           scoped.addHook('onRequest', auth.hook);
-          addContactsRoute({ app: scoped as unknown as TypedApp, services, apiVersion: 'v1', hide: prefix !== ADD_CONTACTS_PREFIXES[0] });
+          addContactsRoute({ app: scoped as unknown as TypedApp, services, apiVersion: 'v1', hide: prefix !== ADD_CONTACTS_PREFIXES[0], getCache });
         },
         { prefix },
       );

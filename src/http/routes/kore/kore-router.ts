@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyBaseLogger, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiVersion } from '../../../domain/campaigns/campaign-rules.js';
 import type { Services } from '../../../services.js';
+import type { ResponseCache } from '../../response-cache.js';
 
 export type TypedApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -12,6 +13,8 @@ export interface KoreRouteContext {
   apiVersion: ApiVersion;
   /** Aliases of the primary prefix are left out of the OpenAPI document. */
   hide: boolean;
+  /** Serialised Get responses, shared by every prefix (the view does not depend on it). */
+  getCache: ResponseCache;
 }
 
 /** Every documented prefix (§2.1, §7.5); the same routes are mounted under each. */
