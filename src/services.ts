@@ -43,7 +43,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
   const tenancy = new TenancyRepo(db.kysely);
   const contactListsRepo = new ContactListsRepo(db.kysely);
   const campaignsRepo = new CampaignsRepo(db);
-  const dnc = new DncService(contactListsRepo, new ContactsRepo(db.kysely), () => clock.now());
+  const dnc = new DncService(contactListsRepo, new ContactsRepo(db.kysely));
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely);
   const attemptsRepo = new AttemptsRepo(db.kysely);
@@ -54,7 +54,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     contactListsRepo,
     admin: new AdminService(tenancy, clock, config.defaultCountry),
     campaigns: new CampaignService(campaignsRepo, contactListsRepo, tenancy, clock, async (id) => (await instancesRepo.endedAttempts(id)).get('sms-sent') ?? 0),
-    contactLists: new ContactListService(contactListsRepo, new ContactsRepo(db.kysely), dnc, clock),
+    contactLists: new ContactListService(contactListsRepo, new ContactsRepo(db.kysely), clock),
     imports: new ImportService(new ImportsRepo(db), clock),
     dnc,
     instances: new InstanceService(campaignsRepo, instancesRepo, records, clock),

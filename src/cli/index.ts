@@ -5,6 +5,7 @@ import { migrate } from '../storage/migrations/index.js';
 import { openDb } from '../storage/db.js';
 import { serve } from '../start/serve.js';
 import { work } from '../start/worker.js';
+import type { BotSettingsPatch } from '../domain/tenancy/admin-service.js';
 import { CliExit, print, withServices } from './cli-support.js';
 import { registerContactsCommands } from './contacts-import.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -28,6 +29,12 @@ async function runLongLived(start: (config: ReturnType<typeof loadConfig>) => Pr
     process.stderr.write(`campaignd: ${String((err as Error)?.stack ?? err)}\n`);
     process.exit(1);
   }
+}
+
+/** A usage problem found after parsing: one line on stderr, exit code 1 like commander's own. */
+function fail(message: string): void {
+  process.stderr.write(`campaignd: ${message}\n`);
+  process.exitCode = 1;
 }
 
 const program = new Command('campaignd')
@@ -108,6 +115,37 @@ tenantOptions(templates.command('create').description('create an SMS template (c
   .requiredOption('--message <text>', 'template text')
   .action(async (opts: { accountId: string; iid: string; name: string; message: string; json?: boolean }) => {
     print({ ...(await withServices((s) => s.admin.createTemplate(opts))) }, opts.json);
+  });
+
+const bots = program.command('bots').description('bot settings');
+tenantOptions(bots.command('show').description("show a bot's settings (pre-call header values are not shown)")).action(async (opts: { accountId: string; iid: string; json?: boolean }) => {
+  print({ ...(await withServices((s) => s.admin.botSettings(opts))) }, opts.json);
+});
+tenantOptions(bots.command('configure').description("change a bot's settings; only the options given change"))
+  .option('--default-country <cc>', 'ISO country for contact numbers written without +')
+  .option('--precall-url <url>', 'pre-call contact fetch: POST each contact here before dialing (§4.11)')
+  .option('--precall-header <name:value>', 'static header for the pre-call request (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+  .option('--precall-timeout-ms <ms>', 'pre-call timeout, 100-60000 (default 5000)', (v) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected milliseconds');
+    return Number(v);
+  })
+  .option('--no-precall', 'turn the pre-call contact fetch off')
+  .action(async (opts: { accountId: string; iid: string; defaultCountry?: string; precallUrl?: string; precallHeader?: string[]; precallTimeoutMs?: number; precall: boolean; json?: boolean }) => {
+    const patch: BotSettingsPatch = { accountId: opts.accountId, iid: opts.iid };
+    if (opts.defaultCountry !== undefined) patch.defaultCountry = opts.defaultCountry;
+    if (!opts.precall) patch.precall = null;
+    else if (opts.precallUrl !== undefined) {
+      const headers: Record<string, string> = {};
+      for (const h of opts.precallHeader ?? []) {
+        const i = h.indexOf(':');
+        if (i <= 0) return fail(`--precall-header '${h}' must look like 'Name: value'`);
+        headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+      }
+      patch.precall = { url: opts.precallUrl, ...(opts.precallHeader ? { headers } : {}), ...(opts.precallTimeoutMs !== undefined ? { timeoutMs: opts.precallTimeoutMs } : {}) };
+    } else if (opts.precallHeader || opts.precallTimeoutMs !== undefined) {
+      return fail('--precall-header and --precall-timeout-ms need --precall-url');
+    }
+    print({ ...(await withServices((s) => s.admin.configureBot(patch))) }, opts.json);
   });
 
 registerContactsCommands(program);

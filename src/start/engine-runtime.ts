@@ -25,6 +25,7 @@ export function createEngineRuntime(config: Config, services: Services, run: boo
     callsPerSecond: config.callsPerSecond,
     leaseMs: config.leaseMs,
     outcomeTimeoutMs: config.telephonyOutcomeTimeoutSec * 1000,
+    dnc: services.dnc,
     precall: new PrecallFetcher(async (botId) => (await services.tenancy.findBot(botId))?.precall_config),
     ...(onError ? { onError } : {}),
   });

@@ -19,12 +19,12 @@ function expectFailure(res: LightMyRequestResponse, status: number, code: string
   return body;
 }
 
-function admin(t: TestApp, path: string, body: unknown, token: string | null = ADMIN_TOKEN): Promise<LightMyRequestResponse> {
+function admin(t: TestApp, path: string, body: unknown, token: string | null = ADMIN_TOKEN, method: 'POST' | 'PATCH' | 'GET' = 'POST'): Promise<LightMyRequestResponse> {
   return t.app.inject({
-    method: 'POST',
+    method,
     url: `/admin/v1${path}`,
     headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
-    payload: JSON.stringify(body),
+    ...(method === 'GET' ? {} : { payload: JSON.stringify(body) }),
   });
 }
 
@@ -223,6 +223,59 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
       expectFailure(await admin(t(), '/flows', { accountId: a.accountId, iid: 'st-nowhere', name: 'Lost Flow', channel: 'voice' }), 404, 'NOT_FOUND');
       expectFailure(await admin(t(), '/queues', { accountId: 'acct-nobody', iid: a.iid, name: 'Lost Queue' }), 404, 'NOT_FOUND');
       expectFailure(await admin(t(), '/templates', { accountId: 'acct-nobody', iid: 'st-nowhere', name: 'Lost Template', message: 'x' }), 404, 'NOT_FOUND');
+    });
+  });
+
+  describe('bot settings', () => {
+    const patch = (iid: string, body: unknown, token?: string) => admin(t(), `/bots/${iid}`, body, token ?? ADMIN_TOKEN, 'PATCH');
+    const show = (iid: string, accountId: string) => admin(t(), `/bots/${iid}?accountId=${accountId}`, undefined, ADMIN_TOKEN, 'GET');
+
+    it('shows and changes the default country and the pre-call fetch, never echoing header values', async () => {
+      const a = await newTenant('acct-bot-1', 'st-bot-1');
+      expect((await show(a.iid, a.accountId)).json()).toEqual({ accountId: a.accountId, iid: a.iid, defaultCountry: 'US', precall: null });
+      const res = await patch(a.iid, { accountId: a.accountId, defaultCountry: 'gb', precall: { url: 'https://crm.example.com/precall', headers: { Authorization: 'Bearer s3cret' }, timeoutMs: 2500 } });
+      expect(res.statusCode, res.body).toBe(200);
+      const want = { accountId: a.accountId, iid: a.iid, defaultCountry: 'GB', precall: { url: 'https://crm.example.com/precall', headerNames: ['Authorization'], timeoutMs: 2500 } };
+      expect(res.json()).toEqual(want);
+      expect(res.body).not.toContain('s3cret');
+      expect((await show(a.iid, a.accountId)).json()).toEqual(want);
+      const stored = JSON.parse((await t().services.tenancy.findBot(a.iid))!.precall_config!);
+      expect(stored).toEqual({ url: 'https://crm.example.com/precall', headers: { Authorization: 'Bearer s3cret' }, timeoutMs: 2500 });
+      // Only what is named changes; null turns the fetch off.
+      expect((await patch(a.iid, { accountId: a.accountId, defaultCountry: 'IN' })).json()).toMatchObject({ defaultCountry: 'IN', precall: { url: 'https://crm.example.com/precall' } });
+      expect((await patch(a.iid, { accountId: a.accountId, precall: null })).json()).toEqual({ ...want, defaultCountry: 'IN', precall: null });
+    });
+
+    it('refuses bad values naming the field, and writes nothing', async () => {
+      const a = await newTenant('acct-bot-2', 'st-bot-2');
+      const cases: [unknown, string][] = [
+        [{ defaultCountry: 'XX' }, 'defaultCountry'],
+        [{ defaultCountry: 'USA' }, 'defaultCountry'],
+        [{ precall: { url: 'not a url' } }, 'precall.url'],
+        [{ precall: { url: 'ftp://crm.example.com/x' } }, 'precall.url'],
+        [{ precall: { url: 'https://user:pw@crm.example.com/x' } }, 'precall.url'],
+        [{ precall: { url: 'https://crm.example.com/x', headers: { 'Bad Name': 'x' } } }, 'precall.headers'],
+        [{ precall: { url: 'https://crm.example.com/x', headers: { 'X-Key': 'a\r\nInjected: yes' } } }, 'precall.headers'],
+        [{ precall: { url: 'https://crm.example.com/x', headers: { 'Content-Length': '5' } } }, 'precall.headers'],
+        [{ precall: { url: 'https://crm.example.com/x', timeoutMs: 50 } }, 'precall.timeoutMs'],
+        [{ precall: { url: 'https://crm.example.com/x', timeoutMs: 600_000 } }, 'precall.timeoutMs'],
+        [{ defaultCountry: 'DE', precall: { url: 'gopher://x' } }, 'precall.url'],
+      ];
+      for (const [body, field] of cases) {
+        const res = await patch(a.iid, { accountId: a.accountId, ...(body as object) });
+        const failure = expectEnvelope(res, 400);
+        expect(failure.errors[0], JSON.stringify(body)).toMatchObject({ code: 'VALIDATION_ERROR', field });
+      }
+      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US', precall_config: null });
+    });
+
+    it("404 for an unknown bot or another account's bot; 401 without the admin token", async () => {
+      const a = await newTenant('acct-bot-3', 'st-bot-3');
+      expectFailure(await patch('st-nowhere', { accountId: a.accountId, defaultCountry: 'GB' }), 404, 'NOT_FOUND');
+      expectFailure(await patch(a.iid, { accountId: 'acct-bot-other', defaultCountry: 'GB' }), 404, 'NOT_FOUND');
+      expectFailure(await show(a.iid, 'acct-bot-other'), 404, 'NOT_FOUND');
+      expectFailure(await patch(a.iid, { accountId: a.accountId, defaultCountry: 'GB' }, 'nope'), 401, 'UNAUTHORIZED');
+      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US' });
     });
   });
 

@@ -312,6 +312,27 @@ describe.concurrent('campaignd CLI', () => {
     }
   });
 
+  it("shows and configures a bot's default country and pre-call fetch", { timeout: SLOW }, async () => {
+    const env = { DATA_DIR: tempDir() };
+    oneJson(await cli(['apps', 'create', '--account-id', 'A', '--iid', 'st-b', '--json'], env));
+    const configured = await cli(
+      ['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--default-country', 'gb', '--precall-url', 'https://crm.example.com/pc', '--precall-header', 'X-Api-Key: s3cret', '--precall-timeout-ms', '2000', '--json'],
+      env,
+    );
+    const want = { accountId: 'A', iid: 'st-b', defaultCountry: 'GB', precall: { url: 'https://crm.example.com/pc', headerNames: ['X-Api-Key'], timeoutMs: 2000 } };
+    expect(oneJson(configured)).toEqual(want);
+    expect(configured.stdout).not.toContain('s3cret');
+    expect(oneJson(await cli(['bots', 'show', '--account-id', 'A', '--iid', 'st-b', '--json'], env))).toEqual(want);
+    const [off, badCountry, headerAlone] = await Promise.all([
+      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--no-precall', '--json'], env),
+      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--default-country', 'Narnia'], env),
+      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--precall-header', 'X: y'], env),
+    ]);
+    expect(oneJson(off)).toEqual({ ...want, precall: null });
+    expect(badCountry).toEqual({ code: 1, stdout: '', stderr: "campaignd: defaultCountry: 'Narnia' is not a supported ISO 3166-1 alpha-2 country code\n" });
+    expect(headerAlone).toEqual({ code: 1, stdout: '', stderr: 'campaignd: --precall-header and --precall-timeout-ms need --precall-url\n' });
+  });
+
   it('fails with exit code 1 and one message on stderr', { timeout: SLOW }, async () => {
     const env = { DATA_DIR: await migratedDir() };
     const [badChannel, unknownClient, unknownBot, badTtl] = await Promise.all([

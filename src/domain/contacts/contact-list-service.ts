@@ -8,7 +8,6 @@ import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 import type { ContactListRow } from '../../storage/schema.js';
 import { errors } from '../errors.js';
 import { toKoreContact, toKoreList } from './contact-list-view.js';
-import type { DncService } from './dnc.js';
 
 const SOURCES = new Map([
   ['passiveapi', 'passiveApi'],
@@ -30,7 +29,6 @@ export class ContactListService {
   constructor(
     private readonly lists: ContactListsRepo,
     private readonly contacts: ContactsRepo,
-    private readonly dnc: DncService,
     private readonly clock: Clock,
   ) {}
 
@@ -70,7 +68,6 @@ export class ContactListService {
       if (existing && existing.lname !== row.lname) throw this.globalTaken(existing);
       throw errors.conflict(`Contact list name '${name}' already exists`, 'name');
     }
-    if (global) this.dnc.invalidate(t.accountId);
     return toKoreList(row, { uses: [], files: [], importing: false });
   }
 
@@ -123,7 +120,6 @@ export class ContactListService {
     const { deleted, uses } = await this.lists.deleteUnused(t, id);
     if (uses.length > 0) throw errors.conflict(`Contact list ${current.name} is used by campaign(s) ${names(uses)}; remove it from them before deleting`);
     if (!deleted) throw errors.contactListNotFound(id);
-    if (current.is_global_dnc === 1) this.dnc.invalidate(t.accountId);
     return before;
   }
 

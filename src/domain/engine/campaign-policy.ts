@@ -23,6 +23,8 @@ export interface CampaignPolicy {
   machine: MachineDetectMode;
   callerId: string;
   maxConcurrent: number;
+  /** The campaign's own DNC list (v2 `dncLists`); the account's global one is added at check time. */
+  dncListIds: string[];
   experienceFlowId?: string;
   queue?: string;
   /** SMS text, decoded. */
@@ -49,6 +51,7 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
     callerId: ds.callerId.phoneNumber,
     // Kore's agentless default; Progressive / Preview would be bounded by agents, which campaignd does not model yet.
     maxConcurrent: POLICY_DEFAULTS.maxConcurrent,
+    dncListIds: c.dncList ? [c.dncList.id] : [],
   };
   if (c.experienceFlow) p.experienceFlowId = c.experienceFlow.id;
   if (c.queue) p.queue = c.queue.name;

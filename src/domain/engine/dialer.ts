@@ -12,8 +12,15 @@ export interface DispatchResult {
   released: number;
 }
 
+/** Do-not-call membership (domain/contacts/dnc.ts): the numbers of `numbers` on the lists or the account's global list. */
+export interface DncCheck {
+  blockedNumbers(t: { accountId: string }, listIds: readonly string[], numbers: readonly string[]): Promise<Set<string>>;
+}
+
 export interface DialerDeps {
   provider: Provider;
+  /** Checked again right before dialing: a number put on a DNC list after play is never called. */
+  dnc?: DncCheck;
   records: DialRecordsRepo;
   outcomes: OutcomeHandler;
   precall?: PrecallFetcher;
@@ -23,15 +30,24 @@ export interface DialerDeps {
 
 /**
  * Hands claimed attempts to the provider. The attempt row already exists (claim transaction), so
- * whatever happens here is recorded against it: accepted → in flight; refused → the refusal is the
+ * whatever happens here is recorded against it: on a DNC list now → final `dnc`, never dialed;
+ * pre-call SKIP → final `skipped-precall`; accepted → in flight; refused → the refusal is the
  * outcome; ProviderUnavailableError → the claim is undone (the request certainly never left);
  * anything else → `unknown`, because the provider may have dialed.
  */
 export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed: Claimed[], now: number): Promise<DispatchResult> {
   const res: DispatchResult = { accepted: 0, refused: 0, skipped: 0, released: 0 };
   let down = false;
+  // Play scrubbed the lists; this catches numbers added to a DNC list since (one indexed query per batch).
+  const blocked = deps.dnc ? await deps.dnc.blockedNumbers(policy, policy.dncListIds, claimed.map((c) => c.record.phone_e164)) : new Set<string>();
   await Promise.all(
     claimed.map(async ({ record, attempt }) => {
+      if (blocked.has(record.phone_e164)) {
+        const detail = 'put on a DNC list after the campaign started; not dialed';
+        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail, botOutboundStatusDetail: detail, at: now }, 'dnc');
+        res.skipped++;
+        return;
+      }
       if (down) {
         await deps.records.release(record.id, attempt.id, now);
         res.released++;
@@ -41,7 +57,7 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
       if (deps.precall && policy.type === 'voice') {
         const d = await deps.precall.decide(policy, record, attempt.id, context);
         if (!d.call) {
-          await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail: d.reason, at: now }, 'skipped-precall');
+          await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail: d.reason, botOutboundStatusDetail: d.reason, at: now }, 'skipped-precall');
           res.skipped++;
           return;
         }

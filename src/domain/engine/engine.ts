@@ -7,7 +7,7 @@ import type { Provider } from '../telephony/provider.js';
 import { effectiveZone, isWithinCallingHours } from './calling-window.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity.js';
-import { dispatch } from './dialer.js';
+import { dispatch, type DncCheck } from './dialer.js';
 import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
 import type { PrecallFetcher } from './precall-fetch.js';
 
@@ -26,6 +26,8 @@ export interface EngineOptions {
   /** TELEPHONY_OUTCOME_TIMEOUT_SEC in ms: added to the lease of an accepted call. Default 300000. */
   outcomeTimeoutMs?: number;
   precall?: PrecallFetcher;
+  /** DNC membership, checked again right before each dial (numbers added to a list after play). */
+  dnc?: DncCheck;
   /** Identifies this process in leases and attempts. Default host:pid:random. */
   owner?: string;
   onError?: (err: unknown) => void;
@@ -125,6 +127,7 @@ export class Engine {
         {
           provider: o.provider, records: o.records, outcomes: o.outcomes,
           ...(o.precall ? { precall: o.precall } : {}),
+          ...(o.dnc ? { dnc: o.dnc } : {}),
           inFlightLeaseMs: (p) => o.leaseMs + (o.outcomeTimeoutMs ?? 300_000) + p.ringSec * 1000,
         },
         policy, claimed, now,

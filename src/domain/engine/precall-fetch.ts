@@ -14,6 +14,44 @@ export interface PrecallConfig {
   timeoutMs?: number;
 }
 
+export const PRECALL_DEFAULT_TIMEOUT_MS = 5000;
+/** The dial waits for the answer, so a slow endpoint slows the campaign: a minute is the ceiling. */
+const TIMEOUT_MAX_MS = 60_000;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+/** Set by fetch itself; a configured value would be ignored or break the request. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+
+/** Validates an operator's pre-call configuration (admin API, CLI); the first problem names its field. */
+export function checkPrecallConfig(input: { url?: unknown; headers?: unknown; timeoutMs?: unknown }): { ok: true; value: PrecallConfig } | { ok: false; field: string; message: string } {
+  const bad = (field: string, message: string) => ({ ok: false as const, field, message: `${field}: ${message}` });
+  let url: URL;
+  try {
+    url = new URL(String(input.url));
+  } catch {
+    return bad('precall.url', `'${String(input.url)}' is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad('precall.url', 'must be an http or https URL');
+  if (url.username || url.password) return bad('precall.url', 'must not carry credentials; use a header');
+  const value: PrecallConfig = { url: url.toString() };
+  if (input.headers !== undefined) {
+    if (typeof input.headers !== 'object' || input.headers === null || Array.isArray(input.headers)) return bad('precall.headers', 'must be an object of header names to values');
+    const headers: Record<string, string> = {};
+    for (const [name, v] of Object.entries(input.headers)) {
+      if (!HEADER_NAME.test(name)) return bad('precall.headers', `'${name}' is not a valid header name`);
+      if (RESERVED_HEADERS.has(name.toLowerCase())) return bad('precall.headers', `'${name}' is set by campaignd itself`);
+      if (typeof v !== 'string' || /[\r\n\0]/.test(v) || v.length > 4096) return bad('precall.headers', `the value of '${name}' must be a single-line string of at most 4096 characters`);
+      headers[name] = v;
+    }
+    value.headers = headers;
+  }
+  if (input.timeoutMs !== undefined) {
+    const t = input.timeoutMs;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 100 || t > TIMEOUT_MAX_MS) return bad('precall.timeoutMs', `must be an integer from 100 to ${TIMEOUT_MAX_MS}`);
+    value.timeoutMs = t;
+  }
+  return { ok: true, value };
+}
+
 export type PrecallDecision = { call: true; extra: Record<string, unknown> } | { call: false; reason: string };
 
 export type BotConfigLookup = (botId: string) => Promise<string | null | undefined>;
@@ -45,7 +83,7 @@ export class PrecallFetcher {
         method: 'POST',
         headers: { ...(cfg.headers ?? {}), 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(cfg.timeoutMs ?? 5000),
+        signal: AbortSignal.timeout(cfg.timeoutMs ?? PRECALL_DEFAULT_TIMEOUT_MS),
       });
       status = res.status;
       text = await res.text();

@@ -4,6 +4,8 @@ import { newId, nowIso } from '../../ids.js';
 import { duplicateName, mapUnique } from '../../storage/db-errors.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import { errors } from '../errors.js';
+import { checkPrecallConfig, parsePrecallConfig, PRECALL_DEFAULT_TIMEOUT_MS } from '../engine/precall-fetch.js';
+import { toCountryCode } from '../contacts/phone.js';
 import { signHs256 } from './jwt.js';
 
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -18,6 +20,23 @@ export interface CreatedApp {
   clientSecret: string;
   enforceJti: boolean;
   scopes: string[];
+}
+
+/** A bot's settings as the admin API and CLI show them; pre-call header values are never shown. */
+export interface BotSettings {
+  accountId: string;
+  iid: string;
+  defaultCountry: string;
+  precall: { url: string; headerNames: string[]; timeoutMs: number } | null;
+}
+
+export interface BotSettingsPatch {
+  accountId: string;
+  iid: string;
+  /** ISO 3166-1 alpha-2: how numbers written without `+` are read. */
+  defaultCountry?: string;
+  /** Pre-call contact fetch (§4.11); null turns it off. */
+  precall?: { url: string; headers?: Record<string, string>; timeoutMs?: number } | null;
 }
 
 export interface NamedResource {
@@ -97,6 +116,40 @@ export class AdminService {
     const row = { id: newId('cmt'), account_id: input.accountId, bot_id: input.iid, name, lname: name.toLowerCase(), message: input.message, created_at: nowIso(this.clock.now()) };
     await mapUnique(() => this.repo.insertTemplate(row), () => duplicateName('SMS template', name));
     return { id: row.id, accountId: input.accountId, iid: input.iid, name, message: input.message };
+  }
+
+  async botSettings(input: { accountId: string; iid: string }): Promise<BotSettings> {
+    this.checkTenant(input.accountId, input.iid);
+    const bot = await this.repo.findBot(input.iid);
+    if (!bot || bot.account_id !== input.accountId) throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);
+    const precall = parsePrecallConfig(bot.precall_config);
+    return {
+      accountId: input.accountId,
+      iid: input.iid,
+      defaultCountry: bot.default_country,
+      precall: precall ? { url: precall.url, headerNames: Object.keys(precall.headers ?? {}), timeoutMs: precall.timeoutMs ?? PRECALL_DEFAULT_TIMEOUT_MS } : null,
+    };
+  }
+
+  /** Changes only what the patch names; every problem is reported before anything is written. */
+  async configureBot(patch: BotSettingsPatch): Promise<BotSettings> {
+    await this.botSettings(patch);
+    const set: { default_country?: string; precall_config?: string | null } = {};
+    if (patch.defaultCountry !== undefined) {
+      const country = toCountryCode(patch.defaultCountry);
+      if (!country) throw errors.validation('defaultCountry', `defaultCountry: '${String(patch.defaultCountry)}' is not a supported ISO 3166-1 alpha-2 country code`);
+      set.default_country = country;
+    }
+    if (patch.precall !== undefined) {
+      if (patch.precall === null) set.precall_config = null;
+      else {
+        const checked = checkPrecallConfig(patch.precall);
+        if (!checked.ok) throw errors.validation(checked.field, checked.message);
+        set.precall_config = JSON.stringify(checked.value);
+      }
+    }
+    if (Object.keys(set).length > 0) await this.repo.updateBot(patch.iid, set);
+    return this.botSettings(patch);
   }
 
   private checkTenant(accountId: string, iid: string): void {

@@ -37,3 +37,26 @@ export const NamedResource = Type.Object({
   channel: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
 });
+
+export const BotParams = Type.Object({ iid: Type.String({ description: 'Bot id st-…' }) });
+export const BotQuery = Type.Object({ accountId: Type.String() });
+export const BotSettingsBody = Type.Object({
+  accountId: Type.String(),
+  defaultCountry: Type.Optional(Type.String({ description: 'ISO 3166-1 alpha-2; how contact numbers without + are read' })),
+  precall: Type.Optional(
+    Type.Union([
+      Type.Object({
+        url: Type.String({ description: 'http(s) URL POSTed {CampaignName, CampaignId, DialingId, contactData} before each voice dial (§4.11)' }),
+        headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'static headers sent with each request' })),
+        timeoutMs: Type.Optional(Type.Integer({ description: '100-60000, default 5000; a timeout skips the contact' })),
+      }),
+      Type.Null(),
+    ], { description: 'pre-call contact fetch; null turns it off' }),
+  ),
+});
+export const BotSettings = Type.Object({
+  accountId: Type.String(),
+  iid: Type.String(),
+  defaultCountry: Type.String(),
+  precall: Type.Union([Type.Object({ url: Type.String(), headerNames: Type.Array(Type.String()), timeoutMs: Type.Integer() }), Type.Null()]),
+});
