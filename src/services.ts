@@ -11,6 +11,7 @@ import type { Db } from './storage/db.js';
 import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
 import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
 import { TenancyRepo } from './storage/repos/tenancy-repo.js';
+import { CallbackService } from './domain/engine/callbacks.js';
 import { ExplainService } from './domain/engine/explain.js';
 import { InstanceService } from './domain/engine/instance-service.js';
 import { OutcomeHandler } from './domain/engine/outcome-handler.js';
@@ -36,6 +37,8 @@ export interface Services {
   /** The OutcomeSink every telephony provider reports to. */
   outcomes: OutcomeHandler;
   explain: ExplainService;
+  /** Call-back scheduling (§5.3 callContactAt). */
+  callbacks: CallbackService;
   engineRepos: { records: DialRecordsRepo; instances: InstancesRepo };
 }
 
@@ -60,6 +63,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     instances: new InstanceService(campaignsRepo, instancesRepo, records, clock),
     outcomes: new OutcomeHandler(attemptsRepo, records, instancesRepo, clock),
     explain: new ExplainService(campaignsRepo, instancesRepo, records, attemptsRepo, clock, config.maxConcurrentCalls ?? 100),
+    callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),
     engineRepos: { records, instances: instancesRepo },
   };
 }

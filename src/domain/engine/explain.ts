@@ -29,6 +29,12 @@ export interface Explanation {
   rules: Rule[];
 }
 
+/** A record key that looks like a phone number (`+1 (555) 010-0001`, `15550100001`), as E.164. */
+export function phoneOfKey(key: string): string | undefined {
+  const digits = key.replace(/[\s().-]/g, '');
+  return /^\+?\d{6,15}$/.test(digits) ? `+${digits.replace(/^\+/, '')}` : undefined;
+}
+
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 /** Answers, rule by rule, why a record is or is not dialable at the clock's now (ARCHITECTURE §5). */
@@ -47,9 +53,7 @@ export class ExplainService {
     if (!row) throw errors.campaignNotFound(campaignId);
     if (!row.instance_id) throw errors.notFound('Contact', `${key} of campaign ${campaignId} (the campaign has never been started)`);
     const inst = await this.instances.find(row.instance_id);
-    const digits = key.replace(/[\s().-]/g, '');
-    const phone = /^\+?\d{6,15}$/.test(digits) ? `+${digits.replace(/^\+/, '')}` : undefined;
-    const rec = await this.records.findByKey(row.instance_id, key, phone);
+    const rec = await this.records.findByKey(row.instance_id, key, phoneOfKey(key));
     if (!rec || !inst) throw errors.notFound('Contact', `${key} in campaign ${campaignId}`);
 
     const now = this.clock.now();

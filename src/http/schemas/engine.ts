@@ -75,3 +75,24 @@ export const ExplainEnvelope = Type.Object({
     rules: Type.Array(Rule),
   }),
 });
+
+/** §5.3: a JSON array of call-back requests. */
+export const CallContactAtBody = Type.Array(
+  Type.Object({
+    campaignDialingListId: Type.String({ minLength: 1, maxLength: 256, description: 'dial-record id, contact id, uniqueId or phone number of the instance' }),
+    timeToContact: Type.String({ maxLength: 64, description: 'ISO 8601 with a zone, e.g. 2026-06-18T17:55:00Z' }),
+  }),
+  { minItems: 1, maxItems: 1000 },
+);
+
+export const CallContactAtEnvelope = Type.Object({
+  status: Type.Literal('success'),
+  data: Type.Array(
+    Type.Object({
+      campaignDialingListId: Type.String(),
+      status: Type.String({ description: 'success | failed' }),
+      reason: Type.Optional(Type.String({ description: 'time_in_past | invalid_time | contact_not_found | dnc_excluded | call_in_progress' })),
+      timeToContact: Type.Optional(Type.String()),
+    }),
+  ),
+});

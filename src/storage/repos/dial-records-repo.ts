@@ -165,4 +165,21 @@ export class DialRecordsRepo {
       .limit(1)
       .executeTakeFirst();
   }
+
+  /**
+   * A call-back (callContactAt): the record becomes due at `at`, a final one reopened for one more
+   * attempt. In one guarded UPDATE, so a record out on a call (leased / in flight) or excluded by
+   * DNC is never touched, whatever happens concurrently. False when nothing qualified.
+   */
+  async scheduleCallback(instanceId: string, recordId: string, at: number, now: number): Promise<boolean> {
+    const res = await this.k
+      .updateTable('dial_records')
+      .set({ state: 'pending', next_at: at, final_outcome: null, current_attempt_id: null, updated_at: now })
+      .where('id', '=', recordId)
+      .where('instance_id', '=', instanceId)
+      .where('state', 'in', ['pending', 'done'])
+      .where((eb) => eb.or([eb('final_outcome', 'is', null), eb('final_outcome', '!=', 'dnc')]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
 }

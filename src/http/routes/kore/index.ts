@@ -6,6 +6,7 @@ import { deleteCampaignRoute } from './campaigns/delete-campaign.js';
 import { getCampaignRoute } from './campaigns/get-campaign.js';
 import { listCampaignsRoute } from './campaigns/list-campaigns.js';
 import { updateCampaignRoute } from './campaigns/update-campaign.js';
+import { callContactAtRoute } from './campaigns/call-contact-at.js';
 import { campaignStatusRoute } from './campaigns/campaign-status.js';
 import { explainContactRoute } from './campaigns/explain-contact.js';
 import { triggerCampaignRoute } from './campaigns/trigger-campaign.js';
@@ -29,6 +30,7 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   triggerCampaignRoute,
   campaignStatusRoute,
   explainContactRoute,
+  callContactAtRoute,
   createContactListRoute,
   listContactListsRoute,
   getContactListRoute,
