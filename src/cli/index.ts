@@ -3,8 +3,6 @@ import { ConfigError, loadConfig } from '../config.js';
 import { parseTtl } from '../domain/tenancy/jwt.js';
 import { migrate } from '../storage/migrations/index.js';
 import { openDb } from '../storage/db.js';
-import { serve } from '../start/serve.js';
-import { work } from '../start/worker.js';
 import type { BotSettingsPatch } from '../domain/tenancy/admin-service.js';
 import { CliExit, print, withServices } from './cli-support.js';
 import { registerContactsCommands } from './contacts-import.js';
@@ -47,12 +45,13 @@ const tenantOptions = (cmd: Command) =>
 program
   .command('serve')
   .description('start the HTTP server and the campaign engine')
-  .action(() => runLongLived(serve));
+  // Loaded on demand: the HTTP stack would slow every short command down.
+  .action(() => runLongLived(async (c) => (await import('../start/serve.js')).serve(c)));
 
 program
   .command('worker')
   .description('run the campaign engine only (no HTTP); several workers may share one PostgreSQL database')
-  .action(() => runLongLived(work));
+  .action(() => runLongLived(async (c) => (await import('../start/worker.js')).work(c)));
 
 program
   .command('migrate')

@@ -109,6 +109,14 @@ describe.each(DIALECTS)('authentication and tenancy on %s', (dialect) => {
       expectListOk(await listCall(t(), { auth: tenant.token }, { query: { accountId: tenant.accountId } }));
     });
 
+    it('accepts the header and the query together when they agree (v2 sends both), 400 when they differ', async () => {
+      const { tenant } = t();
+      expectListOk(await listCall(t(), { auth: tenant.token, accountid: tenant.accountId }, { query: { accountId: tenant.accountId } }));
+      const other = await t().addTenant();
+      const body = expectFailure(await listCall(t(), { auth: tenant.token, accountId: tenant.accountId }, { query: { accountId: other.accountId } }), 400, 'BAD_REQUEST', 'accountId');
+      expect(body.message).toContain(other.accountId);
+    });
+
     it('answers 400 with field accountId when it is nowhere', async () => {
       const { tenant } = t();
       expectFailure(await listCall(t(), { auth: tenant.token, iid: tenant.iid }), 400, 'BAD_REQUEST', 'accountId');

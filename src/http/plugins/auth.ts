@@ -42,9 +42,15 @@ function claimOf(req: FastifyRequest): Claim {
   const token = tokenFrom(req);
   if (!token) throw errors.unauthenticated('Missing auth header with a JWT');
   const query = req.query as Record<string, unknown>;
+  const fromHeader = single(req.headers.accountid);
+  const fromQuery = single(query.accountId) ?? single(query.accountid);
+  // v2 clients send both; two different accounts in one request is a mistake, not a choice to make for them.
+  if (fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery) {
+    throw errors.badRequest(`accountId header ${fromHeader} does not match the accountId query parameter ${fromQuery}`, 'accountId');
+  }
   return {
     token,
-    accountId: single(req.headers.accountid) ?? single(query.accountId) ?? single(query.accountid),
+    accountId: fromHeader ?? fromQuery,
     iid: (req.params as { iid?: string }).iid ?? '',
     iidHeader: single(req.headers.iid),
   };
