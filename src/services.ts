@@ -12,6 +12,7 @@ import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
 import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
 import { TenancyRepo } from './storage/repos/tenancy-repo.js';
 import { CallbackService } from './domain/engine/callbacks.js';
+import { ScheduleRunner } from './domain/engine/schedule-runner.js';
 import { ExplainService } from './domain/engine/explain.js';
 import { InstanceService } from './domain/engine/instance-service.js';
 import { OutcomeHandler } from './domain/engine/outcome-handler.js';
@@ -39,6 +40,8 @@ export interface Services {
   explain: ExplainService;
   /** Call-back scheduling (§5.3 callContactAt). */
   callbacks: CallbackService;
+  /** Plays scheduled campaigns at their occurrences (run by the engine's tick). */
+  schedules: ScheduleRunner;
   engineRepos: { records: DialRecordsRepo; instances: InstancesRepo };
 }
 
@@ -50,6 +53,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely);
   const attemptsRepo = new AttemptsRepo(db.kysely);
+  const instances = new InstanceService(campaignsRepo, instancesRepo, records, clock);
   return {
     db,
     clock,
@@ -60,7 +64,8 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     contactLists: new ContactListService(contactListsRepo, new ContactsRepo(db.kysely), clock),
     imports: new ImportService(new ImportsRepo(db), clock),
     dnc,
-    instances: new InstanceService(campaignsRepo, instancesRepo, records, clock),
+    instances,
+    schedules: new ScheduleRunner(campaignsRepo, instances, clock),
     outcomes: new OutcomeHandler(attemptsRepo, records, instancesRepo, clock),
     explain: new ExplainService(campaignsRepo, instancesRepo, records, attemptsRepo, clock, config.maxConcurrentCalls ?? 100),
     callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),

@@ -26,6 +26,7 @@ export function createEngineRuntime(config: Config, services: Services, run: boo
     leaseMs: config.leaseMs,
     outcomeTimeoutMs: config.telephonyOutcomeTimeoutSec * 1000,
     dnc: services.dnc,
+    schedules: services.schedules,
     precall: new PrecallFetcher(async (botId) => (await services.tenancy.findBot(botId))?.precall_config),
     ...(onError ? { onError } : {}),
   });

@@ -1,3 +1,4 @@
+import type { Schedule } from './schedule.js';
 /** Canonical enumerations (§6). Input is matched case-insensitively and stored in these spellings. */
 export const DIALING_MODES = ['Agentless', 'Progressive', 'Preview'] as const;
 export type DialingMode = (typeof DIALING_MODES)[number];
@@ -39,7 +40,8 @@ export interface NamedRef {
 /** Everything about a campaign that is not a column of its own; stored as JSON in campaigns.config. */
 export interface CampaignConfig {
   dialingStrategy: DialingStrategy;
-  schedule: { isSchedulingEnabled: boolean; isRecurrenceEnabled: boolean };
+  /** Flags from the create body; the recurrence itself only from the schedule API (schedule.ts). */
+  schedule: Schedule;
   /** Lists in the order given, with their canonical names. */
   contactLists: NamedRef[];
   dncList?: NamedRef;

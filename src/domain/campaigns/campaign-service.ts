@@ -10,7 +10,8 @@ import { AppError, errors } from '../errors.js';
 import type { CampaignConfig, CampaignType } from './campaign-config.js';
 import { type ApiVersion, normaliseCampaignInput, type NormalisedCampaign, parseCampaignType } from './campaign-rules.js';
 import { toKoreCampaign, type ViewExtras } from './campaign-view.js';
-import { EDITABLE_STATUSES } from './lifecycle.js';
+import { EDITABLE_STATUSES, transition } from './lifecycle.js';
+import { parseScheduleBody } from './schedule.js';
 import { parseListQuery } from './list-query.js';
 
 /** Thrown when several fields are wrong: the first is the headline, all are listed. */
@@ -77,6 +78,9 @@ export class CampaignService {
       throw errors.illegalState(`Campaign ${current.name} is ${current.status}; stop it before updating`);
     }
     const { draft, lists } = await this.prepare(t, body, current.type, apiVersion);
+    // A recurrence set through the schedule API outlives configuration edits (it has its own API).
+    const stored = (JSON.parse(current.config) as CampaignConfig).schedule;
+    if (stored.recurrenceObject) draft.config.schedule = stored;
     const row: CampaignRow = {
       ...current,
       name: draft.name,
@@ -121,6 +125,30 @@ export class CampaignService {
   /** The live counter of an SMS campaign's current instance; voice views carry none. */
   private async extras(row: CampaignRow): Promise<ViewExtras> {
     return row.type === 'sms' && row.instance_id ? { totalMessagesSent: await this.messagesSent(row.instance_id) } : {};
+  }
+
+  /**
+   * §5.1 / §5.2: enables (with a validated recurrence) or disables a campaign's schedule; the
+   * campaign is named, not identified. Enabling moves it to Scheduled (the engine plays each
+   * occurrence); disabling moves a Scheduled campaign back to Ready. Not while a run is going.
+   */
+  async setSchedule(t: Tenant, name: string | undefined, enable: boolean, body: unknown): Promise<{ name: string; id: string }> {
+    if (!name?.trim()) throw errors.validation('campaignName', 'campaignName: is required (query)');
+    const row = await this.campaigns.findByName(t, name);
+    if (!row) throw errors.notFound('Campaign', `named '${name}'`);
+    const cfg = JSON.parse(row.config) as CampaignConfig;
+    const trigger = enable ? 'schedule' : row.status === 'Scheduled' || row.status === 'Rescheduled' ? 'unschedule' : undefined;
+    let schedule: CampaignConfig['schedule'] = { isSchedulingEnabled: false, isRecurrenceEnabled: false };
+    if (enable) {
+      const parsed = parseScheduleBody(body, cfg.dialingStrategy.callingHours.timezone, this.clock.now());
+      if (!parsed.ok) throw new ValidationErrors(parsed.problems);
+      schedule = parsed.value;
+    }
+    const check = trigger ? transition(trigger, row.status, row.name) : { ok: true as const, to: row.status, from: [row.status] };
+    if (!check.ok) throw errors.illegalState(check.message);
+    const ok = await this.campaigns.setSchedule(t, row.id, JSON.stringify({ ...cfg, schedule }), { to: check.to, from: check.from, nowIso: nowIso(this.clock.now()) });
+    if (!ok) throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
+    return { name: row.name, id: row.id };
   }
 
   private resolveType(fromBody: unknown, fromQuery: string | undefined): CampaignType {

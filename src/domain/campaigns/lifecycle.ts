@@ -6,22 +6,31 @@ import { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign-config.js';
  * Every status change of a campaign goes through `transition()`, and the repository applies it
  * with `WHERE status IN (from)`, so two concurrent triggers cannot both succeed.
  */
-export type Trigger = 'play' | 'stop' | 'pause' | 'resume' | 'complete';
+export type Trigger = 'play' | 'stop' | 'pause' | 'resume' | 'complete' | 'schedule' | 'unschedule' | 'expire';
 
-export const TRIGGERS: readonly Trigger[] = ['play', 'stop', 'pause', 'resume'];
+/** The triggers a client may send (`trigger=`). */
+export type ClientTrigger = 'play' | 'stop' | 'pause' | 'resume';
+export const TRIGGERS: readonly ClientTrigger[] = ['play', 'stop', 'pause', 'resume'];
 
 interface Transition {
   from: readonly CampaignStatus[];
   to: CampaignStatus;
 }
 
-/** `complete` is the engine's own trigger (every record final); it is not accepted from clients. */
+/**
+ * `complete` is the engine's own trigger (every record final). `schedule` / `unschedule` come from
+ * the schedule API (and `schedule` from the engine too, when a scheduled run completes with more
+ * runs to come); `expire` is the engine ending a schedule past its end. None is a client trigger.
+ */
 export const TRANSITIONS: Readonly<Record<Trigger, Transition>> = {
   play: { from: ['Ready', 'Stopped', 'Completed', 'Scheduled', 'Rescheduled'], to: 'Active' },
   stop: { from: ['Active', 'Paused'], to: 'Stopped' },
   pause: { from: ['Active'], to: 'Paused' },
   resume: { from: ['Paused'], to: 'Active' },
   complete: { from: ['Active'], to: 'Completed' },
+  schedule: { from: ['Ready', 'Stopped', 'Completed', 'Scheduled', 'Rescheduled'], to: 'Scheduled' },
+  unschedule: { from: ['Scheduled', 'Rescheduled'], to: 'Ready' },
+  expire: { from: ['Scheduled', 'Rescheduled'], to: 'Completed' },
 };
 
 /** Statuses in which an instance is running (dialing or paused): configuration is frozen. */
@@ -45,10 +54,13 @@ export function transition(trigger: Trigger, status: string, name: string): Tran
   return { ok: false, message: `Campaign ${name} is ${status} and cannot be ${PAST[trigger]}${hint}` };
 }
 
-const PAST: Record<Trigger, string> = { play: 'started', stop: 'stopped', pause: 'paused', resume: 'resumed', complete: 'completed' };
+const PAST: Record<Trigger, string> = {
+  play: 'started', stop: 'stopped', pause: 'paused', resume: 'resumed', complete: 'completed',
+  schedule: 'scheduled', unschedule: 'unscheduled', expire: 'expired',
+};
 
 /** Parses a client trigger case-insensitively; undefined when it is not one of play|stop|pause|resume. */
-export function parseTrigger(raw: string): Trigger | undefined {
+export function parseTrigger(raw: string): ClientTrigger | undefined {
   const t = raw.trim().toLowerCase();
-  return (TRIGGERS as readonly string[]).includes(t) ? (t as Trigger) : undefined;
+  return (TRIGGERS as readonly string[]).includes(t) ? (t as ClientTrigger) : undefined;
 }

@@ -1,5 +1,6 @@
 import type { CampaignRow } from '../../storage/schema.js';
 import type { CampaignConfig, MachineDetectMode } from '../campaigns/campaign-config.js';
+import type { Schedule } from '../campaigns/schedule.js';
 import { compileCallingHours, type CallingHoursLike, type CompiledCallingHours } from './calling-window.js';
 import { decodeSmsMessage } from './sms-message.js';
 
@@ -29,6 +30,8 @@ export interface CampaignPolicy {
   queue?: string;
   /** SMS text, decoded. */
   message?: string;
+  /** The recurring schedule, if any: a completed run goes back to Scheduled while occurrences remain. */
+  schedule: Schedule;
 }
 
 export function policyOf(row: CampaignRow): CampaignPolicy {
@@ -52,6 +55,7 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
     // Kore's agentless default; Progressive / Preview would be bounded by agents, which campaignd does not model yet.
     maxConcurrent: POLICY_DEFAULTS.maxConcurrent,
     dncListIds: c.dncList ? [c.dncList.id] : [],
+    schedule: c.schedule,
   };
   if (c.experienceFlow) p.experienceFlowId = c.experienceFlow.id;
   if (c.queue) p.queue = c.queue.name;

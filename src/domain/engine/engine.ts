@@ -10,6 +10,7 @@ import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity
 import { dispatch, type DncCheck } from './dialer.js';
 import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
 import type { PrecallFetcher } from './precall-fetch.js';
+import type { ScheduleRunner } from './schedule-runner.js';
 
 export interface EngineOptions {
   clock: Clock;
@@ -26,6 +27,8 @@ export interface EngineOptions {
   /** TELEPHONY_OUTCOME_TIMEOUT_SEC in ms: added to the lease of an accepted call. Default 300000. */
   outcomeTimeoutMs?: number;
   precall?: PrecallFetcher;
+  /** Plays scheduled campaigns whose occurrence has come, at the start of every tick. */
+  schedules?: ScheduleRunner;
   /** DNC membership, checked again right before each dial (numbers added to a list after play). */
   dnc?: DncCheck;
   /** Identifies this process in leases and attempts. Default host:pid:random. */
@@ -34,6 +37,8 @@ export interface EngineOptions {
 }
 
 export interface TickReport {
+  /** Scheduled campaigns started by this tick. */
+  scheduled: number;
   reconciled: number;
   claimed: number;
   accepted: number;
@@ -43,7 +48,7 @@ export interface TickReport {
   completed: number;
 }
 
-const emptyReport = (): TickReport => ({ reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, completed: 0 });
+const emptyReport = (): TickReport => ({ scheduled: 0, reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, completed: 0 });
 
 /**
  * The scheduler. One `tick()`: reconcile expired leases, share capacity among Active instances by
@@ -76,6 +81,7 @@ export class Engine {
     const rep = emptyReport();
     const now = o.clock.now();
     await o.provider.sweep?.(now);
+    rep.scheduled = (await o.schedules?.run()) ?? 0;
 
     // A lease that ran out means its engine died or lost the outcome: the call may have happened,
     // so the attempt becomes `unknown` (final), never a blind redial.

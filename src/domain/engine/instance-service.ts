@@ -2,10 +2,10 @@ import type { Clock } from '../../clock.js';
 import { newId, nowIso } from '../../ids.js';
 import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
-import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
+import type { InstancesRepo, StatusChange } from '../../storage/repos/instances-repo.js';
 import type { CampaignInstanceRow, CampaignRow, DialRecordRow } from '../../storage/schema.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
-import { transition, type Trigger } from '../campaigns/lifecycle.js';
+import { transition, type ClientTrigger } from '../campaigns/lifecycle.js';
 import { errors } from '../errors.js';
 import { planRecords, type DncHit } from './dial-plan.js';
 import { isOutcome, toKoreDialerOutcome } from './retry-policy.js';
@@ -30,7 +30,7 @@ export interface ContactResult {
   botOutboundStatusDetail: string;
 }
 
-const MESSAGES: Record<Exclude<Trigger, 'complete'>, string> = {
+const MESSAGES: Record<ClientTrigger, string> = {
   play: 'Campaign Started',
   stop: 'Campaign Stopped',
   pause: 'Campaign Paused',
@@ -46,7 +46,7 @@ export class InstanceService {
     private readonly clock: Clock,
   ) {}
 
-  async trigger(t: Tenant, campaignId: string, trigger: Exclude<Trigger, 'complete'>): Promise<TriggerResult> {
+  async trigger(t: Tenant, campaignId: string, trigger: ClientTrigger): Promise<TriggerResult> {
     const row = await this.campaigns.find(t, campaignId);
     if (!row) throw errors.campaignNotFound(campaignId);
     const check = transition(trigger, row.status, row.name);
@@ -91,6 +91,11 @@ export class InstanceService {
       throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
     }
     return instance.id;
+  }
+
+  /** A status change of the campaign alone (no instance involved: a schedule expiring); false when its status moved meanwhile. */
+  async changeCampaignStatus(t: Tenant, change: StatusChange): Promise<boolean> {
+    return this.instances.changeStatus(t, change, null, this.clock.now());
   }
 
   async status(t: Tenant, campaignId: string): Promise<{ id: string; status: string; name: string }> {

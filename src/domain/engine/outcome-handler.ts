@@ -9,6 +9,7 @@ import type { OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/p
 import { effectiveZone, nextWindowStart } from './calling-window.js';
 import { policyOf, type CampaignPolicy } from './campaign-policy.js';
 import { NO_WINDOW_RECHECK_MS } from './dial-plan.js';
+import { nextOccurrence } from '../campaigns/schedule.js';
 import { isFinal, nextAttemptAt, outcomeForMachine, type Outcome } from './retry-policy.js';
 
 /** Provider vocabulary → engine taxonomy (retry-policy.ts); `rejected` is a 603 decline. */
@@ -89,12 +90,21 @@ export class OutcomeHandler implements OutcomeSink {
     if (applied && patch?.state === 'done') await this.completeIfDone(inst.id, rec.campaign_id);
   }
 
-  /** Active → Completed once every record of the campaign's current instance is final. */
+  /**
+   * Active → Completed once every record of the campaign's current instance is final; then, for a
+   * scheduled campaign with occurrences left, Completed → Scheduled (schedule-runner.ts plays the next).
+   */
   async completeIfDone(instanceId: string, campaignId: string): Promise<boolean> {
     if (await this.records.hasOpen(instanceId)) return false;
     const { from, to } = TRANSITIONS.complete;
     const now = this.clock.now();
-    return this.instances.changeStatus(null, { campaignId, from, to, nowIso: nowIso(now) }, instanceId, now);
+    if (!(await this.instances.changeStatus(null, { campaignId, from, to, nowIso: nowIso(now) }, instanceId, now))) return false;
+    const schedule = (await this.policy(campaignId, instanceId))?.schedule;
+    if (schedule?.isSchedulingEnabled && nextOccurrence(schedule, now) !== undefined) {
+      const again = TRANSITIONS.schedule;
+      await this.instances.changeStatus(null, { campaignId, from: ['Completed'], to: again.to, nowIso: nowIso(now) }, null, now);
+    }
+    return true;
   }
 
   /** Configuration is frozen while an instance runs (EDITABLE_STATUSES), so caching per instance is safe. */

@@ -94,7 +94,20 @@ export const Campaign = Type.Object(
     maxSkips: Type.Optional(Type.Integer()),
     createdAt: Type.String(),
     updatedAt: Type.String(),
-    schedule: Type.Object({ isSchedulingEnabled: Type.Boolean(), isRecurrenceEnabled: Type.Boolean() }),
+    schedule: Type.Object({
+      isSchedulingEnabled: Type.Boolean(),
+      isRecurrenceEnabled: Type.Boolean(),
+      startDateTime: Type.Optional(Type.String({ description: 'set by the schedule API (§5.1), local to timezone' })),
+      endDateTime: Type.Optional(Type.String()),
+      timezone: Type.Optional(Type.String()),
+      recurrenceObject: Type.Optional(
+        Type.Object({
+          recurType: Type.String({ description: 'Daily | Weekly' }),
+          dailyDetails: Type.Optional(Type.Object({ onceEveryNdays: Type.Integer() })),
+          weeklyDetails: Type.Optional(Type.Object({ onceEveryNweeks: Type.Integer(), whichDays: Type.Array(Type.String()) })),
+        }),
+      ),
+    }),
     campaignInstanceId: Type.Optional(Type.String()),
     contactLists: Type.Array(Type.String()),
     dncLists: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),

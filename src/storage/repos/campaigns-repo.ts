@@ -56,6 +56,35 @@ export class CampaignsRepo {
       .executeTakeFirst();
   }
 
+  /** By name, case-insensitively (names are unique per bot that way). */
+  findByName(t: Tenant, name: string): Promise<CampaignRow | undefined> {
+    return this.db
+      .selectFrom('campaigns')
+      .selectAll()
+      .where('account_id', '=', t.accountId)
+      .where('bot_id', '=', t.botId)
+      .where('lname', '=', name.trim().toLowerCase())
+      .executeTakeFirst();
+  }
+
+  /** Every campaign waiting for its next scheduled run, across tenants (the engine's schedule runner). */
+  scheduled(): Promise<CampaignRow[]> {
+    return this.db.selectFrom('campaigns').selectAll().where('status', 'in', ['Scheduled', 'Rescheduled']).orderBy('id').execute();
+  }
+
+  /** Stores a schedule and the status it implies, if the campaign is still in one of `fromStatuses`. */
+  async setSchedule(t: Tenant, id: string, config: string, status: { to: string; from: readonly string[]; nowIso: string }): Promise<boolean> {
+    const res = await this.db
+      .updateTable('campaigns')
+      .set({ config, status: status.to, updated_at: status.nowIso })
+      .where('id', '=', id)
+      .where('account_id', '=', t.accountId)
+      .where('bot_id', '=', t.botId)
+      .where('status', 'in', status.from)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async insert(row: CampaignRow, lists: ListRef[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('campaigns').values(row).execute();

@@ -8,6 +8,7 @@ import { listCampaignsRoute } from './campaigns/list-campaigns.js';
 import { updateCampaignRoute } from './campaigns/update-campaign.js';
 import { callContactAtRoute } from './campaigns/call-contact-at.js';
 import { campaignStatusRoute } from './campaigns/campaign-status.js';
+import { scheduleCampaignRoute } from './campaigns/schedule-campaign.js';
 import { explainContactRoute } from './campaigns/explain-contact.js';
 import { triggerCampaignRoute } from './campaigns/trigger-campaign.js';
 import { ADD_CONTACTS_PREFIXES, addContactsRoute } from './contact-lists/add-contacts.js';
@@ -23,6 +24,7 @@ import { KORE_PREFIXES, type KoreRouteContext, type TypedApp } from './kore-rout
 const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   // Literal sub-paths before `/:campaignId` matter only to readers: find-my-way prefers static segments.
   listCampaignsRoute,
+  scheduleCampaignRoute,
   createCampaignRoute,
   getCampaignRoute,
   updateCampaignRoute,

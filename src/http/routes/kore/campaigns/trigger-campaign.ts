@@ -36,7 +36,7 @@ export function triggerCampaignRoute({ app, services, hide }: KoreRouteContext):
         const raw = req.query.trigger;
         if (raw === undefined || raw.trim() === '') throw errors.validation('trigger', 'trigger: is required: play, stop, pause or resume');
         const trigger = parseTrigger(raw);
-        if (!trigger || trigger === 'complete') throw errors.validation('trigger', `trigger: '${raw}' must be play, stop, pause or resume`);
+        if (!trigger) throw errors.validation('trigger', `trigger: '${raw}' must be play, stop, pause or resume`);
         return services.instances.trigger(req.tenant, id, trigger);
       },
     );
