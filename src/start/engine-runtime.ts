@@ -27,7 +27,7 @@ export function createEngineRuntime(config: Config, services: Services, run: boo
     outcomeTimeoutMs: config.telephonyOutcomeTimeoutSec * 1000,
     dnc: services.dnc,
     schedules: services.schedules,
-    precall: new PrecallFetcher(async (botId) => (await services.tenancy.findBot(botId))?.precall_config),
+    precall: new PrecallFetcher(async (botId) => (await services.tenancy.findBot(botId))?.precall_config, () => services.clock.now()),
     ...(onError ? { onError } : {}),
   });
   if (run) engine.start(config.engineTickMs);

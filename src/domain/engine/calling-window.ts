@@ -81,10 +81,25 @@ export interface EffectiveZone {
   ignoredContactZone?: string;
 }
 
+/**
+ * Zone names already checked. isValidZone builds an Intl formatter on every call, and the engine
+ * asks for every record it claims; the set of distinct zone names is small (bounded anyway).
+ */
+const zoneValidity = new Map<string, boolean>();
+function isValidZoneName(tz: string): boolean {
+  let ok = zoneValidity.get(tz);
+  if (ok === undefined) {
+    ok = IANAZone.isValidZone(tz);
+    if (zoneValidity.size >= 10_000) zoneValidity.clear();
+    zoneValidity.set(tz, ok);
+  }
+  return ok;
+}
+
 /** The contact's zone when it has a valid one, else the campaign's (ARCHITECTURE §5). */
 export function effectiveZone(contactTz: string | undefined | null, campaignTz: string): EffectiveZone {
   const tz = contactTz?.trim();
-  if (tz && IANAZone.isValidZone(tz)) return { zone: tz, source: 'contact' };
+  if (tz && isValidZoneName(tz)) return { zone: tz, source: 'contact' };
   if (tz) return { zone: campaignTz, source: 'campaign', ignoredContactZone: tz };
   return { zone: campaignTz, source: 'campaign' };
 }

@@ -66,14 +66,31 @@ export function parsePrecallConfig(raw: string | null | undefined): PrecallConfi
   }
 }
 
+/** A bot's pre-call setting is looked up at most this often (it is asked for every voice dial). */
+export const PRECALL_CONFIG_TTL_MS = 5_000;
+
 export class PrecallFetcher {
+  private readonly configs = new Map<string, { cfg: PrecallConfig | undefined; until: number }>();
+
+  /** `now` only ages the configuration cache; the fetch itself runs on real time (a timeout). */
   constructor(
     private readonly lookup: BotConfigLookup,
+    private readonly now: () => number = Date.now,
     private readonly fetchImpl: typeof fetch = globalThis.fetch,
   ) {}
 
+  private async configOf(botId: string): Promise<PrecallConfig | undefined> {
+    const t = this.now();
+    const hit = this.configs.get(botId);
+    if (hit && hit.until > t) return hit.cfg;
+    const cfg = parsePrecallConfig(await this.lookup(botId));
+    if (this.configs.size >= 10_000) this.configs.clear();
+    this.configs.set(botId, { cfg, until: t + PRECALL_CONFIG_TTL_MS });
+    return cfg;
+  }
+
   async decide(policy: CampaignPolicy, record: DialRecordRow, dialingId: string, contactData: Record<string, unknown>): Promise<PrecallDecision> {
-    const cfg = parsePrecallConfig(await this.lookup(policy.botId));
+    const cfg = await this.configOf(policy.botId);
     if (!cfg) return { call: true, extra: {} };
     const body = JSON.stringify({ CampaignName: policy.name, CampaignId: policy.campaignId, DialingId: dialingId, contactData: { ...contactData, phoneNumber: contactData.phoneNumber ?? record.phone_e164 } });
     let status: number;
