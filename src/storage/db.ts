@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { sqliteChangeVersion } from './change-version.js';
 import type { Database } from './schema.js';
+import { CampaigndSqliteDialect } from './sqlite-dialect.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -54,6 +55,7 @@ export function openDb(opts: OpenDbOptions): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely's SQLite driver with a FIFO connection lock and a statement cache (see sqlite-dialect.ts).
+  const kysely = new Kysely<Database>({ dialect: new CampaigndSqliteDialect(sqlite) });
   return { kysely, dialect: 'sqlite', sqlite, changeVersion: sqliteChangeVersion(sqlite), close: () => kysely.destroy() };
 }

@@ -5,6 +5,7 @@ import * as m001 from './001-tenancy-and-campaigns.js';
 import * as m002 from './002-contacts.js';
 import * as m004 from './004-engine.js';
 import * as m003contacts from './003-contact-imports.js';
+import * as m005 from './005-engine-indexes.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -22,6 +23,7 @@ const steps: Record<string, Step> = {
   // 003 is the contact-imports migration (issue 3); the engine's is 004 so the two can land in either order.
   '004-engine': m004,
   '003-contact-imports': m003contacts,
+  '005-engine-indexes': m005,
 };
 
 export async function migrate(db: Db): Promise<string[]> {

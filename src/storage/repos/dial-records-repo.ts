@@ -115,34 +115,60 @@ export class DialRecordsRepo {
       .execute();
   }
 
-  /** Calls out (leased or in flight) per instance, across every engine process. */
+  /**
+   * Calls out (leased or in flight) per instance, across every engine process. Every record out
+   * carries a lease (claim and markInFlight set it; outcomes and release clear it with the state),
+   * so the `lease_expires_at IS NOT NULL` filter removes nothing: it lets PostgreSQL use the partial
+   * index of records with a lease (migration 005) and read only the records out.
+   */
   async inFlightByInstance(): Promise<Map<string, number>> {
     const rows = await this.k
       .selectFrom('dial_records')
       .select((eb) => ['instance_id', eb.fn.countAll<number>().as('n')])
+      .where('lease_expires_at', 'is not', null)
       .where('state', 'in', ['leased', 'in_flight'])
       .groupBy('instance_id')
       .execute();
     return new Map(rows.map((r) => [r.instance_id, Number(r.n)]));
   }
 
-  /** How many records are due now, counting at most `cap` (the query stops there). */
+  /**
+   * How many records are due now, counting at most `cap` (the query stops there). Ordered by
+   * next_at so the scan follows dial_records_due_idx: with many records due, PostgreSQL would
+   * otherwise weigh a LIMIT-`cap` sequential scan, which first reads every final record stored
+   * before the due ones. The order does not change the count. `next_at` rather than `id` is
+   * selected because it is in the index (a covering scan on SQLite).
+   */
   async dueCount(instanceId: string, now: number, cap: number): Promise<number> {
     if (cap <= 0) return 0;
     const rows = await this.k
       .selectFrom('dial_records')
-      .select('id')
+      .select('next_at')
       .where('instance_id', '=', instanceId)
       .where('state', '=', 'pending')
       .where('next_at', '<=', now)
+      .orderBy('next_at', 'asc')
       .limit(cap)
       .execute();
     return rows.length;
   }
 
-  /** True while any record of the instance is not final. */
+  /**
+   * True while any record of the instance is not final. One statement (one snapshot, so a record
+   * moving between open states cannot slip between two probes), made of one probe per open state,
+   * each ordered like dial_records_due_idx: with `state IN (...) LIMIT 1`, PostgreSQL estimated
+   * thousands of matches and chose a sequential scan hoping to meet one early, which reads every
+   * final record stored before the instance's open ones (earlier instances, records already
+   * dialed). Each probe is one index lookup on both dialects; UNION ALL ... LIMIT 1 stops at the
+   * first probe that finds a row.
+   */
   async hasOpen(instanceId: string): Promise<boolean> {
-    const row = await this.k.selectFrom('dial_records').select('id').where('instance_id', '=', instanceId).where('state', 'in', OPEN_STATES).limit(1).executeTakeFirst();
+    const probe = (state: (typeof OPEN_STATES)[number]) =>
+      this.k.selectFrom((eb) =>
+        eb.selectFrom('dial_records').select('id').where('instance_id', '=', instanceId).where('state', '=', state).orderBy('next_at', 'asc').limit(1).as(`open_${state}`),
+      ).select('id');
+    const [first, ...rest] = OPEN_STATES.map(probe);
+    const row = await rest.reduce((q, p) => q.unionAll(p), first!).limit(1).executeTakeFirst();
     return row !== undefined;
   }
 

@@ -1,0 +1,246 @@
+/**
+ * Setup for the engine benchmark (engine-bench.ts): a migrated database on either dialect, one
+ * tenant with N Active campaigns started through the real lifecycle (play), dial records bulk-seeded
+ * straight into the real `dial_records` table, and an engine on a ManualClock whose simulated
+ * outcomes wait in a queue until `deliver()`, like test/support/engine-harness.ts.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { ManualClock } from '../src/clock.js';
+import { Engine } from '../src/domain/engine/engine.js';
+import { OutcomeHandler } from '../src/domain/engine/outcome-handler.js';
+import { PrecallFetcher } from '../src/domain/engine/precall-fetch.js';
+import type { CampaignPolicy } from '../src/domain/engine/campaign-policy.js';
+import type { OutcomeReport } from '../src/domain/telephony/provider.js';
+import { SimulatorProvider, type Scheduler } from '../src/domain/telephony/simulator.js';
+import type { CampaignInput } from '../src/http/schemas/campaign.js';
+import { newHex24, newId, nowIso } from '../src/ids.js';
+import { createServices, type Services } from '../src/services.js';
+import { openDb, type Db, type DialectName } from '../src/storage/db.js';
+import { migrate } from '../src/storage/migrations/index.js';
+import { AttemptsRepo } from '../src/storage/repos/attempts-repo.js';
+import { DialRecordsRepo } from '../src/storage/repos/dial-records-repo.js';
+import { InstancesRepo } from '../src/storage/repos/instances-repo.js';
+import { createDatabase, dropDatabase, startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
+
+/** Monday 2026-06-01 12:00 UTC: inside the campaigns' calling hours in every zone the records use. */
+export const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+export const DAY = 24 * 3600_000;
+
+/** Zones the seeded records cycle through; every fifth record has none (campaign zone applies). */
+const ZONES = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles'];
+
+export interface BenchInstance {
+  id: string;
+  campaignId: string;
+}
+
+export interface BenchDb {
+  db: Db;
+  dialect: DialectName;
+  clock: ManualClock;
+  services: Services;
+  instances: BenchInstance[];
+  /** Records seeded; record n has id `dr-bench-n` and order_key n. */
+  seeded: number;
+  /** Records below this n are final; the others pending. */
+  doneBelow: number;
+  dispose(): Promise<void>;
+}
+
+let pg: PostgresServer | undefined;
+
+/** One throwaway PostgreSQL 15 per run (BENCH_PG_URL: use that server instead). */
+async function pgServer(): Promise<PostgresServer> {
+  pg ??= await startPostgres({ externalUrl: process.env.BENCH_PG_URL });
+  return pg;
+}
+
+export async function stopPostgres(): Promise<void> {
+  await pg?.stop();
+  pg = undefined;
+}
+
+export async function openBenchDb(dialect: DialectName, campaigns: number): Promise<BenchDb> {
+  let db: Db;
+  let cleanup: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-engine-bench-'));
+    db = openDb({ sqliteFile: path.join(dir, 'bench.sqlite') });
+    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+  } else {
+    const server = await pgServer();
+    const name = `engine_bench_${crypto.randomBytes(4).toString('hex')}`;
+    db = openDb({ databaseUrl: await createDatabase(server.url, name), poolSize: 10 });
+    cleanup = () => dropDatabase(server.url, name);
+  }
+  await migrate(db);
+  const clock = new ManualClock(T0);
+  const services = createServices(db, clock, { defaultCountry: 'US' });
+  const instances = await startCampaigns(services, campaigns);
+  return {
+    db, dialect, clock, services, instances, seeded: 0, doneBelow: 0,
+    dispose: async () => {
+      await db.close();
+      await cleanup();
+    },
+  };
+}
+
+/** A tenant and `n` Agentless campaigns created and played through the real services (on an empty list). */
+async function startCampaigns(services: Services, n: number): Promise<BenchInstance[]> {
+  const accountId = newHex24();
+  const iid = newId('st');
+  await services.admin.createApp({ accountId, iid, name: 'engine bench' });
+  await services.admin.createFlow({ accountId, iid, name: 'Bench Flow', channel: 'voice' });
+  const now = nowIso(services.clock.now());
+  await services.contactListsRepo.insert({
+    id: newId('cl'), account_id: accountId, bot_id: iid, name: 'Bench List', lname: 'bench list', description: '', source: 'passiveApi',
+    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
+  });
+  const t = { accountId, botId: iid };
+  const out: BenchInstance[] = [];
+  for (let i = 0; i < n; i++) {
+    const body: CampaignInput = {
+      name: `Bench Campaign ${i}`,
+      contactLists: ['Bench List'],
+      priority: String(1 + (i % 5)),
+      dialingMode: 'Agentless',
+      campaignType: 'voice',
+      experienceFlowName: 'Bench Flow',
+      dialingStrategy: {
+        callerId: { phoneNumber: '+15101234567' },
+        // All day, every day, in the campaign zone or the contact's own: the window never blocks a due record.
+        callingHours: { frequency: 'DAILY', timezone: 'America/New_York', days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }] },
+        dialingOrder: 'FIFO',
+        maxAttemptsPerRecord: 3,
+        defaultRetryPeriod: 10,
+        maxRingTime: 30,
+      },
+    } as CampaignInput;
+    const c = await services.campaigns.create(t, body, 'voice', 'v1');
+    const started = await services.instances.trigger(t, c.id, 'play');
+    out.push({ id: started.campaignInstanceId!, campaignId: c.id });
+  }
+  return out;
+}
+
+/**
+ * Writes `total` records the way play does: each instance's records in one contiguous run, in
+ * order_key order, spread round-robin (record n belongs to instance n % campaigns, order_key n).
+ * Records with n < doneBelow are final (dialed earlier, `completed`); the rest are pending with
+ * `next_at = nextAt`. One INSERT ... SELECT per instance over a generated series (recursive CTE on
+ * SQLite, generate_series on PostgreSQL): the rows never pass through JavaScript.
+ */
+export async function seedRecords(b: BenchDb, total: number, doneBelow: number, nextAt: number): Promise<void> {
+  const step = b.instances.length;
+  const zone = `CASE n % 5 ${ZONES.map((z, i) => `WHEN ${i} THEN '${z}'`).join(' ')} ELSE NULL END`;
+  const phone = `'+1' || (2000000000 + n)`;
+  const cols =
+    'id, instance_id, campaign_id, contact_id, phone_e164, unique_id, time_zone, order_key, state, attempts, next_at, last_outcome, final_outcome, contact_data, updated_at';
+  type Param = 'instance' | 'campaign' | 'nextAt' | 'now' | 'doneBelow';
+  const values = (p: (name: Param) => string) =>
+    `'dr-bench-' || n, ${p('instance')}, ${p('campaign')}, NULL, ${phone}, 'u' || n, ${zone}, n, ` +
+    `CASE WHEN n < ${p('doneBelow')} THEN 'done' ELSE 'pending' END, CASE WHEN n < ${p('doneBelow')} THEN 1 ELSE 0 END, ${p('nextAt')}, ` +
+    `CASE WHEN n < ${p('doneBelow')} THEN 'completed' END, CASE WHEN n < ${p('doneBelow')} THEN 'completed' END, ` +
+    `'{"phoneNumber":"' || ${phone} || '","firstName":"First' || n || '"}', ${p('now')}`;
+  const pgParams: Record<Param, string> = { instance: '$1', campaign: '$2', nextAt: '$3::bigint', now: '$4::bigint', doneBelow: '$5::bigint' };
+  const now = b.clock.now();
+  for (let k = 0; k < step && k < total; k++) {
+    const inst = b.instances[k]!;
+    if (b.dialect === 'sqlite') {
+      b.db.sqlite!
+        .prepare(
+          // better-sqlite3 binds JS numbers as REAL: cast, or n would print as '12.0' in the text columns.
+          `WITH RECURSIVE s(n) AS (SELECT CAST(@first AS INTEGER) UNION ALL SELECT n + CAST(@step AS INTEGER) FROM s WHERE n + @step < @end)
+           INSERT INTO dial_records (${cols}) SELECT ${values((name) => `@${name}`)} FROM s`,
+        )
+        .run({ first: k, step, end: total, instance: inst.id, campaign: inst.campaignId, nextAt, now, doneBelow });
+    } else {
+      await b.db.pool!.query(
+        `INSERT INTO dial_records (${cols}) SELECT ${values((name) => pgParams[name])} FROM generate_series($6::bigint, $7::bigint - 1, $8::bigint) AS n`,
+        [inst.id, inst.campaignId, nextAt, now, doneBelow, k, total, step],
+      );
+    }
+  }
+  b.seeded = total;
+  b.doneBelow = doneBelow;
+  await sql`UPDATE campaign_instances SET total_records = (SELECT count(*) FROM dial_records d WHERE d.instance_id = campaign_instances.id)`.execute(b.db.kysely);
+  // Autovacuum would analyze a table that grew this much within a minute; do it now so plans are steady-state.
+  if (b.dialect === 'postgres') await sql`ANALYZE`.execute(b.db.kysely);
+}
+
+/** Makes `count` random pending records due now; returns how many were made due. */
+export async function makeDue(b: BenchDb, count: number): Promise<number> {
+  let made = 0;
+  for (let tries = 0; made < count && tries < 20; tries++) {
+    const pick = () => b.doneBelow + Math.floor(Math.random() * (b.seeded - b.doneBelow));
+    const ids = Array.from({ length: count - made }, () => `dr-bench-${pick()}`);
+    const res = await b.db.kysely.updateTable('dial_records').set({ next_at: b.clock.now() })
+      .where('id', 'in', [...new Set(ids)]).where('state', '=', 'pending').where('next_at', '>', b.clock.now()).executeTakeFirst();
+    made += Number(res.numUpdatedRows);
+  }
+  return made;
+}
+
+export interface BenchEngine {
+  engine: Engine;
+  /** Delivers every queued simulated outcome and waits until all are stored. */
+  deliver(): Promise<number>;
+}
+
+/**
+ * The real Engine and OutcomeHandler on `db`, the simulator at zero latency always answering
+ * (`completed`, final), and a per-campaign concurrency cap of `campaignCap` instead of Kore's 10.
+ * `db` defaults to the bench database; explain passes one whose Kysely logs every statement.
+ */
+export function benchEngine(b: BenchDb, campaignCap: number, db: Db = b.db): BenchEngine {
+  const services = db === b.db ? b.services : createServices(db, b.clock, { defaultCountry: 'US' });
+  const records = new DialRecordsRepo(db);
+  const instances = new InstancesRepo(db.kysely);
+  class HighCapOutcomes extends OutcomeHandler {
+    override async policy(campaignId: string, instanceId: string): Promise<CampaignPolicy | undefined> {
+      const p = await super.policy(campaignId, instanceId);
+      return p && { ...p, maxConcurrent: campaignCap };
+    }
+  }
+  const outcomes = new HighCapOutcomes(new AttemptsRepo(db.kysely), records, instances, b.clock);
+  const queue: (() => void)[] = [];
+  const scheduler: Scheduler = (fn) => {
+    queue.push(fn);
+    return () => {
+      const i = queue.indexOf(fn);
+      if (i >= 0) queue.splice(i, 1);
+    };
+  };
+  const stored: Promise<void>[] = [];
+  const sink = {
+    report: (r: OutcomeReport) => {
+      const p = outcomes.report(r);
+      stored.push(p);
+      return p;
+    },
+  };
+  const provider = new SimulatorProvider({ sink, clock: b.clock, speed: 0, scheduler, mix: { completed: 1 }, machineRate: 0 });
+  // Wired like src/start/engine-runtime.ts (DNC re-check and pre-call lookup included; the bench
+  // bot has no pre-call URL), with capacity and rate caps high enough never to be the limit.
+  const engine = new Engine({
+    clock: b.clock, provider, outcomes, records, instances,
+    maxConcurrentCalls: campaignCap * b.instances.length, callsPerSecond: 1e9, leaseMs: 120_000,
+    dnc: services.dnc,
+    precall: new PrecallFetcher(async (botId) => (await services.tenancy.findBot(botId))?.precall_config),
+  });
+  return {
+    engine,
+    deliver: async () => {
+      const n = queue.length;
+      for (const fn of queue.splice(0)) fn();
+      await new Promise((r) => setImmediate(r));
+      await Promise.all(stored.splice(0));
+      return n;
+    },
+  };
+}
