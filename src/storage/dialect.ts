@@ -1,5 +1,6 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from './db.js';
+import type { Database } from './schema.js';
 
 /**
  * The engine's dialect differences, in one place (ARCHITECTURE §1).
@@ -7,10 +8,37 @@ import type { DialectName } from './db.js';
  * Claiming: on PostgreSQL several engine processes share the tables, so the due-record read locks
  * what it returns and skips rows another worker holds (`FOR UPDATE SKIP LOCKED`); the following
  * UPDATE in the same transaction is then uncontended. SQLite has one writer at a time and no row
- * locks: the transaction itself serialises claims, and the clause would be a syntax error.
+ * locks: the transaction serialises claims once it holds the write lock (beginClaim), and the
+ * clause would be a syntax error.
  */
 export function lockForClaim<DB, TB extends keyof DB, O>(dialect: DialectName, qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
   return dialect === 'postgres' ? qb.forUpdate().skipLocked() : qb;
+}
+
+/** Key of the PostgreSQL advisory lock that serialises claims across engine processes. */
+const CLAIM_LOCK_KEY = 0x63616d70; // 'camp'
+
+/**
+ * First statement of a claim transaction: from here to commit, no other engine claims.
+ *
+ * Why claims are serialised at all: the concurrency caps (per campaign, MAX_CONCURRENT_CALLS)
+ * count calls out across every engine, and the claim re-counts them inside its transaction. Two
+ * engines claiming at once would both see the same free lines and together overshoot the cap
+ * (two workers put 20 calls out for a campaign capped at 10). A claim is a few short statements,
+ * so queuing them costs little. PostgreSQL: a transaction-scoped advisory lock (released at
+ * commit or rollback, also when the process dies).
+ *
+ * SQLite: takes the write lock before the claim reads.
+ * Kysely's BEGIN is deferred, and in WAL mode a transaction that has read cannot wait for the
+ * write lock: when another process (the CLI, an import, `campaignd serve` next to a CLI command)
+ * committed since that read, the claim's first UPDATE fails at once with SQLITE_BUSY_SNAPSHOT
+ * ("database is locked"), busy_timeout notwithstanding, and the whole engine tick fails. A no-op
+ * write first holds the lock before any snapshot is taken, and a busy lock is waited for as
+ * usual. Found by test/integration/engine-crash.test.ts.
+ */
+export async function beginClaim(dialect: DialectName, trx: Kysely<Database>): Promise<void> {
+  if (dialect === 'sqlite') await sql`update dial_records set next_at = next_at where 0`.execute(trx);
+  else await sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(trx);
 }
 
 /** Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bound parameters. */

@@ -153,6 +153,33 @@ describe.each(DIALECTS)('engine dialing on %s', (dialect) => {
     expect(p.started.filter((s) => s.req.campaignId === paced).map((s) => s.at - T0)).toEqual([0, 0, 1000, 1000]);
   });
 
+  it('keeps the caps across engines: two engines ticking at once never put more calls out than allowed', async () => {
+    await stopAll();
+    t().clock.set(T0);
+    const l = await t().addList('Cap shared');
+    await addContacts(t(), l, Array.from({ length: 50 }, (_, i) => ({ phone: `+1555${5400000 + i}` })));
+    const id = await createCampaign(t(), { name: 'Cap shared', contactLists: ['Cap shared'] });
+    await trigger(t(), id, 'play');
+    const out = async () =>
+      Number((await t().db.kysely.selectFrom('dial_records').select((eb) => eb.fn.countAll<number>().as('n')).where('campaign_id', '=', id).where('state', 'in', ['leased', 'in_flight']).executeTakeFirstOrThrow()).n);
+    // Each engine alone would fill the campaign's 10 lines; together they must still share 10.
+    const a = engineHarness(t(), { profile: { mix: { completed: 1 } } });
+    const b = engineHarness(t(), { profile: { mix: { completed: 1 } } });
+    await Promise.all([a.engine.tick(), b.engine.tick()]);
+    expect(await out()).toBe(10);
+    expect(a.started.length + b.started.length).toBe(10);
+    await a.deliver();
+    await b.deliver();
+    // And MAX_CONCURRENT_CALLS (here 6) counts every engine's calls.
+    const c = engineHarness(t(), { profile: { mix: { completed: 1 } }, engine: { maxConcurrentCalls: 6 } });
+    const d = engineHarness(t(), { profile: { mix: { completed: 1 } }, engine: { maxConcurrentCalls: 6 } });
+    await Promise.all([c.engine.tick(), d.engine.tick()]);
+    expect(await out()).toBe(6);
+    await c.deliver();
+    await d.deliver();
+    await trigger(t(), id, 'stop');
+  });
+
   it('marks an attempt whose lease expired as unknown, never redials it, and keeps a late outcome apart', async () => {
     await stopAll();
     t().clock.set(T0);

@@ -120,6 +120,8 @@ export class Engine {
       const policy = policies.get(instanceId)!;
       const claimed = await o.records.claim({
         instanceId, channel: policy.type, limit: n, now, owner: this.owner, leaseMs: o.leaseMs,
+        // The sharing above works from counts read before any claim; other engines claim too.
+        caps: { instance: policy.maxConcurrent, total: o.maxConcurrentCalls },
         newAttemptId: () => newId('att'),
         place: (r) => {
           const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;

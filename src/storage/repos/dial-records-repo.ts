@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db.js';
-import { lockForClaim } from '../dialect.js';
+import { beginClaim, insertChunkSize, lockForClaim } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 
 /** Where a due record stands against its calling window at claim time. */
@@ -16,6 +16,11 @@ export interface ClaimRequest {
   /** Decides, per record, whether it may be dialed now; outside records are pushed to `nextAt`. */
   place: (r: DialRecordRow) => Placement;
   newAttemptId: () => string;
+  /**
+   * Calls that may be out at once, counted again inside the claim across every engine: for this
+   * instance, and in all. The claim takes no more than leaves both within their cap.
+   */
+  caps?: { instance: number; total: number };
 }
 
 export interface Claimed {
@@ -40,6 +45,19 @@ export class DialRecordsRepo {
    */
   claim(req: ClaimRequest): Promise<Claimed[]> {
     return this.k.transaction().execute(async (trx) => {
+      await beginClaim(this.db.dialect, trx);
+      let limit = req.limit;
+      if (req.caps) {
+        // Exact now: beginClaim made this the only claim in progress (see dialect.ts).
+        const out = await trx
+          .selectFrom('dial_records')
+          .select((eb) => [eb.fn.countAll<number>().as('total'), eb.fn.sum<number>(eb.case().when('instance_id', '=', req.instanceId).then(1).else(0).end()).as('mine')])
+          .where('lease_expires_at', 'is not', null)
+          .where('state', 'in', ['leased', 'in_flight'])
+          .executeTakeFirstOrThrow();
+        limit = Math.min(limit, req.caps.instance - Number(out.mine ?? 0), req.caps.total - Number(out.total));
+        if (limit <= 0) return [];
+      }
       const due = await lockForClaim(
         this.db.dialect,
         trx
@@ -50,31 +68,52 @@ export class DialRecordsRepo {
           .where('next_at', '<=', req.now)
           .orderBy('next_at', 'asc')
           .orderBy('order_key', 'asc')
-          .limit(req.limit),
+          .limit(limit),
       ).execute();
-      const out: Claimed[] = [];
+      // Decide every row first, then write in a few set-wise statements instead of two per row:
+      // the rows are ours for the transaction (PostgreSQL: locked above; SQLite: the write lock
+      // taken by beginClaim), so the guards below can only fail if that reasoning does, and then
+      // the whole claim is rolled back rather than leaving an attempt without its lease.
+      const inside: DialRecordRow[] = [];
+      const deferred = new Map<number, string[]>();
       for (const r of due) {
         const p = req.place(r);
-        if (!p.inside) {
-          await trx.updateTable('dial_records').set({ next_at: p.nextAt, updated_at: req.now }).where('id', '=', r.id).where('state', '=', 'pending').execute();
-          continue;
-        }
-        const attempt: AttemptRow = {
-          id: req.newAttemptId(), record_id: r.id, instance_id: r.instance_id, attempt_no: r.attempts + 1, channel: req.channel,
-          worker: req.owner, started_at: req.now, ended_at: null, outcome: null, provider_outcome: null, detail: null,
-          ring_sec: null, talk_sec: null, machine_detected: null, late_outcome: null,
-        };
-        const res = await trx
-          .updateTable('dial_records')
-          .set({ state: 'leased', attempts: attempt.attempt_no, current_attempt_id: attempt.id, lease_owner: req.owner, lease_expires_at: req.now + req.leaseMs, updated_at: req.now })
-          .where('id', '=', r.id)
-          .where('state', '=', 'pending')
-          .where('attempts', '=', r.attempts)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) !== 1) continue;
-        await trx.insertInto('attempts').values(attempt).execute();
-        out.push({ record: { ...r, state: 'leased', attempts: attempt.attempt_no, current_attempt_id: attempt.id }, attempt });
+        if (p.inside) inside.push(r);
+        else deferred.set(p.nextAt, [...(deferred.get(p.nextAt) ?? []), r.id]);
       }
+      for (const [nextAt, ids] of deferred) {
+        await trx.updateTable('dial_records').set({ next_at: nextAt, updated_at: req.now }).where('id', 'in', ids).where('state', '=', 'pending').execute();
+      }
+      if (inside.length === 0) return [];
+      const attempts: AttemptRow[] = inside.map((r) => ({
+        id: req.newAttemptId(), record_id: r.id, instance_id: r.instance_id, attempt_no: r.attempts + 1, channel: req.channel,
+        worker: req.owner, started_at: req.now, ended_at: null, outcome: null, provider_outcome: null, detail: null,
+        ring_sec: null, talk_sec: null, machine_detected: null, late_outcome: null,
+      }));
+      const size = insertChunkSize(15);
+      for (let i = 0; i < attempts.length; i += size) await trx.insertInto('attempts').values(attempts.slice(i, i + size)).execute();
+      // Each record points at the attempt just written for it: (record_id, attempt_no) is unique.
+      const res = await trx
+        .updateTable('dial_records')
+        .set((eb) => ({
+          state: 'leased',
+          attempts: eb('attempts', '+', 1),
+          current_attempt_id: eb
+            .selectFrom('attempts')
+            .select('attempts.id')
+            .whereRef('attempts.record_id', '=', 'dial_records.id')
+            .where('attempts.attempt_no', '=', eb(eb.ref('dial_records.attempts'), '+', 1)),
+          lease_owner: req.owner,
+          lease_expires_at: req.now + req.leaseMs,
+          updated_at: req.now,
+        }))
+        .where('id', 'in', inside.map((r) => r.id))
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== inside.length) {
+        throw new Error(`claim of instance ${req.instanceId}: ${inside.length} records read but ${String(res.numUpdatedRows)} leased; rolled back`);
+      }
+      const out: Claimed[] = inside.map((r, i) => ({ record: { ...r, state: 'leased', attempts: r.attempts + 1, current_attempt_id: attempts[i]!.id }, attempt: attempts[i]! }));
       return out;
     });
   }
