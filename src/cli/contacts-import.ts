@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { readCsvRows, parseMapArgs } from '../domain/contacts/csv-source.js';
+import { csvSource } from '../domain/contacts/csv-batches.js';
+import { parseMapArgs } from '../domain/contacts/csv-source.js';
 import type { ImportProgress } from '../domain/contacts/import-service.js';
 import { print, withServices } from './cli-support.js';
 
@@ -83,7 +84,8 @@ export function registerContactsCommands(program: Command): void {
         const job = await s.imports.createJob(t, list, 'csv', path.basename(file));
         const progress = progressReporter(size);
         try {
-          return await s.imports.run(job, list, readCsvRows(input, { mapping, defaultCountry: bot.default_country }), { onProgress: (p) => progress.update(bytes, p) });
+          const source = csvSource(input, { mapping, defaultCountry: bot.default_country, sizeBytes: size, batchRows: s.imports.batchSize });
+          return await s.imports.run(job, list, source, { onProgress: (p) => progress.update(bytes, p) });
         } finally {
           progress.stop();
         }

@@ -153,6 +153,9 @@ export interface ImportRow {
   finished_at: string | null;
   /** Epoch ms of the last sign of life of the process running the import (migration 003). */
   heartbeat_at: number;
+  /** `seq` range of the contacts the job wrote, null until it wrote one (migration 006). */
+  first_seq: number | null;
+  last_seq: number | null;
 }
 
 export interface ImportRejectRow {

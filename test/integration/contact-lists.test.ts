@@ -122,6 +122,45 @@ describe.each(DIALECTS)('contact lists on %s', (dialect) => {
     expect(taken.json().message).toBe("Contact list name 'Recent Buyers - Q2 2025' already exists");
   });
 
+  it('tolerates the update sample sent to the createContactList URL with POST (§7.18)', async () => {
+    const made = await create({ name: 'Update sample list', description: 'old' });
+    const count = async () => (await t().kore('GET', '/campaign/contactList/getAllListDetails')).json().data.length;
+    const before = await count();
+    // The sample's URL and method, its `name1` typo, and the list named in the body: an update.
+    const byBody = await t().kore('POST', '/campaign/contactList/createContactList', { name1: 'Update sample list (August)', contactListId: made._id });
+    expect(byBody.statusCode, byBody.body).toBe(200);
+    expect(byBody.json()).toMatchObject({
+      status: 'success',
+      message: 'Contact list Update sample list (August) updated successfully',
+      data: { contactListId: made._id, _id: made._id, name: 'Update sample list (August)', description: 'old', body: { name: 'Update sample list (August)' } },
+    });
+    // ... or named in the query, or as _id; and POST on the update URL itself.
+    const byQuery = await t().kore('POST', '/campaign/contactList/createContactList', { description: 'new' }, { query: { contactListId: made._id } });
+    expect(byQuery.json().data).toMatchObject({ contactListId: made._id, name: 'Update sample list (August)', description: 'new' });
+    const byUnderscoreId = await t().kore('POST', '/campaign/contactList/createContactList', { _id: made._id, allowDuplicates: true });
+    expect(byUnderscoreId.json().data).toMatchObject({ contactListId: made._id, allowDuplicates: true });
+    const post = await t().kore('POST', `/campaign/contactList/${made._id}`, { name: 'Update sample list (September)' });
+    expect(post.statusCode, post.body).toBe(200);
+    expect(post.json()).toMatchObject({ message: 'Contact list Update sample list (September) updated successfully', data: { contactListId: made._id } });
+    expect(await count()).toBe(before);
+
+    // An unknown or foreign list is 404 and creates nothing; a global-DNC switch is not an update.
+    const unknown = await t().kore('POST', '/campaign/contactList/createContactList', { name1: 'Nope', contactListId: 'cl-00000000-0000-0000-0000-000000000000' });
+    expect(unknown.statusCode).toBe(404);
+    const other = await t().addTenant();
+    const foreign = await t().kore('POST', '/campaign/contactList/createContactList', { name: 'Theirs', contactListId: made._id }, { tenant: other });
+    expect(foreign.statusCode).toBe(404);
+    const dnc = await t().kore('POST', '/campaign/contactList/createContactList', { contactListId: made._id, isGlobalDNC: true });
+    expect(dnc.statusCode).toBe(400);
+    expect(dnc.json().errors[0]).toMatchObject({ field: 'isGlobalDNC' });
+    expect(await count()).toBe(before);
+
+    // Without a list named, the create URL still creates (the §7.17 sample).
+    const created = await t().kore('POST', '/campaign/contactList/createContactList', { name1: 'Created by the sample URL' });
+    expect(created.json()).toMatchObject({ message: 'Contact list Created by the sample URL created successfully', data: { name: 'Created by the sample URL', totalRecordCount: 0 } });
+    expect(created.json().data.contactListId).toBeUndefined();
+  });
+
   it('refuses to rename or delete a list a campaign uses, naming the campaign; shows it in campaignInUse', async () => {
     const list = await create({ name: 'Used By Campaign' });
     const camp = await t().kore('POST', '/campaign?campaignType=voice', { ...agentlessSample, name: 'Uses the list', contactLists: ['used by campaign'] });

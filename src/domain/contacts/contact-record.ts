@@ -1,3 +1,4 @@
+import type { PackedContact } from '../../storage/repos/import-batch.js';
 import { isValidIanaZone, normalisePhone } from './phone.js';
 
 /*
@@ -169,10 +170,11 @@ function findColumn(columns: readonly string[], source: string): number | undefi
 }
 
 type Scalar = { ok: true; value: string | undefined } | { ok: false; reason: string };
+const ABSENT: Scalar = { ok: true, value: undefined };
 
 // null/undefined are "absent"; objects and arrays have no faithful string form.
 function scalar(v: unknown, allowBoolean: boolean): Scalar {
-  if (v === undefined || v === null) return { ok: true, value: undefined };
+  if (v === undefined || v === null) return ABSENT;
   switch (typeof v) {
     case 'string':
       return { ok: true, value: v };
@@ -189,58 +191,103 @@ function scalar(v: unknown, allowBoolean: boolean): Scalar {
 
 const preview = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
-/** Builds a contact from the values of one row, laid out as `plan.columns`. */
-export function contactFromValues(plan: ColumnPlan, values: readonly unknown[], defaultCountry: string): ContactResult {
-  const errors: ColumnError[] = [];
-  const extra = Object.create(null) as Record<string, string>;
-  const fields: Partial<Record<ContactField, { column: string; value: unknown }>> = {};
+const FIELD_INDEX = new Map<ContactField, number>(KNOWN_FIELDS.map((f, i) => [f, i]));
+const PHONE = FIELD_INDEX.get('phoneNumber')!;
+const FIRST = FIELD_INDEX.get('firstName')!;
+const LAST = FIELD_INDEX.get('lastName')!;
+const ZONE = FIELD_INDEX.get('timeZone')!;
+const UNIQUE = FIELD_INDEX.get('uniqueId')!;
+const PRIORITY = FIELD_INDEX.get('contactPriority')!;
 
-  plan.targets.forEach((target, i) => {
-    const column = plan.columns[i] as string;
-    const value = values[i];
-    if (target.kind === 'field') {
-      fields[target.field] = { column, value };
-      return;
+/** Per column of a plan: the known field it feeds (index into KNOWN_FIELDS), or -1. Built once per plan. */
+const fieldOfColumn = new WeakMap<ColumnPlan, Int8Array>();
+function fieldsOf(plan: ColumnPlan): Int8Array {
+  let fields = fieldOfColumn.get(plan);
+  if (!fields) {
+    fields = Int8Array.from(plan.targets, (t) => (t.kind === 'field' ? FIELD_INDEX.get(t.field)! : -1));
+    fieldOfColumn.set(plan, fields);
+  }
+  return fields;
+}
+
+/** One row's values once checked: every property always present (one object shape for all rows). */
+class CheckedRow {
+  phoneE164 = '';
+  phoneRaw = '';
+  phoneCountry: string | undefined = undefined;
+  extension: string | undefined = undefined;
+  firstName: string | undefined = undefined;
+  lastName: string | undefined = undefined;
+  timeZone: string | undefined = undefined;
+  uniqueId: string | undefined = undefined;
+  contactPriority: number | undefined = undefined;
+  constructor(readonly extra: Record<string, string>) {}
+}
+
+/** A known field's text: trimmed, "" and whitespace meaning absent; problems go to `errors`. */
+function fieldText(plan: ColumnPlan, column: number, values: readonly unknown[], errors: ColumnError[]): string | undefined {
+  if (column < 0) return undefined;
+  const s = scalar(values[column], false);
+  if (!s.ok) {
+    errors.push({ column: plan.columns[column] as string, reason: s.reason });
+    return undefined;
+  }
+  const v = s.value?.trim();
+  if (v === undefined || v === '') return undefined;
+  if (v.length > CONTACT_LIMITS.maxValueLength) {
+    errors.push({ column: plan.columns[column] as string, reason: `value longer than ${CONTACT_LIMITS.maxValueLength} characters` });
+    return undefined;
+  }
+  return v;
+}
+
+/** Checks the values of one row, laid out as `plan.columns`: the row, or every problem in it. */
+function checkRow(plan: ColumnPlan, values: readonly unknown[], defaultCountry: string): { ok: true; row: CheckedRow } | { ok: false; errors: ColumnError[] } {
+  const errors: ColumnError[] = [];
+  const row = new CheckedRow(Object.create(null) as Record<string, string>);
+  const fields = fieldsOf(plan);
+  // The column that feeds each known field (the last one, should a plan ever name two), or -1.
+  const source = [-1, -1, -1, -1, -1, -1];
+  const { targets, columns } = plan;
+  for (let i = 0; i < targets.length; i++) {
+    const field = fields[i]!;
+    if (field >= 0) {
+      source[field] = i;
+      continue;
     }
-    const s = scalar(value, true);
-    if (!s.ok) return errors.push({ column, reason: s.reason });
-    if (s.value === undefined) return;
+    const target = targets[i]!;
+    const column = columns[i] as string;
+    const s = scalar(values[i], true);
+    if (!s.ok) {
+      errors.push({ column, reason: s.reason });
+      continue;
+    }
+    if (s.value === undefined) continue;
     if (target.kind === 'unnamed') {
       if (s.value.trim() !== '') errors.push({ column, reason: 'value in a column that has no name' });
-      return;
+      continue;
     }
     if (s.value.length > CONTACT_LIMITS.maxValueLength) {
-      return errors.push({ column, reason: `value longer than ${CONTACT_LIMITS.maxValueLength} characters` });
+      errors.push({ column, reason: `value longer than ${CONTACT_LIMITS.maxValueLength} characters` });
+      continue;
     }
-    extra[target.name] = s.value;
-  });
+    row.extra[(target as { name: string }).name] = s.value;
+  }
 
-  const text = (field: ContactField): string | undefined => {
-    const given = fields[field];
-    if (!given) return undefined;
-    const s = scalar(given.value, false);
-    if (!s.ok) return void errors.push({ column: given.column, reason: s.reason });
-    const v = s.value?.trim();
-    if (v === undefined || v === '') return undefined;
-    if (v.length > CONTACT_LIMITS.maxValueLength) {
-      return void errors.push({ column: given.column, reason: `value longer than ${CONTACT_LIMITS.maxValueLength} characters` });
-    }
-    return v;
-  };
-
-  const contact: Partial<Contact> = {};
-  const phoneColumn = fields.phoneNumber?.column ?? 'phoneNumber';
-  const phoneValue = fields.phoneNumber?.value;
+  const phoneAt = source[PHONE]!;
+  const phoneColumn = phoneAt >= 0 ? (columns[phoneAt] as string) : 'phoneNumber';
+  const phoneValue = phoneAt >= 0 ? values[phoneAt] : undefined;
   if (typeof phoneValue === 'number' && !(Number.isSafeInteger(phoneValue) && phoneValue > 0)) {
     errors.push({ column: phoneColumn, reason: 'a phone number given as a JSON number must be a positive whole number' });
   } else {
-    const phone = text('phoneNumber');
+    const phone = fieldText(plan, phoneAt, values, errors);
     if (phone !== undefined) {
       const n = normalisePhone(phone, defaultCountry);
       if (n.ok) {
-        Object.assign(contact, { phoneE164: n.e164, phoneRaw: phone });
-        if (n.country !== undefined) contact.phoneCountry = n.country;
-        if (n.extension !== undefined) contact.extension = n.extension;
+        row.phoneE164 = n.e164;
+        row.phoneRaw = phone;
+        row.phoneCountry = n.country;
+        row.extension = n.extension;
       } else {
         errors.push({ column: phoneColumn, reason: `invalid phone number ${preview(phone)}: ${n.reason}` });
       }
@@ -249,30 +296,59 @@ export function contactFromValues(plan: ColumnPlan, values: readonly unknown[], 
     }
   }
 
-  for (const field of ['firstName', 'lastName', 'uniqueId'] as const) {
-    const v = text(field);
-    if (v !== undefined) contact[field] = v;
-  }
-  const tz = text('timeZone');
+  row.firstName = fieldText(plan, source[FIRST]!, values, errors);
+  row.lastName = fieldText(plan, source[LAST]!, values, errors);
+  row.uniqueId = fieldText(plan, source[UNIQUE]!, values, errors);
+  const tz = fieldText(plan, source[ZONE]!, values, errors);
   if (tz !== undefined) {
-    if (isValidIanaZone(tz)) contact.timeZone = tz;
-    else errors.push({ column: fields.timeZone?.column ?? 'timeZone', reason: `unknown time zone ${preview(tz)}` });
+    if (isValidIanaZone(tz)) row.timeZone = tz;
+    else errors.push({ column: source[ZONE]! >= 0 ? (columns[source[ZONE]!] as string) : 'timeZone', reason: `unknown time zone ${preview(tz)}` });
   }
-  const priority = text('contactPriority');
+  const priority = fieldText(plan, source[PRIORITY]!, values, errors);
   if (priority !== undefined) {
     const { minPriority: lo, maxPriority: hi } = CONTACT_LIMITS;
     const n = /^[+]?\d{1,3}$/.test(priority) ? Number(priority) : NaN;
-    if (n >= lo && n <= hi) contact.contactPriority = n;
-    else errors.push({ column: fields.contactPriority?.column ?? 'contactPriority', reason: `must be a whole number from ${lo} to ${hi}` });
+    if (n >= lo && n <= hi) row.contactPriority = n;
+    else errors.push({ column: source[PRIORITY]! >= 0 ? (columns[source[PRIORITY]!] as string) : 'contactPriority', reason: `must be a whole number from ${lo} to ${hi}` });
   }
 
   if (errors.length > 0) {
     // Report in column order, whatever order the fields were checked in.
-    const position = new Map(plan.columns.map((c, i) => [c, i]));
+    const position = new Map(columns.map((c, i) => [c, i]));
     errors.sort((a, b) => (position.get(a.column) ?? -1) - (position.get(b.column) ?? -1));
     return { ok: false, errors };
   }
-  return { ok: true, contact: { ...contact, extra } as Contact };
+  return { ok: true, row };
+}
+
+/** Builds a contact from the values of one row, laid out as `plan.columns`. */
+export function contactFromValues(plan: ColumnPlan, values: readonly unknown[], defaultCountry: string): ContactResult {
+  const checked = checkRow(plan, values, defaultCountry);
+  if (!checked.ok) return checked;
+  const r = checked.row;
+  const contact: Partial<Contact> = { phoneE164: r.phoneE164, phoneRaw: r.phoneRaw };
+  if (r.phoneCountry !== undefined) contact.phoneCountry = r.phoneCountry;
+  if (r.extension !== undefined) contact.extension = r.extension;
+  if (r.firstName !== undefined) contact.firstName = r.firstName;
+  if (r.lastName !== undefined) contact.lastName = r.lastName;
+  if (r.uniqueId !== undefined) contact.uniqueId = r.uniqueId;
+  if (r.timeZone !== undefined) contact.timeZone = r.timeZone;
+  if (r.contactPriority !== undefined) contact.contactPriority = r.contactPriority;
+  contact.extra = r.extra;
+  return { ok: true, contact: contact as Contact };
+}
+
+/** contactFromValues straight to the values an import binds (import-batch.ts), for the CSV hot path. */
+export function packedFromValues(plan: ColumnPlan, values: readonly unknown[], defaultCountry: string): { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] } {
+  const checked = checkRow(plan, values, defaultCountry);
+  if (!checked.ok) return checked;
+  const r = checked.row;
+  let extra: string | null = null;
+  for (const _ in r.extra) {
+    extra = JSON.stringify(r.extra);
+    break;
+  }
+  return { ok: true, contact: [r.phoneE164, r.phoneRaw, r.extension ?? null, r.firstName ?? null, r.lastName ?? null, r.timeZone ?? null, r.uniqueId ?? null, r.contactPriority ?? null, extra] };
 }
 
 /** Turns one addContacts `data[]` item (or any column->value object) into a contact. */

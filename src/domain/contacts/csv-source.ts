@@ -1,15 +1,21 @@
-import { pipeline } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { Options } from 'csv-parse';
 import { errors } from '../errors.js';
-import { KNOWN_FIELDS, contactFromValues, parseTarget, planColumns } from './contact-record.js';
-import type { ColumnPlan, ContactField, ContactResult } from './contact-record.js';
+import { emptyBatch, packContact, type ImportBatch, type PackedContact } from '../../storage/repos/import-batch.js';
+import { KNOWN_FIELDS, contactFromValues, packedFromValues, parseTarget, planColumns } from './contact-record.js';
+import type { ColumnError, ColumnPlan, ContactField, ContactResult } from './contact-record.js';
+import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv-parser.js';
 import { toCountryCode } from './phone.js';
 
 /*
  * Streaming CSV import: rows are pulled one at a time by the consumer (`for await`), so a
  * million-row file is read with flat memory and the consumer's pace (batched DB inserts) is the
- * pace of the read: csv-parse stops reading the input while its output buffer is full.
+ * pace of the read: the next chunk of input is read only when the rows of the last one are taken.
+ *
+ * The tokenizer is csv-parser.ts, which behaves as csv-parse 6 does with the options below
+ * (readCsvRowsReference still runs csv-parse itself: for UTF-16 input, and as the reference the
+ * tests compare against); line numbers are counted by the tokenizer.
  *
  * csv-parse v6 research, and what was chosen:
  * - Records are read as arrays (`columns` off) and the header is handled here: that lets a row
@@ -23,8 +29,10 @@ import { toCountryCode } from './phone.js';
  *   line: past that point the file cannot be split into rows reliably, and the size cap is what
  *   stops one unclosed quote from buffering the whole rest of the file in memory.
  * - Line numbers: `rowNumber` is the physical line on which the data row starts (header = line 1,
- *   blank lines counted). csv-parse's own `info.lines` counts a CRLF inside a quoted cell twice
- *   and reports the end line, so lines are counted here from each record's `raw` text.
+ *   blank lines counted, CRLF once). csv-parse's own `info.lines` counts a CRLF inside a quoted
+ *   cell twice and reports the end line; the reference reader counts from each record's `raw`
+ *   text, which drops the LF of a CRLF and so is one line short after a blank CRLF line followed
+ *   by a blank LF line (csv-parser.ts counts the bytes themselves).
  * - Blank lines and rows whose cells are all blank (",,,") are skipped silently. This is done in
  *   our on_record hook, not with `skip_records_with_empty_values`, whose skipped records take their
  *   `raw` text (and so their line breaks) with them.
@@ -65,7 +73,111 @@ interface ParsedRecord {
  * be imported at all: no header, duplicate or conflicting columns, no phone column, a mapped column
  * that does not exist, an unknown default country; later, on an unclosed quote or an oversized row.
  */
-export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
+export function readCsvRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
+  return readCsv(input, opts, rowResult, (rows) => rows);
+}
+
+/** A row of readCsvPackedRows: the contact as the values an import binds. */
+export interface PackedCsvRow {
+  rowNumber: number;
+  result: { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] };
+}
+
+/** readCsvRows for the CSV worker: the same rows and reasons, valid contacts already packed for the insert. */
+export function readCsvPackedRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<PackedCsvRow, void, undefined> {
+  return readCsv(input, opts, (plan, cells, dc) => checkedColumns(plan, cells) ?? packedFromValues(plan, cells, dc), async function* (rows) {
+    for await (const { rowNumber, result } of rows) yield { rowNumber, result: result.ok ? { ok: true as const, contact: packContact(result.contact) } : result };
+  });
+}
+
+/** Cuts packed rows into import batches of `batchRows` rows (rejected rows count, as they are reported). */
+export async function* packedBatches(rows: AsyncIterable<PackedCsvRow>, batchRows: number): AsyncGenerator<ImportBatch, void, undefined> {
+  let batch = emptyBatch();
+  for await (const { rowNumber, result } of rows) {
+    batch.rows++;
+    if (result.ok) batch.contacts.push(result.contact);
+    else {
+      batch.rejectedRows++;
+      for (const e of result.errors) batch.rejects.push({ rowNumber, column: e.column, reason: e.reason });
+    }
+    if (batch.rows >= batchRows) {
+      yield batch;
+      batch = emptyBatch();
+    }
+  }
+  if (batch.rows > 0) yield batch;
+}
+
+async function* readCsv<T>(
+  input: NodeJS.ReadableStream,
+  opts: CsvOptions,
+  convert: (plan: ColumnPlan, cells: string[], defaultCountry: string) => T,
+  fromReference: (rows: AsyncGenerator<CsvRow, void, undefined>) => AsyncIterable<{ rowNumber: number; result: T }>,
+): AsyncGenerator<{ rowNumber: number; result: T }, void, undefined> {
+  if (!toCountryCode(opts.defaultCountry)) {
+    throw errors.validation('defaultCountry', `"${opts.defaultCountry}" is not a supported ISO 3166 country code`);
+  }
+  const parser = new CsvParser(opts.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES);
+  const records: CsvRecord[] = [];
+  let plan: ColumnPlan | undefined;
+  let failure: Error | undefined;
+  /** Feeds the parser; false for a UTF-16 file. A syntax error is kept until the rows before it are out. */
+  const feed = (chunk: Buffer | undefined): boolean => {
+    try {
+      return chunk === undefined ? parser.end(records) : parser.push(chunk, records);
+    } catch (err) {
+      failure = err instanceof CsvSyntaxError ? syntaxError(err) : (err as Error);
+      return true;
+    }
+  };
+  const rows = function* (): Generator<{ rowNumber: number; result: T }> {
+    for (const record of records) {
+      if (!plan) plan = planHeader(record.cells, opts.mapping);
+      else if (!isBlank(record.cells)) yield { rowNumber: record.line, result: convert(plan, record.cells, opts.defaultCountry) };
+    }
+    records.length = 0;
+    if (failure) throw failure;
+  };
+  const chunks = input as AsyncIterable<Buffer | string>;
+  for await (const chunk of chunks) {
+    if (!feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
+      yield* fromReference(readCsvRowsReference(replay(parser.unread(), chunks), opts));
+      return;
+    }
+    yield* rows();
+  }
+  if (!feed(undefined)) {
+    yield* fromReference(readCsvRowsReference(replay(parser.unread(), []), opts));
+    return;
+  }
+  yield* rows();
+  if (!plan) throw errors.validation('file', 'CSV file is empty: expected a header row naming the columns');
+}
+
+/** A UTF-16 file goes to csv-parse, which decodes those: the bytes read so far, then the rest. */
+function replay(head: Buffer, rest: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): NodeJS.ReadableStream {
+  return Readable.from(
+    (async function* () {
+      yield head;
+      yield* rest;
+    })(),
+  );
+}
+
+// Rows whose cells are all blank (",,,") are skipped; the header never is.
+const isBlank = (cells: string[]): boolean => cells.every((cell) => cell.trim() === '');
+
+function syntaxError(err: CsvSyntaxError): Error {
+  return err.code === 'CSV_QUOTE_NOT_CLOSED'
+    ? errors.validation('file', `CSV is malformed: the quoted field in the row starting on line ${err.line} is never closed`)
+    : errors.validation('file', `CSV row starting on line ${err.line} is larger than the row size limit (an unclosed quote?)`);
+}
+
+/**
+ * readCsvRows with csv-parse as the tokenizer: the same contract, slower. Used for UTF-16 input
+ * and as the reference csv-parser.ts is tested against.
+ */
+export async function* readCsvRowsReference(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
   if (!toCountryCode(opts.defaultCountry)) {
     throw errors.validation('defaultCountry', `"${opts.defaultCountry}" is not a supported ISO 3166 country code`);
   }
@@ -110,14 +222,15 @@ export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOption
 }
 
 function rowResult(plan: ColumnPlan, record: string[], defaultCountry: string): ContactResult {
+  return checkedColumns(plan, record) ?? contactFromValues(plan, record.length > plan.columns.length ? record.slice(0, plan.columns.length) : record, defaultCountry);
+}
+
+/** The row's failure when its cell count differs from the header's (extra cells that are all blank are fine). */
+function checkedColumns(plan: ColumnPlan, record: string[]): { ok: false; errors: ColumnError[] } | undefined {
   const expected = plan.columns.length;
-  if (record.length > expected && record.slice(expected).every((cell) => cell.trim() === '')) {
-    record = record.slice(0, expected);
-  }
-  if (record.length !== expected) {
-    return { ok: false, errors: [{ column: '(row)', reason: `expected ${expected} columns as in the header, found ${record.length}` }] };
-  }
-  return contactFromValues(plan, record, defaultCountry);
+  if (record.length === expected) return undefined;
+  if (record.length > expected && record.slice(expected).every((cell) => cell.trim() === '')) return undefined;
+  return { ok: false, errors: [{ column: '(row)', reason: `expected ${expected} columns as in the header, found ${record.length}` }] };
 }
 
 const leadingBreaks = (raw: string): number => countBreaks(/^[\r\n]*/.exec(raw)?.[0] ?? '');

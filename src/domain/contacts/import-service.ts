@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { ImportJob } from '../../http/schemas/contact-list.js';
 import { newId, nowIso } from '../../ids.js';
 import type { Tenant } from '../../storage/repos/campaigns-repo.js';
-import { ImportCancelled, type ImportBatch, type ImportsRepo, type ImportTarget } from '../../storage/repos/imports-repo.js';
+import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget, type ImportWriter } from '../../storage/repos/imports-repo.js';
 import type { ContactListRow, ImportRow } from '../../storage/schema.js';
 import { AppError, errors } from '../errors.js';
 import type { ContactResult } from './contact-record.js';
@@ -12,6 +12,13 @@ import { toImportJob } from './contact-list-view.js';
 export interface SourceRow {
   rowNumber: number;
   result: ContactResult;
+}
+
+/** Rows one at a time (addContacts, the in-process CSV reader). */
+export type RowSource = AsyncIterable<SourceRow> | Iterable<SourceRow>;
+/** Rows already validated and packed into batches (the CSV worker thread, csv-batches.ts). */
+export interface BatchSource {
+  batches: AsyncIterable<ImportBatch>;
 }
 
 export interface ImportProgress {
@@ -32,10 +39,12 @@ export const HEARTBEAT_MS = 10_000;
 export const STALE_AFTER_MS = 60_000;
 
 /**
- * Import jobs: queued -> running -> completed | failed. Rows are written in batches, each in one
- * transaction, marked pending; completion makes them visible and counts them on the list in one
- * transaction; failure (an error, or recovery after a crash) deletes them. Imports into the same
- * list run one at a time within a process so list order (seq) follows submission order.
+ * Import jobs: queued -> running -> completed | failed. Rows are written in batches by the
+ * repository's writer (storage/repos/import-writer.ts) and stay invisible until completion makes
+ * them visible and counts them on the list, all or nothing; failure (an error, or recovery after a
+ * crash) leaves none of them. Sources are rows (addContacts) or ready batches (CSV, csv-batches.ts).
+ * Imports into the same list run one at a time within a process so list order (seq) follows
+ * submission order.
  */
 export class ImportService {
   private readonly perList = new Map<string, Promise<unknown>>();
@@ -45,6 +54,11 @@ export class ImportService {
     private readonly repo: ImportsRepo,
     private readonly clock: Clock,
   ) {}
+
+  /** Rows per batch transaction (batch sources should cut their batches this size). */
+  get batchSize(): number {
+    return this.repo.batchSize;
+  }
 
   async createJob(t: Tenant, list: ContactListRow, source: 'csv' | 'api', fileName: string | null = null): Promise<ImportRow> {
     const now = this.clock.now();
@@ -65,13 +79,15 @@ export class ImportService {
       started_at: null,
       finished_at: null,
       heartbeat_at: now,
+      first_seq: null,
+      last_seq: null,
     };
     await this.repo.insert(row);
     return row;
   }
 
   /** Runs a job to its end; resolves with the final job, or rejects (after marking it failed). */
-  run(job: ImportRow, list: ContactListRow, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, opts: ImportOptions = {}): Promise<ImportJob> {
+  run(job: ImportRow, list: ContactListRow, rows: RowSource | BatchSource, opts: ImportOptions = {}): Promise<ImportJob> {
     const previous = this.perList.get(list.id) ?? Promise.resolve();
     const mine = previous.catch(() => {}).then(() => this.execute(job, list, rows, opts));
     const tail = mine.catch(() => {});
@@ -126,42 +142,50 @@ export class ImportService {
     return failed;
   }
 
-  private async execute(job: ImportRow, list: ContactListRow, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, opts: ImportOptions): Promise<ImportJob> {
+  private async execute(job: ImportRow, list: ContactListRow, source: RowSource | BatchSource, opts: ImportOptions): Promise<ImportJob> {
     const target: ImportTarget = { id: job.id, listId: list.id, allowDuplicates: list.allow_duplicates === 1 };
     const timer = setInterval(() => void this.repo.heartbeat(job.id, this.clock.now()).catch(() => {}), HEARTBEAT_MS);
     timer.unref();
     const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
+    let writer: ImportWriter | undefined;
     try {
       const startMs = this.clock.now();
       await this.repo.start(job.id, startMs, nowIso(startMs));
-      let seq = await this.repo.nextSeq(list.id);
-      const size = this.repo.batchSize;
-      let batch: ImportBatch = { contacts: [], rejects: [], rows: 0, rejectedRows: 0 };
-      const flush = async () => {
+      const w = (writer = await this.repo.openWriter(target));
+      const write = async (batch: ImportBatch) => {
         const now = this.clock.now();
-        const r = await this.repo.writeBatch(target, seq, batch, now, nowIso(now));
-        seq += r.imported;
+        const r = await w.write(batch, now, nowIso(now));
         progress.rows += batch.rows;
         progress.imported += r.imported;
         progress.duplicates += r.duplicates;
         progress.rejected += batch.rejectedRows;
-        batch = { contacts: [], rejects: [], rows: 0, rejectedRows: 0 };
         opts.onProgress?.({ ...progress });
       };
-      for await (const { rowNumber, result } of rows) {
-        batch.rows++;
-        if (result.ok) batch.contacts.push(result.contact);
-        else {
-          batch.rejectedRows++;
-          for (const e of result.errors) batch.rejects.push({ rowNumber, column: e.column, reason: e.reason });
+      if ('batches' in source) {
+        for await (const batch of source.batches) await write(batch);
+      } else {
+        const size = this.repo.batchSize;
+        let batch = emptyBatch();
+        for await (const { rowNumber, result } of source) {
+          batch.rows++;
+          if (result.ok) batch.contacts.push(packContact(result.contact));
+          else {
+            batch.rejectedRows++;
+            for (const e of result.errors) batch.rejects.push({ rowNumber, column: e.column, reason: e.reason });
+          }
+          if (batch.rows >= size) {
+            await write(batch);
+            batch = emptyBatch();
+          }
         }
-        if (batch.rows >= size) await flush();
+        await write(batch);
       }
-      // An empty final batch still runs: it checks the job was not failed underneath us.
-      await flush();
+      // An empty final batch: it checks the job was not failed underneath us.
+      await write(emptyBatch());
       const done = this.clock.now();
-      return toImportJob(await this.repo.complete(target, done, nowIso(done)));
+      return toImportJob(await w.complete(done, nowIso(done)));
     } catch (err) {
+      await writer?.abort().catch(() => {});
       const msg = err instanceof AppError || err instanceof ImportCancelled ? err.message : `Import failed: ${String((err as Error)?.message ?? err)}`;
       await this.repo.fail(job.id, msg, nowIso(this.clock.now())).catch(() => {});
       throw err;

@@ -14,6 +14,9 @@ export const CreateContactListBody = Type.Object(
     source: Type.Optional(Type.String({ description: 'passiveApi | passiveApiIntegration (default passiveApi)' })),
     allowDuplicates: Type.Optional(Type.Boolean({ description: 'default false' })),
     isGlobalDNC: Type.Optional(Type.Boolean({ description: "v2: this list is the account's global do-not-call list (at most one per account)" })),
+    contactListId: Type.Optional(Type.String({ description: '§7.18: the update sample is sent to this URL; naming a list (contactListId, _id or id) updates it' })),
+    _id: Type.Optional(Type.String()),
+    id: Type.Optional(Type.String()),
   },
   { $id: 'CreateContactListBody' },
 );

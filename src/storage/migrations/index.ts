@@ -6,6 +6,7 @@ import * as m002 from './002-contacts.js';
 import * as m004 from './004-engine.js';
 import * as m003contacts from './003-contact-imports.js';
 import * as m005 from './005-engine-indexes.js';
+import * as m006 from './006-contact-import-ranges.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -24,6 +25,7 @@ const steps: Record<string, Step> = {
   '004-engine': m004,
   '003-contact-imports': m003contacts,
   '005-engine-indexes': m005,
+  '006-contact-import-ranges': m006,
 };
 
 export async function migrate(db: Db): Promise<string[]> {

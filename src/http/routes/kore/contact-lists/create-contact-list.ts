@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { ContactListEnvelope, CreateContactListBody } from '../../../schemas/contact-list.js';
+import { errors } from '../../../../domain/errors.js';
+import { ContactListEnvelope, CreateContactListBody, UpdateContactListEnvelope } from '../../../schemas/contact-list.js';
 import { AccountQuery, IidParams } from '../../../schemas/common.js';
 import { withErrors } from '../../../schemas/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { updateAnswer } from './update-contact-list.js';
 
 export function createContactListRoute({ app, services, hide }: KoreRouteContext): void {
   app.post(
@@ -13,16 +15,23 @@ export function createContactListRoute({ app, services, hide }: KoreRouteContext
         tags: [KORE_TAG],
         summary: 'Create a contact list (or a DNC list)',
         description:
-          'name ≤ 48 (the sample\'s `name1` is accepted), description ≤ 256 (default ""), source passiveApi or passiveApiIntegration (default passiveApi), allowDuplicates (default false). v2: `isGlobalDNC: true` makes it the account\'s global do-not-call list (one per account; 409 otherwise).',
+          'name ≤ 48 (the sample\'s `name1` is accepted), description ≤ 256 (default ""), source passiveApi or passiveApiIntegration (default passiveApi), allowDuplicates (default false). v2: `isGlobalDNC: true` makes it the account\'s global do-not-call list (one per account; 409 otherwise). The documented update sample is sent to this URL (§7.18): a request naming an existing list (`contactListId` in the query or body, or `_id`/`id` in the body) updates that list and answers as the update does; without one it creates a list.',
         security: koreSecurity,
         params: IidParams,
-        querystring: Type.Object(AccountQuery),
+        querystring: Type.Object({ ...AccountQuery, contactListId: Type.Optional(Type.String()) }),
         body: CreateContactListBody,
-        response: withErrors({ 200: ContactListEnvelope }),
+        response: withErrors({ 200: Type.Union([UpdateContactListEnvelope, ContactListEnvelope]) }),
       },
     },
     async (req) => {
-      const list = await services.contactLists.create(req.tenant, req.body);
+      const { contactListId, _id, id, ...body } = req.body;
+      const target = req.query.contactListId ?? contactListId ?? _id ?? id;
+      if (target !== undefined) {
+        // §7.18: an update sent to the create URL. Only what an update can change is taken.
+        if (body.isGlobalDNC !== undefined) throw errors.validation('isGlobalDNC', 'isGlobalDNC: can only be set when a list is created, not by an update');
+        return updateAnswer(await services.contactLists.update(req.tenant, target, { name: body.name, name1: body.name1, description: body.description, allowDuplicates: body.allowDuplicates }));
+      }
+      const list = await services.contactLists.create(req.tenant, body);
       return { status: 'success' as const, message: `Contact list ${list.name} created successfully`, data: list };
     },
   );

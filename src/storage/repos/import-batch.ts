@@ -1,0 +1,52 @@
+/*
+ * The unit an import writes: rows already validated, as flat values. Kept free of database imports
+ * so the CSV worker thread (domain/contacts/csv-worker.ts) can build batches without loading them.
+ */
+
+/** A validated contact as the import writes it (structurally, domain/contacts Contact). */
+export interface ContactValues {
+  phoneE164: string;
+  phoneRaw: string;
+  extension?: string;
+  firstName?: string;
+  lastName?: string;
+  timeZone?: string;
+  uniqueId?: string;
+  contactPriority?: number;
+  extra: Record<string, string>;
+}
+
+export interface RejectValues {
+  rowNumber: number;
+  column: string | null;
+  reason: string;
+}
+
+/**
+ * One contact as the values the import binds: phone_e164, phone_raw, extension, first_name,
+ * last_name, time_zone, unique_id, contact_priority, extra (JSON or null). Arrays of primitives
+ * cross from the CSV worker thread cheaply and bind without reshaping. (One small array per
+ * contact, not one flat array per batch: storing young strings into a big old array costs a
+ * write barrier each, which was slower than the allocation.)
+ */
+export type PackedContact = [string, string, string | null, string | null, string | null, string | null, string | null, number | null, string | null];
+
+/** What one batch carries: valid contacts in file order, reject reasons (one per bad column), rows read, rows rejected. */
+export interface ImportBatch {
+  contacts: PackedContact[];
+  rejects: RejectValues[];
+  rows: number;
+  rejectedRows: number;
+}
+
+/** JSON of the extra columns, or null when there are none. */
+function extraJson(extra: Record<string, string>): string | null {
+  for (const _ in extra) return JSON.stringify(extra);
+  return null;
+}
+
+export function packContact(c: ContactValues): PackedContact {
+  return [c.phoneE164, c.phoneRaw, c.extension ?? null, c.firstName ?? null, c.lastName ?? null, c.timeZone ?? null, c.uniqueId ?? null, c.contactPriority ?? null, extraJson(c.extra)];
+}
+
+export const emptyBatch = (): ImportBatch => ({ contacts: [], rejects: [], rows: 0, rejectedRows: 0 });

@@ -1,0 +1,113 @@
+/**
+ * The fast import path (issue 3, Speed) on both dialects: the CSV worker thread, packed batches,
+ * dedupe with and without the exclusive-mode filter, and what is visible while a job runs.
+ */
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readCsvBatches } from '../../src/domain/contacts/csv-batches.js';
+import { packedBatches, readCsvPackedRows } from '../../src/domain/contacts/csv-source.js';
+import type { BatchSource } from '../../src/domain/contacts/import-service.js';
+import { emptyBatch, type ImportBatch } from '../../src/storage/repos/import-batch.js';
+import { useTestApp } from '../support/test-app.js';
+import { DIALECTS } from '../support/test-db.js';
+
+/** 60 rows, 5 of them bad; 39 distinct numbers, repeats spread over batches. */
+function csv(): string {
+  const lines = ['phoneNumber,firstName,Note'];
+  for (let i = 0; i < 60; i++) {
+    if (i % 13 === 5) lines.push(`not a number ${i},Bad${i},x`);
+    else lines.push(`415555${String(2600 + (i < 40 ? i : i % 20)).padStart(4, '0')},Name${i},"note, ${i}"`);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
+  const t = useTestApp(dialect);
+  const tenant = () => ({ accountId: t().tenant.accountId, botId: t().tenant.iid });
+
+  async function list(name: string) {
+    await t().addList(name);
+    return (await t().services.contactListsRepo.findByName(tenant(), name))!;
+  }
+
+  async function importInto(name: string, source: (input: Readable) => BatchSource) {
+    const l = await list(name);
+    const job = await t().services.imports.createJob(tenant(), l, 'csv', 'x.csv');
+    const done = await t().services.imports.run(job, l, source(Readable.from([csv()])));
+    const page = await t().services.contactLists.contactsPage(tenant(), l.id, { limit: 100 });
+    const rejects = await t().services.imports.rejects(job.id, 0, 100);
+    return { done, phones: page.results.map((c: { phoneNumberE164: string; firstName?: string }) => [c.phoneNumberE164, c.firstName]), rejects: rejects.results, total: page.totalResults };
+  }
+
+  it('gives the same job, contacts and rejects through the worker thread as on this thread, dedupe across batches', async () => {
+    const opts = { defaultCountry: 'US', batchRows: 7 };
+    const inThread = await importInto('In thread', (input) => ({ batches: packedBatches(readCsvPackedRows(input, opts), opts.batchRows) }));
+    const worker = await importInto('On a worker', (input) => readCsvBatches(input, opts));
+    expect(inThread.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
+    expect(worker.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
+    expect(worker.phones).toEqual(inThread.phones);
+    expect(worker.rejects).toEqual(inThread.rejects);
+    expect(worker.rejects[0]).toEqual({ rowNumber: 7, column: 'phoneNumber', reason: 'invalid phone number "not a number 5": contains letters' });
+    expect(inThread.phones[0]).toEqual(['+14155552600', 'Name0']);
+    expect(inThread.total).toBe(39);
+  });
+
+  it('finds duplicates among contacts already on the list (no exclusive mode) and of another job', async () => {
+    const opts = { defaultCountry: 'US', batchRows: 9 };
+    const l = await list('Twice');
+    for (const expected of [{ imported: 39, duplicates: 16 }, { imported: 0, duplicates: 55 }]) {
+      const job = await t().services.imports.createJob(tenant(), l, 'csv', 'x.csv');
+      const done = await t().services.imports.run(job, l, readCsvBatches(Readable.from([csv()]), opts));
+      expect(done).toMatchObject({ status: 'completed', ...expected });
+    }
+    expect((await t().services.contactLists.get(tenant(), l.id)).totalRecordCount).toBe(39);
+  });
+
+  it('shows progress but none of the rows while a job runs, and all of them once it completes', async () => {
+    const l = await list('Watched');
+    const job = await t().services.imports.createJob(tenant(), l, 'api');
+    const batch = (from: number): ImportBatch => ({
+      ...emptyBatch(),
+      rows: 3,
+      contacts: [0, 1, 2].map((i) => [`+1415555${2700 + from + i}`, `415555${2700 + from + i}`, null, null, null, null, null, null, null]),
+    });
+    const seen: { visible: number; progress: number }[] = [];
+    async function* batches() {
+      yield batch(0);
+      // The first batch is written: the job shows it, the list does not.
+      const page = await t().services.contactLists.contactsPage(tenant(), l.id, {});
+      seen.push({ visible: page.totalResults, progress: (await t().services.imports.get(job.id)).imported });
+      yield batch(3);
+    }
+    const done = await t().services.imports.run(job, l, { batches: batches() });
+    expect(seen).toEqual([{ visible: 0, progress: 3 }]);
+    expect(done).toMatchObject({ status: 'completed', imported: 6 });
+    expect((await t().services.contactLists.contactsPage(tenant(), l.id, {})).totalResults).toBe(6);
+  });
+
+  it('leaves nothing behind when the source fails after some batches', async () => {
+    const l = await list('Broken');
+    const job = await t().services.imports.createJob(tenant(), l, 'api');
+    async function* batches(): AsyncGenerator<ImportBatch> {
+      yield { ...emptyBatch(), rows: 1, contacts: [['+14155552790', '4155552790', null, null, null, null, null, null, null]] };
+      throw new Error('upload aborted');
+    }
+    await expect(t().services.imports.run(job, l, { batches: batches() })).rejects.toThrow('upload aborted');
+    expect(await t().services.imports.get(job.id)).toMatchObject({ status: 'failed', imported: 0, error: 'Import failed: upload aborted' });
+    const rows = await t().db.kysely.selectFrom('contacts').select('id').where('list_id', '=', l.id).execute();
+    expect(rows).toEqual([]);
+    expect((await t().services.contactLists.get(tenant(), l.id)).totalRecordCount).toBe(0);
+  });
+
+  it('stops a job that was failed underneath it (judged dead), keeping none of its rows', async () => {
+    const l = await list('Swept');
+    const job = await t().services.imports.createJob(tenant(), l, 'api');
+    async function* batches(): AsyncGenerator<ImportBatch> {
+      yield { ...emptyBatch(), rows: 1, contacts: [['+14155552791', '4155552791', null, null, null, null, null, null, null]] };
+      await t().db.kysely.updateTable('imports').set({ status: 'failed', error: 'swept' }).where('id', '=', job.id).execute();
+      yield { ...emptyBatch(), rows: 1, contacts: [['+14155552792', '4155552792', null, null, null, null, null, null, null]] };
+    }
+    await expect(t().services.imports.run(job, l, { batches: batches() })).rejects.toThrow(/no longer running/);
+    expect((await t().services.contactLists.contactsPage(tenant(), l.id, {})).totalResults).toBe(0);
+  });
+});
