@@ -38,8 +38,12 @@ export async function migrate(db: Db): Promise<string[]> {
     },
   };
   const migrator = new Migrator({ db: db.kysely, provider });
+  // Kysely applies SQLite migrations one by one (no transactional DDL there): an attempt that fails
+  // part-way has still applied the ones before, and they must be reported.
+  const applied: string[] = [];
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) if (r.status === 'Success' && !applied.includes(r.migrationName)) applied.push(r.migrationName);
     // Kysely takes no cross-process lock on SQLite: when several processes start on a fresh file,
     // the losers fail on "already exists" (or a duplicate column) and roll back. Running again then
     // finds the winner's migrations applied. (PostgreSQL is serialised by Kysely's lock.)
@@ -49,6 +53,6 @@ export async function migrate(db: Db): Promise<string[]> {
       continue;
     }
     if (error) throw error;
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    return applied;
   }
 }
