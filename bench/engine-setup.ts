@@ -15,12 +15,13 @@ import { OutcomeHandler } from '../src/domain/engine/outcome-handler.js';
 import { PrecallFetcher } from '../src/domain/engine/precall-fetch.js';
 import type { CampaignPolicy } from '../src/domain/engine/campaign-policy.js';
 import type { OutcomeReport } from '../src/domain/telephony/provider.js';
-import { SimulatorProvider, type Scheduler } from '../src/domain/telephony/simulator.js';
+import { SimulatorProvider } from '../src/domain/telephony/simulator.js';
 import type { CampaignInput } from '../src/http/schemas/campaign.js';
 import { newHex24, newId, nowIso } from '../src/ids.js';
 import { createServices, type Services } from '../src/services.js';
 import { openDb, type Db, type DialectName } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrations/index.js';
+import { manualScheduler } from '../test/support/manual-scheduler.js';
 import { AttemptsRepo } from '../src/storage/repos/attempts-repo.js';
 import { DialRecordsRepo } from '../src/storage/repos/dial-records-repo.js';
 import { InstancesRepo } from '../src/storage/repos/instances-repo.js';
@@ -208,14 +209,7 @@ export function benchEngine(b: BenchDb, campaignCap: number, db: Db = b.db): Ben
     }
   }
   const outcomes = new HighCapOutcomes(new AttemptsRepo(db.kysely), records, instances, b.clock);
-  const queue: (() => void)[] = [];
-  const scheduler: Scheduler = (fn) => {
-    queue.push(fn);
-    return () => {
-      const i = queue.indexOf(fn);
-      if (i >= 0) queue.splice(i, 1);
-    };
-  };
+  const { queue, scheduler } = manualScheduler();
   const stored: Promise<void>[] = [];
   const sink = {
     report: (r: OutcomeReport) => {

@@ -6,7 +6,8 @@
 import { expect } from 'vitest';
 import { Engine, type EngineOptions } from '../../src/domain/engine/engine.js';
 import type { DialRequest, OutcomeReport, Provider } from '../../src/domain/telephony/provider.js';
-import { SimulatorProvider, type SimProfile, type Scheduler } from '../../src/domain/telephony/simulator.js';
+import { SimulatorProvider, type SimProfile } from '../../src/domain/telephony/simulator.js';
+import { manualScheduler } from './manual-scheduler.js';
 import { newId, nowIso } from '../../src/ids.js';
 import { agentlessSample } from '../fixtures/kore-samples.js';
 import type { TestApp } from './test-app.js';
@@ -66,14 +67,7 @@ export interface EngineHarness {
 }
 
 export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?: Partial<EngineOptions>; provider?: (inner: Provider) => Provider } = {}): EngineHarness {
-  const queue: (() => void)[] = [];
-  const scheduler: Scheduler = (fn) => {
-    queue.push(fn);
-    return () => {
-      const i = queue.indexOf(fn);
-      if (i >= 0) queue.splice(i, 1);
-    };
-  };
+  const { queue, scheduler } = manualScheduler();
   const stored: Promise<void>[] = [];
   const sink = { report: (r: OutcomeReport) => {
     const p = t.services.outcomes.report(r);

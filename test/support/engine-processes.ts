@@ -19,11 +19,11 @@ import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { signHs256 } from '../../src/domain/tenancy/jwt.js';
-import { newId, nowIso } from '../../src/ids.js';
+import { newId } from '../../src/ids.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
-import type { TestApp, TestTenant } from './test-app.js';
+import { insertList, type TestApp, type TestTenant } from './test-app.js';
 import { createTestDb, type DialectName, type TestDb } from './test-db.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -82,15 +82,7 @@ export async function createSharedDbApp(dialect: DialectName): Promise<SharedDbA
   const app = await buildApp({ config, db, clock, services, logger: false });
   const tenant = await seedTenant(services);
   const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });
-  const addList = async (name: string, t: TestTenant = tenant) => {
-    const id = newId('cl');
-    const now = nowIso(clock.now());
-    await services.contactListsRepo.insert({
-      id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
-      allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
-    });
-    return id;
-  };
+  const addList = (name: string, t: TestTenant = tenant) => insertList(services, clock, name, t);
   return {
     app, db, clock, services, config, tenant, headers, addList, childDbEnv,
     addTenant: () => Promise.reject(new Error('not needed by the engine process tests')),

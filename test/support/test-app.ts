@@ -43,6 +43,17 @@ export interface TestApp {
   addList(name: string, t?: TestTenant): Promise<string>;
 }
 
+/** Creates a contact list header directly (the contact-list API is tested on its own); returns its id. */
+export async function insertList(services: Services, clock: ManualClock, name: string, t: TestTenant): Promise<string> {
+  const id = newId('cl');
+  const now = nowIso(clock.now());
+  await services.contactListsRepo.insert({
+    id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
+    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
+  });
+  return id;
+}
+
 export interface TestAppOptions {
   env?: Record<string, string>;
 }
@@ -66,15 +77,7 @@ export async function createTestApp(dialect: DialectName, opts: TestAppOptions =
   const services = createServices(db, clock, config);
   const app = await buildApp({ config, db, clock, services, logger: false });
   const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });
-  const addList = async (name: string, t: TestTenant = tenant) => {
-    const id = newId('cl');
-    const now = nowIso(clock.now());
-    await services.contactListsRepo.insert({
-      id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
-      allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
-    });
-    return id;
-  };
+  const addList = (name: string, t: TestTenant = tenant) => insertList(services, clock, name, t);
   const tenant = await seedTenant(services);
   await addList('Recent Buyers - Q2 2025');
   await addList('Renewal Due - May/June 2025');

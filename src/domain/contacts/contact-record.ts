@@ -1,4 +1,4 @@
-import type { PackedContact } from '../../storage/repos/import-batch.js';
+import type { ContactValues, PackedContact } from '../../storage/repos/import-batch.js';
 import { isValidIanaZone, normalisePhone } from './phone.js';
 
 /*
@@ -44,19 +44,10 @@ export const CONTACT_LIMITS = Object.freeze({
   maxPriority: 10,
 });
 
-export interface Contact {
-  phoneE164: string;
-  /** The phone value as given, for reports and for the contact's own record. */
-  phoneRaw: string;
+/** A validated contact: what an import writes (ContactValues), plus the country the number belongs to. */
+export interface Contact extends ContactValues {
   /** ISO2 country the number belongs to, when libphonenumber can tell (time-zone fallback). */
   phoneCountry?: string;
-  extension?: string;
-  firstName?: string;
-  lastName?: string;
-  timeZone?: string;
-  uniqueId?: string;
-  contactPriority?: number;
-  extra: Record<string, string>;
 }
 
 export interface ColumnError {

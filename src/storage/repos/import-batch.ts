@@ -3,9 +3,10 @@
  * so the CSV worker thread (domain/contacts/csv-worker.ts) can build batches without loading them.
  */
 
-/** A validated contact as the import writes it (structurally, domain/contacts Contact). */
+/** A validated contact as the import writes it (domain/contacts Contact adds the number's country). */
 export interface ContactValues {
   phoneE164: string;
+  /** The phone value as given, for reports and for the contact's own record. */
   phoneRaw: string;
   extension?: string;
   firstName?: string;
