@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { csvSource } from '../domain/contacts/csv-batches.js';
@@ -72,20 +71,11 @@ export function registerContactsCommands(program: Command): void {
         }
         if (!list) throw new Error(`contact list '${opts.list}' does not exist (use --create to create it)`);
         const size = fs.statSync(file).size;
-        let bytes = 0;
-        // Counts bytes as the parser pulls them, for the percentage and ETA.
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            bytes += chunk.length;
-            done(null, chunk);
-          },
-        });
-        const input = fs.createReadStream(file).pipe(counter);
         const job = await s.imports.createJob(t, list, 'csv', path.basename(file));
         const progress = progressReporter(size);
         try {
-          const source = csvSource(input, { mapping, defaultCountry: bot.default_country, sizeBytes: size, batchRows: s.imports.batchSize });
-          return await s.imports.run(job, list, source, { onProgress: (p) => progress.update(bytes, p) });
+          const source = csvSource({ file }, { mapping, defaultCountry: bot.default_country, sizeBytes: size, batchRows: s.imports.batchSize });
+          return await s.imports.run(job, list, source, { onProgress: (p) => progress.update(source.bytesRead(), p) });
         } finally {
           progress.stop();
         }

@@ -110,6 +110,8 @@ export interface ContactListRow {
   is_global_dnc: number;
   status: string;
   total_record_count: number;
+  /** The list's contents are its contacts with seq <= this; rows beyond belong to an unfinished import (migration 007). */
+  visible_seq: number;
   created_at: string;
   updated_at: string;
 }
@@ -129,8 +131,6 @@ export interface ContactRow {
   contact_priority: number | null;
   /** Other columns as given (JSON object of strings). */
   extra: string | null;
-  /** Set while the import that wrote the row is unfinished; such rows are invisible. */
-  pending_import_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -153,9 +153,6 @@ export interface ImportRow {
   finished_at: string | null;
   /** Epoch ms of the last sign of life of the process running the import (migration 003). */
   heartbeat_at: number;
-  /** `seq` range of the contacts the job wrote, null until it wrote one (migration 006). */
-  first_seq: number | null;
-  last_seq: number | null;
 }
 
 export interface ImportRejectRow {

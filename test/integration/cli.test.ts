@@ -293,7 +293,7 @@ describe.concurrent('campaignd CLI', () => {
       const now = nowIso(clock.now());
       await services.contactListsRepo.insert({
         id: newId('cl'), account_id: 'A', bot_id: 'st-x', name: 'CLI List', lname: 'cli list', description: '', source: 'passiveApi',
-        allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
+        allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, visible_seq: 0, created_at: now, updated_at: now,
       });
       const res = await server.inject({
         method: 'POST',

@@ -2,12 +2,18 @@
  * The fast import path (issue 3, Speed) on both dialects: the CSV worker thread, packed batches,
  * dedupe with and without the exclusive-mode filter, and what is visible while a job runs.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readCsvBatches } from '../../src/domain/contacts/csv-batches.js';
+import { readCsvBatches, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
 import { packedBatches, readCsvPackedRows } from '../../src/domain/contacts/csv-source.js';
 import type { BatchSource } from '../../src/domain/contacts/import-service.js';
+import { ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
 import { emptyBatch, type ImportBatch } from '../../src/storage/repos/import-batch.js';
+import { ImportsRepo } from '../../src/storage/repos/imports-repo.js';
+import { InstancesRepo } from '../../src/storage/repos/instances-repo.js';
 import { useTestApp } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
 
@@ -43,6 +49,14 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const opts = { defaultCountry: 'US', batchRows: 7 };
     const inThread = await importInto('In thread', (input) => ({ batches: packedBatches(readCsvPackedRows(input, opts), opts.batchRows) }));
     const worker = await importInto('On a worker', (input) => readCsvBatches(input, opts));
+    // A file the worker reads itself (the CLI), counting what it read.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-csv-')), 'contacts.csv');
+    fs.writeFileSync(file, csv());
+    let fromFile: CsvBatchSource | undefined;
+    const worked = await importInto('Worker reads the file', () => (fromFile = readCsvBatches({ file }, opts)));
+    expect(worked.phones).toEqual(inThread.phones);
+    expect(worked.rejects).toEqual(inThread.rejects);
+    expect(fromFile!.bytesRead()).toBe(fs.statSync(file).size);
     expect(inThread.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
     expect(worker.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
     expect(worker.phones).toEqual(inThread.phones);
@@ -77,6 +91,9 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       // The first batch is written: the job shows it, the list does not.
       const page = await t().services.contactLists.contactsPage(tenant(), l.id, {});
       seen.push({ visible: page.totalResults, progress: (await t().services.imports.get(job.id)).imported });
+      // Nor does a membership check (DNC) count them, or the engine's play-time read.
+      expect([...(await t().services.dnc.blockedNumbers(tenant(), [l.id], ['+14155552700']))]).toEqual([]);
+      expect(await new InstancesRepo(t().db.kysely).contactsOf([l.id])).toEqual([]);
       yield batch(3);
     }
     const done = await t().services.imports.run(job, l, { batches: batches() });
@@ -109,5 +126,80 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     }
     await expect(t().services.imports.run(job, l, { batches: batches() })).rejects.toThrow(/no longer running/);
     expect((await t().services.contactLists.contactsPage(tenant(), l.id, {})).totalResults).toBe(0);
+  });
+
+  /** A batch of valid contacts with these numbers. */
+  const batchOf = (...phones: string[]): ImportBatch => ({ ...emptyBatch(), rows: phones.length, contacts: phones.map((p) => [p, p, null, null, null, null, null, null, null]) });
+
+  /** What another process would run: its own service (own per-list queue) on the same database. */
+  function otherProcess() {
+    const repo = new ImportsRepo(t().db);
+    const busy = { count: 0, seen: (): void => {} };
+    const start = repo.start.bind(repo);
+    repo.start = async (...args) => {
+      const r = await start(...args);
+      if (r === 'busy') {
+        busy.count++;
+        busy.seen();
+      }
+      return r;
+    };
+    return { service: new ImportService(repo, t().clock), busy };
+  }
+
+  it('runs imports into one list one at a time across processes: the second waits queued, then appends', async () => {
+    const l = await list('Shared');
+    const other = otherProcess();
+    const first = await t().services.imports.createJob(tenant(), l, 'api');
+    const second = await other.service.createJob(tenant(), l, 'api');
+    let firstWrote!: () => void;
+    const firstWroteOne = new Promise<void>((resolve) => (firstWrote = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* firstBatches() {
+      yield batchOf('+14155552801');
+      firstWrote();
+      await gate;
+      yield batchOf('+14155552802');
+    }
+    const runFirst = t().services.imports.run(first, l, { batches: firstBatches() });
+    await firstWroteOne;
+    const twiceBusy = new Promise<void>((resolve) => (other.busy.seen = () => other.busy.count >= 2 && resolve()));
+    const runSecond = other.service.run(second, l, { batches: (async function* () { yield batchOf('+14155552803', '+14155552801'); })() });
+    await Promise.race([twiceBusy, runSecond.then(() => expect.fail('the second import ran while the first held the list'))]);
+    expect(await other.service.get(second.id)).toMatchObject({ status: 'queued', imported: 0 });
+
+    release();
+    expect(await runFirst).toMatchObject({ status: 'completed', imported: 2 });
+    expect(await runSecond).toMatchObject({ status: 'completed', imported: 1, duplicates: 1 });
+    const page = await t().services.contactLists.contactsPage(tenant(), l.id, {});
+    expect(page.results.map((c: { phoneNumberE164: string }) => c.phoneNumberE164)).toEqual(['+14155552801', '+14155552802', '+14155552803']);
+    expect(page.totalResults).toBe(3);
+  });
+
+  it('fails a job that holds the list but whose process died, deleting its rows, and then runs', async () => {
+    const l = await list('Orphaned');
+    const repo = new ImportsRepo(t().db);
+    // A process started an import, wrote a batch and died.
+    const dead = await t().services.imports.createJob(tenant(), l, 'api');
+    expect(await repo.start(dead.id, t().clock.now(), new Date(t().clock.now()).toISOString())).toBe('started');
+    const writer = await repo.openWriter({ id: dead.id, listId: l.id, allowDuplicates: false });
+    await writer.write(batchOf('+14155552811', '+14155552812'), t().clock.now(), new Date(t().clock.now()).toISOString());
+    t().clock.advance(STALE_AFTER_MS + 1);
+
+    const other = otherProcess();
+    const job = await other.service.createJob(tenant(), l, 'api');
+    expect(await other.service.run(job, l, { batches: (async function* () { yield batchOf('+14155552811', '+14155552813'); })() })).toMatchObject({
+      status: 'completed',
+      imported: 2,
+      duplicates: 0,
+    });
+    expect(other.busy.count).toBe(1);
+    expect(await t().services.imports.get(dead.id)).toMatchObject({ status: 'failed', imported: 0, error: expect.stringMatching(/process running it stopped/) });
+    const rows = await t().db.kysely.selectFrom('contacts').select(['phone_e164', 'seq']).where('list_id', '=', l.id).orderBy('seq').execute();
+    expect(rows.map((r) => [r.phone_e164, Number(r.seq)])).toEqual([
+      ['+14155552811', 1],
+      ['+14155552813', 2],
+    ]);
   });
 });

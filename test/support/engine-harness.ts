@@ -25,10 +25,12 @@ export async function addContacts(t: TestApp, listId: string, contacts: ContactS
   const now = nowIso(t.clock.now());
   const rows = contacts.map((c) => ({
     id: newId('cc'), list_id: listId, seq: ++seq, phone_e164: c.phone, phone_raw: c.phone, extension: null, first_name: null, last_name: null,
-    time_zone: c.tz ?? null, unique_id: c.uniqueId ?? null, contact_priority: c.priority ?? null, extra: null, pending_import_id: null,
+    time_zone: c.tz ?? null, unique_id: c.uniqueId ?? null, contact_priority: c.priority ?? null, extra: null,
     created_at: now, updated_at: now,
   }));
   for (let i = 0; i < rows.length; i += 500) await t.db.kysely.insertInto('contacts').values(rows.slice(i, i + 500)).execute();
+  // Visible: a list's contents are its rows up to visible_seq (migration 007).
+  await t.db.kysely.updateTable('contact_lists').set({ visible_seq: seq }).where('id', '=', listId).execute();
 }
 
 /** Every day 12:00 AM–11:59 PM UTC (campaign validation refuses start == end): tests at T0 are never blocked by the window. */

@@ -49,7 +49,7 @@ export async function insertList(services: Services, clock: ManualClock, name: s
   const now = nowIso(clock.now());
   await services.contactListsRepo.insert({
     id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
-    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
+    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, visible_seq: 0, created_at: now, updated_at: now,
   });
   return id;
 }

@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ImportBatch } from '../../storage/repos/import-batch.js';
 import { AppError } from '../errors.js';
-import { packedBatches, readCsvPackedRows, type CsvOptions } from './csv-source.js';
+import { counted, packedBatches, readCsvPackedRows, type CsvOptions } from './csv-source.js';
 import type { FromWorker, ToWorker, WorkerInput } from './csv-worker.js';
 import type { BatchSource } from './import-service.js';
 
@@ -14,7 +15,8 @@ import type { BatchSource } from './import-service.js';
  * about a third of what parsing it here would, and starting the worker (an isolate loading the
  * phone metadata) a few hundred ms. On a busy two-core machine (load ~3) it was slower than
  * staying here (200k rows: 5.1-6.2 s against 3.2-3.7 s), so it is used only for big inputs when
- * the load average leaves a core idle.
+ * a core is idle right now (measured over SPARE_CORE_SAMPLE_MS; the load average trails by a
+ * minute and kept the worker off just after other work had finished).
  */
 
 /** Inputs at least this big (or of unknown size) are parsed on a worker thread. */
@@ -27,32 +29,72 @@ export interface CsvSourceOptions extends CsvOptions {
   batchRows: number;
 }
 
-/** Whether a core is free for a worker: more than one, and a 1-minute load average leaving one idle. */
-export function spareCore(): boolean {
-  const cores = os.availableParallelism();
-  return cores > 1 && os.loadavg()[0]! < cores - 0.5;
+/** How long the machine's idle time is sampled before choosing where to parse. */
+const SPARE_CORE_SAMPLE_MS = 100;
+
+/** Whether a core is free for a worker: more than one, and at least three quarters of one idle now. */
+export async function spareCore(): Promise<boolean> {
+  if (os.availableParallelism() < 2) return false;
+  const idle = () => os.cpus().reduce((sum, c) => sum + c.times.idle, 0);
+  const before = idle();
+  await new Promise((resolve) => setTimeout(resolve, SPARE_CORE_SAMPLE_MS));
+  return (idle() - before) / SPARE_CORE_SAMPLE_MS >= 0.75;
+}
+
+/**
+ * A CSV to import: a stream (an upload), or a file, which the worker thread then reads itself.
+ * (Fed from this thread, the worker only gets input when this thread is between two write
+ * transactions, and starved on a local file.)
+ */
+export type CsvInput = NodeJS.ReadableStream | { file: string };
+
+/** Batches of a CSV, and how many bytes of it have been read so far (for progress and ETA). */
+export interface CsvBatchSource extends BatchSource {
+  bytesRead(): number;
 }
 
 /** Import batches of `input`, parsed on a worker thread or on this one (see the module comment). */
-export function csvSource(input: NodeJS.ReadableStream, opts: CsvSourceOptions): BatchSource {
-  const big = opts.sizeBytes === undefined || opts.sizeBytes >= WORKER_MIN_BYTES;
-  if (big && spareCore()) return readCsvBatches(input, opts);
-  return { batches: packedBatches(readCsvPackedRows(input, opts), opts.batchRows) };
+export function csvSource(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
+  let chosen: CsvBatchSource | undefined;
+  async function* batches(): AsyncGenerator<ImportBatch, void, undefined> {
+    const big = opts.sizeBytes === undefined || opts.sizeBytes >= WORKER_MIN_BYTES;
+    chosen = big && (await spareCore()) ? readCsvBatches(input, opts) : readCsvHere(input, opts);
+    yield* chosen.batches;
+  }
+  return { batches: batches(), bytesRead: () => chosen?.bytesRead() ?? 0 };
 }
+
+/** Batches of `input` parsed on this thread. */
+function readCsvHere(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
+  let bytes = 0;
+  const stream = counted('file' in input ? fs.createReadStream(input.file) : input, (n) => (bytes += n));
+  return { batches: packedBatches(readCsvPackedRows(stream, opts), opts.batchRows), bytesRead: () => bytes };
+}
+
 
 // Built, the worker is csv-worker.js; from TypeScript sources a shim registers tsx in the worker first.
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './csv-worker-dev.mjs' : './csv-worker.js', import.meta.url);
 
+/**
+ * The worker's heap is a second V8 heap in the process. Left to V8's defaults it grew to well over
+ * 100 MB on a million-row file (garbage it had no reason to collect yet) and took the import past
+ * its 256 MB budget; what it holds live is a few batches.
+ */
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 96 };
+
 /** readCsvRows on a worker thread, as packed batches of `batchRows` rows. */
-export function readCsvBatches(input: NodeJS.ReadableStream, opts: CsvSourceOptions): BatchSource {
-  return { batches: batches(input, opts) };
+export function readCsvBatches(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
+  const progress = { bytes: 0 };
+  return { batches: batches(input, opts, progress), bytesRead: () => progress.bytes };
 }
 
-async function* batches(input: NodeJS.ReadableStream, opts: CsvSourceOptions): AsyncGenerator<ImportBatch, void, undefined> {
+async function* batches(input: CsvInput, opts: CsvSourceOptions, progress: { bytes: number }): AsyncGenerator<ImportBatch, void, undefined> {
   const { sizeBytes: _size, ...csv } = opts;
-  const workerData: WorkerInput = { ...csv, mapping: csv.mapping ? { ...csv.mapping } : undefined };
-  const worker = new Worker(WORKER_URL, { workerData });
-  const chunks = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const file = 'file' in input ? input.file : undefined;
+  const workerData: WorkerInput = { ...csv, mapping: csv.mapping ? { ...csv.mapping } : undefined, file };
+  const worker = new Worker(WORKER_URL, { workerData, resourceLimits: WORKER_HEAP });
+  const stream = 'file' in input ? undefined : input;
+  const chunks = stream ? (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]() : undefined;
   const send = (msg: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(msg, transfer);
 
   // Messages from the worker wait here until the generator's consumer asks for them.
@@ -72,7 +114,7 @@ async function* batches(input: NodeJS.ReadableStream, opts: CsvSourceOptions): A
     // Chunks go one at a time, in order, as the worker's parser asks for them.
     reading = reading.then(async () => {
       try {
-        const next = await chunks.next();
+        const next = await chunks!.next();
         if (next.done) return send({ type: 'end' });
         const buf = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
         const copy = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
@@ -90,6 +132,10 @@ async function* batches(input: NodeJS.ReadableStream, opts: CsvSourceOptions): A
       if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const m = queue.shift()!;
       if (m.type === 'batch') {
+        progress.bytes = m.bytesRead;
+        // Back to the event loop before the consumer's next (synchronous) write: the input chunks
+        // the worker asked for (an upload) are read and sent only there.
+        if (stream) await new Promise<void>((resolve) => setImmediate(resolve));
         yield m.batch;
         send({ type: 'ack' });
       } else if (m.type === 'done') {
@@ -105,6 +151,6 @@ async function* batches(input: NodeJS.ReadableStream, opts: CsvSourceOptions): A
     worker.removeAllListeners('exit');
     await worker.terminate();
     // Stop reading the input (an upload the import no longer wants, or a file).
-    (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    (stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
   }
 }

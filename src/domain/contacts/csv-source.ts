@@ -90,6 +90,19 @@ export function readCsvPackedRows(input: NodeJS.ReadableStream, opts: CsvOptions
   });
 }
 
+/** `input` as a stream that reports the size of every chunk read from it. */
+export function counted(input: NodeJS.ReadableStream, onChunk: (bytes: number) => void): NodeJS.ReadableStream {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of input as AsyncIterable<Buffer | string>) {
+        onChunk(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
 /** Cuts packed rows into import batches of `batchRows` rows (rejected rows count, as they are reported). */
 export async function* packedBatches(rows: AsyncIterable<PackedCsvRow>, batchRows: number): AsyncGenerator<ImportBatch, void, undefined> {
   let batch = emptyBatch();

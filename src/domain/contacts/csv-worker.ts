@@ -1,54 +1,49 @@
+import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportBatch } from '../../storage/repos/import-batch.js';
 import { AppError } from '../errors.js';
-import { packedBatches, readCsvPackedRows, type CsvOptions } from './csv-source.js';
+import { counted, packedBatches, readCsvPackedRows, type CsvOptions } from './csv-source.js';
 
 /*
  * The CSV worker thread of csv-batches.ts: parses and validates (readCsvPackedRows: readCsvRows,
- * phone numbers and all) and posts packed batches, while the main thread writes the previous ones. Input is pulled:
- * each time the parser wants more text the worker asks for the next chunk, so nothing is read
- * ahead of the parser. Output is credited: at most MAX_UNACKED batches wait for the main thread.
+ * phone numbers and all) and posts packed batches, while the main thread writes the previous ones.
+ * Input is a file the worker reads itself, or an upload pulled from the main thread: each time the
+ * parser wants more text the worker asks for the next chunk. Output is credited: at most
+ * MAX_UNACKED batches wait for the main thread.
  */
 
 export interface WorkerInput extends CsvOptions {
   batchRows: number;
+  /** A file the worker reads itself; without it, input comes from the main thread in chunks. */
+  file?: string | undefined;
 }
 /** main -> worker */
 export type ToWorker = { type: 'chunk'; data: ArrayBuffer } | { type: 'end' } | { type: 'ack' };
 /** worker -> main */
 export type FromWorker =
   | { type: 'more' }
-  | { type: 'batch'; batch: ImportBatch }
+  | { type: 'batch'; batch: ImportBatch; bytesRead: number }
   | { type: 'done' }
   | { type: 'error'; error: { app: boolean; status: number; code: string; message: string; field?: string | undefined } };
 
-const MAX_UNACKED = 2;
+const MAX_UNACKED = 4;
 const INPUT_BUFFER_BYTES = 4 * 1024 * 1024;
 
 function main(port: NonNullable<typeof parentPort>, opts: WorkerInput): void {
-  // Several MiB of input are kept at hand: the main thread answers 'more' only between its write
-  // transactions, and the parser must not starve while one runs.
-  const input = new Readable({
-    highWaterMark: INPUT_BUFFER_BYTES,
-    read() {
-      port.postMessage({ type: 'more' } satisfies FromWorker);
-    },
-  });
+  let bytesRead = 0;
+  const input = counted(opts.file ? fs.createReadStream(opts.file) : fromMainThread(port), (n) => (bytesRead += n));
   let unacked = 0;
   let credit: (() => void) | undefined;
   port.on('message', (msg: ToWorker) => {
-    if (msg.type === 'chunk') input.push(Buffer.from(msg.data));
-    else if (msg.type === 'end') input.push(null);
-    else {
-      unacked--;
-      credit?.();
-      credit = undefined;
-    }
+    if (msg.type !== 'ack') return;
+    unacked--;
+    credit?.();
+    credit = undefined;
   });
 
   const post = async (batch: ImportBatch) => {
-    port.postMessage({ type: 'batch', batch } satisfies FromWorker);
+    port.postMessage({ type: 'batch', batch, bytesRead } satisfies FromWorker);
     unacked++;
     while (unacked >= MAX_UNACKED) await new Promise<void>((resolve) => (credit = resolve));
   };
@@ -66,6 +61,23 @@ function main(port: NonNullable<typeof parentPort>, opts: WorkerInput): void {
       } satisfies FromWorker);
     }
   })();
+}
+
+/** The input as the main thread sends it: asked for chunk by chunk as the parser wants more. */
+function fromMainThread(port: NonNullable<typeof parentPort>): Readable {
+  // Several MiB of input are kept at hand: the main thread answers 'more' only between its write
+  // transactions, and the parser must not starve while one runs.
+  const input = new Readable({
+    highWaterMark: INPUT_BUFFER_BYTES,
+    read() {
+      port.postMessage({ type: 'more' } satisfies FromWorker);
+    },
+  });
+  port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'chunk') input.push(Buffer.from(msg.data));
+    else if (msg.type === 'end') input.push(null);
+  });
+  return input;
 }
 
 if (parentPort) main(parentPort, workerData as WorkerInput);

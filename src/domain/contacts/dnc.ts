@@ -6,7 +6,7 @@ import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
  * Do-not-call membership, for the engine: a number is blocked when it is on one of the campaign's
  * DNC lists or on the account's global DNC list (`isGlobalDNC`). Numbers must be E.164 (the form
  * contacts are stored in). Both checks are indexed lookups on contacts(list_id, phone_e164);
- * contacts of unfinished imports do not count. Nothing is cached: the engine asks right before
+ * contacts of unfinished imports do not count (ContactsRepo reads only visible ones). Nothing is cached: the engine asks right before
  * dialing, and a global list created a moment ago (by another process, too) must already count.
  *
  *   const blocked = await services.dnc.blockedNumbers(tenant, campaignDncListIds, batchOfE164);
@@ -26,6 +26,6 @@ export class DncService {
   async blockedNumbers(t: Pick<Tenant, 'accountId'>, listIds: readonly string[], numbers: readonly string[]): Promise<Set<string>> {
     const global = (await this.lists.findGlobalDnc(t.accountId))?.id;
     const ids = global && !listIds.includes(global) ? [...listIds, global] : [...listIds];
-    return this.contacts.onLists(ids, numbers);
+    return new Set((await this.contacts.onLists(ids, numbers)).keys());
   }
 }

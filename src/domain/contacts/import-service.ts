@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { ImportJob } from '../../http/schemas/contact-list.js';
 import { newId, nowIso } from '../../ids.js';
 import type { Tenant } from '../../storage/repos/campaigns-repo.js';
-import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget, type ImportWriter } from '../../storage/repos/imports-repo.js';
+import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget } from '../../storage/repos/imports-repo.js';
 import type { ContactListRow, ImportRow } from '../../storage/schema.js';
 import { AppError, errors } from '../errors.js';
 import type { ContactResult } from './contact-record.js';
@@ -35,6 +35,8 @@ export interface ImportOptions {
 
 /** A running import touches its heartbeat this often even when its input stalls (a slow upload). */
 export const HEARTBEAT_MS = 10_000;
+/** How often a job waiting for its list (another process imports into it) tries again. */
+const START_RETRY_MS = 250;
 /** An unfinished import whose heartbeat is older than this is taken for dead by recoverAbandoned. */
 export const STALE_AFTER_MS = 60_000;
 
@@ -43,7 +45,8 @@ export const STALE_AFTER_MS = 60_000;
  * repository's writer (storage/repos/import-writer.ts) and stay invisible until completion makes
  * them visible and counts them on the list, all or nothing; failure (an error, or recovery after a
  * crash) leaves none of them. Sources are rows (addContacts) or ready batches (CSV, csv-batches.ts).
- * Imports into the same list run one at a time within a process so list order (seq) follows
+ * Imports into the same list run one at a time, within a process in submission order (and across
+ * processes through the list's running slot, ImportsRepo.start), so list order (seq) follows
  * submission order.
  */
 export class ImportService {
@@ -79,8 +82,6 @@ export class ImportService {
       started_at: null,
       finished_at: null,
       heartbeat_at: now,
-      first_seq: null,
-      last_seq: null,
     };
     await this.repo.insert(row);
     return row;
@@ -142,16 +143,31 @@ export class ImportService {
     return failed;
   }
 
+  /**
+   * Starts the job once no other import of its list is running (in another process: this one
+   * runs a list's jobs one at a time already). Meanwhile the job stays queued and alive, and a
+   * blocking job whose process died is failed here too, so a CLI import is not stuck behind it
+   * when no server sweeps.
+   */
+  private async startWhenListFree(id: string): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const started = await this.repo.start(id, now, nowIso(now));
+      if (started === 'started') return;
+      if (started === 'gone') throw new ImportCancelled(`import ${id} is no longer running`);
+      await this.recoverAbandoned();
+      await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+    }
+  }
+
   private async execute(job: ImportRow, list: ContactListRow, source: RowSource | BatchSource, opts: ImportOptions): Promise<ImportJob> {
     const target: ImportTarget = { id: job.id, listId: list.id, allowDuplicates: list.allow_duplicates === 1 };
     const timer = setInterval(() => void this.repo.heartbeat(job.id, this.clock.now()).catch(() => {}), HEARTBEAT_MS);
     timer.unref();
     const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
-    let writer: ImportWriter | undefined;
     try {
-      const startMs = this.clock.now();
-      await this.repo.start(job.id, startMs, nowIso(startMs));
-      const w = (writer = await this.repo.openWriter(target));
+      await this.startWhenListFree(job.id);
+      const w = await this.repo.openWriter(target);
       const write = async (batch: ImportBatch) => {
         const now = this.clock.now();
         const r = await w.write(batch, now, nowIso(now));
@@ -185,7 +201,6 @@ export class ImportService {
       const done = this.clock.now();
       return toImportJob(await w.complete(done, nowIso(done)));
     } catch (err) {
-      await writer?.abort().catch(() => {});
       const msg = err instanceof AppError || err instanceof ImportCancelled ? err.message : `Import failed: ${String((err as Error)?.message ?? err)}`;
       await this.repo.fail(job.id, msg, nowIso(this.clock.now())).catch(() => {});
       throw err;

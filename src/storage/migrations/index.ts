@@ -7,6 +7,7 @@ import * as m004 from './004-engine.js';
 import * as m003contacts from './003-contact-imports.js';
 import * as m005 from './005-engine-indexes.js';
 import * as m006 from './006-contact-import-ranges.js';
+import * as m007 from './007-contacts-by-list-order.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -26,9 +27,11 @@ const steps: Record<string, Step> = {
   '003-contact-imports': m003contacts,
   '005-engine-indexes': m005,
   '006-contact-import-ranges': m006,
+  '007-contacts-by-list-order': m007,
 };
 
-export async function migrate(db: Db): Promise<string[]> {
+/** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */
+export async function migrate(db: Db, upTo?: string): Promise<string[]> {
   const d: MigrationDialect = { name: db.dialect, epochMs: db.dialect === 'postgres' ? 'bigint' : 'integer' };
   const provider: MigrationProvider = {
     async getMigrations() {
@@ -42,7 +45,7 @@ export async function migrate(db: Db): Promise<string[]> {
   // part-way has still applied the ones before, and they must be reported.
   const applied: string[] = [];
   for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
     for (const r of results ?? []) if (r.status === 'Success' && !applied.includes(r.migrationName)) applied.push(r.migrationName);
     // Kysely takes no cross-process lock on SQLite: when several processes start on a fresh file,
     // the losers fail on "already exists" (or a duplicate column) and roll back. Running again then

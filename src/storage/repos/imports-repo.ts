@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database, ImportRejectRow, ImportRow } from '../schema.js';
 import type { Tenant } from './campaigns-repo.js';
-import { openImportWriter, type ImportTarget, type ImportWriter } from './import-writer.js';
+import { isUniqueViolation } from '../db-errors.js';
+import { deleteUnfinishedRows, openImportWriter, type ImportTarget, type ImportWriter } from './import-writer.js';
 
 export { emptyBatch, packContact } from './import-batch.js';
 export type { ContactValues, ImportBatch, PackedContact, RejectValues } from './import-batch.js';
@@ -11,10 +12,9 @@ export type { ImportTarget, ImportWriter } from './import-writer.js';
 
 /**
  * Import jobs, and the writers that fill lists (import-writer.ts): a list is never seen
- * half-imported. On SQLite an import's rows carry its id in `pending_import_id` (invisible to
- * every read) until the writer's `complete` clears it and adds the job's count to the list in the
- * same transaction; they are found through the job's `first_seq`..`last_seq` range on
- * contacts(list_id, seq). On PostgreSQL the import is one transaction.
+ * half-imported. One job per list runs at a time (`imports_running_list_uq`); its rows are the
+ * list's rows beyond `contact_lists.visible_seq`, invisible to every read until the writer's
+ * `complete` moves `visible_seq` over them, and deleted when the job fails.
  */
 export class ImportsRepo {
   constructor(private readonly db: Db) {}
@@ -49,23 +49,42 @@ export class ImportsRepo {
     return Number(r?.n ?? 0);
   }
 
-  async start(id: string, nowMs: number, nowIso: string): Promise<void> {
-    await this.k.updateTable('imports').set({ status: 'running', started_at: nowIso, heartbeat_at: nowMs }).where('id', '=', id).where('status', '=', 'queued').execute();
+  /**
+   * Moves a queued job to running, taking its list's one running slot: 'busy' while another job of
+   * the list runs (in any process), 'gone' when the job is no longer queued (failed meanwhile).
+   */
+  async start(id: string, nowMs: number, nowIso: string): Promise<'started' | 'busy' | 'gone'> {
+    try {
+      const res = await this.k
+        .updateTable('imports')
+        .set({ status: 'running', started_at: nowIso, heartbeat_at: nowMs })
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1 ? 'started' : 'gone';
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'busy';
+      throw err;
+    }
   }
 
+  /** A sign of life of an unfinished job (a queued one may be waiting for its list). */
   async heartbeat(id: string, nowMs: number): Promise<void> {
-    await this.k.updateTable('imports').set({ heartbeat_at: nowMs }).where('id', '=', id).where('status', '=', 'running').execute();
+    await this.k.updateTable('imports').set({ heartbeat_at: nowMs }).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute();
   }
 
-  /** A writer for the job's batches, continuing the list after its last contact (pending ones included). */
+  /** A writer for the running job's batches, continuing its list after the list's last contact. */
   openWriter(job: ImportTarget): Promise<ImportWriter> {
     return openImportWriter(this.db, job);
   }
 
-  /** Fails an unfinished job and deletes the rows it wrote; a completed job is left alone. */
+  /**
+   * Fails an unfinished job; a running one's rows (its list's rows beyond `visible_seq`) are
+   * deleted with it. A completed job is left alone.
+   */
   async fail(id: string, error: string, nowIso: string): Promise<boolean> {
     return this.k.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('imports').select(['list_id', 'imported', 'first_seq', 'last_seq']).where('id', '=', id).executeTakeFirst();
+      const before = await trx.selectFrom('imports').select(['list_id', 'status']).where('id', '=', id).executeTakeFirst();
       const res = await trx
         .updateTable('imports')
         .set({ status: 'failed', error, finished_at: nowIso, imported: 0, duplicates: 0 })
@@ -73,10 +92,7 @@ export class ImportsRepo {
         .where('status', 'in', ['queued', 'running'])
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1 || !before) return false;
-      const rows = trx.deleteFrom('contacts').where('list_id', '=', before.list_id).where('pending_import_id', '=', id);
-      if (before.first_seq !== null && before.last_seq !== null) await rows.where('seq', '>=', before.first_seq).where('seq', '<=', before.last_seq).execute();
-      // No range: the job wrote nothing, or ran before migration 006 (then its count says so).
-      else if (Number(before.imported) > 0) await rows.execute();
+      if (before.status === 'running') await deleteUnfinishedRows(trx, before.list_id);
       return true;
     });
   }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { insertChunkSize } from '../dialect.js';
 import type { CampaignInstanceRow, ContactRow, Database, DialRecordRow } from '../schema.js';
 import type { Tenant } from './campaigns-repo.js';
+import { ContactsRepo, visibleContacts } from './contacts-repo.js';
 
 /** A contact as the engine needs it at play time. */
 export type PlayContact = Pick<ContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
@@ -17,16 +18,15 @@ export interface StatusChange {
 export class InstancesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Visible contacts of the lists, in list order then `seq` (FIFO order). Rows of unfinished imports are skipped. */
+  /** Visible contacts of the lists, in list order then `seq` (FIFO order). */
   async contactsOf(listIds: readonly string[]): Promise<PlayContact[]> {
     const out: PlayContact[] = [];
     for (const listId of listIds) {
-      const rows = await this.db
-        .selectFrom('contacts')
-        .select(['id', 'list_id', 'seq', 'phone_e164', 'phone_raw', 'first_name', 'last_name', 'time_zone', 'unique_id', 'contact_priority', 'extra'])
-        .where('list_id', '=', listId)
-        .where('pending_import_id', 'is', null)
-        .orderBy('seq', 'asc')
+      const rows = await visibleContacts(this.db)
+        .select(['contacts.id', 'contacts.list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.first_name', 'contacts.last_name'])
+        .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
+        .where('contacts.list_id', '=', listId)
+        .orderBy('contacts.seq', 'asc')
         .execute();
       out.push(...rows);
     }
@@ -38,26 +38,9 @@ export class InstancesRepo {
     return this.db.selectFrom('contact_lists').select(['id', 'name']).where('account_id', '=', accountId).where('is_global_dnc', '=', 1).execute();
   }
 
-  /**
-   * Which of `phones` are on any of `listIds`, and on which list. A lookup on the (list_id,
-   * phone_e164) index. TODO(issue 3): switch to the contacts domain's DNC membership check once exported.
-   */
-  async dncHits(listIds: readonly string[], phones: readonly string[]): Promise<Map<string, string>> {
-    const hits = new Map<string, string>();
-    if (listIds.length === 0) return hits;
-    for (let i = 0; i < phones.length; i += 1000) {
-      const chunk = phones.slice(i, i + 1000);
-      if (chunk.length === 0) break;
-      const rows = await this.db
-        .selectFrom('contacts')
-        .select(['phone_e164', 'list_id'])
-        .where('list_id', 'in', listIds)
-        .where('phone_e164', 'in', chunk)
-        .where('pending_import_id', 'is', null)
-        .execute();
-      for (const r of rows) if (!hits.has(r.phone_e164)) hits.set(r.phone_e164, r.list_id);
-    }
-    return hits;
+  /** Which of `phones` are on any of `listIds`, and on which list (ContactsRepo.onLists). */
+  dncHits(listIds: readonly string[], phones: readonly string[]): Promise<Map<string, string>> {
+    return new ContactsRepo(this.db).onLists(listIds, phones);
   }
 
   /**
