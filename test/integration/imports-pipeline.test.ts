@@ -202,4 +202,19 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       ['+14155552813', 2],
     ]);
   });
+
+  it('lets the list be renamed while an import into it runs (no transaction spans the import)', async () => {
+    const l = await list('Before rename');
+    const job = await t().services.imports.createJob(tenant(), l, 'api');
+    let renamed: number | undefined;
+    async function* batches() {
+      yield batchOf('+14155552821');
+      // Between two batches: a rename must not wait for the import to end (on PostgreSQL it once did).
+      renamed = (await t().kore('PUT', `/campaign/contactList/${l.id}`, { name: 'After rename' })).statusCode;
+      yield batchOf('+14155552822');
+    }
+    expect(await t().services.imports.run(job, l, { batches: batches() })).toMatchObject({ status: 'completed', imported: 2 });
+    expect(renamed).toBe(200);
+    expect(await t().services.contactLists.get(tenant(), l.id)).toMatchObject({ name: 'After rename', totalRecordCount: 2 });
+  });
 });

@@ -80,7 +80,7 @@ const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './csv-worker-dev.m
  * 100 MB on a million-row file (garbage it had no reason to collect yet) and took the import past
  * its 256 MB budget; what it holds live is a few batches.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 96 };
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
 
 /** readCsvRows on a worker thread, as packed batches of `batchRows` rows. */
 export function readCsvBatches(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
