@@ -201,7 +201,7 @@ export interface BenchEngine {
 export function benchEngine(b: BenchDb, campaignCap: number, db: Db = b.db): BenchEngine {
   const services = db === b.db ? b.services : createServices(db, b.clock, { defaultCountry: 'US' });
   const records = new DialRecordsRepo(db);
-  const instances = new InstancesRepo(db.kysely);
+  const instances = new InstancesRepo(db.kysely, db.dialect);
   class HighCapOutcomes extends OutcomeHandler {
     override async policy(campaignId: string, instanceId: string): Promise<CampaignPolicy | undefined> {
       const p = await super.policy(campaignId, instanceId);

@@ -51,7 +51,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
   const campaignsRepo = new CampaignsRepo(db);
   const dnc = new DncService(contactListsRepo, new ContactsRepo(db.kysely));
   const records = new DialRecordsRepo(db);
-  const instancesRepo = new InstancesRepo(db.kysely);
+  const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
   const attemptsRepo = new AttemptsRepo(db.kysely);
   const instances = new InstanceService(campaignsRepo, instancesRepo, records, clock);
   return {

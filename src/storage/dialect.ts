@@ -41,6 +41,19 @@ export async function beginClaim(dialect: DialectName, trx: Kysely<Database>): P
   else await sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(trx);
 }
 
+/**
+ * First statement of a transaction that must not interleave with another one over the same
+ * campaign instance. Completing an instance (no open record left) and reopening one of its
+ * records (a call-back, while it runs) each check the other's condition: run unserialised, a
+ * call-back could be accepted between completion's check and its status change, and never be
+ * dialed. PostgreSQL: the instance row's lock, and the statements after it see what the other
+ * committed. SQLite: the write lock (see beginClaim for why it is taken before any read).
+ */
+export async function lockInstance(dialect: DialectName, trx: Kysely<Database>, instanceId: string): Promise<void> {
+  if (dialect === 'sqlite') await sql`update campaign_instances set status = status where 0`.execute(trx);
+  else await sql`select 1 from campaign_instances where id = ${instanceId} for update`.execute(trx);
+}
+
 /** Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bound parameters. */
 export function insertChunkSize(columns: number): number {
   return Math.max(1, Math.floor(30_000 / columns));

@@ -97,4 +97,29 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
     const record = await t().db.kysely.selectFrom('dial_records').select(['state', 'next_at']).where('instance_id', '=', instanceId).executeTakeFirstOrThrow();
     expect(record.next_at).not.toBe(T0 + 60 * MIN);
   });
+
+  it('never accepts a call-back for an instance that completes without dialing it (completion and call-back race)', async () => {
+    t().clock.set(T0 + 60 * MIN);
+    const tenant = { accountId: t().tenant.accountId, botId: t().tenant.iid };
+    for (let trial = 0; trial < 8; trial++) {
+      const list = await t().addList(`Race list ${trial}`);
+      await addContacts(t(), list, [{ phone: `+155590000${10 + trial}`, uniqueId: `race-${trial}` }]);
+      const id = await createCampaign(t(), { name: `Race ${trial}`, contactLists: [`Race list ${trial}`] });
+      const instanceId = (await trigger(t(), id, 'play')).campaignInstanceId as string;
+      // Its only record has just gone final; the engine is about to complete the instance.
+      await t().db.kysely.updateTable('dial_records').set({ state: 'done', final_outcome: 'completed' }).where('instance_id', '=', instanceId).execute();
+
+      const [, answer] = await Promise.all([
+        t().services.outcomes.completeIfDone(instanceId, id),
+        t()
+          .services.callbacks.schedule(tenant, instanceId, [{ campaignDialingListId: `race-${trial}`, timeToContact: at(T0 + 90 * MIN) }])
+          .then((r) => r[0]!.status, (err: Error) => `refused: ${err.message}`),
+      ]);
+      const campaign = await t().db.kysely.selectFrom('campaigns').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      const record = await t().db.kysely.selectFrom('dial_records').select('state').where('instance_id', '=', instanceId).executeTakeFirstOrThrow();
+      // Either the call-back won (the instance keeps running and will dial it) or completion did (the call-back is refused).
+      if (answer === 'success') expect([campaign.status, record.state], `trial ${trial}`).toEqual(['Active', 'pending']);
+      else expect([campaign.status, record.state, answer], `trial ${trial}`).toEqual(['Completed', 'done', expect.stringMatching(/failed|refused/)]);
+    }
+  });
 });

@@ -93,7 +93,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       seen.push({ visible: page.totalResults, progress: (await t().services.imports.get(job.id)).imported });
       // Nor does a membership check (DNC) count them, or the engine's play-time read.
       expect([...(await t().services.dnc.blockedNumbers(tenant(), [l.id], ['+14155552700']))]).toEqual([]);
-      expect(await new InstancesRepo(t().db.kysely).contactsOf([l.id])).toEqual([]);
+      expect(await new InstancesRepo(t().db.kysely, t().db.dialect).contactsOf([l.id])).toEqual([]);
       yield batch(3);
     }
     const done = await t().services.imports.run(job, l, { batches: batches() });

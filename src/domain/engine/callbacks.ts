@@ -14,7 +14,7 @@ export interface CallbackResult {
   campaignDialingListId: string;
   status: 'success' | 'failed';
   /** Kore documents `time_in_past`; the others are campaignd's. */
-  reason?: 'time_in_past' | 'invalid_time' | 'contact_not_found' | 'dnc_excluded' | 'call_in_progress';
+  reason?: 'time_in_past' | 'invalid_time' | 'contact_not_found' | 'dnc_excluded' | 'call_in_progress' | 'campaign_not_running';
   timeToContact?: string;
 }
 
@@ -61,11 +61,11 @@ export class CallbackService {
         out.push({ ...base, status: 'failed', reason: 'contact_not_found' });
         continue;
       }
-      if (await this.records.scheduleCallback(inst.id, rec.id, at, now)) {
-        out.push({ ...base, status: 'success', timeToContact: new Date(at).toISOString() });
-      } else {
-        out.push({ ...base, status: 'failed', reason: rec.final_outcome === 'dnc' ? 'dnc_excluded' : 'call_in_progress' });
-      }
+      const moved = await this.records.scheduleCallback(inst.id, rec.id, at, now);
+      if (moved === 'moved') out.push({ ...base, status: 'success', timeToContact: new Date(at).toISOString() });
+      // The instance ended (its last record went final, or a stop) while this request ran.
+      else if (moved === 'not_running') out.push({ ...base, status: 'failed', reason: 'campaign_not_running' });
+      else out.push({ ...base, status: 'failed', reason: rec.final_outcome === 'dnc' ? 'dnc_excluded' : 'call_in_progress' });
     }
     return out;
   }

@@ -95,10 +95,9 @@ export class OutcomeHandler implements OutcomeSink {
    * scheduled campaign with occurrences left, Completed → Scheduled (schedule-runner.ts plays the next).
    */
   async completeIfDone(instanceId: string, campaignId: string): Promise<boolean> {
-    if (await this.records.hasOpen(instanceId)) return false;
     const { from, to } = TRANSITIONS.complete;
     const now = this.clock.now();
-    if (!(await this.instances.changeStatus(null, { campaignId, from, to, nowIso: nowIso(now) }, instanceId, now))) return false;
+    if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now))) return false;
     const schedule = (await this.policy(campaignId, instanceId))?.schedule;
     if (schedule?.isSchedulingEnabled && nextOccurrence(schedule, now) !== undefined) {
       const again = TRANSITIONS.schedule;

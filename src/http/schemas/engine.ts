@@ -91,7 +91,7 @@ export const CallContactAtEnvelope = Type.Object({
     Type.Object({
       campaignDialingListId: Type.String(),
       status: Type.String({ description: 'success | failed' }),
-      reason: Type.Optional(Type.String({ description: 'time_in_past | invalid_time | contact_not_found | dnc_excluded | call_in_progress' })),
+      reason: Type.Optional(Type.String({ description: 'time_in_past | invalid_time | contact_not_found | dnc_excluded | call_in_progress | campaign_not_running' })),
       timeToContact: Type.Optional(Type.String()),
     }),
   ),

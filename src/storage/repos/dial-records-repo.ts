@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db.js';
-import { beginClaim, insertChunkSize, lockForClaim } from '../dialect.js';
+import { beginClaim, insertChunkSize, lockForClaim, lockInstance } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 
 /** Where a due record stands against its calling window at claim time. */
@@ -192,23 +192,9 @@ export class DialRecordsRepo {
     return rows.length;
   }
 
-  /**
-   * True while any record of the instance is not final. One statement (one snapshot, so a record
-   * moving between open states cannot slip between two probes), made of one probe per open state,
-   * each ordered like dial_records_due_idx: with `state IN (...) LIMIT 1`, PostgreSQL estimated
-   * thousands of matches and chose a sequential scan hoping to meet one early, which reads every
-   * final record stored before the instance's open ones (earlier instances, records already
-   * dialed). Each probe is one index lookup on both dialects; UNION ALL ... LIMIT 1 stops at the
-   * first probe that finds a row.
-   */
-  async hasOpen(instanceId: string): Promise<boolean> {
-    const probe = (state: (typeof OPEN_STATES)[number]) =>
-      this.k.selectFrom((eb) =>
-        eb.selectFrom('dial_records').select('id').where('instance_id', '=', instanceId).where('state', '=', state).orderBy('next_at', 'asc').limit(1).as(`open_${state}`),
-      ).select('id');
-    const [first, ...rest] = OPEN_STATES.map(probe);
-    const row = await rest.reduce((q, p) => q.unionAll(p), first!).limit(1).executeTakeFirst();
-    return row !== undefined;
+  /** True while any record of the instance is not final (openRecordExists). */
+  hasOpen(instanceId: string): Promise<boolean> {
+    return openRecordExists(this.k, instanceId);
   }
 
   async page(instanceId: string, offset: number, limit: number): Promise<{ rows: DialRecordRow[]; total: number }> {
@@ -233,18 +219,44 @@ export class DialRecordsRepo {
 
   /**
    * A call-back (callContactAt): the record becomes due at `at`, a final one reopened for one more
-   * attempt. In one guarded UPDATE, so a record out on a call (leased / in flight) or excluded by
-   * DNC is never touched, whatever happens concurrently. False when nothing qualified.
+   * attempt. One guarded UPDATE, so a record out on a call (leased / in flight) or excluded by DNC
+   * is never touched ('refused'), whatever happens concurrently; and only while the instance is
+   * Active or Paused, checked under the instance lock ('not_running').
    */
-  async scheduleCallback(instanceId: string, recordId: string, at: number, now: number): Promise<boolean> {
-    const res = await this.k
-      .updateTable('dial_records')
-      .set({ state: 'pending', next_at: at, final_outcome: null, current_attempt_id: null, updated_at: now })
-      .where('id', '=', recordId)
-      .where('instance_id', '=', instanceId)
-      .where('state', 'in', ['pending', 'done'])
-      .where((eb) => eb.or([eb('final_outcome', 'is', null), eb('final_outcome', '!=', 'dnc')]))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  async scheduleCallback(instanceId: string, recordId: string, at: number, now: number): Promise<'moved' | 'refused' | 'not_running'> {
+    return this.k.transaction().execute(async (trx) => {
+      // Serialised with completion (lockInstance): a record is reopened only while the instance runs.
+      await lockInstance(this.db.dialect, trx, instanceId);
+      const inst = await trx.selectFrom('campaign_instances').select('status').where('id', '=', instanceId).executeTakeFirst();
+      if (inst?.status !== 'Active' && inst?.status !== 'Paused') return 'not_running';
+      const res = await trx
+        .updateTable('dial_records')
+        .set({ state: 'pending', next_at: at, final_outcome: null, current_attempt_id: null, updated_at: now })
+        .where('id', '=', recordId)
+        .where('instance_id', '=', instanceId)
+        .where('state', 'in', ['pending', 'done'])
+        .where((eb) => eb.or([eb('final_outcome', 'is', null), eb('final_outcome', '!=', 'dnc')]))
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1 ? 'moved' : 'refused';
+    });
   }
+}
+
+/**
+ * True while any record of the instance is not final. One statement (one snapshot, so a record
+ * moving between open states cannot slip between two probes), made of one probe per open state,
+ * each ordered like dial_records_due_idx: with `state IN (...) LIMIT 1`, PostgreSQL estimated
+ * thousands of matches and chose a sequential scan hoping to meet one early, which reads every
+ * final record stored before the instance's open ones (earlier instances, records already
+ * dialed). Each probe is one index lookup on both dialects; UNION ALL ... LIMIT 1 stops at the
+ * first probe that finds a row.
+ */
+export async function openRecordExists(k: Kysely<Database>, instanceId: string): Promise<boolean> {
+  const probe = (state: (typeof OPEN_STATES)[number]) =>
+    k.selectFrom((eb) =>
+      eb.selectFrom('dial_records').select('id').where('instance_id', '=', instanceId).where('state', '=', state).orderBy('next_at', 'asc').limit(1).as(`open_${state}`),
+    ).select('id');
+  const [first, ...rest] = OPEN_STATES.map(probe);
+  const row = await rest.reduce((q, p) => q.unionAll(p), first!).limit(1).executeTakeFirst();
+  return row !== undefined;
 }

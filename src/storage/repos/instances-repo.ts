@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
-import { insertChunkSize } from '../dialect.js';
+import type { DialectName } from '../db.js';
+import { insertChunkSize, lockInstance } from '../dialect.js';
 import type { CampaignInstanceRow, ContactRow, Database, DialRecordRow } from '../schema.js';
 import type { Tenant } from './campaigns-repo.js';
 import { ContactsRepo, visibleContacts } from './contacts-repo.js';
+import { openRecordExists } from './dial-records-repo.js';
 
 /** A contact as the engine needs it at play time. */
 export type PlayContact = Pick<ContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
@@ -16,7 +18,10 @@ export interface StatusChange {
 
 /** Campaign instances and the campaign status changes that go with them, always in one transaction. */
 export class InstancesRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   /** Visible contacts of the lists, in list order then `seq` (FIFO order). */
   async contactsOf(listIds: readonly string[]): Promise<PlayContact[]> {
@@ -68,38 +73,21 @@ export class InstancesRepo {
     });
   }
 
-  /**
-   * Applies a status change to the campaign and its current instance together. Stop also ends
-   * every record still waiting (pending) as `cancelled`; calls already out keep their outcomes.
-   */
+  /** Applies a status change to the campaign and its current instance together (applyStatusChange). */
   async changeStatus(t: Tenant | null, change: StatusChange, instanceId: string | null, nowMs: number): Promise<boolean> {
+    return this.db.transaction().execute((trx) => applyStatusChange(trx, t, change, instanceId, nowMs));
+  }
+
+  /**
+   * The engine's Active → Completed: applied only when none of the instance's records is open,
+   * checked in the same transaction under the instance lock, so a call-back reopening a record
+   * (DialRecordsRepo.scheduleCallback) is either seen here or refused there.
+   */
+  async completeIfNoneOpen(change: StatusChange, instanceId: string, nowMs: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      let q = trx
-        .updateTable('campaigns')
-        .set({ status: change.to, updated_at: change.nowIso, instance_updated_at: change.nowIso })
-        .where('id', '=', change.campaignId)
-        .where('status', 'in', change.from);
-      if (t) q = q.where('account_id', '=', t.accountId).where('bot_id', '=', t.botId);
-      // The engine completes an instance only while it is still the campaign's current one.
-      if (change.to === 'Completed' && instanceId) q = q.where('instance_id', '=', instanceId);
-      const res = await q.executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return false;
-      if (!instanceId) return true;
-      const ended = change.to === 'Stopped' || change.to === 'Completed';
-      await trx
-        .updateTable('campaign_instances')
-        .set({ status: change.to, ...(ended ? { ended_at: nowMs } : {}) })
-        .where('id', '=', instanceId)
-        .execute();
-      if (change.to === 'Stopped') {
-        await trx
-          .updateTable('dial_records')
-          .set({ state: 'done', final_outcome: 'cancelled', updated_at: nowMs })
-          .where('instance_id', '=', instanceId)
-          .where('state', '=', 'pending')
-          .execute();
-      }
-      return true;
+      await lockInstance(this.dialect, trx, instanceId);
+      if (await openRecordExists(trx, instanceId)) return false;
+      return applyStatusChange(trx, null, change, instanceId, nowMs);
     });
   }
 
@@ -130,4 +118,37 @@ export class InstancesRepo {
       .execute();
     return new Map(rows.map((r) => [r.outcome ?? '', Number(r.n)]));
   }
+}
+
+/**
+ * Applies a status change to the campaign and its current instance together. Stop also ends
+ * every record still waiting (pending) as `cancelled`; calls already out keep their outcomes.
+ */
+async function applyStatusChange(trx: Kysely<Database>, t: Tenant | null, change: StatusChange, instanceId: string | null, nowMs: number): Promise<boolean> {
+  let q = trx
+    .updateTable('campaigns')
+    .set({ status: change.to, updated_at: change.nowIso, instance_updated_at: change.nowIso })
+    .where('id', '=', change.campaignId)
+    .where('status', 'in', change.from);
+  if (t) q = q.where('account_id', '=', t.accountId).where('bot_id', '=', t.botId);
+  // The engine completes an instance only while it is still the campaign's current one.
+  if (change.to === 'Completed' && instanceId) q = q.where('instance_id', '=', instanceId);
+  const res = await q.executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) return false;
+  if (!instanceId) return true;
+  const ended = change.to === 'Stopped' || change.to === 'Completed';
+  await trx
+    .updateTable('campaign_instances')
+    .set({ status: change.to, ...(ended ? { ended_at: nowMs } : {}) })
+    .where('id', '=', instanceId)
+    .execute();
+  if (change.to === 'Stopped') {
+    await trx
+      .updateTable('dial_records')
+      .set({ state: 'done', final_outcome: 'cancelled', updated_at: nowMs })
+      .where('instance_id', '=', instanceId)
+      .where('state', '=', 'pending')
+      .execute();
+  }
+  return true;
 }
