@@ -75,7 +75,10 @@ export function registerContactsCommands(program: Command): void {
         const progress = progressReporter(size);
         try {
           const source = csvSource({ file }, { mapping, defaultCountry: bot.default_country, sizeBytes: size, batchRows: s.imports.batchSize });
-          return await s.imports.run(job, list, source, { onProgress: (p) => progress.update(source.bytesRead(), p) });
+          return await s.imports.run(job, list, source, {
+            onProgress: (p) => progress.update(source.bytesRead(), p),
+            onWaiting: () => process.stderr.write(`waiting: another process is importing into '${list.name}'; this import starts when that one ends\n`),
+          });
         } finally {
           progress.stop();
         }

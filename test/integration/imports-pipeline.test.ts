@@ -165,13 +165,15 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const runFirst = t().services.imports.run(first, l, { batches: firstBatches() });
     await firstWroteOne;
     const twiceBusy = new Promise<void>((resolve) => (other.busy.seen = () => other.busy.count >= 2 && resolve()));
-    const runSecond = other.service.run(second, l, { batches: (async function* () { yield batchOf('+14155552803', '+14155552801'); })() });
+    let waits = 0;
+    const runSecond = other.service.run(second, l, { batches: (async function* () { yield batchOf('+14155552803', '+14155552801'); })() }, { onWaiting: () => waits++ });
     await Promise.race([twiceBusy, runSecond.then(() => expect.fail('the second import ran while the first held the list'))]);
     expect(await other.service.get(second.id)).toMatchObject({ status: 'queued', imported: 0 });
 
     release();
     expect(await runFirst).toMatchObject({ status: 'completed', imported: 2 });
     expect(await runSecond).toMatchObject({ status: 'completed', imported: 1, duplicates: 1 });
+    expect(waits).toBe(1); // told once (the CLI prints it), however long it waited
     const page = await t().services.contactLists.contactsPage(tenant(), l.id, {});
     expect(page.results.map((c: { phoneNumberE164: string }) => c.phoneNumberE164)).toEqual(['+14155552801', '+14155552802', '+14155552803']);
     expect(page.totalResults).toBe(3);

@@ -31,6 +31,8 @@ export interface ImportProgress {
 export interface ImportOptions {
   /** Called after every committed batch. */
   onProgress?: (p: ImportProgress) => void;
+  /** Called once if the job has to wait because another process is importing into the same list. */
+  onWaiting?: () => void;
 }
 
 /** A running import touches its heartbeat this often even when its input stalls (a slow upload). */
@@ -149,12 +151,13 @@ export class ImportService {
    * blocking job whose process died is failed here too, so a CLI import is not stuck behind it
    * when no server sweeps.
    */
-  private async startWhenListFree(id: string): Promise<void> {
-    for (;;) {
+  private async startWhenListFree(id: string, onWaiting?: () => void): Promise<void> {
+    for (let waited = false; ; waited = true) {
       const now = this.clock.now();
       const started = await this.repo.start(id, now, nowIso(now));
       if (started === 'started') return;
       if (started === 'gone') throw new ImportCancelled(`import ${id} is no longer running`);
+      if (!waited) onWaiting?.();
       await this.recoverAbandoned();
       await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
     }
@@ -166,7 +169,7 @@ export class ImportService {
     timer.unref();
     const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
     try {
-      await this.startWhenListFree(job.id);
+      await this.startWhenListFree(job.id, opts.onWaiting);
       const w = await this.repo.openWriter(target);
       const write = async (batch: ImportBatch) => {
         const now = this.clock.now();
