@@ -95,6 +95,9 @@ export class OutcomeHandler implements OutcomeSink {
    * scheduled campaign with occurrences left, Completed → Scheduled (schedule-runner.ts plays the next).
    */
   async completeIfDone(instanceId: string, campaignId: string): Promise<boolean> {
+    // Without a lock first: nearly every outcome leaves records open, and the locked check would
+    // serialise them all. Whoever makes the last record final still finds none open here.
+    if (await this.records.hasOpen(instanceId)) return false;
     const { from, to } = TRANSITIONS.complete;
     const now = this.clock.now();
     if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now))) return false;
