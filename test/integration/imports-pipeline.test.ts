@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readCsvBatches, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
 import { packedBatches, readCsvPackedRows } from '../../src/domain/contacts/csv-source.js';
 import type { BatchSource } from '../../src/domain/contacts/import-service.js';
-import { ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
+import { HEARTBEAT_MS, ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
 import { emptyBatch, type ImportBatch } from '../../src/storage/repos/import-batch.js';
 import { ImportsRepo } from '../../src/storage/repos/imports-repo.js';
 import { InstancesRepo } from '../../src/storage/repos/instances-repo.js';
@@ -218,5 +218,40 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect(await t().services.imports.run(job, l, { batches: batches() })).toMatchObject({ status: 'completed', imported: 2 });
     expect(renamed).toBe(200);
     expect(await t().services.contactLists.get(tenant(), l.id)).toMatchObject({ name: 'After rename', totalRecordCount: 2 });
+  });
+
+  it('keeps a job queued behind another of the same list alive, so the sweep does not take it for abandoned', async () => {
+    const l = await list('Long queue');
+    const first = await t().services.imports.createJob(tenant(), l, 'api');
+    const second = await t().services.imports.createJob(tenant(), l, 'api');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let firstWrote!: () => void;
+    const firstWroteOne = new Promise<void>((resolve) => (firstWrote = resolve));
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const runFirst = t().services.imports.run(first, l, {
+        batches: (async function* () {
+          yield batchOf('+14155552831');
+          firstWrote();
+          await gate;
+        })(),
+      });
+      const runSecond = t().services.imports.run(second, l, { batches: (async function* () { yield batchOf('+14155552832'); })() });
+      await firstWroteOne;
+      // The first job runs longer than the sweep's limit; both processes' timers beat meanwhile.
+      t().clock.advance(STALE_AFTER_MS + 1);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      const beat = async (id: string) => Number((await t().db.kysely.selectFrom('imports').select('heartbeat_at').where('id', '=', id).executeTakeFirstOrThrow()).heartbeat_at);
+      for (let i = 0; i < 1000 && (await beat(second.id)) !== t().clock.now(); i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(await beat(second.id)).toBe(t().clock.now());
+      expect(await t().services.imports.recoverAbandoned()).toEqual([]);
+
+      release();
+      expect(await runFirst).toMatchObject({ status: 'completed', imported: 1 });
+      expect(await runSecond).toMatchObject({ status: 'completed', imported: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -91,9 +91,13 @@ export class ImportService {
 
   /** Runs a job to its end; resolves with the final job, or rejects (after marking it failed). */
   run(job: ImportRow, list: ContactListRow, rows: RowSource | BatchSource, opts: ImportOptions = {}): Promise<ImportJob> {
+    // Alive from now on, also while queued behind another job of the list: a job whose heartbeat
+    // goes stale is taken for abandoned (recoverAbandoned), queued or running.
+    const timer = setInterval(() => void this.repo.heartbeat(job.id, this.clock.now()).catch(() => {}), HEARTBEAT_MS);
+    timer.unref();
     const previous = this.perList.get(list.id) ?? Promise.resolve();
     const mine = previous.catch(() => {}).then(() => this.execute(job, list, rows, opts));
-    const tail = mine.catch(() => {});
+    const tail = mine.catch(() => {}).finally(() => clearInterval(timer));
     this.perList.set(list.id, tail);
     void tail.then(() => {
       if (this.perList.get(list.id) === tail) this.perList.delete(list.id);
@@ -165,8 +169,6 @@ export class ImportService {
 
   private async execute(job: ImportRow, list: ContactListRow, source: RowSource | BatchSource, opts: ImportOptions): Promise<ImportJob> {
     const target: ImportTarget = { id: job.id, listId: list.id, allowDuplicates: list.allow_duplicates === 1 };
-    const timer = setInterval(() => void this.repo.heartbeat(job.id, this.clock.now()).catch(() => {}), HEARTBEAT_MS);
-    timer.unref();
     const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
     try {
       await this.startWhenListFree(job.id, opts.onWaiting);
@@ -207,8 +209,6 @@ export class ImportService {
       const msg = err instanceof AppError || err instanceof ImportCancelled ? err.message : `Import failed: ${String((err as Error)?.message ?? err)}`;
       await this.repo.fail(job.id, msg, nowIso(this.clock.now())).catch(() => {});
       throw err;
-    } finally {
-      clearInterval(timer);
     }
   }
 }
