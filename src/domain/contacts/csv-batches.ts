@@ -71,14 +71,13 @@ function readCsvHere(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
   return { batches: packedBatches(readCsvPackedRows(stream, opts), opts.batchRows), bytesRead: () => bytes };
 }
 
-
 // Built, the worker is csv-worker.js; from TypeScript sources a shim registers tsx in the worker first.
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './csv-worker-dev.mjs' : './csv-worker.js', import.meta.url);
 
 /**
- * The worker's heap is a second V8 heap in the process. Left to V8's defaults it grew to well over
- * 100 MB on a million-row file (garbage it had no reason to collect yet) and took the import past
- * its 256 MB budget; what it holds live is a few batches.
+ * The worker's heap is a second V8 heap in the process, and V8's default sizing let it fill with
+ * garbage it had no reason to collect yet: a million-row import peaked at about 390 MB RSS, past
+ * its 256 MB budget; with these limits, about 190 MB. What the worker holds live is a few batches.
  */
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
 
