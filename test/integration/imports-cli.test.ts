@@ -1,6 +1,7 @@
 /**
  * The CLI import and the kill-during-import case, through real child processes on a temp SQLite
- * DATA_DIR: `campaignd contacts import` is spawned exactly as a user runs it.
+ * DATA_DIR or a PostgreSQL test database: `campaignd contacts import` is spawned exactly as a
+ * user runs it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { createServices } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
+import { createTestDb, DIALECTS, type TestDb } from '../support/test-db.js';
 
 const ACCOUNT = 'c'.repeat(24);
 const IID = 'st-cli-import';
@@ -20,7 +22,11 @@ const env = { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent', DATABASE_URL: 
 const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 
 function cli(...args: string[]) {
-  return spawnSync('node', [...CLI, ...args], { env, encoding: 'utf8' });
+  return cliWith(env, ...args);
+}
+
+function cliWith(environment: NodeJS.ProcessEnv, ...args: string[]) {
+  return spawnSync('node', [...CLI, ...args], { env: environment, encoding: 'utf8' });
 }
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -44,11 +50,20 @@ describe('campaignd contacts import (CLI, SQLite)', () => {
     expect(badMap.status).toBe(1);
     expect(badMap.stderr).toContain('Invalid --map');
   });
+});
 
-  it('leaves nothing partial when the importing process is killed, and recovery fails the job', async () => {
-    const csv = path.join(dir, 'big.csv');
+describe.each(DIALECTS)('campaignd contacts import killed mid-way (%s)', (dialect) => {
+  let pg: TestDb | undefined;
+  afterAll(() => pg?.dispose());
+
+  it('leaves nothing partial when the importing process is killed, and recovery fails the job and frees the list', async () => {
+    pg = dialect === 'postgres' ? await createTestDb('postgres') : undefined;
+    const dataDir = fs.mkdtempSync(path.join(dir, `kill-${dialect}-`));
+    const childEnv = { ...env, DATA_DIR: dataDir, DATABASE_URL: pg?.url ?? '' };
+    expect(cliWith(childEnv, 'apps', 'create', '--account-id', ACCOUNT, '--iid', IID, '--json').status).toBe(0);
+    const csv = path.join(dataDir, 'big.csv');
     writeCsv(csv, 200_000);
-    const child = spawn('node', [...CLI, 'contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'Killed list', '--create', csv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [...CLI, 'contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'Killed list', '--create', csv], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     // The first progress line is written right after the first batch committed: rows are on disk.
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     await new Promise<void>((resolve, reject) => {
@@ -62,33 +77,43 @@ describe('campaignd contacts import (CLI, SQLite)', () => {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    const db = openDb({ dataDir: dir });
+    const db = openDb(pg ? { databaseUrl: pg.url } : { dataDir });
     try {
       const k = db.kysely;
+      const tenant = { accountId: ACCOUNT, botId: IID };
+      const services = createServices(db, new ManualClock(Date.now() + 120_000), loadConfig({ DATA_DIR: dataDir }));
       const list = await k.selectFrom('contact_lists').selectAll().where('name', '=', 'Killed list').executeTakeFirstOrThrow();
       const job = await k.selectFrom('imports').selectAll().where('list_id', '=', list.id).executeTakeFirstOrThrow();
       expect(job.status).toBe('running');
       expect(Number(job.imported)).toBeGreaterThan(0);
       expect(Number(job.imported)).toBeLessThan(200_000);
-      // Before recovery the written rows exist but are pending, so the list shows none of them.
-      const pending = await k.selectFrom('contacts').select((eb) => eb.fn.countAll().as('n')).where('list_id', '=', list.id).executeTakeFirstOrThrow();
-      expect(Number(pending.n)).toBe(Number(job.imported));
-      expect(Number(list.total_record_count)).toBe(0);
+      // Before recovery the written rows exist, beyond the list's visible_seq, so the list shows none of them.
+      const written = await k.selectFrom('contacts').select((eb) => eb.fn.countAll().as('n')).where('list_id', '=', list.id).executeTakeFirstOrThrow();
+      expect(Number(written.n)).toBe(Number(job.imported));
+      expect([Number(list.total_record_count), Number(list.visible_seq)]).toEqual([0, 0]);
+      expect(await services.contactLists.contactsPage(tenant, list.id, {})).toMatchObject({ results: [], totalResults: 0 });
+      expect(await services.dnc.blockedNumbers(tenant, [list.id], ['+14152000000'])).toEqual(new Set());
 
-      const services = createServices(db, new ManualClock(Date.now() + 120_000), loadConfig({ DATA_DIR: dir }));
       expect(await services.imports.recoverAbandoned()).toEqual([job.id]);
       const after = await k.selectFrom('imports').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
       expect(after).toMatchObject({ status: 'failed', imported: 0 });
       expect(after.error).toMatch(/^Import interrupted/);
       const left = await k.selectFrom('contacts').select((eb) => eb.fn.countAll().as('n')).where('list_id', '=', list.id).executeTakeFirstOrThrow();
       expect(Number(left.n)).toBe(0);
-      const page = await services.contactLists.contactsPage({ accountId: ACCOUNT, botId: IID }, list.id, {});
-      expect(page).toMatchObject({ results: [], totalResults: 0 });
-      expect((await services.contactLists.get({ accountId: ACCOUNT, botId: IID }, list.id)).status).toBe('Ready');
+      expect(await services.contactLists.contactsPage(tenant, list.id, {})).toMatchObject({ results: [], totalResults: 0 });
+      expect((await services.contactLists.get(tenant, list.id)).status).toBe('Ready');
       // A second sweep finds nothing: recovery is idempotent.
       expect(await services.imports.recoverAbandoned()).toEqual([]);
     } finally {
       await db.close();
     }
+
+    // The list is free again: the next import starts at once, without waiting for the dead one.
+    const small = path.join(dataDir, 'small.csv');
+    fs.writeFileSync(small, 'phoneNumber\n4155552671\n4155552672\n');
+    const again = cliWith(childEnv, 'contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'Killed list', '--json', small);
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'completed', imported: 2 });
+    expect(again.stderr).not.toContain('waiting');
   });
 });
