@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { ManualClock } from '../src/clock.js';
+import { CampaignCaps } from '../src/domain/engine/campaign-caps.js';
 import { Engine } from '../src/domain/engine/engine.js';
 import { OutcomeHandler } from '../src/domain/engine/outcome-handler.js';
 import { PrecallFetcher } from '../src/domain/engine/precall-fetch.js';
-import type { CampaignPolicy } from '../src/domain/engine/campaign-policy.js';
 import type { OutcomeReport } from '../src/domain/telephony/provider.js';
 import { SimulatorProvider } from '../src/domain/telephony/simulator.js';
 import type { CampaignInput } from '../src/http/schemas/campaign.js';
@@ -202,13 +202,7 @@ export function benchEngine(b: BenchDb, campaignCap: number, db: Db = b.db): Ben
   const services = db === b.db ? b.services : createServices(db, b.clock, { defaultCountry: 'US' });
   const records = new DialRecordsRepo(db);
   const instances = new InstancesRepo(db.kysely, db.dialect);
-  class HighCapOutcomes extends OutcomeHandler {
-    override async policy(campaignId: string, instanceId: string): Promise<CampaignPolicy | undefined> {
-      const p = await super.policy(campaignId, instanceId);
-      return p && { ...p, maxConcurrent: campaignCap };
-    }
-  }
-  const outcomes = new HighCapOutcomes(new AttemptsRepo(db.kysely), records, instances, b.clock);
+  const outcomes = new OutcomeHandler(new AttemptsRepo(db.kysely), records, instances, b.clock);
   const { queue, scheduler } = manualScheduler();
   const stored: Promise<void>[] = [];
   const sink = {
@@ -224,6 +218,8 @@ export function benchEngine(b: BenchDb, campaignCap: number, db: Db = b.db): Ben
   const engine = new Engine({
     clock: b.clock, provider, outcomes, records, instances,
     maxConcurrentCalls: campaignCap * b.instances.length, callsPerSecond: 1e9, leaseMs: 120_000,
+    // What the bench bot's campaign_max_concurrent setting would give.
+    campaignCaps: new CampaignCaps(async () => campaignCap, () => b.clock.now()),
     dnc: services.dnc,
     precall: new PrecallFetcher(async (botId) => (await services.tenancy.findBot(botId))?.precall_config),
   });

@@ -13,6 +13,7 @@ import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
 import { TenancyRepo } from './storage/repos/tenancy-repo.js';
 import { CallbackService } from './domain/engine/callbacks.js';
 import { ScheduleRunner } from './domain/engine/schedule-runner.js';
+import { CampaignCaps } from './domain/engine/campaign-caps.js';
 import { ExplainService } from './domain/engine/explain.js';
 import { InstanceService } from './domain/engine/instance-service.js';
 import { OutcomeHandler } from './domain/engine/outcome-handler.js';
@@ -43,10 +44,13 @@ export interface Services {
   /** Plays scheduled campaigns at their occurrences (run by the engine's tick). */
   schedules: ScheduleRunner;
   engineRepos: { records: DialRecordsRepo; instances: InstancesRepo };
+  /** Calls out at once per campaign (its bot's setting, else 10), for the engine and explain. */
+  campaignCaps: CampaignCaps;
 }
 
 export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defaultCountry'> & Partial<Pick<Config, 'maxConcurrentCalls'>>): Services {
   const tenancy = new TenancyRepo(db.kysely);
+  const campaignCaps = new CampaignCaps(async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent, () => clock.now());
   const contactListsRepo = new ContactListsRepo(db.kysely);
   const campaignsRepo = new CampaignsRepo(db);
   const dnc = new DncService(contactListsRepo, new ContactsRepo(db.kysely));
@@ -59,7 +63,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     clock,
     tenancy,
     contactListsRepo,
-    admin: new AdminService(tenancy, clock, config.defaultCountry),
+    admin: new AdminService(tenancy, clock, config.defaultCountry, (botId) => campaignCaps.forget(botId)),
     campaigns: new CampaignService(campaignsRepo, contactListsRepo, tenancy, clock, async (id) => (await instancesRepo.endedAttempts(id)).get('sms-sent') ?? 0),
     contactLists: new ContactListService(contactListsRepo, new ContactsRepo(db.kysely), clock),
     imports: new ImportService(new ImportsRepo(db), clock),
@@ -67,8 +71,9 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     instances,
     schedules: new ScheduleRunner(campaignsRepo, instances, clock),
     outcomes: new OutcomeHandler(attemptsRepo, records, instancesRepo, clock),
-    explain: new ExplainService(campaignsRepo, instancesRepo, records, attemptsRepo, clock, config.maxConcurrentCalls ?? 100),
+    explain: new ExplainService(campaignsRepo, instancesRepo, records, attemptsRepo, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
     callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),
     engineRepos: { records, instances: instancesRepo },
+    campaignCaps,
   };
 }

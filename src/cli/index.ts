@@ -122,6 +122,11 @@ tenantOptions(bots.command('show').description("show a bot's settings (pre-call 
 });
 tenantOptions(bots.command('configure').description("change a bot's settings; only the options given change"))
   .option('--default-country <cc>', 'ISO country for contact numbers written without +')
+  .option('--campaign-max-concurrent <n|default>', "calls one campaign may have out at once, 1-1000 ('default': 10)", (v): number | 'default' => {
+    if (v === 'default') return v;
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected a number or 'default'");
+    return Number(v);
+  })
   .option('--precall-url <url>', 'pre-call contact fetch: POST each contact here before dialing (§4.11)')
   .option('--precall-header <name:value>', 'static header for the pre-call request (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--precall-timeout-ms <ms>', 'pre-call timeout, 100-60000 (default 5000)', (v) => {
@@ -129,9 +134,10 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
     return Number(v);
   })
   .option('--no-precall', 'turn the pre-call contact fetch off')
-  .action(async (opts: { accountId: string; iid: string; defaultCountry?: string; precallUrl?: string; precallHeader?: string[]; precallTimeoutMs?: number; precall: boolean; json?: boolean }) => {
+  .action(async (opts: { accountId: string; iid: string; defaultCountry?: string; campaignMaxConcurrent?: number | 'default'; precallUrl?: string; precallHeader?: string[]; precallTimeoutMs?: number; precall: boolean; json?: boolean }) => {
     const patch: BotSettingsPatch = { accountId: opts.accountId, iid: opts.iid };
     if (opts.defaultCountry !== undefined) patch.defaultCountry = opts.defaultCountry;
+    if (opts.campaignMaxConcurrent !== undefined) patch.campaignMaxConcurrent = opts.campaignMaxConcurrent === 'default' ? null : opts.campaignMaxConcurrent;
     if (!opts.precall) patch.precall = null;
     else if (opts.precallUrl !== undefined) {
       const headers: Record<string, string> = {};

@@ -22,6 +22,7 @@ export function createEngineRuntime(config: Config, services: Services, run: boo
     records: services.engineRepos.records,
     instances: services.engineRepos.instances,
     maxConcurrentCalls: config.maxConcurrentCalls,
+    campaignCaps: services.campaignCaps,
     callsPerSecond: config.callsPerSecond,
     leaseMs: config.leaseMs,
     outcomeTimeoutMs: config.telephonyOutcomeTimeoutSec * 1000,

@@ -17,6 +17,8 @@ export interface BotRow {
   default_country: string;
   /** Pre-call contact fetch (§4.11) configuration as JSON, or null when off. */
   precall_config: string | null;
+  /** Calls one campaign of the bot may have out at once; null: Kore's agentless default (migration 008). */
+  campaign_max_concurrent: number | null;
   created_at: string;
 }
 

@@ -230,12 +230,17 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
     const patch = (iid: string, body: unknown, token?: string) => admin(t(), `/bots/${iid}`, body, token ?? ADMIN_TOKEN, 'PATCH');
     const show = (iid: string, accountId: string) => admin(t(), `/bots/${iid}?accountId=${accountId}`, undefined, ADMIN_TOKEN, 'GET');
 
-    it('shows and changes the default country and the pre-call fetch, never echoing header values', async () => {
+    it('shows and changes the default country, the calls per campaign and the pre-call fetch, never echoing header values', async () => {
       const a = await newTenant('acct-bot-1', 'st-bot-1');
-      expect((await show(a.iid, a.accountId)).json()).toEqual({ accountId: a.accountId, iid: a.iid, defaultCountry: 'US', precall: null });
-      const res = await patch(a.iid, { accountId: a.accountId, defaultCountry: 'gb', precall: { url: 'https://crm.example.com/precall', headers: { Authorization: 'Bearer s3cret' }, timeoutMs: 2500 } });
+      expect((await show(a.iid, a.accountId)).json()).toEqual({ accountId: a.accountId, iid: a.iid, defaultCountry: 'US', campaignMaxConcurrent: 10, precall: null });
+      const res = await patch(a.iid, {
+        accountId: a.accountId,
+        defaultCountry: 'gb',
+        campaignMaxConcurrent: 40,
+        precall: { url: 'https://crm.example.com/precall', headers: { Authorization: 'Bearer s3cret' }, timeoutMs: 2500 },
+      });
       expect(res.statusCode, res.body).toBe(200);
-      const want = { accountId: a.accountId, iid: a.iid, defaultCountry: 'GB', precall: { url: 'https://crm.example.com/precall', headerNames: ['Authorization'], timeoutMs: 2500 } };
+      const want = { accountId: a.accountId, iid: a.iid, defaultCountry: 'GB', campaignMaxConcurrent: 40, precall: { url: 'https://crm.example.com/precall', headerNames: ['Authorization'], timeoutMs: 2500 } };
       expect(res.json()).toEqual(want);
       expect(res.body).not.toContain('s3cret');
       expect((await show(a.iid, a.accountId)).json()).toEqual(want);
@@ -244,6 +249,9 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
       // Only what is named changes; null turns the fetch off.
       expect((await patch(a.iid, { accountId: a.accountId, defaultCountry: 'IN' })).json()).toMatchObject({ defaultCountry: 'IN', precall: { url: 'https://crm.example.com/precall' } });
       expect((await patch(a.iid, { accountId: a.accountId, precall: null })).json()).toEqual({ ...want, defaultCountry: 'IN', precall: null });
+      // null puts the calls per campaign back to the default.
+      expect((await patch(a.iid, { accountId: a.accountId, campaignMaxConcurrent: null })).json()).toMatchObject({ campaignMaxConcurrent: 10 });
+      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ campaign_max_concurrent: null });
     });
 
     it('refuses bad values naming the field, and writes nothing', async () => {
@@ -260,13 +268,20 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
         [{ precall: { url: 'https://crm.example.com/x', timeoutMs: 50 } }, 'precall.timeoutMs'],
         [{ precall: { url: 'https://crm.example.com/x', timeoutMs: 600_000 } }, 'precall.timeoutMs'],
         [{ defaultCountry: 'DE', precall: { url: 'gopher://x' } }, 'precall.url'],
+        [{ campaignMaxConcurrent: 0 }, 'campaignMaxConcurrent'],
+        [{ campaignMaxConcurrent: 1001 }, 'campaignMaxConcurrent'],
+        [{ campaignMaxConcurrent: -5 }, 'campaignMaxConcurrent'],
+        [{ defaultCountry: 'DE', campaignMaxConcurrent: 1e9 }, 'campaignMaxConcurrent'],
       ];
       for (const [body, field] of cases) {
         const res = await patch(a.iid, { accountId: a.accountId, ...(body as object) });
         const failure = expectEnvelope(res, 400);
         expect(failure.errors[0], JSON.stringify(body)).toMatchObject({ code: 'VALIDATION_ERROR', field });
       }
-      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US', precall_config: null });
+      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US', precall_config: null, campaign_max_concurrent: null });
+      // Not an integer: refused by the body schema.
+      for (const bad of [2.5, '12', true]) expect((await patch(a.iid, { accountId: a.accountId, campaignMaxConcurrent: bad })).statusCode, String(bad)).toBe(400);
+      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ campaign_max_concurrent: null });
     });
 
     it("404 for an unknown bot or another account's bot; 401 without the admin token", async () => {

@@ -316,19 +316,24 @@ describe.concurrent('campaignd CLI', () => {
     const env = { DATA_DIR: tempDir() };
     oneJson(await cli(['apps', 'create', '--account-id', 'A', '--iid', 'st-b', '--json'], env));
     const configured = await cli(
-      ['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--default-country', 'gb', '--precall-url', 'https://crm.example.com/pc', '--precall-header', 'X-Api-Key: s3cret', '--precall-timeout-ms', '2000', '--json'],
+      ['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--default-country', 'gb', '--campaign-max-concurrent', '25', '--precall-url', 'https://crm.example.com/pc', '--precall-header', 'X-Api-Key: s3cret', '--precall-timeout-ms', '2000', '--json'],
       env,
     );
-    const want = { accountId: 'A', iid: 'st-b', defaultCountry: 'GB', precall: { url: 'https://crm.example.com/pc', headerNames: ['X-Api-Key'], timeoutMs: 2000 } };
+    const want = { accountId: 'A', iid: 'st-b', defaultCountry: 'GB', campaignMaxConcurrent: 25, precall: { url: 'https://crm.example.com/pc', headerNames: ['X-Api-Key'], timeoutMs: 2000 } };
     expect(oneJson(configured)).toEqual(want);
     expect(configured.stdout).not.toContain('s3cret');
     expect(oneJson(await cli(['bots', 'show', '--account-id', 'A', '--iid', 'st-b', '--json'], env))).toEqual(want);
-    const [off, badCountry, headerAlone] = await Promise.all([
-      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--no-precall', '--json'], env),
+    const [off, badCountry, headerAlone, badCap, tooMany] = await Promise.all([
+      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--no-precall', '--campaign-max-concurrent', 'default', '--json'], env),
       cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--default-country', 'Narnia'], env),
       cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--precall-header', 'X: y'], env),
+      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--campaign-max-concurrent', 'lots'], env),
+      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--campaign-max-concurrent', '5000'], env),
     ]);
-    expect(oneJson(off)).toEqual({ ...want, precall: null });
+    expect(oneJson(off)).toEqual({ ...want, campaignMaxConcurrent: 10, precall: null });
+    expect(badCap.code).toBe(1);
+    expect(badCap.stderr).toContain("expected a number or 'default'");
+    expect(tooMany).toEqual({ code: 1, stdout: '', stderr: 'campaignd: campaignMaxConcurrent must be an integer from 1 to 1000, or null for the default (10)\n' });
     expect(badCountry).toEqual({ code: 1, stdout: '', stderr: "campaignd: defaultCountry: 'Narnia' is not a supported ISO 3166-1 alpha-2 country code\n" });
     expect(headerAlone).toEqual({ code: 1, stdout: '', stderr: 'campaignd: --precall-header and --precall-timeout-ms need --precall-url\n' });
   });

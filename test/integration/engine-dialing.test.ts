@@ -153,6 +153,41 @@ describe.each(DIALECTS)('engine dialing on %s', (dialect) => {
     expect(p.started.filter((s) => s.req.campaignId === paced).map((s) => s.at - T0)).toEqual([0, 0, 1000, 1000]);
   });
 
+  it("caps a campaign at its bot's calls-per-campaign setting, follows a change (another process's within 5 s), and explains it", async () => {
+    await stopAll();
+    t().clock.set(T0);
+    const l = await t().addList('Cap bot');
+    await addContacts(t(), l, Array.from({ length: 30 }, (_, i) => ({ phone: `+1555${5500000 + i}`, uniqueId: `cap-${i}` })));
+    const id = await createCampaign(t(), { name: 'Cap bot', contactLists: ['Cap bot'] });
+    const tenant = { accountId: t().tenant.accountId, iid: t().tenant.iid };
+    await t().services.admin.configureBot({ ...tenant, campaignMaxConcurrent: 3 });
+    try {
+      await trigger(t(), id, 'play');
+      const h = engineHarness(t(), { profile: { mix: { completed: 1 } } });
+      await h.engine.tick(); // the calls stay out: their outcomes wait in the queue
+      expect(h.started).toHaveLength(3);
+      const explain = async () => (await t().kore('GET', `/campaign/${id}/contacts/cap-29/explain`)).json().data.rules.find((r: { rule: string }) => r.rule === 'capacity');
+      expect(await explain()).toMatchObject({ ok: false, facts: { campaignInFlight: 3, campaignMax: 3 } });
+
+      // Raised by another process while the campaign runs: this engine reads it again within 5 s.
+      await t().db.kysely.updateTable('bots').set({ campaign_max_concurrent: 12 }).where('id', '=', tenant.iid).execute();
+      t().clock.advance(5_000);
+      await h.engine.tick();
+      expect(h.started).toHaveLength(12);
+      expect(await explain()).toMatchObject({ ok: false, facts: { campaignInFlight: 12, campaignMax: 12 } });
+      // Changed through this process: applies at the next tick.
+      await h.deliver();
+      await t().services.admin.configureBot({ ...tenant, campaignMaxConcurrent: 2 });
+      await h.engine.tick();
+      expect(h.started).toHaveLength(14);
+      await h.deliver();
+      await trigger(t(), id, 'stop');
+    } finally {
+      // The bot is shared with the other tests.
+      await t().services.admin.configureBot({ ...tenant, campaignMaxConcurrent: null });
+    }
+  });
+
   it('keeps the caps across engines: two engines ticking at once never put more calls out than allowed', async () => {
     await stopAll();
     t().clock.set(T0);

@@ -26,7 +26,7 @@ describe.each(DIALECTS)('webhook provider callbacks on %s', (dialect) => {
     const id = await createCampaign(t(), { name: 'Hook', contactLists: ['Hook list'] }, { maxAttemptsPerRecord: 2 });
     await trigger(t(), id, 'play');
     const s = t().services;
-    const engine = new Engine({ clock: t().clock, provider, outcomes: s.outcomes, records: s.engineRepos.records, instances: s.engineRepos.instances, maxConcurrentCalls: 10, callsPerSecond: 10, leaseMs: 60_000 });
+    const engine = new Engine({ clock: t().clock, provider, outcomes: s.outcomes, records: s.engineRepos.records, instances: s.engineRepos.instances, maxConcurrentCalls: 10, campaignCaps: s.campaignCaps, callsPerSecond: 10, leaseMs: 60_000 });
     await engine.tick();
     expect(sent).toHaveLength(1);
     const attemptId = JSON.parse(sent[0]!.body).attemptId as string;

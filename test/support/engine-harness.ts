@@ -89,7 +89,7 @@ export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?:
   const engine = new Engine({
     clock: t.clock, provider: opts.provider ? opts.provider(spy) : spy, outcomes: t.services.outcomes,
     records: t.services.engineRepos.records, instances: t.services.engineRepos.instances,
-    maxConcurrentCalls: 100, callsPerSecond: 10_000, leaseMs: 120_000, dnc: t.services.dnc, schedules: t.services.schedules, ...opts.engine,
+    maxConcurrentCalls: 100, campaignCaps: t.services.campaignCaps, callsPerSecond: 10_000, leaseMs: 120_000, dnc: t.services.dnc, schedules: t.services.schedules, ...opts.engine,
   });
   const deliver = async () => {
     for (const fn of queue.splice(0)) fn();

@@ -5,6 +5,11 @@ import { compileCallingHours, type CallingHoursLike, type CompiledCallingHours }
 import { decodeSmsMessage } from './sms-message.js';
 
 /** Defaults when a campaign leaves a dialing setting out (Kore documents ranges, not defaults). */
+/**
+ * Defaults for what a campaign leaves unset. maxConcurrent (calls one campaign may have out at
+ * once) is Kore's agentless default; a bot may set its own (CampaignCaps). Progressive / Preview
+ * would be bounded by agents, which campaignd does not model yet.
+ */
 export const POLICY_DEFAULTS = Object.freeze({ maxAttemptsPerRecord: 1, defaultRetryPeriodMin: 60, maxRingTimeSec: 30, maxConcurrent: 10 });
 
 /** What the engine needs to know about a running campaign, parsed once from its stored config. */
@@ -23,7 +28,6 @@ export interface CampaignPolicy {
   ringSec: number;
   machine: MachineDetectMode;
   callerId: string;
-  maxConcurrent: number;
   /** The campaign's own DNC list (v2 `dncLists`); the account's global one is added at check time. */
   dncListIds: string[];
   experienceFlowId?: string;
@@ -52,8 +56,6 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
     ringSec: ds.maxRingTime ?? POLICY_DEFAULTS.maxRingTimeSec,
     machine: c.machineDetection,
     callerId: ds.callerId.phoneNumber,
-    // Kore's agentless default; Progressive / Preview would be bounded by agents, which campaignd does not model yet.
-    maxConcurrent: POLICY_DEFAULTS.maxConcurrent,
     dncListIds: c.dncList ? [c.dncList.id] : [],
     schedule: c.schedule,
   };

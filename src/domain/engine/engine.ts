@@ -9,6 +9,7 @@ import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity.js';
 import { dispatch, type DncCheck } from './dialer.js';
 import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
+import type { CampaignCaps } from './campaign-caps.js';
 import type { PrecallFetcher } from './precall-fetch.js';
 import type { ScheduleRunner } from './schedule-runner.js';
 
@@ -20,6 +21,8 @@ export interface EngineOptions {
   instances: InstancesRepo;
   /** MAX_CONCURRENT_CALLS: calls out at once, counted across every engine sharing the database. */
   maxConcurrentCalls: number;
+  /** Calls out at once per campaign: its bot's setting, else Kore's 10. */
+  campaignCaps: CampaignCaps;
   /** CALLS_PER_SECOND: starts per second of this engine process. */
   callsPerSecond: number;
   /** LEASE_MS: how long a claimed, not yet accepted attempt may stay leased. */
@@ -94,18 +97,19 @@ export class Engine {
     const active = await o.instances.active();
     const inFlight = await o.records.inFlightByInstance();
     const demands: CampaignDemand[] = [];
-    const policies = new Map<string, CampaignPolicy>();
+    const policies = new Map<string, CampaignPolicy & { cap: number }>();
     for (const inst of active) {
       const policy = await o.outcomes.policy(inst.campaign_id, inst.id);
       if (!policy) continue;
-      policies.set(inst.id, policy);
+      const cap = await o.campaignCaps.of(policy.botId);
+      policies.set(inst.id, { ...policy, cap });
       const f = inFlight.get(inst.id) ?? 0;
-      const wanted = await o.records.dueCount(inst.id, now, policy.maxConcurrent - f);
+      const wanted = await o.records.dueCount(inst.id, now, cap - f);
       if (wanted === 0 && f === 0) {
         if (await o.outcomes.completeIfDone(inst.id, inst.campaign_id)) rep.completed++;
         continue;
       }
-      demands.push({ id: inst.id, priority: policy.priority, wanted, inFlight: f, maxConcurrent: policy.maxConcurrent });
+      demands.push({ id: inst.id, priority: policy.priority, wanted, inFlight: f, maxConcurrent: cap });
     }
     if (demands.length === 0) return rep;
 
@@ -121,7 +125,7 @@ export class Engine {
       const claimed = await o.records.claim({
         instanceId, channel: policy.type, limit: n, now, owner: this.owner, leaseMs: o.leaseMs,
         // The sharing above works from counts read before any claim; other engines claim too.
-        caps: { instance: policy.maxConcurrent, total: o.maxConcurrentCalls },
+        caps: { instance: policy.cap, total: o.maxConcurrentCalls },
         newAttemptId: () => newId('att'),
         place: (r) => {
           const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;

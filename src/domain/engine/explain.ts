@@ -6,6 +6,7 @@ import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
 import { errors } from '../errors.js';
 import { describeWindowAt, effectiveZone } from './calling-window.js';
+import type { CampaignCaps } from './campaign-caps.js';
 import { policyOf } from './campaign-policy.js';
 import { windowedAt } from './outcome-handler.js';
 
@@ -46,6 +47,7 @@ export class ExplainService {
     private readonly attempts: AttemptsRepo,
     private readonly clock: Clock,
     private readonly maxConcurrentCalls: number,
+    private readonly campaignCaps: CampaignCaps,
   ) {}
 
   async explain(t: Tenant, campaignId: string, key: string): Promise<Explanation> {
@@ -100,11 +102,12 @@ export class ExplainService {
     const inFlight = await this.records.inFlightByInstance();
     const mine = inFlight.get(inst.id) ?? 0;
     const total = [...inFlight.values()].reduce((a, b) => a + b, 0);
-    const capOk = mine < policy.maxConcurrent && total < this.maxConcurrentCalls;
+    const cap = await this.campaignCaps.of(policy.botId, true);
+    const capOk = mine < cap && total < this.maxConcurrentCalls;
     rules.push({
       rule: 'capacity', ok: capOk,
-      detail: `${mine} of ${policy.maxConcurrent} campaign lines and ${total} of ${this.maxConcurrentCalls} lines busy; shared by priority ${policy.priority}`,
-      facts: { campaignInFlight: mine, campaignMax: policy.maxConcurrent, totalInFlight: total, maxConcurrentCalls: this.maxConcurrentCalls, priority: policy.priority },
+      detail: `${mine} of ${cap} campaign lines and ${total} of ${this.maxConcurrentCalls} lines busy; shared by priority ${policy.priority}`,
+      facts: { campaignInFlight: mine, campaignMax: cap, totalInFlight: total, maxConcurrentCalls: this.maxConcurrentCalls, priority: policy.priority },
     });
 
     let next: number | null = null;

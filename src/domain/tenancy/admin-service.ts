@@ -4,6 +4,8 @@ import { newId, nowIso } from '../../ids.js';
 import { duplicateName, mapUnique } from '../../storage/db-errors.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import { errors } from '../errors.js';
+import { CAMPAIGN_CAP_MAX } from '../engine/campaign-caps.js';
+import { POLICY_DEFAULTS } from '../engine/campaign-policy.js';
 import { checkPrecallConfig, parsePrecallConfig, PRECALL_DEFAULT_TIMEOUT_MS } from '../engine/precall-fetch.js';
 import { toCountryCode } from '../contacts/phone.js';
 import { signHs256 } from './jwt.js';
@@ -27,6 +29,8 @@ export interface BotSettings {
   accountId: string;
   iid: string;
   defaultCountry: string;
+  /** Calls one campaign of the bot may have out at once (its setting, else Kore's agentless 10). */
+  campaignMaxConcurrent: number;
   precall: { url: string; headerNames: string[]; timeoutMs: number } | null;
 }
 
@@ -35,6 +39,8 @@ export interface BotSettingsPatch {
   iid: string;
   /** ISO 3166-1 alpha-2: how numbers written without `+` are read. */
   defaultCountry?: string;
+  /** Calls one campaign may have out at once, 1-CAMPAIGN_CAP_MAX; null goes back to the default. */
+  campaignMaxConcurrent?: number | null;
   /** Pre-call contact fetch (§4.11); null turns it off. */
   precall?: { url: string; headers?: Record<string, string>; timeoutMs?: number } | null;
 }
@@ -55,6 +61,8 @@ export class AdminService {
     private readonly repo: TenancyRepo,
     private readonly clock: Clock,
     private readonly defaultCountry: string,
+    /** Told after a bot's settings changed, so this process's caches of them (CampaignCaps) drop the old ones. */
+    private readonly onBotChanged: (botId: string) => void = () => {},
   ) {}
 
   async createApp(input: { accountId: string; iid: string; name?: string; enforceJti?: boolean }): Promise<CreatedApp> {
@@ -127,6 +135,7 @@ export class AdminService {
       accountId: input.accountId,
       iid: input.iid,
       defaultCountry: bot.default_country,
+      campaignMaxConcurrent: bot.campaign_max_concurrent ?? POLICY_DEFAULTS.maxConcurrent,
       precall: precall ? { url: precall.url, headerNames: Object.keys(precall.headers ?? {}), timeoutMs: precall.timeoutMs ?? PRECALL_DEFAULT_TIMEOUT_MS } : null,
     };
   }
@@ -134,11 +143,18 @@ export class AdminService {
   /** Changes only what the patch names; every problem is reported before anything is written. */
   async configureBot(patch: BotSettingsPatch): Promise<BotSettings> {
     await this.botSettings(patch);
-    const set: { default_country?: string; precall_config?: string | null } = {};
+    const set: { default_country?: string; campaign_max_concurrent?: number | null; precall_config?: string | null } = {};
     if (patch.defaultCountry !== undefined) {
       const country = toCountryCode(patch.defaultCountry);
       if (!country) throw errors.validation('defaultCountry', `defaultCountry: '${String(patch.defaultCountry)}' is not a supported ISO 3166-1 alpha-2 country code`);
       set.default_country = country;
+    }
+    if (patch.campaignMaxConcurrent !== undefined) {
+      const n = patch.campaignMaxConcurrent;
+      if (n !== null && (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > CAMPAIGN_CAP_MAX)) {
+        throw errors.validation('campaignMaxConcurrent', `campaignMaxConcurrent must be an integer from 1 to ${CAMPAIGN_CAP_MAX}, or null for the default (${POLICY_DEFAULTS.maxConcurrent})`);
+      }
+      set.campaign_max_concurrent = n;
     }
     if (patch.precall !== undefined) {
       if (patch.precall === null) set.precall_config = null;
@@ -148,7 +164,10 @@ export class AdminService {
         set.precall_config = JSON.stringify(checked.value);
       }
     }
-    if (Object.keys(set).length > 0) await this.repo.updateBot(patch.iid, set);
+    if (Object.keys(set).length > 0) {
+      await this.repo.updateBot(patch.iid, set);
+      this.onBotChanged(patch.iid);
+    }
     return this.botSettings(patch);
   }
 

@@ -43,6 +43,9 @@ export const BotQuery = Type.Object({ accountId: Type.String() });
 export const BotSettingsBody = Type.Object({
   accountId: Type.String(),
   defaultCountry: Type.Optional(Type.String({ description: 'ISO 3166-1 alpha-2; how contact numbers without + are read' })),
+  campaignMaxConcurrent: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], { description: 'calls one campaign of the bot may have out at once, 1-1000; null: the default (10)' }),
+  ),
   precall: Type.Optional(
     Type.Union([
       Type.Object({
@@ -58,5 +61,6 @@ export const BotSettings = Type.Object({
   accountId: Type.String(),
   iid: Type.String(),
   defaultCountry: Type.String(),
+  campaignMaxConcurrent: Type.Integer({ description: 'calls one campaign of the bot may have out at once (MAX_CONCURRENT_CALLS bounds them all)' }),
   precall: Type.Union([Type.Object({ url: Type.String(), headerNames: Type.Array(Type.String()), timeoutMs: Type.Integer() }), Type.Null()]),
 });

@@ -8,6 +8,7 @@ import * as m003contacts from './003-contact-imports.js';
 import * as m005 from './005-engine-indexes.js';
 import * as m006 from './006-contact-import-ranges.js';
 import * as m007 from './007-contacts-by-list-order.js';
+import * as m008 from './008-bot-campaign-concurrency.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -28,6 +29,7 @@ const steps: Record<string, Step> = {
   '005-engine-indexes': m005,
   '006-contact-import-ranges': m006,
   '007-contacts-by-list-order': m007,
+  '008-bot-campaign-concurrency': m008,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

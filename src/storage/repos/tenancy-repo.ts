@@ -45,16 +45,16 @@ export class TenancyRepo {
       .execute();
   }
 
-  async ensureBot(bot: Omit<BotRow, 'precall_config' | 'default_country'> & { default_country?: string }): Promise<BotRow> {
+  async ensureBot(bot: Omit<BotRow, 'precall_config' | 'default_country' | 'campaign_max_concurrent'> & { default_country?: string }): Promise<BotRow> {
     await this.db
       .insertInto('bots')
-      .values({ ...bot, default_country: bot.default_country ?? 'US', precall_config: null })
+      .values({ ...bot, default_country: bot.default_country ?? 'US', precall_config: null, campaign_max_concurrent: null })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
     return (await this.findBot(bot.id))!;
   }
 
-  async updateBot(botId: string, patch: Partial<Pick<BotRow, 'default_country' | 'precall_config' | 'name'>>): Promise<void> {
+  async updateBot(botId: string, patch: Partial<Pick<BotRow, 'default_country' | 'precall_config' | 'campaign_max_concurrent' | 'name'>>): Promise<void> {
     await this.db.updateTable('bots').set(patch).where('id', '=', botId).execute();
   }
 

@@ -64,7 +64,7 @@ export function adminRoutes(services: Services, adminToken: string | undefined, 
       reply.code(201);
       return admin.createTemplate(req.body);
     });
-    app.get('/bots/:iid', { schema: { tags: [TAG], security, summary: "A bot's settings: default country, pre-call contact fetch (header values are not shown)", params: BotParams, querystring: BotQuery, response: withErrors({ 200: BotSettings }) } }, async (req) =>
+    app.get('/bots/:iid', { schema: { tags: [TAG], security, summary: "A bot's settings: default country, calls out per campaign, pre-call contact fetch (header values are not shown)", params: BotParams, querystring: BotQuery, response: withErrors({ 200: BotSettings }) } }, async (req) =>
       admin.botSettings({ accountId: req.query.accountId, iid: req.params.iid }),
     );
     app.patch('/bots/:iid', { schema: { tags: [TAG], security, summary: "Change a bot's settings; only the fields given change", params: BotParams, body: BotSettingsBody, response: withErrors({ 200: BotSettings }) } }, async (req) =>
