@@ -49,7 +49,7 @@ describe.each(DIALECTS)('migration 007 on %s', (dialect) => {
 
   it('renumbers visible contacts in list order, drops unfinished imports, and sets visible_seq', async () => {
     const d = await at006();
-    expect(await migrate(d)).toEqual(['007-contacts-by-list-order']);
+    expect(await migrate(d, '007-contacts-by-list-order')).toEqual(['007-contacts-by-list-order']);
 
     const rows = await d.kysely.selectFrom('contacts').select(['id', 'list_id', 'seq']).orderBy('list_id').orderBy('seq').execute();
     expect(rows.map((r) => [r.id, r.list_id, Number(r.seq)])).toEqual([
