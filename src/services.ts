@@ -53,11 +53,12 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
   const campaignCaps = new CampaignCaps(async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent, () => clock.now());
   const contactListsRepo = new ContactListsRepo(db.kysely);
   const campaignsRepo = new CampaignsRepo(db);
-  const dnc = new DncService(contactListsRepo, new ContactsRepo(db.kysely));
+  const contactsRepo = new ContactsRepo(db.kysely);
+  const dnc = new DncService(contactListsRepo, contactsRepo);
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
   const attemptsRepo = new AttemptsRepo(db.kysely);
-  const instances = new InstanceService(campaignsRepo, instancesRepo, records, clock);
+  const instances = new InstanceService(campaignsRepo, instancesRepo, records, contactsRepo, clock);
   return {
     db,
     clock,
@@ -65,13 +66,13 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     contactListsRepo,
     admin: new AdminService(tenancy, clock, config.defaultCountry, (botId) => campaignCaps.forget(botId)),
     campaigns: new CampaignService(campaignsRepo, contactListsRepo, tenancy, clock, async (id) => (await instancesRepo.endedAttempts(id)).get('sms-sent') ?? 0),
-    contactLists: new ContactListService(contactListsRepo, new ContactsRepo(db.kysely), clock),
+    contactLists: new ContactListService(contactListsRepo, contactsRepo, clock),
     imports: new ImportService(new ImportsRepo(db), clock),
     dnc,
     instances,
     schedules: new ScheduleRunner(campaignsRepo, instances, clock),
     outcomes: new OutcomeHandler(attemptsRepo, records, instancesRepo, clock),
-    explain: new ExplainService(campaignsRepo, instancesRepo, records, attemptsRepo, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
+    explain: new ExplainService(campaignsRepo, instancesRepo, records, contactsRepo, attemptsRepo, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
     callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),
     engineRepos: { records, instances: instancesRepo },
     campaignCaps,

@@ -13,7 +13,7 @@ import type { BatchSource } from '../../src/domain/contacts/import-service.js';
 import { HEARTBEAT_MS, ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
 import { emptyBatch, type ImportBatch } from '../../src/storage/repos/import-batch.js';
 import { ImportsRepo } from '../../src/storage/repos/imports-repo.js';
-import { InstancesRepo } from '../../src/storage/repos/instances-repo.js';
+import { ContactsRepo } from '../../src/storage/repos/contacts-repo.js';
 import { useTestApp } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
 
@@ -93,7 +93,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       seen.push({ visible: page.totalResults, progress: (await t().services.imports.get(job.id)).imported });
       // Nor does a membership check (DNC) count them, or the engine's play-time read.
       expect([...(await t().services.dnc.blockedNumbers(tenant(), [l.id], ['+14155552700']))]).toEqual([]);
-      expect(await new InstancesRepo(t().db.kysely, t().db.dialect).contactsOf([l.id])).toEqual([]);
+      expect(await new ContactsRepo(t().db.kysely).playContacts([l.id])).toEqual([]);
       yield batch(3);
     }
     const done = await t().services.imports.run(job, l, { batches: batches() });

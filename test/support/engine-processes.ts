@@ -23,7 +23,7 @@ import { newId } from '../../src/ids.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
-import { insertList, type TestApp, type TestTenant } from './test-app.js';
+import { insertList, koreCaller, type TestApp, type TestTenant } from './test-app.js';
 import { createTestDb, type DialectName, type TestDb } from './test-db.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -86,17 +86,7 @@ export async function createSharedDbApp(dialect: DialectName): Promise<SharedDbA
   return {
     app, db, clock, services, config, tenant, headers, addList, childDbEnv,
     addTenant: () => Promise.reject(new Error('not needed by the engine process tests')),
-    kore: (method, p, body, o = {}) => {
-      const t = o.tenant ?? tenant;
-      const prefix = o.prefix ?? `/agentassist/api/v1/public/${t.iid}`;
-      return app.inject({
-        method: method as 'GET',
-        url: `${prefix}${p}`,
-        query: o.query,
-        headers: { ...headers(t), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
-        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-    },
+    kore: koreCaller(app, headers, tenant),
     dispose: async () => {
       await app.close();
       await db.dispose();

@@ -43,6 +43,21 @@ export interface TestApp {
   addList(name: string, t?: TestTenant): Promise<string>;
 }
 
+/** TestApp.kore for `app`: a Kore call under the tenant's public prefix, with its headers. */
+export function koreCaller(app: FastifyInstance, headers: TestApp['headers'], tenant: TestTenant): TestApp['kore'] {
+  return (method, path, body, o = {}) => {
+    const t = o.tenant ?? tenant;
+    const prefix = o.prefix ?? `/agentassist/api/v1/public/${t.iid}`;
+    return app.inject({
+      method: method as 'GET',
+      url: `${prefix}${path}`,
+      query: o.query,
+      headers: { ...headers(t), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
+      payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  };
+}
+
 /** Creates a contact list header directly (the contact-list API is tested on its own); returns its id. */
 export async function insertList(services: Services, clock: ManualClock, name: string, t: TestTenant): Promise<string> {
   const id = newId('cl');
@@ -88,17 +103,7 @@ export async function createTestApp(dialect: DialectName, opts: TestAppOptions =
       await addList('Recent Buyers - Q2 2025', t);
       return t;
     },
-    kore: (method, path, body, o = {}) => {
-      const t = o.tenant ?? tenant;
-      const prefix = o.prefix ?? `/agentassist/api/v1/public/${t.iid}`;
-      return app.inject({
-        method: method as 'GET',
-        url: `${prefix}${path}`,
-        query: o.query,
-        headers: { ...headers(t), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
-        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-    },
+    kore: koreCaller(app, headers, tenant),
   };
 }
 

@@ -11,7 +11,7 @@
  *   so the contacts view and explain can report them; they are never leased.
  */
 import type { CampaignInstanceRow, DialRecordRow } from '../../storage/schema.js';
-import type { PlayContact } from '../../storage/repos/instances-repo.js';
+import type { PlayContact } from '../../storage/repos/contacts-repo.js';
 import { compileCallingHours, effectiveZone, nextWindowStart, type CallingHoursLike } from './calling-window.js';
 
 /** When no window opens within the search horizon, look again this much later instead of spinning. */

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
+import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
@@ -44,6 +45,7 @@ export class ExplainService {
     private readonly campaigns: CampaignsRepo,
     private readonly instances: InstancesRepo,
     private readonly records: DialRecordsRepo,
+    private readonly contacts: ContactsRepo,
     private readonly attempts: AttemptsRepo,
     private readonly clock: Clock,
     private readonly maxConcurrentCalls: number,
@@ -72,7 +74,7 @@ export class ExplainService {
     rules.push({ rule: 'record', ok: rec.state === 'pending', detail: recordDetail, facts: { state: rec.state, lastOutcome: rec.last_outcome, finalOutcome: rec.final_outcome } });
 
     const dncIds = [...(cfg.dncList ? [cfg.dncList.id] : []), ...(await this.instances.globalDncLists(t.accountId)).map((l) => l.id)];
-    const hitNow = (await this.instances.dncHits(dncIds, [rec.phone_e164])).get(rec.phone_e164);
+    const hitNow = (await this.contacts.onLists(dncIds, [rec.phone_e164])).get(rec.phone_e164);
     const dncOk = rec.final_outcome !== 'dnc' && hitNow === undefined;
     rules.push({
       rule: 'dnc', ok: dncOk,

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { newId, nowIso } from '../../ids.js';
 import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo, StatusChange } from '../../storage/repos/instances-repo.js';
 import type { CampaignInstanceRow, CampaignRow, DialRecordRow } from '../../storage/schema.js';
@@ -43,6 +44,7 @@ export class InstanceService {
     private readonly campaigns: CampaignsRepo,
     private readonly instances: InstancesRepo,
     private readonly records: DialRecordsRepo,
+    private readonly contactsRepo: ContactsRepo,
     private readonly clock: Clock,
   ) {}
 
@@ -72,9 +74,9 @@ export class InstanceService {
   /** A new instance from the full lists: de-duplicated, DNC-scrubbed, ordered (dial-plan.ts). */
   private async play(t: Tenant, row: CampaignRow, change: { campaignId: string; from: readonly string[]; to: string; nowIso: string }, now: number): Promise<string> {
     const cfg = JSON.parse(row.config) as CampaignConfig;
-    const contacts = await this.instances.contactsOf(cfg.contactLists.map((l) => l.id));
+    const contacts = await this.contactsRepo.playContacts(cfg.contactLists.map((l) => l.id));
     const dncLists = [...(cfg.dncList ? [{ ...cfg.dncList, kind: 'campaign DNC list' }] : []), ...(await this.instances.globalDncLists(t.accountId)).map((l) => ({ ...l, kind: 'global DNC list' }))];
-    const hitsByList = await this.instances.dncHits(dncLists.map((l) => l.id), [...new Set(contacts.map((c) => c.phone_e164))]);
+    const hitsByList = await this.contactsRepo.onLists(dncLists.map((l) => l.id), [...new Set(contacts.map((c) => c.phone_e164))]);
     const dnc = new Map<string, DncHit>();
     for (const [phone, listId] of hitsByList) {
       const l = dncLists.find((x) => x.id === listId);

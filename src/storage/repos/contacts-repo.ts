@@ -16,6 +16,9 @@ export function visibleContacts(db: Kysely<Database>) {
     .whereRef('contacts.seq', '<=', 'contact_lists.visible_seq');
 }
 
+/** A contact as the engine needs it at play time. */
+export type PlayContact = Pick<ContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
+
 /** Contacts of lists, as they are visible (see visibleContacts). */
 export class ContactsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -23,6 +26,21 @@ export class ContactsRepo {
   /** One page of a list in list order. */
   page(listId: string, offset: number, limit: number): Promise<ContactRow[]> {
     return visibleContacts(this.db).selectAll('contacts').where('contacts.list_id', '=', listId).orderBy('contacts.seq').offset(offset).limit(limit).execute();
+  }
+
+  /** The contacts of the lists a campaign plays, in list order then `seq` (FIFO order). */
+  async playContacts(listIds: readonly string[]): Promise<PlayContact[]> {
+    const out: PlayContact[] = [];
+    for (const listId of listIds) {
+      const rows = await visibleContacts(this.db)
+        .select(['contacts.id', 'contacts.list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.first_name', 'contacts.last_name'])
+        .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
+        .where('contacts.list_id', '=', listId)
+        .orderBy('contacts.seq', 'asc')
+        .execute();
+      out.push(...rows);
+    }
+    return out;
   }
 
   /**

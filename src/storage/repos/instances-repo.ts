@@ -1,13 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
 import { insertChunkSize, lockInstance } from '../dialect.js';
-import type { CampaignInstanceRow, ContactRow, Database, DialRecordRow } from '../schema.js';
+import type { CampaignInstanceRow, Database, DialRecordRow } from '../schema.js';
 import type { Tenant } from './campaigns-repo.js';
-import { ContactsRepo, visibleContacts } from './contacts-repo.js';
 import { openRecordExists } from './dial-records-repo.js';
 
-/** A contact as the engine needs it at play time. */
-export type PlayContact = Pick<ContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
 
 export interface StatusChange {
   campaignId: string;
@@ -23,29 +20,9 @@ export class InstancesRepo {
     private readonly dialect: DialectName,
   ) {}
 
-  /** Visible contacts of the lists, in list order then `seq` (FIFO order). */
-  async contactsOf(listIds: readonly string[]): Promise<PlayContact[]> {
-    const out: PlayContact[] = [];
-    for (const listId of listIds) {
-      const rows = await visibleContacts(this.db)
-        .select(['contacts.id', 'contacts.list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.first_name', 'contacts.last_name'])
-        .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
-        .where('contacts.list_id', '=', listId)
-        .orderBy('contacts.seq', 'asc')
-        .execute();
-      out.push(...rows);
-    }
-    return out;
-  }
-
   /** Ids and names of the account's global DNC lists (at most one, enforced by issue 3's index). */
   globalDncLists(accountId: string): Promise<{ id: string; name: string }[]> {
     return this.db.selectFrom('contact_lists').select(['id', 'name']).where('account_id', '=', accountId).where('is_global_dnc', '=', 1).execute();
-  }
-
-  /** Which of `phones` are on any of `listIds`, and on which list (ContactsRepo.onLists). */
-  dncHits(listIds: readonly string[], phones: readonly string[]): Promise<Map<string, string>> {
-    return new ContactsRepo(this.db).onLists(listIds, phones);
   }
 
   /**
