@@ -147,8 +147,9 @@ describe('kill -9 mid-campaign', () => {
       expect(attempts.filter((a) => a.outcome === 'unknown').map((a) => a.id).sort()).toEqual([...openIds].sort());
       for (const r of openRecords) {
         const a = byId.get(r.current_attempt_id!)!;
-        // The lease the dead process took: LEASE_MS while claimed, the in-flight lease once the provider
-        // accepted (counted from the claim; a few seconds of slack should it ever count from acceptance).
+        // The lease the dead process took: LEASE_MS while claimed (renewed right before the dial), the
+        // in-flight lease once the provider accepted (counted from acceptance): both follow the
+        // attempt's start by well under the few seconds of slack allowed here.
         const lease = r.state === 'in_flight' ? IN_FLIGHT_LEASE_MS : LEASE_MS;
         expect(r.lease_expires_at! - a.started_at).toBeGreaterThanOrEqual(lease);
         expect(r.lease_expires_at! - a.started_at).toBeLessThan(lease + 5000);

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import type { DialRecordsRepo, Claimed } from '../../storage/repos/dial-records-repo.js';
 import type { DialRequest, Provider } from '../telephony/provider.js';
 import { ProviderUnavailableError } from '../telephony/provider.js';
@@ -10,6 +11,8 @@ export interface DispatchResult {
   refused: number;
   skipped: number;
   released: number;
+  /** Claims found expired or reconciled right before the dial: not dialed, no outcome reported (the reconciler owns them). */
+  lost: number;
 }
 
 /** Do-not-call membership (domain/contacts/dnc.ts): the numbers of `numbers` on the lists or the account's global list. */
@@ -18,6 +21,12 @@ export interface DncCheck {
 }
 
 export interface DialerDeps {
+  /** Read at each step: the DNC check and pre-call fetches may take long after the tick started. */
+  clock: Clock;
+  /** This engine's id, the `lease_owner` its claims carry (Engine.owner). */
+  owner: string;
+  /** LEASE_MS: a claim is renewed for this long right before its dial. */
+  claimLeaseMs: number;
   provider: Provider;
   /** Checked again right before dialing: a number put on a DNC list after play is never called. */
   dnc?: DncCheck;
@@ -33,10 +42,15 @@ export interface DialerDeps {
  * whatever happens here is recorded against it: on a DNC list now → final `dnc`, never dialed;
  * pre-call SKIP → final `skipped-precall`; accepted → in flight; refused → the refusal is the
  * outcome; ProviderUnavailableError → the claim is undone (the request certainly never left);
- * anything else → `unknown`, because the provider may have dialed.
+ * anything else → `unknown`, because the provider may have dialed. Right before the dial the claim
+ * is confirmed and renewed in one guarded UPDATE: if its lease ran out meanwhile, another engine may
+ * already have recorded the attempt `unknown`, so it is not dialed and its outcome is left to the
+ * reconciliation (`lost`).
  */
-export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed: Claimed[], now: number): Promise<DispatchResult> {
-  const res: DispatchResult = { accepted: 0, refused: 0, skipped: 0, released: 0 };
+export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed: Claimed[]): Promise<DispatchResult> {
+  const res: DispatchResult = { accepted: 0, refused: 0, skipped: 0, released: 0, lost: 0 };
+  const { clock } = deps;
+  const renewals = new LeaseRenewals(deps);
   let down = false;
   // Play scrubbed the lists; this catches numbers added to a DNC list since (one indexed query per batch).
   const blocked = deps.dnc ? await deps.dnc.blockedNumbers(policy, policy.dncListIds, claimed.map((c) => c.record.phone_e164)) : new Set<string>();
@@ -44,12 +58,12 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
     claimed.map(async ({ record, attempt }) => {
       if (blocked.has(record.phone_e164)) {
         const detail = 'put on a DNC list after the campaign started; not dialed';
-        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail, botOutboundStatusDetail: detail, at: now }, 'dnc');
+        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail, botOutboundStatusDetail: detail, at: clock.now() }, 'dnc');
         res.skipped++;
         return;
       }
       if (down) {
-        await deps.records.release(record.id, attempt.id, now);
+        await deps.records.release(record.id, attempt.id, clock.now());
         res.released++;
         return;
       }
@@ -57,7 +71,7 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
       if (deps.precall && policy.type === 'voice') {
         const d = await deps.precall.decide(policy, record, attempt.id, context);
         if (!d.call) {
-          await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail: d.reason, botOutboundStatusDetail: d.reason, at: now }, 'skipped-precall');
+          await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail: d.reason, botOutboundStatusDetail: d.reason, at: clock.now() }, 'skipped-precall');
           res.skipped++;
           return;
         }
@@ -81,26 +95,64 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
       } else {
         req.message = policy.message ?? '';
       }
+      // The waits above (DNC query, pre-call fetch) may have outlived the claim's lease; a dial is
+      // only made under a live lease, renewed so that provider.start runs under it too.
+      if (!(await renewals.renew(record.id, attempt.id))) {
+        res.lost++;
+        return;
+      }
       try {
         const started = await deps.provider.start(req);
         if (started.accepted) {
-          await deps.records.markInFlight(record.id, attempt.id, now + deps.inFlightLeaseMs(policy), now);
+          // From acceptance, not from the tick: the call may start well after the claim.
+          const at = clock.now();
+          await deps.records.markInFlight(record.id, attempt.id, at + deps.inFlightLeaseMs(policy), at);
           res.accepted++;
         } else {
-          await deps.outcomes.report({ attemptId: attempt.id, outcome: started.outcome, detail: started.detail, at: now });
+          await deps.outcomes.report({ attemptId: attempt.id, outcome: started.outcome, detail: started.detail, at: clock.now() });
           res.refused++;
         }
       } catch (err) {
         if (err instanceof ProviderUnavailableError) {
           down = true;
-          await deps.records.release(record.id, attempt.id, now);
+          await deps.records.release(record.id, attempt.id, clock.now());
           res.released++;
           return;
         }
-        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'unknown', detail: `provider error: ${String(err)}`, at: now });
+        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'unknown', detail: `provider error: ${String(err)}`, at: clock.now() });
         res.refused++;
       }
     }),
   );
   return res;
+}
+
+/**
+ * Claims ready to dial at the same moment are renewed together, in one UPDATE, and answered in the
+ * order they asked: without pre-call fetches that is the whole batch in claim (priority) order, so
+ * the dials go out in that order too (one renewal each, on a PostgreSQL pool, could finish in any
+ * order), and a batch costs one statement instead of one per record.
+ */
+class LeaseRenewals {
+  private waiting: { recordId: string; attemptId: string; done: (renewed: boolean) => void; failed: (err: unknown) => void }[] = [];
+
+  constructor(private readonly deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'claimLeaseMs'>) {}
+
+  renew(recordId: string, attemptId: string): Promise<boolean> {
+    return new Promise((done, failed) => {
+      if (this.waiting.push({ recordId, attemptId, done, failed }) === 1) queueMicrotask(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    try {
+      const now = this.deps.clock.now();
+      const renewed = await this.deps.records.renewLeases(batch, this.deps.owner, now, now + this.deps.claimLeaseMs);
+      for (const w of batch) w.done(renewed.has(w.recordId));
+    } catch (err) {
+      for (const w of batch) w.failed(err);
+    }
+  }
 }

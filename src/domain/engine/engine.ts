@@ -48,10 +48,12 @@ export interface TickReport {
   refused: number;
   skipped: number;
   released: number;
+  /** Claims whose lease ran out before their dial (dialer.ts): not dialed, left to reconciliation. */
+  lost: number;
   completed: number;
 }
 
-const emptyReport = (): TickReport => ({ scheduled: 0, reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, completed: 0 });
+const emptyReport = (): TickReport => ({ scheduled: 0, reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, lost: 0, completed: 0 });
 
 /**
  * The scheduler. One `tick()`: reconcile expired leases, share capacity among Active instances by
@@ -137,17 +139,19 @@ export class Engine {
       rep.claimed += claimed.length;
       const d = await dispatch(
         {
+          clock: o.clock, owner: this.owner, claimLeaseMs: o.leaseMs,
           provider: o.provider, records: o.records, outcomes: o.outcomes,
           ...(o.precall ? { precall: o.precall } : {}),
           ...(o.dnc ? { dnc: o.dnc } : {}),
           inFlightLeaseMs: (p) => o.leaseMs + (o.outcomeTimeoutMs ?? 300_000) + p.ringSec * 1000,
         },
-        policy, claimed, now,
+        policy, claimed,
       );
       rep.accepted += d.accepted;
       rep.refused += d.refused;
       rep.skipped += d.skipped;
       rep.released += d.released;
+      rep.lost += d.lost;
       if (d.released > 0) break; // provider unavailable: try again next tick
     }
     return rep;

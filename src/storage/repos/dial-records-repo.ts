@@ -118,6 +118,28 @@ export class DialRecordsRepo {
     });
   }
 
+  /**
+   * Right before their dials: confirms that these claims are still this engine's and alive, and
+   * extends them, in one guarded UPDATE. Returns the ids of the records renewed; a claim missing
+   * from it ran out (reconciliation may already have recorded the attempt `unknown`, or will) and
+   * must not be dialed. A read-then-write would let another engine reconcile a record between the two.
+   */
+  async renewLeases(claims: readonly { recordId: string; attemptId: string }[], owner: string, now: number, leaseExpiresAt: number): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const rows = await this.k
+      .updateTable('dial_records')
+      .set({ lease_expires_at: leaseExpiresAt, updated_at: now })
+      .where('id', 'in', claims.map((c) => c.recordId))
+      // An attempt belongs to one record, so matching both lists pairs them.
+      .where('current_attempt_id', 'in', claims.map((c) => c.attemptId))
+      .where('state', '=', 'leased')
+      .where('lease_owner', '=', owner)
+      .where('lease_expires_at', '>', now)
+      .returning('id')
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** The provider accepted: the call is out; the lease now covers the longest wait for its outcome. */
   async markInFlight(recordId: string, attemptId: string, leaseExpiresAt: number, now: number): Promise<void> {
     await this.k
