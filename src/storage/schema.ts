@@ -3,6 +3,7 @@
  * dialects); instants the engine computes with are epoch milliseconds. Booleans are 0/1 integers
  * and JSON documents are text, so one representation serves SQLite and PostgreSQL.
  */
+import type { Generated } from 'kysely';
 export interface AccountRow {
   id: string;
   name: string;
@@ -118,11 +119,14 @@ export interface ContactListRow {
   updated_at: string;
 }
 
+/** A stored contact (migration 009); reads go through contacts-repo.ts, which gives a ListContactRow. */
 export interface ContactRow {
-  id: string;
-  list_id: string;
+  /** contact_lists.list_no of its list. */
+  list_no: number;
   /** List order: FIFO dials ascending, LIFO descending. */
   seq: number;
+  /** Only for ids given before migration 007 in another form; otherwise derived (contacts-repo.ts). */
+  id: string | null;
   phone_e164: string;
   phone_raw: string;
   extension: string | null;
@@ -133,8 +137,8 @@ export interface ContactRow {
   contact_priority: number | null;
   /** Other columns as given (JSON object of strings). */
   extra: string | null;
-  created_at: string;
-  updated_at: string;
+  /** Epoch ms. Stored contacts never change, so this is also when it was last updated. */
+  created_at: number;
 }
 
 export interface ImportRow {
@@ -245,7 +249,10 @@ export interface Database {
   templates: TemplateRow;
   campaigns: CampaignRow;
   campaign_lists: CampaignListRow;
-  contact_lists: ContactListRow;
+  contact_lists: ContactListRow & {
+    /** Small integer key of the list, the contacts' `list_no` (migration 009); given on insert. */
+    list_no: Generated<number>;
+  };
   contacts: ContactRow;
   imports: ImportRow;
   import_rejects: ImportRejectRow;

@@ -8,14 +8,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { readCsvBatches, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
-import { packedBatches, readCsvPackedRows } from '../../src/domain/contacts/csv-source.js';
+import { readCsvImportBatches } from '../../src/domain/contacts/csv-source.js';
 import type { BatchSource } from '../../src/domain/contacts/import-service.js';
 import { HEARTBEAT_MS, ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
 import { emptyBatch, type ImportBatch } from '../../src/storage/repos/import-batch.js';
 import { ImportsRepo } from '../../src/storage/repos/imports-repo.js';
 import { ContactsRepo } from '../../src/storage/repos/contacts-repo.js';
 import { useTestApp } from '../support/test-app.js';
-import { DIALECTS } from '../support/test-db.js';
+import { DIALECTS, storedContacts } from '../support/test-db.js';
 
 /** 60 rows, 5 of them bad; 39 distinct numbers, repeats spread over batches. */
 function csv(): string {
@@ -47,7 +47,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
 
   it('gives the same job, contacts and rejects through the worker thread as on this thread, dedupe across batches', async () => {
     const opts = { defaultCountry: 'US', batchRows: 7 };
-    const inThread = await importInto('In thread', (input) => ({ batches: packedBatches(readCsvPackedRows(input, opts), opts.batchRows) }));
+    const inThread = await importInto('In thread', (input) => ({ batches: readCsvImportBatches(input, opts, opts.batchRows) }));
     const worker = await importInto('On a worker', (input) => readCsvBatches(input, opts));
     // A file the worker reads itself (the CLI), counting what it read.
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-csv-')), 'contacts.csv');
@@ -111,8 +111,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     }
     await expect(t().services.imports.run(job, l, { batches: batches() })).rejects.toThrow('upload aborted');
     expect(await t().services.imports.get(job.id)).toMatchObject({ status: 'failed', imported: 0, error: 'Import failed: upload aborted' });
-    const rows = await t().db.kysely.selectFrom('contacts').select('id').where('list_id', '=', l.id).execute();
-    expect(rows).toEqual([]);
+    expect(await storedContacts(t().db, l.id)).toEqual([]);
     expect((await t().services.contactLists.get(tenant(), l.id)).totalRecordCount).toBe(0);
   });
 
@@ -146,6 +145,23 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     };
     return { service: new ImportService(repo, t().clock), busy };
   }
+
+  it('drops duplicates still waiting in a multi-row INSERT, on an empty list and on a filled one, keeping list order', async () => {
+    const l = await list('Held duplicates');
+    const n = (i: number) => `+1415555${String(3000 + i)}`;
+    // 40 numbers with repeats inside one 16-row INSERT group (1, 2), across groups (3) and of the first contact (0).
+    const first = [0, 1, 1, 2, 3, 2, ...Array.from({ length: 14 }, (_, i) => 4 + i), 3, 0, ...Array.from({ length: 18 }, (_, i) => 18 + i), 35, 0];
+    const run = async (phones: string[]) => {
+      const job = await t().services.imports.createJob(tenant(), l, 'api');
+      return t().services.imports.run(job, l, { batches: (async function* () { yield batchOf(...phones); })() });
+    };
+    expect(await run(first.map(n))).toMatchObject({ status: 'completed', imported: 36, duplicates: 6 });
+    // The list is no longer empty, so every number is looked up (no filter); repeats within the batch are held, not stored yet.
+    expect(await run([36, 4, 37, 37, 38, 36].map(n))).toMatchObject({ status: 'completed', imported: 3, duplicates: 3 });
+    const rows = await storedContacts(t().db, l.id);
+    expect(rows.map((r) => r.phone_e164)).toEqual([...Array.from({ length: 36 }, (_, i) => n(i)), n(36), n(37), n(38)]);
+    expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
+  });
 
   it('runs imports into one list one at a time across processes: the second waits queued, then appends', async () => {
     const l = await list('Shared');
@@ -186,7 +202,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const dead = await t().services.imports.createJob(tenant(), l, 'api');
     expect(await repo.start(dead.id, t().clock.now(), new Date(t().clock.now()).toISOString())).toBe('started');
     const writer = await repo.openWriter({ id: dead.id, listId: l.id, allowDuplicates: false });
-    await writer.write(batchOf('+14155552811', '+14155552812'), t().clock.now(), new Date(t().clock.now()).toISOString());
+    await writer.write(batchOf('+14155552811', '+14155552812'), t().clock.now());
     t().clock.advance(STALE_AFTER_MS + 1);
 
     const other = otherProcess();
@@ -198,7 +214,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     });
     expect(other.busy.count).toBe(1);
     expect(await t().services.imports.get(dead.id)).toMatchObject({ status: 'failed', imported: 0, error: expect.stringMatching(/process running it stopped/) });
-    const rows = await t().db.kysely.selectFrom('contacts').select(['phone_e164', 'seq']).where('list_id', '=', l.id).orderBy('seq').execute();
+    const rows = await storedContacts(t().db, l.id);
     expect(rows.map((r) => [r.phone_e164, Number(r.seq)])).toEqual([
       ['+14155552811', 1],
       ['+14155552813', 2],

@@ -8,7 +8,6 @@ import { Engine, type EngineOptions } from '../../src/domain/engine/engine.js';
 import type { DialRequest, OutcomeReport, Provider } from '../../src/domain/telephony/provider.js';
 import { SimulatorProvider, type SimProfile } from '../../src/domain/telephony/simulator.js';
 import { manualScheduler } from './manual-scheduler.js';
-import { newId, nowIso } from '../../src/ids.js';
 import { agentlessSample } from '../fixtures/kore-samples.js';
 import type { TestApp } from './test-app.js';
 
@@ -22,11 +21,11 @@ export interface ContactSpec {
 let seq = 0;
 /** Inserts visible contacts straight into a list (the contact-list API is tested on its own). */
 export async function addContacts(t: TestApp, listId: string, contacts: ContactSpec[]): Promise<void> {
-  const now = nowIso(t.clock.now());
+  const { list_no } = await t.db.kysely.selectFrom('contact_lists').select('list_no').where('id', '=', listId).executeTakeFirstOrThrow();
   const rows = contacts.map((c) => ({
-    id: newId('cc'), list_id: listId, seq: ++seq, phone_e164: c.phone, phone_raw: c.phone, extension: null, first_name: null, last_name: null,
+    list_no, seq: ++seq, phone_e164: c.phone, phone_raw: c.phone, extension: null, first_name: null, last_name: null,
     time_zone: c.tz ?? null, unique_id: c.uniqueId ?? null, contact_priority: c.priority ?? null, extra: null,
-    created_at: now, updated_at: now,
+    created_at: t.clock.now(),
   }));
   for (let i = 0; i < rows.length; i += 500) await t.db.kysely.insertInto('contacts').values(rows.slice(i, i + 500)).execute();
   // Visible: a list's contents are its rows up to visible_seq (migration 007).

@@ -99,3 +99,14 @@ export function useTestDb(dialect: DialectName, opts: CreateTestDbOptions = {}):
     return db;
   };
 }
+
+/** Every stored row of a list, visible or not (an import's rows beyond visible_seq too), in list order. */
+export function storedContacts(db: Pick<Db, 'kysely'>, listId: string) {
+  return db.kysely
+    .selectFrom('contacts')
+    .innerJoin('contact_lists', 'contact_lists.list_no', 'contacts.list_no')
+    .select(['contacts.seq', 'contacts.phone_e164'])
+    .where('contact_lists.id', '=', listId)
+    .orderBy('contacts.seq')
+    .execute();
+}

@@ -1,5 +1,6 @@
 import type { ContactList, ImportJob, ListContact } from '../../http/schemas/contact-list.js';
-import type { ContactListRow, ContactRow, ImportRow } from '../../storage/schema.js';
+import type { ContactListRow, ImportRow } from '../../storage/schema.js';
+import type { ListContactRow } from '../../storage/repos/contacts-repo.js';
 import type { ListFile, ListUse } from '../../storage/repos/contact-lists-repo.js';
 import { DEFAULT_LIST_MAPPING } from './contact-record.js';
 
@@ -43,7 +44,7 @@ export function toKoreList(row: ContactListRow, facts: ListFacts): ContactList {
 
 // Our own fields are written after the extra columns so a column named "_id" or "createdAt" cannot
 // masquerade as them; such columns are still stored and exported, only hidden here.
-export function toKoreContact(row: ContactRow): ListContact {
+export function toKoreContact(row: ListContactRow): ListContact {
   const extra = row.extra ? (JSON.parse(row.extra) as Record<string, string>) : {};
   const out: Record<string, unknown> = { ...extra, _id: row.id, phoneNumber: row.phone_raw, phoneNumberE164: row.phone_e164 };
   if (row.extension !== null) out.extension = row.extension;
@@ -52,8 +53,8 @@ export function toKoreContact(row: ContactRow): ListContact {
   if (row.time_zone !== null) out.timeZone = row.time_zone;
   if (row.unique_id !== null) out.uniqueId = row.unique_id;
   if (row.contact_priority !== null) out.contactPriority = Number(row.contact_priority);
-  out.createdAt = row.created_at;
-  out.updatedAt = row.updated_at;
+  // A stored contact never changes (migration 009), so it was last updated when it was created.
+  out.createdAt = out.updatedAt = new Date(Number(row.created_at)).toISOString();
   return out as ListContact;
 }
 

@@ -3,7 +3,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { Options } from 'csv-parse';
 import { errors } from '../errors.js';
 import { emptyBatch, packContact, type ImportBatch, type PackedContact } from '../../storage/repos/import-batch.js';
-import { KNOWN_FIELDS, contactFromValues, packedFromValues, parseTarget, planColumns } from './contact-record.js';
+import { KNOWN_FIELDS, contactFromValues, csvRowPacker, parseTarget, planColumns } from './contact-record.js';
 import type { ColumnError, ColumnPlan, ContactField, ContactResult } from './contact-record.js';
 import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv-parser.js';
 import { toCountryCode } from './phone.js';
@@ -73,21 +73,53 @@ interface ParsedRecord {
  * be imported at all: no header, duplicate or conflicting columns, no phone column, a mapped column
  * that does not exist, an unknown default country; later, on an unclosed quote or an oversized row.
  */
-export function readCsvRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
-  return readCsv(input, opts, rowResult, (rows) => rows);
+export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
+  for await (const chunk of csvChunks(input, opts)) {
+    if ('reference' in chunk) yield* chunk.reference;
+    else for (const { cells, line } of chunk.records) yield { rowNumber: line, result: rowResult(chunk.plan, cells, opts.defaultCountry) };
+  }
 }
 
-/** A row of readCsvPackedRows: the contact as the values an import binds. */
-export interface PackedCsvRow {
-  rowNumber: number;
-  result: { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] };
+/**
+ * readCsvRows as import batches of `batchRows` rows (rejected rows count, as they are reported):
+ * the same rows and reasons, valid contacts packed for the insert. The import's hot path: the rows
+ * of one input chunk are converted in one synchronous loop, and only batches cross a promise.
+ */
+export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: CsvOptions, batchRows: number): AsyncGenerator<ImportBatch, void, undefined> {
+  let batch = emptyBatch();
+  let pack: ReturnType<typeof csvRowPacker> | undefined;
+  for await (const chunk of csvChunks(input, opts)) {
+    if ('reference' in chunk) {
+      for await (const { rowNumber, result } of chunk.reference) {
+        addRow(batch, rowNumber, result.ok ? { ok: true, contact: packContact(result.contact) } : result);
+        if (batch.rows >= batchRows) {
+          yield batch;
+          batch = emptyBatch();
+        }
+      }
+      continue;
+    }
+    const { plan, records } = chunk;
+    pack ??= csvRowPacker(plan, opts.defaultCountry); // one header, one plan
+    for (let i = 0; i < records.length; i++) {
+      const { cells, line } = records[i]!;
+      addRow(batch, line, checkedColumns(plan, cells) ?? pack(cells));
+      if (batch.rows >= batchRows) {
+        yield batch;
+        batch = emptyBatch();
+      }
+    }
+  }
+  if (batch.rows > 0) yield batch;
 }
 
-/** readCsvRows for the CSV worker: the same rows and reasons, valid contacts already packed for the insert. */
-export function readCsvPackedRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<PackedCsvRow, void, undefined> {
-  return readCsv(input, opts, (plan, cells, dc) => checkedColumns(plan, cells) ?? packedFromValues(plan, cells, dc), async function* (rows) {
-    for await (const { rowNumber, result } of rows) yield { rowNumber, result: result.ok ? { ok: true as const, contact: packContact(result.contact) } : result };
-  });
+function addRow(batch: ImportBatch, rowNumber: number, result: { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] }): void {
+  batch.rows++;
+  if (result.ok) batch.contacts.push(result.contact);
+  else {
+    batch.rejectedRows++;
+    for (const e of result.errors) batch.rejects.push({ rowNumber, column: e.column, reason: e.reason });
+  }
 }
 
 /** `input` as a stream that reports the size of every chunk read from it. */
@@ -103,35 +135,18 @@ export function counted(input: NodeJS.ReadableStream, onChunk: (bytes: number) =
   );
 }
 
-/** Cuts packed rows into import batches of `batchRows` rows (rejected rows count, as they are reported). */
-export async function* packedBatches(rows: AsyncIterable<PackedCsvRow>, batchRows: number): AsyncGenerator<ImportBatch, void, undefined> {
-  let batch = emptyBatch();
-  for await (const { rowNumber, result } of rows) {
-    batch.rows++;
-    if (result.ok) batch.contacts.push(result.contact);
-    else {
-      batch.rejectedRows++;
-      for (const e of result.errors) batch.rejects.push({ rowNumber, column: e.column, reason: e.reason });
-    }
-    if (batch.rows >= batchRows) {
-      yield batch;
-      batch = emptyBatch();
-    }
-  }
-  if (batch.rows > 0) yield batch;
-}
+/**
+ * What the tokenizer made of one chunk of input: the data records (header and blank rows taken
+ * out) with the header's plan; or, for a UTF-16 file, the whole file read by csv-parse.
+ */
+type CsvChunk = { plan: ColumnPlan; records: CsvRecord[] } | { reference: AsyncGenerator<CsvRow, void, undefined> };
 
-async function* readCsv<T>(
-  input: NodeJS.ReadableStream,
-  opts: CsvOptions,
-  convert: (plan: ColumnPlan, cells: string[], defaultCountry: string) => T,
-  fromReference: (rows: AsyncGenerator<CsvRow, void, undefined>) => AsyncIterable<{ rowNumber: number; result: T }>,
-): AsyncGenerator<{ rowNumber: number; result: T }, void, undefined> {
+async function* csvChunks(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvChunk, void, undefined> {
   if (!toCountryCode(opts.defaultCountry)) {
     throw errors.validation('defaultCountry', `"${opts.defaultCountry}" is not a supported ISO 3166 country code`);
   }
   const parser = new CsvParser(opts.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES);
-  const records: CsvRecord[] = [];
+  let records: CsvRecord[] = [];
   let plan: ColumnPlan | undefined;
   let failure: Error | undefined;
   /** Feeds the parser; false for a UTF-16 file. A syntax error is kept until the rows before it are out. */
@@ -143,27 +158,34 @@ async function* readCsv<T>(
       return true;
     }
   };
-  const rows = function* (): Generator<{ rowNumber: number; result: T }> {
-    for (const record of records) {
-      if (!plan) plan = planHeader(record.cells, opts.mapping);
-      else if (!isBlank(record.cells)) yield { rowNumber: record.line, result: convert(plan, record.cells, opts.defaultCountry) };
+  /** The data records fed so far: the header becomes the plan, blank rows go. */
+  const take = (): CsvChunk | undefined => {
+    let data = records;
+    records = [];
+    if (!plan && data.length > 0) {
+      plan = planHeader(data[0]!.cells, opts.mapping);
+      data = data.slice(1);
     }
-    records.length = 0;
-    if (failure) throw failure;
+    data = data.filter((r) => !isBlank(r.cells));
+    return plan && data.length > 0 ? { plan, records: data } : undefined;
   };
   const chunks = input as AsyncIterable<Buffer | string>;
   for await (const chunk of chunks) {
     if (!feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
-      yield* fromReference(readCsvRowsReference(replay(parser.unread(), chunks), opts));
+      yield { reference: readCsvRowsReference(replay(parser.unread(), chunks), opts) };
       return;
     }
-    yield* rows();
+    const out = take();
+    if (out) yield out;
+    if (failure) throw failure;
   }
   if (!feed(undefined)) {
-    yield* fromReference(readCsvRowsReference(replay(parser.unread(), []), opts));
+    yield { reference: readCsvRowsReference(replay(parser.unread(), []), opts) };
     return;
   }
-  yield* rows();
+  const out = take();
+  if (out) yield out;
+  if (failure) throw failure;
   if (!plan) throw errors.validation('file', 'CSV file is empty: expected a header row naming the columns');
 }
 
@@ -178,7 +200,10 @@ function replay(head: Buffer, rest: AsyncIterable<Buffer | string> | Iterable<Bu
 }
 
 // Rows whose cells are all blank (",,,") are skipped; the header never is.
-const isBlank = (cells: string[]): boolean => cells.every((cell) => cell.trim() === '');
+function isBlank(cells: string[]): boolean {
+  for (let i = 0; i < cells.length; i++) if (cells[i]!.length > 0 && cells[i]!.trim() !== '') return false;
+  return true;
+}
 
 function syntaxError(err: CsvSyntaxError): Error {
   return err.code === 'CSV_QUOTE_NOT_CLOSED'

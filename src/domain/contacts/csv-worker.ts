@@ -3,10 +3,10 @@ import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportBatch } from '../../storage/repos/import-batch.js';
 import { AppError } from '../errors.js';
-import { counted, packedBatches, readCsvPackedRows, type CsvOptions } from './csv-source.js';
+import { counted, readCsvImportBatches, type CsvOptions } from './csv-source.js';
 
 /*
- * The CSV worker thread of csv-batches.ts: parses and validates (readCsvPackedRows: readCsvRows,
+ * The CSV worker thread of csv-batches.ts: parses and validates (readCsvImportBatches: readCsvRows,
  * phone numbers and all) and posts packed batches, while the main thread writes the previous ones.
  * Input is a file the worker reads itself, or an upload pulled from the main thread: each time the
  * parser wants more text the worker asks for the next chunk. Output is credited: at most
@@ -27,7 +27,8 @@ export type FromWorker =
   | { type: 'done' }
   | { type: 'error'; error: { app: boolean; status: number; code: string; message: string; field?: string | undefined } };
 
-const MAX_UNACKED = 4;
+/** Enough for the worker to parse a whole write transaction (8,192 rows on SQLite) ahead of the main thread. */
+const MAX_UNACKED = 16;
 const INPUT_BUFFER_BYTES = 4 * 1024 * 1024;
 
 function main(port: NonNullable<typeof parentPort>, opts: WorkerInput): void {
@@ -50,7 +51,7 @@ function main(port: NonNullable<typeof parentPort>, opts: WorkerInput): void {
 
   void (async () => {
     try {
-      for await (const batch of packedBatches(readCsvPackedRows(input, opts), opts.batchRows)) await post(batch);
+      for await (const batch of readCsvImportBatches(input, opts, opts.batchRows)) await post(batch);
       port.postMessage({ type: 'done' } satisfies FromWorker);
     } catch (err) {
       const app = err instanceof AppError;

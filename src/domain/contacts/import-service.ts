@@ -175,7 +175,7 @@ export class ImportService {
       const w = await this.repo.openWriter(target);
       const write = async (batch: ImportBatch) => {
         const now = this.clock.now();
-        const r = await w.write(batch, now, nowIso(now));
+        const r = await w.write(batch, now);
         progress.rows += batch.rows;
         progress.imported += r.imported;
         progress.duplicates += r.duplicates;

@@ -121,20 +121,34 @@ function plan(raw: RawPlan): Plan {
   return p;
 }
 
-const countryPlan = (country: string): Plan | undefined => {
+/**
+ * `f` remembered per key. The keys (countries, calling codes) are few, and a Map finds a string
+ * cut from a number faster than a lookup in the metadata's objects, which first internalises it.
+ */
+function memo<T>(f: (key: string) => T): (key: string) => T {
+  const seen = new Map<string, T>();
+  return (key) => {
+    let v = seen.get(key);
+    if (v === undefined && !seen.has(key)) seen.set(key, (v = f(key)));
+    return v as T;
+  };
+}
+
+const countryPlan = memo((country: string): Plan | undefined => {
   const raw = Object.hasOwn(json.countries, country) ? json.countries[country] : undefined;
   return raw ? plan(raw) : undefined;
-};
+});
 
 /** Metadata.getCountryCodesForCallingCode. */
-function countriesOf(callingCode: string): readonly string[] | undefined {
+const countriesOf = memo((callingCode: string): readonly string[] | undefined => {
   const codes = Object.hasOwn(json.country_calling_codes, callingCode) ? json.country_calling_codes[callingCode] : undefined;
   if (!codes || (codes.length === 1 && codes[0]!.length === 3)) return undefined;
   return codes;
-}
+});
 
-const nonGeographic = (callingCode: string): RawPlan | undefined =>
-  json.nonGeographic && Object.hasOwn(json.nonGeographic, callingCode) ? json.nonGeographic[callingCode] : undefined;
+const nonGeographic = memo((callingCode: string): RawPlan | undefined =>
+  json.nonGeographic && Object.hasOwn(json.nonGeographic, callingCode) ? json.nonGeographic[callingCode] : undefined,
+);
 
 /** Metadata.selectNumberingPlan(callingCode) via getNumberingPlanMetadata. */
 function callingCodePlan(callingCode: string): Plan | undefined {

@@ -123,7 +123,7 @@ function normalise(raw: string, defaultCountry: string, reader: Reader, plainSho
     if (digits === '') return failed(raw, 'no digits');
   }
 
-  const country = defaultCountry ? toCountryCode(defaultCountry) : undefined;
+  const country = defaultCountry ? defaultCountryCode(defaultCountry) : undefined;
   const chosen = choose(digits, hasPlus, country, defaultCountry, reader);
   if (!chosen.valid) return failed(raw, reasonOf(chosen));
   return {
@@ -133,6 +133,13 @@ function normalise(raw: string, defaultCountry: string, reader: Reader, plainSho
     ...(extension !== undefined ? { extension } : {}),
     ...(chosen.country !== undefined ? { country: chosen.country } : {}),
   };
+}
+
+// An import asks with the same default country a million times.
+let lastCountry: { requested: string; code: CountryCode | undefined } = { requested: '', code: undefined };
+function defaultCountryCode(requested: string): CountryCode | undefined {
+  if (requested !== lastCountry.requested) lastCountry = { requested, code: toCountryCode(requested) };
+  return lastCountry.code;
 }
 
 const asciiDigit = (d: string): string => parseDigits(d) || d;
@@ -213,6 +220,7 @@ export function isValidE164(s: unknown): s is string {
 // Bounded so that a file full of distinct garbage cannot grow it without limit.
 const zoneCache = new Map<string, boolean>();
 const ZONE_CACHE_MAX = 2048;
+let lastZone = { name: '', valid: false };
 
 /**
  * True for names the runtime's time-zone database knows (IANA names such as "Asia/Kolkata", links
@@ -220,10 +228,13 @@ const ZONE_CACHE_MAX = 2048;
  */
 export function isValidIanaZone(tz: unknown): tz is string {
   if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false;
+  // Consecutive rows mostly share a zone; comparing with the last one is cheaper than hashing.
+  if (tz === lastZone.name) return lastZone.valid;
   let valid = zoneCache.get(tz);
   if (valid === undefined) {
     valid = IANAZone.isValidZone(tz);
     if (zoneCache.size < ZONE_CACHE_MAX) zoneCache.set(tz, valid);
   }
+  lastZone = { name: tz, valid };
   return valid;
 }

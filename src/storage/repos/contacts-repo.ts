@@ -1,31 +1,55 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ContactRow, Database } from '../schema.js';
 
 /** Largest IN-list sent in one membership query; keeps PostgreSQL and SQLite parameter counts small. */
 const MEMBERSHIP_CHUNK = 500;
 
 /**
- * The contacts that are part of their list: `seq <= contact_lists.visible_seq` (migration 007).
- * Rows beyond belong to an import that has not completed (or died) and must never be seen. Every
- * read of contacts starts here.
+ * A contact's public id: its stored one (given before migration 007 in another form), else
+ * `cc-<list uuid>-<seq>` (list ids are `cl-<uuid>`). Unique because (list, seq) is the contacts key
+ * and a list's contents are never renumbered (the seqs of a failed import's rows are reused, but
+ * those rows were never seen). Worked out on read, so an import does not store it a million times.
+ */
+const contactIdSql = sql<string>`COALESCE(contacts.id, 'cc-' || substr(contact_lists.id, 4) || '-' || contacts.seq)`;
+
+/** The id contactIdSql gives a contact without a stored id. */
+export function contactId(listId: string, seq: number): string {
+  return `cc-${listId.slice(3)}-${seq}`;
+}
+
+/**
+ * The contacts that are part of their list: `seq <= contact_lists.visible_seq` (migration 007),
+ * joined to their list (contacts are keyed by its `list_no`, migration 009). Rows beyond belong to
+ * an import that has not completed (or died) and must never be seen. Every read of contacts
+ * starts here; filter on `contact_lists.id`.
  */
 export function visibleContacts(db: Kysely<Database>) {
   return db
     .selectFrom('contacts')
-    .innerJoin('contact_lists', 'contact_lists.id', 'contacts.list_id')
+    .innerJoin('contact_lists', 'contact_lists.list_no', 'contacts.list_no')
     .whereRef('contacts.seq', '<=', 'contact_lists.visible_seq');
 }
 
+/** A contact as read: with its public id and list id. */
+export type ListContactRow = Omit<ContactRow, 'list_no' | 'id'> & { id: string; list_id: string };
+
 /** A contact as the engine needs it at play time. */
-export type PlayContact = Pick<ContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
+export type PlayContact = Pick<ListContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
 
 /** Contacts of lists, as they are visible (see visibleContacts). */
 export class ContactsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** One page of a list in list order. */
-  page(listId: string, offset: number, limit: number): Promise<ContactRow[]> {
-    return visibleContacts(this.db).selectAll('contacts').where('contacts.list_id', '=', listId).orderBy('contacts.seq').offset(offset).limit(limit).execute();
+  page(listId: string, offset: number, limit: number): Promise<ListContactRow[]> {
+    return visibleContacts(this.db)
+      .select([contactIdSql.as('id'), 'contact_lists.id as list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.extension'])
+      .select(['contacts.first_name', 'contacts.last_name', 'contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra', 'contacts.created_at'])
+      .where('contact_lists.id', '=', listId)
+      .orderBy('contacts.seq')
+      .offset(offset)
+      .limit(limit)
+      .execute();
   }
 
   /** The contacts of the lists a campaign plays, in list order then `seq` (FIFO order). */
@@ -33,9 +57,9 @@ export class ContactsRepo {
     const out: PlayContact[] = [];
     for (const listId of listIds) {
       const rows = await visibleContacts(this.db)
-        .select(['contacts.id', 'contacts.list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.first_name', 'contacts.last_name'])
+        .select([contactIdSql.as('id'), 'contact_lists.id as list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.first_name', 'contacts.last_name'])
         .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
-        .where('contacts.list_id', '=', listId)
+        .where('contact_lists.id', '=', listId)
         .orderBy('contacts.seq', 'asc')
         .execute();
       out.push(...rows);
@@ -54,8 +78,8 @@ export class ContactsRepo {
     const unique = [...new Set(numbers)];
     for (let i = 0; i < unique.length; i += MEMBERSHIP_CHUNK) {
       const rows = await visibleContacts(this.db)
-        .select(['contacts.phone_e164', 'contacts.list_id'])
-        .where('contacts.list_id', 'in', [...listIds])
+        .select(['contacts.phone_e164', 'contact_lists.id as list_id'])
+        .where('contact_lists.id', 'in', [...listIds])
         .where('contacts.phone_e164', 'in', unique.slice(i, i + MEMBERSHIP_CHUNK))
         .execute();
       for (const r of rows) if (!hits.has(r.phone_e164)) hits.set(r.phone_e164, r.list_id);
