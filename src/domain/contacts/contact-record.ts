@@ -349,7 +349,7 @@ export type PackedResult = { ok: true; contact: PackedContact } | { ok: false; e
  * path. A valid row of text cells is packed without the intermediate row and extras objects, its
  * extras' JSON written from keys quoted once; at the first sign of a problem the row goes to
  * packedFromValues, which finds and words every problem. So the result is packedFromValues's
- * for every row (test/unit/contacts/contact-record.test.ts checks it over generated rows).
+ * for every row (test/unit/contacts/csv-row-packer.test.ts checks it over generated rows).
  */
 export function csvRowPacker(plan: ColumnPlan, defaultCountry: string): (cells: readonly string[]) => PackedResult {
   const fields = fieldsOf(plan);
@@ -378,35 +378,36 @@ export function csvRowPacker(plan: ColumnPlan, defaultCountry: string): (cells: 
     return v === '' ? null : v.length > max ? SLOW : v;
   };
 
+  const slow = (cells: readonly string[]) => packedFromValues(plan, cells, defaultCountry);
+
   return (cells) => {
-    const slow = () => packedFromValues(plan, cells, defaultCountry);
-    for (let u = 0; u < unnamed.length; u++) if (cells[unnamed[u]!]!.trim() !== '') return slow();
+    for (let u = 0; u < unnamed.length; u++) if (cells[unnamed[u]!]!.trim() !== '') return slow(cells);
     let extra: string | null = null;
     if (extras.length > 0) {
       extra = '';
       for (let k = 0; k < extras.length; k++) {
         const e = extras[k]!;
         const v = cells[e.index]!;
-        if (v.length > max) return slow();
+        if (v.length > max) return slow(cells);
         extra += e.prefix + JSON.stringify(v);
       }
       extra += '}';
     }
     const phone = text(cells, phoneAt);
-    if (!phone) return slow();
+    if (!phone) return slow(cells);
     const n = normalisePhone(phone, defaultCountry);
-    if (!n.ok) return slow();
+    if (!n.ok) return slow(cells);
     const first = text(cells, firstAt);
     const last = text(cells, lastAt);
     const unique = text(cells, uniqueAt);
     const zone = text(cells, zoneAt);
     const prio = text(cells, priorityAt);
-    if (first === SLOW || last === SLOW || unique === SLOW || zone === SLOW || prio === SLOW) return slow();
-    if (zone !== null && !isValidIanaZone(zone)) return slow();
+    if (first === SLOW || last === SLOW || unique === SLOW || zone === SLOW || prio === SLOW) return slow(cells);
+    if (zone !== null && !isValidIanaZone(zone)) return slow(cells);
     let priority: number | null = null;
     if (prio !== null) {
       priority = /^[+]?\d{1,3}$/.test(prio) ? Number(prio) : NaN;
-      if (!(priority >= CONTACT_LIMITS.minPriority && priority <= CONTACT_LIMITS.maxPriority)) return slow();
+      if (!(priority >= CONTACT_LIMITS.minPriority && priority <= CONTACT_LIMITS.maxPriority)) return slow(cells);
     }
     return { ok: true, contact: [n.e164, phone, n.extension ?? null, first, last, zone, unique, priority, extra] };
   };
