@@ -259,8 +259,10 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       t().clock.advance(STALE_AFTER_MS + 1);
       vi.advanceTimersByTime(HEARTBEAT_MS);
       const beat = async (id: string) => Number((await t().db.kysely.selectFrom('imports').select('heartbeat_at').where('id', '=', id).executeTakeFirstOrThrow()).heartbeat_at);
-      for (let i = 0; i < 1000 && (await beat(second.id)) !== t().clock.now(); i++) await new Promise((resolve) => setImmediate(resolve));
-      expect(await beat(second.id)).toBe(t().clock.now());
+      // Each timer's UPDATE is its own round trip: wait for both to land before sweeping.
+      const beaten = async () => (await beat(first.id)) === t().clock.now() && (await beat(second.id)) === t().clock.now();
+      for (let i = 0; i < 1000 && !(await beaten()); i++) await new Promise((resolve) => setImmediate(resolve));
+      expect([await beat(first.id), await beat(second.id)]).toEqual([t().clock.now(), t().clock.now()]);
       expect(await t().services.imports.recoverAbandoned()).toEqual([]);
 
       release();
