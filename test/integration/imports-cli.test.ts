@@ -64,22 +64,22 @@ describe.each(DIALECTS)('campaignd contacts import killed mid-way (%s)', (dialec
     const csv = path.join(dataDir, 'big.csv');
     writeCsv(csv, 200_000);
     const child = spawn('node', [...CLI, 'contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'Killed list', '--create', csv], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    // The first progress line is written right after the first batch committed: rows are on disk.
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (/importing: \d+ rows/.test(err)) resolve();
-      });
-      child.on('exit', () => reject(new Error(`import ended before it could be killed: ${err}`)));
-    });
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
-
+    let ended = false;
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', () => (ended = true));
     const db = openDb(pg ? { databaseUrl: pg.url } : { dataDir });
     try {
       const k = db.kysely;
+      // Killed once some batches are committed (progress lines can run a batch ahead of the commits:
+      // PostgreSQL pipelines them), so rows are on disk.
+      const committed = () => k.selectFrom('imports').select('imported').where('status', '=', 'running').executeTakeFirst();
+      while (!ended && !(Number((await committed())?.imported ?? 0) > 0)) await new Promise((resolve) => setTimeout(resolve, 20));
+      if (ended) throw new Error(`import ended before it could be killed: ${err}`);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+
       const tenant = { accountId: ACCOUNT, botId: IID };
       const services = createServices(db, new ManualClock(Date.now() + 120_000), loadConfig({ DATA_DIR: dataDir }));
       const list = await k.selectFrom('contact_lists').selectAll().where('name', '=', 'Killed list').executeTakeFirstOrThrow();

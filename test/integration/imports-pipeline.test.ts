@@ -88,9 +88,12 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const seen: { visible: number; progress: number }[] = [];
     async function* batches() {
       yield batch(0);
-      // The first batch is written: the job shows it, the list does not.
+      // The first batch is written (PostgreSQL may still be committing it: batches are pipelined):
+      // the job shows it, the list does not.
+      const progress = async () => (await t().services.imports.get(job.id)).imported;
+      for (let i = 0; i < 1000 && (await progress()) === 0; i++) await new Promise((resolve) => setImmediate(resolve));
       const page = await t().services.contactLists.contactsPage(tenant(), l.id, {});
-      seen.push({ visible: page.totalResults, progress: (await t().services.imports.get(job.id)).imported });
+      seen.push({ visible: page.totalResults, progress: await progress() });
       // Nor does a membership check (DNC) count them, or the engine's play-time read.
       expect([...(await t().services.dnc.blockedNumbers(tenant(), [l.id], ['+14155552700']))]).toEqual([]);
       expect(await new ContactsRepo(t().db.kysely).playContacts([l.id])).toEqual([]);
@@ -161,6 +164,19 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const rows = await storedContacts(t().db, l.id);
     expect(rows.map((r) => r.phone_e164)).toEqual([...Array.from({ length: 36 }, (_, i) => n(i)), n(36), n(37), n(38)]);
     expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
+  });
+
+  it('drops duplicates of a batch that is still committing (PostgreSQL writes two at once), on an empty list and on a filled one', async () => {
+    const l = await list('Pipelined duplicates');
+    const n = (i: number) => `+1415555${String(3100 + i)}`;
+    const run = async (batches: number[][]) => {
+      const job = await t().services.imports.createJob(tenant(), l, 'api');
+      return t().services.imports.run(job, l, { batches: (async function* () { for (const b of batches) yield batchOf(...b.map(n)); })() });
+    };
+    expect(await run([[1, 2], [2, 3], [3, 4], [1, 4, 5]])).toMatchObject({ status: 'completed', imported: 5, duplicates: 4 });
+    expect(await run([[6, 7], [7, 8], [8, 6, 1]])).toMatchObject({ status: 'completed', imported: 3, duplicates: 4 });
+    const rows = await storedContacts(t().db, l.id);
+    expect(rows.map((r) => [r.phone_e164, Number(r.seq)])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => [n(i), i]));
   });
 
   it('runs imports into one list one at a time across processes: the second waits queued, then appends', async () => {

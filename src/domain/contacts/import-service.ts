@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { ImportJob } from '../../http/schemas/contact-list.js';
 import { newId, nowIso } from '../../ids.js';
 import type { Tenant } from '../../storage/repos/campaigns-repo.js';
-import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget } from '../../storage/repos/imports-repo.js';
+import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget, type ImportWriter } from '../../storage/repos/imports-repo.js';
 import type { ContactListRow, ImportRow } from '../../storage/schema.js';
 import { AppError, errors } from '../errors.js';
 import type { ContactResult } from './contact-record.js';
@@ -170,9 +170,10 @@ export class ImportService {
   private async execute(job: ImportRow, list: ContactListRow, source: RowSource | BatchSource, opts: ImportOptions): Promise<ImportJob> {
     const target: ImportTarget = { id: job.id, listId: list.id, allowDuplicates: list.allow_duplicates === 1 };
     const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
+    let opened: ImportWriter | undefined;
     try {
       await this.startWhenListFree(job.id, opts.onWaiting);
-      const w = await this.repo.openWriter(target);
+      const w = (opened = await this.repo.openWriter(target));
       const write = async (batch: ImportBatch) => {
         const now = this.clock.now();
         const r = await w.write(batch, now);
@@ -206,6 +207,9 @@ export class ImportService {
       const done = this.clock.now();
       return toImportJob(await w.complete(done, nowIso(done)));
     } catch (err) {
+      // Nothing of the job may still be running once run() ends (PostgreSQL commits a batch while the
+      // next is written): its caller may close the database. The failure then deletes what it wrote.
+      await opened?.settle();
       const msg = err instanceof AppError || err instanceof ImportCancelled ? err.message : `Import failed: ${String((err as Error)?.message ?? err)}`;
       await this.repo.fail(job.id, msg, nowIso(this.clock.now())).catch(() => {});
       throw err;

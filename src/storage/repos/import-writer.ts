@@ -68,7 +68,10 @@ export interface BatchResult {
  * visible ones and the job's own.
  */
 export interface ImportWriter {
+  /** Writes one batch; the counts are final, though the batch may still be committing (see `settle`). */
   write(batch: ImportBatch, nowMs: number): Promise<BatchResult>;
+  /** Waits for writes still in flight, whatever their outcome (a job that failed ends with nothing running). */
+  settle(): Promise<void>;
   /** Makes the job's rows visible and counts them on the list; throws ImportCancelled if the job is no longer running. */
   complete(nowMs: number, nowIso: string): Promise<ImportRow>;
 }
@@ -118,6 +121,9 @@ abstract class BaseImportWriter implements ImportWriter {
   }
 
   abstract write(batch: ImportBatch, nowMs: number): Promise<BatchResult>;
+
+  /** Nothing is in flight between two writes (PostgreSQL overrides this). */
+  async settle(): Promise<void> {}
 
   complete(nowMs: number, nowIso: string): Promise<ImportRow> {
     const { job, lastSeq } = this;
@@ -224,39 +230,54 @@ class SqliteImportWriter extends BaseImportWriter {
 }
 
 /**
- * PostgreSQL: each batch is one transaction of three round trips: the numbers checked with
- * `= ANY(array)`, the contacts inserted with one INSERT … SELECT FROM unnest(arrays), and the
- * rejects and progress written. (One JSON parameter read with jsonb_array_elements was no faster:
- * the server's insert and index upkeep is most of the time, the process mostly waits for it.)
+ * PostgreSQL: each batch is one transaction of two or three round trips: the contacts inserted
+ * with one INSERT … SELECT FROM unnest(arrays), the rejects, and the progress. Batches are
+ * pipelined: while one batch's transaction runs on the server, the next is screened for
+ * duplicates and sent on another connection, so this process's work (encoding the arrays, which
+ * is most of its time) overlaps the server's insert instead of alternating with it. At most two
+ * transactions are in flight; their seq ranges are decided here, in order, so they never collide,
+ * and a list shows none of their rows until `complete` (which first waits for both).
+ * Duplicate screening is exact across the pipeline: the numbers of the batch still in flight are
+ * checked in memory, the ones committed before it with `= ANY(array)` on the index.
+ * (One JSON parameter read with jsonb_array_elements was no faster than unnest.)
  */
 class PgImportWriter extends BaseImportWriter {
+  /** The previous batch's transaction, and the numbers it writes, until this writer has awaited it. */
+  private inFlight: { done: Promise<unknown>; numbers: Set<string> } | undefined;
+
   async write(batch: ImportBatch, nowMs: number): Promise<BatchResult> {
     const { job, listNo } = this;
     const first = this.lastSeq + 1;
-    const r = await this.db.kysely.transaction().execute(async (trx) => {
-      let existing = new Set<string>();
+    let existing = new Set<string>();
+    if (!job.allowDuplicates) {
+      const numbers = batch.contacts.map((c) => c[0]).filter((n) => this.mayBeOnList(n));
+      if (numbers.length > 0) {
+        const rows = await sql<{ phone_e164: string }>`SELECT phone_e164 FROM contacts WHERE list_no = ${listNo} AND phone_e164 = ANY(${numbers}::text[])`.execute(this.db.kysely);
+        existing = new Set(rows.rows.map((x) => x.phone_e164));
+      }
+    }
+    const pending = this.inFlight?.numbers;
+    const columns: (string | number | null)[][] = Array.from({ length: 9 }, () => []);
+    const seqs: number[] = [];
+    const kept = new Set<string>();
+    let duplicates = 0;
+    for (const c of batch.contacts) {
       if (!job.allowDuplicates) {
-        const numbers = batch.contacts.map((c) => c[0]).filter((n) => this.mayBeOnList(n));
-        if (numbers.length > 0) {
-          const rows = await sql<{ phone_e164: string }>`SELECT phone_e164 FROM contacts WHERE list_no = ${listNo} AND phone_e164 = ANY(${numbers}::text[])`.execute(trx);
-          existing = new Set(rows.rows.map((x) => x.phone_e164));
+        if (existing.has(c[0]) || pending?.has(c[0])) {
+          duplicates++;
+          continue;
         }
+        existing.add(c[0]);
+        kept.add(c[0]);
+        this.filter?.add(c[0]);
       }
-      const columns: (string | number | null)[][] = Array.from({ length: 9 }, () => []);
-      const seqs: number[] = [];
-      let duplicates = 0;
-      for (const c of batch.contacts) {
-        if (!job.allowDuplicates) {
-          if (existing.has(c[0])) {
-            duplicates++;
-            continue;
-          }
-          existing.add(c[0]);
-          this.filter?.add(c[0]);
-        }
-        seqs.push(first + seqs.length);
-        for (let f = 0; f < 9; f++) columns[f]!.push(c[f] ?? null);
-      }
+      seqs.push(first + seqs.length);
+      for (let f = 0; f < 9; f++) columns[f]!.push(c[f] ?? null);
+    }
+    const result = { imported: seqs.length, duplicates };
+    this.lastSeq += result.imported;
+
+    const done = this.db.kysely.transaction().execute(async (trx) => {
       if (seqs.length > 0) {
         const [e164, raw, ext, fn, ln, tz, uid, prio, extra] = columns;
         await sql`
@@ -272,23 +293,39 @@ class PgImportWriter extends BaseImportWriter {
           SELECT ${job.id}, u.r, u.c, u.why
           FROM unnest(${batch.rejects.map((x) => x.rowNumber)}::integer[], ${batch.rejects.map((x) => x.column)}::text[], ${batch.rejects.map((x) => x.reason)}::text[]) AS u(r, c, why)`.execute(trx);
       }
-      const imported = seqs.length;
       const res = await trx
         .updateTable('imports')
         .set((eb) => ({
           total_rows: eb('total_rows', '+', batch.rows),
-          imported: eb('imported', '+', imported),
+          imported: eb('imported', '+', result.imported),
           duplicates: eb('duplicates', '+', duplicates),
           rejected: eb('rejected', '+', batch.rejectedRows),
-          heartbeat_at: nowMs,
+          // A heartbeat timer may have beaten since this batch was sent: never move it back.
+          heartbeat_at: sql<number>`GREATEST(heartbeat_at, ${nowMs})`,
         }))
         .where('id', '=', job.id)
         .where('status', '=', 'running')
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) throw new ImportCancelled(`import ${job.id} is no longer running`);
-      return { imported, duplicates };
     });
-    this.lastSeq += r.imported;
-    return r;
+    // Its failure surfaces when it is awaited (next write, complete); never as an unhandled rejection.
+    done.catch(() => {});
+    const previous = this.inFlight;
+    this.inFlight = { done, numbers: kept };
+    await previous?.done;
+    return result;
+  }
+
+  override async settle(): Promise<void> {
+    const last = this.inFlight;
+    this.inFlight = undefined;
+    await last?.done.catch(() => {});
+  }
+
+  override async complete(nowMs: number, nowIso: string): Promise<ImportRow> {
+    const last = this.inFlight;
+    this.inFlight = undefined;
+    await last?.done;
+    return super.complete(nowMs, nowIso);
   }
 }
