@@ -1,8 +1,9 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { sqliteChangeVersion } from './change-version.js';
 import type { Database } from './schema.js';
 import { CampaigndSqliteDialect } from './sqlite-dialect.js';
@@ -26,8 +27,19 @@ export interface Db {
   close(): Promise<void>;
 }
 
-// int8 (COUNT(*), bigint epoch ms) arrives as a string by default; every value we store fits a double.
-pg.types.setTypeParser(20, (v) => Number(v));
+/**
+ * The pg driver, loaded on first use: a SQLite deployment (and every CLI command on it) does not
+ * pay the ~70 ms it takes to load.
+ */
+let driver: typeof pg | undefined;
+function pgDriver(): typeof pg {
+  if (!driver) {
+    driver = createRequire(import.meta.url)('pg') as typeof pg;
+    // int8 (COUNT(*), bigint epoch ms) arrives as a string by default; every value we store fits a double.
+    driver.types.setTypeParser(20, (v) => Number(v));
+  }
+  return driver;
+}
 
 export interface OpenDbOptions {
   databaseUrl?: string | undefined;
@@ -40,7 +52,7 @@ export interface OpenDbOptions {
 
 export function openDb(opts: OpenDbOptions): Db {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const pool = new (pgDriver().Pool)({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // A dropped idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
