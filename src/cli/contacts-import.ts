@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { csvSource } from '../domain/contacts/csv-batches.js';
+import { csvSource, warmCsvWorker } from '../domain/contacts/csv-batches.js';
 import { parseMapArgs } from '../domain/contacts/csv-source.js';
+import { errors } from '../domain/errors.js';
 import type { ImportProgress } from '../domain/contacts/import-service.js';
 import { print, withServices } from './cli-support.js';
 
@@ -59,7 +60,12 @@ export function registerContactsCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .argument('<file>', 'CSV file with a header row')
     .action(async (file: string, opts: ImportOpts) => {
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      // The CSV worker (if a core is spare) loads while the database opens and the list is found.
+      const warm = warmCsvWorker(stat?.isFile() ? stat.size : 0);
       const job = await withServices(async (s) => {
+        if (!stat?.isFile()) throw errors.validation('file', `${file}: no such file`);
+        const size = stat.size;
         const mapping = parseMapArgs(opts.map);
         const t = { accountId: opts.accountId, botId: opts.iid };
         const bot = await s.tenancy.findBot(opts.iid);
@@ -70,11 +76,10 @@ export function registerContactsCommands(program: Command): void {
           list = await s.contactListsRepo.findByName(t, opts.list);
         }
         if (!list) throw new Error(`contact list '${opts.list}' does not exist (use --create to create it)`);
-        const size = fs.statSync(file).size;
         const job = await s.imports.createJob(t, list, 'csv', path.basename(file));
         const progress = progressReporter(size);
         try {
-          const source = csvSource({ file }, { mapping, defaultCountry: bot.default_country, sizeBytes: size, batchRows: s.imports.batchSize });
+          const source = csvSource({ file }, { mapping, defaultCountry: bot.default_country, sizeBytes: size, batchRows: s.imports.batchSize }, warm);
           return await s.imports.run(job, list, source, {
             onProgress: (p) => progress.update(source.bytesRead(), p),
             onWaiting: () => process.stderr.write(`waiting: another process is importing into '${list.name}'; this import starts when that one ends\n`),
@@ -82,7 +87,7 @@ export function registerContactsCommands(program: Command): void {
         } finally {
           progress.stop();
         }
-      });
+      }).finally(() => warm.close());
       print({ ...job }, opts.json);
     });
 }

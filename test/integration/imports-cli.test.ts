@@ -36,6 +36,9 @@ describe('campaignd contacts import (CLI, SQLite)', () => {
     expect(cli('apps', 'create', '--account-id', ACCOUNT, '--iid', IID, '--json').status).toBe(0);
     const csv = path.join(dir, 'leads.csv');
     fs.writeFileSync(csv, 'Mobile,Given name,notes\n(415) 555-2671,Ada,vip\n415 555 2671,Ada again,dup\nabc,Bob,\n');
+    const noFile = cli('contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'CLI list', '--create', path.join(dir, 'absent.csv'));
+    expect(noFile.status).toBe(1);
+    expect(noFile.stderr).toBe(`campaignd: ${path.join(dir, 'absent.csv')}: no such file\n`);
     const missing = cli('contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'CLI list', csv);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("contact list 'CLI list' does not exist (use --create to create it)");

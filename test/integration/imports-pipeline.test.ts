@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { readCsvBatches, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
+import { csvSource, readCsvBatches, warmCsvWorker, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
 import { readCsvImportBatches } from '../../src/domain/contacts/csv-source.js';
 import type { BatchSource } from '../../src/domain/contacts/import-service.js';
 import { HEARTBEAT_MS, ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
@@ -57,6 +57,12 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect(worked.phones).toEqual(inThread.phones);
     expect(worked.rejects).toEqual(inThread.rejects);
     expect(fromFile!.bytesRead()).toBe(fs.statSync(file).size);
+    // A worker started ahead of its input (the CLI's warm-up), told how to read the file later.
+    const warm = warmCsvWorker(fs.statSync(file).size + (1 << 20), async () => true);
+    const warmed = await importInto('Warmed-up worker', () => csvSource({ file }, opts, warm));
+    expect(await warm.close()).toBe(false); // taken, so the source stopped it
+    expect(warmed.phones).toEqual(inThread.phones);
+    expect(warmed.rejects).toEqual(inThread.rejects);
     expect(inThread.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
     expect(worker.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
     expect(worker.phones).toEqual(inThread.phones);
@@ -64,6 +70,17 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect(worker.rejects[0]).toEqual({ rowNumber: 7, column: 'phoneNumber', reason: 'invalid phone number "not a number 5": contains letters' });
     expect(inThread.phones[0]).toEqual(['+14155552600', 'Name0']);
     expect(inThread.total).toBe(39);
+  });
+
+  it('stops a warmed-up CSV worker nobody took, and starts none for a small file or a busy machine', async () => {
+    const unused = warmCsvWorker(2 << 20, async () => true);
+    expect(await unused.close()).toBe(true);
+    expect(await unused.close()).toBe(false);
+    const small = warmCsvWorker(1000, async () => true);
+    expect(await small.take()).toBeUndefined();
+    const busy = warmCsvWorker(2 << 20, async () => false);
+    expect(await busy.take()).toBeUndefined();
+    expect(await busy.close()).toBe(false);
   });
 
   it('finds duplicates among contacts already on the list (no exclusive mode) and of another job', async () => {

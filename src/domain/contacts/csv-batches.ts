@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ImportBatch } from '../../storage/repos/import-batch.js';
 import { AppError } from '../errors.js';
 import { counted, readCsvImportBatches, type CsvOptions } from './csv-source.js';
-import type { FromWorker, ToWorker, WorkerInput } from './csv-worker.js';
+import type { FromWorker, ToWorker } from './csv-worker.js';
 import type { BatchSource } from './import-service.js';
 
 /*
@@ -53,15 +53,51 @@ export interface CsvBatchSource extends BatchSource {
   bytesRead(): number;
 }
 
-/** Import batches of `input`, parsed on a worker thread or on this one (see the module comment). */
-export function csvSource(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
+/**
+ * Import batches of `input`, parsed on a worker thread or on this one (see the module comment).
+ * `warm`: the choice made, and the worker started, ahead of time (warmCsvWorker); otherwise both
+ * happen when the first batch is asked for.
+ */
+export function csvSource(input: CsvInput, opts: CsvSourceOptions, warm?: CsvWorkerWarmUp): CsvBatchSource {
   let chosen: CsvBatchSource | undefined;
   async function* batches(): AsyncGenerator<ImportBatch, void, undefined> {
-    const big = opts.sizeBytes === undefined || opts.sizeBytes >= WORKER_MIN_BYTES;
-    chosen = big && (await spareCore()) ? readCsvBatches(input, opts) : readCsvHere(input, opts);
+    const worker = await (warm ?? warmCsvWorker(opts.sizeBytes)).take();
+    chosen = worker ? readCsvBatches(input, opts, worker) : readCsvHere(input, opts);
     yield* chosen.batches;
   }
   return { batches: batches(), bytesRead: () => chosen?.bytesRead() ?? 0 };
+}
+
+/** Where a CSV will be parsed, decided ahead of time: a worker thread already loading, or none. */
+export interface CsvWorkerWarmUp {
+  /** The worker, or undefined to parse on this thread. Whoever takes it owns it. */
+  take(): Promise<Worker | undefined>;
+  /** Stops the worker unless it was taken; true if it stopped one. */
+  close(): Promise<boolean>;
+}
+
+/**
+ * Decides where a CSV of `sizeBytes` will be parsed and, for a worker, starts it now: loading its
+ * modules (the phone metadata above all) takes about 250 ms, which the CLI spends opening the
+ * database and finding the bot and list instead of waiting for its first batch.
+ */
+export function warmCsvWorker(sizeBytes: number | undefined, spare: () => Promise<boolean> = spareCore): CsvWorkerWarmUp {
+  const big = sizeBytes === undefined || sizeBytes >= WORKER_MIN_BYTES;
+  const worker = big ? spare().then((yes) => (yes ? bootWorker() : undefined)) : Promise.resolve(undefined);
+  let taken = false;
+  return {
+    take: () => {
+      if (taken) throw new Error('the warmed-up CSV worker was already taken');
+      taken = true;
+      return worker;
+    },
+    close: async () => {
+      const idle = taken ? undefined : await worker;
+      taken = true;
+      await idle?.terminate();
+      return idle !== undefined;
+    },
+  };
 }
 
 /**
@@ -111,21 +147,35 @@ const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './csv-worker-dev.m
  */
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
 
-/** readCsvRows on a worker thread, as packed batches of `batchRows` rows. */
-export function readCsvBatches(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
-  const progress = { bytes: 0 };
-  return { batches: joined(batches(input, opts, progress), opts.batchRows), bytesRead: () => progress.bytes };
+/** A worker that has loaded its modules; undefined if it failed to (the CSV is then parsed on this thread, which reports why). */
+function bootWorker(): Promise<Worker | undefined> {
+  return new Promise((resolve) => {
+    const worker = new Worker(WORKER_URL, { resourceLimits: WORKER_HEAP });
+    const failed = () => resolve(undefined);
+    worker.once('error', failed).once('exit', failed);
+    worker.once('message', (m: FromWorker) => {
+      worker.off('error', failed).off('exit', failed);
+      if (m.type === 'ready') resolve(worker);
+      else void worker.terminate().then(failed);
+    });
+  });
 }
 
-async function* batches(input: CsvInput, opts: CsvSourceOptions, progress: { bytes: number }): AsyncGenerator<ImportBatch, void, undefined> {
+/** readCsvRows on a worker thread (`started`, or one started at the first batch), as packed batches of `batchRows` rows. */
+export function readCsvBatches(input: CsvInput, opts: CsvSourceOptions, started?: Worker): CsvBatchSource {
+  const progress = { bytes: 0 };
+  return { batches: joined(batches(input, opts, progress, started), opts.batchRows), bytesRead: () => progress.bytes };
+}
+
+async function* batches(input: CsvInput, opts: CsvSourceOptions, progress: { bytes: number }, started: Worker | undefined): AsyncGenerator<ImportBatch, void, undefined> {
   const { sizeBytes: _size, ...csv } = opts;
   const file = 'file' in input ? input.file : undefined;
   const batchRows = Math.min(PARSE_BATCH_ROWS, opts.batchRows);
-  const workerData: WorkerInput = { ...csv, batchRows, mapping: csv.mapping ? { ...csv.mapping } : undefined, file };
-  const worker = new Worker(WORKER_URL, { workerData, resourceLimits: WORKER_HEAP });
+  const worker = started ?? new Worker(WORKER_URL, { resourceLimits: WORKER_HEAP });
   const stream = 'file' in input ? undefined : input;
   const chunks = stream ? (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]() : undefined;
   const send = (msg: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(msg, transfer);
+  send({ type: 'start', input: { ...csv, batchRows, mapping: csv.mapping ? { ...csv.mapping } : undefined, file } });
 
   // Messages from the worker wait here until the generator's consumer asks for them.
   const queue: (FromWorker | { type: 'exit'; error: Error })[] = [];
@@ -137,6 +187,7 @@ async function* batches(input: CsvInput, opts: CsvSourceOptions, progress: { byt
   };
   let reading = Promise.resolve();
   worker.on('message', (m: FromWorker) => {
+    if (m.type === 'ready') return;
     if (m.type !== 'more') {
       push(m);
       return;

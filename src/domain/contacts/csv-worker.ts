@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { ImportBatch } from '../../storage/repos/import-batch.js';
 import { AppError } from '../errors.js';
 import { counted, readCsvImportBatches, type CsvOptions } from './csv-source.js';
@@ -19,9 +19,10 @@ export interface WorkerInput extends CsvOptions {
   file?: string | undefined;
 }
 /** main -> worker */
-export type ToWorker = { type: 'chunk'; data: ArrayBuffer } | { type: 'end' } | { type: 'ack' };
+export type ToWorker = { type: 'start'; input: WorkerInput } | { type: 'chunk'; data: ArrayBuffer } | { type: 'end' } | { type: 'ack' };
 /** worker -> main */
 export type FromWorker =
+  | { type: 'ready' }
   | { type: 'more' }
   | { type: 'batch'; batch: ImportBatch; bytesRead: number }
   | { type: 'done' }
@@ -81,4 +82,10 @@ function fromMainThread(port: NonNullable<typeof parentPort>): Readable {
   return input;
 }
 
-if (parentPort) main(parentPort, workerData as WorkerInput);
+// The worker may be started before its input is known (csv-batches.ts warmCsvWorker): once its
+// modules are loaded it says so, then waits for 'start'.
+const port = parentPort;
+port?.once('message', (m: ToWorker) => {
+  if (m.type === 'start') main(port, m.input);
+});
+port?.postMessage({ type: 'ready' } satisfies FromWorker);
