@@ -1,6 +1,7 @@
 /**
  * Row shapes of every table. Timestamps are ISO-8601 UTC strings (they sort as text on both
- * dialects); instants the engine computes with are epoch milliseconds. Booleans are 0/1 integers
+ * dialects); instants the engine computes with are epoch milliseconds, and so are contacts'
+ * creation times (a million-row import stores one per row: 8 bytes instead of 24). Booleans are 0/1 integers
  * and JSON documents are text, so one representation serves SQLite and PostgreSQL.
  */
 import type { Generated } from 'kysely';
