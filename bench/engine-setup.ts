@@ -100,7 +100,7 @@ async function startCampaigns(services: Services, n: number): Promise<BenchInsta
   const now = nowIso(services.clock.now());
   await services.contactListsRepo.insert({
     id: newId('cl'), account_id: accountId, bot_id: iid, name: 'Bench List', lname: 'bench list', description: '', source: 'passiveApi',
-    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, visible_seq: 0, created_at: now, updated_at: now,
+    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
   });
   const t = { accountId, botId: iid };
   const out: BenchInstance[] = [];

@@ -58,7 +58,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
   const attemptsRepo = new AttemptsRepo(db.kysely);
-  const instances = new InstanceService(campaignsRepo, instancesRepo, records, contactsRepo, clock);
+  const instances = new InstanceService(campaignsRepo, instancesRepo, records, contactsRepo, dnc, clock);
   return {
     db,
     clock,
@@ -72,7 +72,7 @@ export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defau
     instances,
     schedules: new ScheduleRunner(campaignsRepo, instances, clock),
     outcomes: new OutcomeHandler(attemptsRepo, records, instancesRepo, clock),
-    explain: new ExplainService(campaignsRepo, instancesRepo, records, contactsRepo, attemptsRepo, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
+    explain: new ExplainService(campaignsRepo, instancesRepo, records, dnc, attemptsRepo, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
     callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),
     engineRepos: { records, instances: instancesRepo },
     campaignCaps,

@@ -114,8 +114,6 @@ export interface ContactListRow {
   is_global_dnc: number;
   status: string;
   total_record_count: number;
-  /** The list's contents are its contacts with seq <= this; rows beyond belong to an unfinished import (migration 007). */
-  visible_seq: number;
   created_at: string;
   updated_at: string;
 }
@@ -253,6 +251,8 @@ export interface Database {
   contact_lists: ContactListRow & {
     /** Small integer key of the list, the contacts' `list_no` (migration 009); given on insert. */
     list_no: Generated<number>;
+    /** The list's contents are its contacts with seq <= this (migration 007); 0 for a new list. */
+    visible_seq: Generated<number>;
   };
   contacts: ContactRow;
   imports: ImportRow;

@@ -14,12 +14,12 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { DEMO_KEY } from '../../src/domain/tenancy/demo-tenant.js';
 import { signHs256, verifySignature } from '../../src/domain/tenancy/jwt.js';
-import { newId, nowIso } from '../../src/ids.js';
 import { createServices } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
 import { openRuntime } from '../../src/start/runtime.js';
 import { KvRepo } from '../../src/storage/repos/kv-repo.js';
+import { insertList } from '../support/test-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
@@ -290,11 +290,7 @@ describe.concurrent('campaignd CLI', () => {
       const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
       const services = createServices(db, clock, config);
       const server = await buildApp({ config, db, clock, services, logger: false });
-      const now = nowIso(clock.now());
-      await services.contactListsRepo.insert({
-        id: newId('cl'), account_id: 'A', bot_id: 'st-x', name: 'CLI List', lname: 'cli list', description: '', source: 'passiveApi',
-        allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, visible_seq: 0, created_at: now, updated_at: now,
-      });
+      await insertList(services, clock, 'CLI List', { accountId: 'A', iid: 'st-x' });
       const res = await server.inject({
         method: 'POST',
         url: '/agentassist/api/v1/public/st-x/campaign?campaignType=voice',

@@ -4,26 +4,18 @@
  * each list's visible_seq covers exactly its contents.
  */
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/storage/migrations/index.js';
-import { createTestDb, DIALECTS, type TestDb } from '../support/test-db.js';
+import { DIALECTS, useDbAtMigration, type TestDb } from '../support/test-db.js';
 
 const NOW = '2026-11-27T08:00:00.000Z';
 
 describe.each(DIALECTS)('migration 007 on %s', (dialect) => {
-  let db: TestDb | undefined;
-  afterEach(async () => {
-    await db?.dispose();
-    db = undefined;
-  });
+  const dbAt = useDbAtMigration(dialect, NOW);
 
   /** A database at 006 holding two lists, two imports that once shared a seq, and a running one. */
   async function at006(): Promise<TestDb> {
-    const d = (db = await createTestDb(dialect, { migrated: false }));
-    await migrate(d, '006-contact-import-ranges');
-    const run = (q: string) => sql.raw(q).execute(d.kysely);
-    await run(`INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'Acc', '${NOW}')`);
-    await run(`INSERT INTO bots (id, account_id, name, created_at) VALUES ('bot', 'acc', 'Bot', '${NOW}')`);
+    const { db: d, run } = await dbAt('006-contact-import-ranges');
     for (const [id, name, total] of [['cl-a', 'A', 3], ['cl-b', 'B', 0]] as const) {
       await run(`INSERT INTO contact_lists (id, account_id, bot_id, name, lname, description, source, status, total_record_count, created_at, updated_at)
                  VALUES ('${id}', 'acc', 'bot', '${name}', '${name.toLowerCase()}', '', 'api', 'Ready', ${total}, '${NOW}', '${NOW}')`);

@@ -4,11 +4,11 @@
  * to the millisecond, rows beyond visible_seq are not copied, and new lists are numbered too.
  */
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toKoreContact } from '../../src/domain/contacts/contact-list-view.js';
 import { migrate } from '../../src/storage/migrations/index.js';
 import { ContactsRepo, contactId } from '../../src/storage/repos/contacts-repo.js';
-import { createTestDb, DIALECTS, storedContacts, type TestDb } from '../support/test-db.js';
+import { DIALECTS, storedContacts, useDbAtMigration, type TestDb } from '../support/test-db.js';
 
 const NOW = '2026-11-27T08:00:00.000Z';
 const A = 'cl-0b5a3c9e-7a1d-4f3e-9c2b-5d8e6f7a8b9c';
@@ -16,19 +16,11 @@ const B = 'cl-1c6b4d0f-8b2e-405f-8d3c-6e9f7a8b9c0d';
 const CREATED = ['2026-03-01T10:20:30.456Z', '2026-03-02T23:59:59.999Z', '2026-03-03T00:00:00.001Z'];
 
 describe.each(DIALECTS)('migration 009 on %s', (dialect) => {
-  let db: TestDb | undefined;
-  afterEach(async () => {
-    await db?.dispose();
-    db = undefined;
-  });
+  const dbAt = useDbAtMigration(dialect, NOW);
 
   /** A database at 008: list A with two visible contacts (a derived id and an older random one) and an unfinished import's row; list B with one. */
   async function at008(): Promise<TestDb> {
-    const d = (db = await createTestDb(dialect, { migrated: false }));
-    await migrate(d, '008-bot-campaign-concurrency');
-    const run = (q: string) => sql.raw(q).execute(d.kysely);
-    await run(`INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'Acc', '${NOW}')`);
-    await run(`INSERT INTO bots (id, account_id, name, created_at) VALUES ('bot', 'acc', 'Bot', '${NOW}')`);
+    const { db: d, run } = await dbAt('008-bot-campaign-concurrency');
     for (const [id, name, visible] of [[A, 'A', 2], [B, 'B', 1]] as const) {
       await run(`INSERT INTO contact_lists (id, account_id, bot_id, name, lname, description, source, status, total_record_count, visible_seq, created_at, updated_at)
                  VALUES ('${id}', 'acc', 'bot', '${name}', '${name.toLowerCase()}', '', 'api', 'Ready', ${visible}, ${visible}, '${NOW}', '${NOW}')`);

@@ -59,12 +59,12 @@ export function koreCaller(app: FastifyInstance, headers: TestApp['headers'], te
 }
 
 /** Creates a contact list header directly (the contact-list API is tested on its own); returns its id. */
-export async function insertList(services: Services, clock: ManualClock, name: string, t: TestTenant): Promise<string> {
+export async function insertList(services: Services, clock: ManualClock, name: string, t: Pick<TestTenant, 'accountId' | 'iid'>): Promise<string> {
   const id = newId('cl');
   const now = nowIso(clock.now());
   await services.contactListsRepo.insert({
     id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
-    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, visible_seq: 0, created_at: now, updated_at: now,
+    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
   });
   return id;
 }

@@ -13,7 +13,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { openDb } from '../../src/storage/db.js';
 import type { Db, DialectName } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
@@ -109,4 +110,31 @@ export function storedContacts(db: Pick<Db, 'kysely'>, listId: string) {
     .where('contact_lists.id', '=', listId)
     .orderBy('contacts.seq')
     .execute();
+}
+
+/** What useDbAtMigration gives: the database, and `run` for raw SQL written for that schema. */
+export interface DbAtMigration {
+  db: TestDb;
+  run(query: string): Promise<unknown>;
+}
+
+/**
+ * For tests of a migration's data handling: `at(step)` is a fresh database migrated up to and
+ * including `step`, holding account 'acc' and its bot 'bot' (created at `now`), disposed after
+ * the test. Rows are written with raw SQL, as that schema had them.
+ */
+export function useDbAtMigration(dialect: DialectName, now: string): (step: string) => Promise<DbAtMigration> {
+  let current: TestDb | undefined;
+  afterEach(async () => {
+    await current?.dispose();
+    current = undefined;
+  });
+  return async (step) => {
+    const db = (current = await createTestDb(dialect, { migrated: false }));
+    await migrate(db, step);
+    const run = (query: string) => sql.raw(query).execute(db.kysely);
+    await run(`INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'Acc', '${now}')`);
+    await run(`INSERT INTO bots (id, account_id, name, created_at) VALUES ('bot', 'acc', 'Bot', '${now}')`);
+    return { db, run };
+  };
 }

@@ -56,7 +56,6 @@ export class ContactListService {
       is_global_dnc: global ? 1 : 0,
       status: 'Ready',
       total_record_count: 0,
-      visible_seq: 0,
       created_at: now,
       updated_at: now,
     };

@@ -33,7 +33,7 @@ export interface CsvSourceOptions extends CsvOptions {
 const SPARE_CORE_SAMPLE_MS = 100;
 
 /** Whether a core is free for a worker: more than one, and at least three quarters of one idle now. */
-export async function spareCore(): Promise<boolean> {
+async function spareCore(): Promise<boolean> {
   if (os.availableParallelism() < 2) return false;
   const idle = () => os.cpus().reduce((sum, c) => sum + c.times.idle, 0);
   const before = idle();

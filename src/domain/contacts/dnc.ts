@@ -2,12 +2,20 @@ import type { Tenant } from '../../storage/repos/campaigns-repo.js';
 import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
 import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 
+/** A DNC list a campaign's numbers are checked against, and why it applies. */
+export interface DncList {
+  id: string;
+  name: string;
+  kind: 'campaign DNC list' | 'global DNC list';
+}
+
 /**
  * Do-not-call membership, for the engine: a number is blocked when it is on one of the campaign's
  * DNC lists or on the account's global DNC list (`isGlobalDNC`). Numbers must be E.164 (the form
- * contacts are stored in). Both checks are indexed lookups on contacts(list_id, phone_e164);
- * contacts of unfinished imports do not count (ContactsRepo reads only visible ones). Nothing is cached: the engine asks right before
- * dialing, and a global list created a moment ago (by another process, too) must already count.
+ * contacts are stored in). Both checks are indexed lookups on contacts(list_no, phone_e164);
+ * contacts of unfinished imports do not count (ContactsRepo reads only visible ones). Nothing is
+ * cached: the engine asks right before dialing, and a global list created a moment ago (by another
+ * process, too) must already count.
  *
  *   const blocked = await services.dnc.blockedNumbers(tenant, campaignDncListIds, batchOfE164);
  */
@@ -27,5 +35,20 @@ export class DncService {
     const global = (await this.lists.findGlobalDnc(t.accountId))?.id;
     const ids = global && !listIds.includes(global) ? [...listIds, global] : [...listIds];
     return new Set((await this.contacts.onLists(ids, numbers)).keys());
+  }
+
+  /** The lists a campaign is checked against, with their names (play and explain say which one a number is on). */
+  async listsFor(t: Pick<Tenant, 'accountId'>, own: { id: string; name: string } | undefined): Promise<DncList[]> {
+    const out: DncList[] = own ? [{ id: own.id, name: own.name, kind: 'campaign DNC list' }] : [];
+    const global = await this.lists.findGlobalDnc(t.accountId);
+    if (global && global.id !== own?.id) out.push({ id: global.id, name: global.name, kind: 'global DNC list' });
+    return out;
+  }
+
+  /** Which of `numbers` are on `lists`, each with one list it is on. */
+  async hits(lists: readonly DncList[], numbers: readonly string[]): Promise<Map<string, DncList>> {
+    const byId = new Map(lists.map((l) => [l.id, l]));
+    const hits = await this.contacts.onLists([...byId.keys()], numbers);
+    return new Map([...hits].map(([phone, listId]) => [phone, byId.get(listId)!]));
   }
 }

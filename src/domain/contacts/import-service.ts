@@ -29,7 +29,7 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  /** Called after every committed batch. */
+  /** Called after every batch written (on PostgreSQL the last one may still be committing). */
   onProgress?: (p: ImportProgress) => void;
   /** Called once if the job has to wait because another process is importing into the same list. */
   onWaiting?: () => void;
@@ -170,10 +170,10 @@ export class ImportService {
   private async execute(job: ImportRow, list: ContactListRow, source: RowSource | BatchSource, opts: ImportOptions): Promise<ImportJob> {
     const target: ImportTarget = { id: job.id, listId: list.id, allowDuplicates: list.allow_duplicates === 1 };
     const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
-    let opened: ImportWriter | undefined;
+    let writer: ImportWriter | undefined;
     try {
       await this.startWhenListFree(job.id, opts.onWaiting);
-      const w = (opened = await this.repo.openWriter(target));
+      const w = (writer = await this.repo.openWriter(target));
       const write = async (batch: ImportBatch) => {
         const now = this.clock.now();
         const r = await w.write(batch, now);
@@ -209,7 +209,7 @@ export class ImportService {
     } catch (err) {
       // Nothing of the job may still be running once run() ends (PostgreSQL commits a batch while the
       // next is written): its caller may close the database. The failure then deletes what it wrote.
-      await opened?.settle();
+      await writer?.settle();
       const msg = err instanceof AppError || err instanceof ImportCancelled ? err.message : `Import failed: ${String((err as Error)?.message ?? err)}`;
       await this.repo.fail(job.id, msg, nowIso(this.clock.now())).catch(() => {});
       throw err;

@@ -4,11 +4,11 @@ import type { Schedule } from '../campaigns/schedule.js';
 import { compileCallingHours, type CallingHoursLike, type CompiledCallingHours } from './calling-window.js';
 import { decodeSmsMessage } from './sms-message.js';
 
-/** Defaults when a campaign leaves a dialing setting out (Kore documents ranges, not defaults). */
 /**
- * Defaults for what a campaign leaves unset. maxConcurrent (calls one campaign may have out at
- * once) is Kore's agentless default; a bot may set its own (CampaignCaps). Progressive / Preview
- * would be bounded by agents, which campaignd does not model yet.
+ * Defaults when a campaign leaves a dialing setting out (Kore documents ranges, not defaults).
+ * maxConcurrent (calls one campaign may have out at once) is Kore's agentless default; a bot may
+ * set its own (CampaignCaps). Progressive / Preview would be bounded by agents, which campaignd
+ * does not model yet.
  */
 export const POLICY_DEFAULTS = Object.freeze({ maxAttemptsPerRecord: 1, defaultRetryPeriodMin: 60, maxRingTimeSec: 30, maxConcurrent: 10 });
 

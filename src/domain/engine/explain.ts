@@ -1,10 +1,10 @@
 import type { Clock } from '../../clock.js';
 import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
-import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
+import type { DncService } from '../contacts/dnc.js';
 import { errors } from '../errors.js';
 import { describeWindowAt, effectiveZone } from './calling-window.js';
 import type { CampaignCaps } from './campaign-caps.js';
@@ -45,7 +45,7 @@ export class ExplainService {
     private readonly campaigns: CampaignsRepo,
     private readonly instances: InstancesRepo,
     private readonly records: DialRecordsRepo,
-    private readonly contacts: ContactsRepo,
+    private readonly dnc: DncService,
     private readonly attempts: AttemptsRepo,
     private readonly clock: Clock,
     private readonly maxConcurrentCalls: number,
@@ -73,8 +73,9 @@ export class ExplainService {
       : rec.state === 'pending' ? 'waiting to be dialed' : `attempt ${rec.current_attempt_id} is ${rec.state === 'leased' ? 'being placed' : 'in progress'}`;
     rules.push({ rule: 'record', ok: rec.state === 'pending', detail: recordDetail, facts: { state: rec.state, lastOutcome: rec.last_outcome, finalOutcome: rec.final_outcome } });
 
-    const dncIds = [...(cfg.dncList ? [cfg.dncList.id] : []), ...(await this.instances.globalDncLists(t.accountId)).map((l) => l.id)];
-    const hitNow = (await this.contacts.onLists(dncIds, [rec.phone_e164])).get(rec.phone_e164);
+    const dncLists = await this.dnc.listsFor(t, cfg.dncList);
+    const dncIds = dncLists.map((l) => l.id);
+    const hitNow = (await this.dnc.hits(dncLists, [rec.phone_e164])).get(rec.phone_e164)?.id;
     const dncOk = rec.final_outcome !== 'dnc' && hitNow === undefined;
     rules.push({
       rule: 'dnc', ok: dncOk,

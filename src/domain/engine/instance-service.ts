@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { newId, nowIso } from '../../ids.js';
 import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
 import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
+import type { DncService } from '../contacts/dnc.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo, StatusChange } from '../../storage/repos/instances-repo.js';
 import type { CampaignInstanceRow, CampaignRow, DialRecordRow } from '../../storage/schema.js';
@@ -45,6 +46,7 @@ export class InstanceService {
     private readonly instances: InstancesRepo,
     private readonly records: DialRecordsRepo,
     private readonly contactsRepo: ContactsRepo,
+    private readonly dnc: DncService,
     private readonly clock: Clock,
   ) {}
 
@@ -75,13 +77,9 @@ export class InstanceService {
   private async play(t: Tenant, row: CampaignRow, change: { campaignId: string; from: readonly string[]; to: string; nowIso: string }, now: number): Promise<string> {
     const cfg = JSON.parse(row.config) as CampaignConfig;
     const contacts = await this.contactsRepo.playContacts(cfg.contactLists.map((l) => l.id));
-    const dncLists = [...(cfg.dncList ? [{ ...cfg.dncList, kind: 'campaign DNC list' }] : []), ...(await this.instances.globalDncLists(t.accountId)).map((l) => ({ ...l, kind: 'global DNC list' }))];
-    const hitsByList = await this.contactsRepo.onLists(dncLists.map((l) => l.id), [...new Set(contacts.map((c) => c.phone_e164))]);
+    const hits = await this.dnc.hits(await this.dnc.listsFor(t, cfg.dncList), [...new Set(contacts.map((c) => c.phone_e164))]);
     const dnc = new Map<string, DncHit>();
-    for (const [phone, listId] of hitsByList) {
-      const l = dncLists.find((x) => x.id === listId);
-      dnc.set(phone, { listId, reason: `on ${l?.kind ?? 'DNC list'} '${l?.name ?? listId}'` });
-    }
+    for (const [phone, l] of hits) dnc.set(phone, { listId: l.id, reason: `on ${l.kind} '${l.name}'` });
     const instance: CampaignInstanceRow = {
       id: newId('cid'), campaign_id: row.id, account_id: row.account_id, bot_id: row.bot_id, type: row.type,
       status: 'Active', total_records: 0, excluded_records: 0, started_at: now, ended_at: null,

@@ -56,7 +56,6 @@ export async function ensureDemoTenant(services: Services, kv: KvRepo): Promise<
     is_global_dnc: 0,
     status: 'Ready',
     total_record_count: 0,
-    visible_seq: 0,
     created_at: now,
     updated_at: now,
   });

@@ -23,7 +23,7 @@ export function contactId(listId: string, seq: number): string {
  * an import that has not completed (or died) and must never be seen. Every read of contacts
  * starts here; filter on `contact_lists.id`.
  */
-export function visibleContacts(db: Kysely<Database>) {
+function visibleContacts(db: Kysely<Database>) {
   return db
     .selectFrom('contacts')
     .innerJoin('contact_lists', 'contact_lists.list_no', 'contacts.list_no')

@@ -5,7 +5,6 @@ import type { CampaignInstanceRow, Database, DialRecordRow } from '../schema.js'
 import type { Tenant } from './campaigns-repo.js';
 import { openRecordExists } from './dial-records-repo.js';
 
-
 export interface StatusChange {
   campaignId: string;
   from: readonly string[];
@@ -19,11 +18,6 @@ export class InstancesRepo {
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
   ) {}
-
-  /** Ids and names of the account's global DNC lists (at most one, enforced by issue 3's index). */
-  globalDncLists(accountId: string): Promise<{ id: string; name: string }[]> {
-    return this.db.selectFrom('contact_lists').select(['id', 'name']).where('account_id', '=', accountId).where('is_global_dnc', '=', 1).execute();
-  }
 
   /**
    * Starts an instance: moves the campaign to Active (only from `change.from`), points it at the
