@@ -79,7 +79,7 @@ export function registerContactsCommands(program: Command): void {
         const job = await s.imports.createJob(t, list, 'csv', path.basename(file));
         const progress = progressReporter(size);
         try {
-          const source = csvSource({ file }, { mapping, defaultCountry: bot.default_country, sizeBytes: size, batchRows: s.imports.batchSize }, warm);
+          const source = csvSource({ file }, { mapping, defaultCountry: bot.default_country, sizeBytes: size, ...s.imports.batchOptions }, warm);
           return await s.imports.run(job, list, source, {
             onProgress: (p) => progress.update(source.bytesRead(), p),
             onWaiting: () => process.stderr.write(`waiting: another process is importing into '${list.name}'; this import starts when that one ends\n`),

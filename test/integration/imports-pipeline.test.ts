@@ -8,8 +8,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { csvSource, readCsvBatches, warmCsvWorker, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
-import { readCsvImportBatches } from '../../src/domain/contacts/csv-source.js';
-import type { BatchSource } from '../../src/domain/contacts/import-service.js';
+import { readCsvImportBatches, readCsvRows } from '../../src/domain/contacts/csv-source.js';
+import type { BatchSource, RowSource } from '../../src/domain/contacts/import-service.js';
 import { HEARTBEAT_MS, ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
 import { emptyBatch, type ImportBatch } from '../../src/storage/repos/import-batch.js';
 import { ImportsRepo } from '../../src/storage/repos/imports-repo.js';
@@ -46,7 +46,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
   }
 
   it('gives the same job, contacts and rejects through the worker thread as on this thread, dedupe across batches', async () => {
-    const opts = { defaultCountry: 'US', batchRows: 7 };
+    const opts = { defaultCountry: 'US', ...t().services.imports.batchOptions, batchRows: 7 };
     const inThread = await importInto('In thread', (input) => ({ batches: readCsvImportBatches(input, opts, opts.batchRows) }));
     const worker = await importInto('On a worker', (input) => readCsvBatches(input, opts));
     // A file the worker reads itself (the CLI), counting what it read.
@@ -70,6 +70,54 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect(worker.rejects[0]).toEqual({ rowNumber: 7, column: 'phoneNumber', reason: 'invalid phone number "not a number 5": contains letters' });
     expect(inThread.phones[0]).toEqual(['+14155552600', 'Name0']);
     expect(inThread.total).toBe(39);
+  });
+
+  it('stores every character a cell can hold, as given, whichever way the rows arrive', async () => {
+    // 2,500 rows: parsed in 1,024-row pieces and joined into one write batch (on PostgreSQL, one
+    // COPY built from three pieces of COPY text); from row 1,100 on, every 10th number repeats an earlier piece's.
+    const odd = ['tab\there', 'line\nbreak', 'cr\rhere', 'back\\slash', '\\N', '\\.', 'é日本😀', '"quoted", with comma'];
+    const cell = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const lines = ['phoneNumber,firstName,lastName,uniqueId,Note'];
+    const expected: unknown[] = [];
+    const seen = new Set<string>();
+    let [line, nulRow] = [2, 0];
+    for (let i = 0; i < 2500; i++) {
+      const n = i % 10 === 9 && i >= 1100 ? i - 1100 : i;
+      const phone = `+1415555${String(n).padStart(4, '0')}`;
+      const [first, last, note] = [odd[i % odd.length]!, `${odd[(i + 3) % odd.length]!}${i}`, i % 7 === 0 ? 'nul\u0000inside' : odd[(i + 5) % odd.length]!];
+      if (i === 1500) {
+        nulRow = line; // rejected: PostgreSQL text cannot hold a NUL
+        lines.push(`${phone},${cell('Bo\u0000b')},x,,y`);
+        line++;
+        continue;
+      }
+      const record = [phone, cell(first), cell(last), cell(`u${i}`), cell(note)].join(',');
+      lines.push(record);
+      line += 1 + (record.match(/\r\n|\r|\n/g)?.length ?? 0); // row numbers are physical lines
+      if (seen.has(phone)) continue;
+      seen.add(phone);
+      expected.push({ phoneNumberE164: phone, firstName: first, lastName: last, uniqueId: `u${i}`, Note: note });
+    }
+    const text = `${lines.join('\n')}\n`;
+    const opts = { defaultCountry: 'US', ...t().services.imports.batchOptions };
+    const sources: Record<string, (input: Readable) => RowSource | BatchSource> = {
+      rows: (input) => readCsvRows(input, opts),
+      'batches on this thread': (input) => ({ batches: readCsvImportBatches(input, opts, opts.batchRows) }),
+      'batches from a worker': (input) => readCsvBatches(input, opts),
+    };
+    for (const [name, source] of Object.entries(sources)) {
+      const l = await list(name);
+      const job = await t().services.imports.createJob(tenant(), l, 'csv', 'odd.csv');
+      const done = await t().services.imports.run(job, l, source(Readable.from([text])));
+      expect(done, name).toMatchObject({ status: 'completed', totalRows: 2500, imported: expected.length, duplicates: 2499 - expected.length, rejected: 1 });
+      const got: unknown[] = [];
+      for (let skip = 0; skip < expected.length; skip += 500) {
+        const page = await t().services.contactLists.contactsPage(tenant(), l.id, { skip, limit: 500 });
+        for (const c of page.results as Record<string, unknown>[]) got.push({ phoneNumberE164: c.phoneNumberE164, firstName: c.firstName, lastName: c.lastName, uniqueId: c.uniqueId, Note: c.Note });
+      }
+      expect(got, name).toEqual(expected);
+      expect((await t().services.imports.rejects(job.id, 0, 10)).results, name).toEqual([{ rowNumber: nulRow, column: 'firstName', reason: 'contains a NUL character' }]);
+    }
   });
 
   it('stops a warmed-up CSV worker nobody took, and starts none for a small file or a busy machine', async () => {

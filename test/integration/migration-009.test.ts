@@ -37,7 +37,7 @@ describe.each(DIALECTS)('migration 009 on %s', (dialect) => {
 
   it('numbers the lists and copies visible contacts with their order, ids and creation times', async () => {
     const d = await at008();
-    expect(await migrate(d)).toEqual(['009-contacts-by-list-number']);
+    expect(await migrate(d, '009-contacts-by-list-number')).toEqual(['009-contacts-by-list-number']);
 
     const lists = await d.kysely.selectFrom('contact_lists').select(['id', 'list_no']).orderBy('id').execute();
     expect(new Set(lists.map((l) => Number(l.list_no))).size).toBe(2);

@@ -229,6 +229,11 @@ function fieldText(plan: ColumnPlan, column: number, values: readonly unknown[],
     errors.push({ column: plan.columns[column] as string, reason: `value longer than ${CONTACT_LIMITS.maxValueLength} characters` });
     return undefined;
   }
+  // PostgreSQL text cannot hold one (the whole batch would fail); extra columns can: their JSON escapes it.
+  if (v.includes('\0')) {
+    errors.push({ column: plan.columns[column] as string, reason: 'contains a NUL character' });
+    return undefined;
+  }
   return v;
 }
 
@@ -371,11 +376,11 @@ export function csvRowPacker(plan: ColumnPlan, defaultCountry: string): (cells: 
   const [phoneAt, firstAt, lastAt, zoneAt, uniqueAt, priorityAt] = [PHONE, FIRST, LAST, ZONE, UNIQUE, PRIORITY].map((f) => source[f]!) as [number, number, number, number, number, number];
   const max = CONTACT_LIMITS.maxValueLength;
   const SLOW = undefined;
-  /** A known field's trimmed text, null when absent, SLOW when too long. */
+  /** A known field's trimmed text, null when absent, SLOW when too long or holding a NUL. */
   const text = (cells: readonly string[], at: number): string | null | undefined => {
     if (at < 0) return null;
     const v = cells[at]!.trim();
-    return v === '' ? null : v.length > max ? SLOW : v;
+    return v === '' ? null : v.length > max || v.includes('\0') ? SLOW : v;
   };
 
   const slow = (cells: readonly string[]) => packedFromValues(plan, cells, defaultCountry);
@@ -394,7 +399,7 @@ export function csvRowPacker(plan: ColumnPlan, defaultCountry: string): (cells: 
       extra += '}';
     }
     const phone = text(cells, phoneAt);
-    if (!phone) return slow(cells);
+    if (!phone) return slow(cells); // absent, too long, or holding a NUL
     const n = normalisePhone(phone, defaultCountry);
     if (!n.ok) return slow(cells);
     const first = text(cells, firstAt);

@@ -117,6 +117,7 @@ async function* joined(batches: AsyncIterable<ImportBatch>, rows: number): Async
     if (!out) out = b;
     else {
       for (const c of b.contacts) out.contacts.push(c);
+      if (b.copy) (out.copy ??= []).push(...b.copy);
       for (const r of b.rejects) out.rejects.push(r);
       out.rows += b.rows;
       out.rejectedRows += b.rejectedRows;

@@ -2,6 +2,7 @@ import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { Options } from 'csv-parse';
 import { errors } from '../errors.js';
+import { toCopyText } from '../../storage/repos/copy-text.js';
 import { emptyBatch, packContact, type ImportBatch, type PackedContact } from '../../storage/repos/import-batch.js';
 import { KNOWN_FIELDS, contactFromValues, csvRowPacker, parseTarget, planColumns } from './contact-record.js';
 import type { ColumnError, ColumnPlan, ContactField, ContactResult } from './contact-record.js';
@@ -55,6 +56,8 @@ export interface CsvOptions {
   defaultCountry: string;
   /** Largest record accepted, in characters (csv-parse counts characters). Default 262144. */
   maxRowBytes?: number;
+  /** Import batches carry their contacts as COPY text (`ImportBatch.copy`: PostgreSQL's writer wants them so). */
+  copyText?: boolean;
 }
 
 interface RawRecord {
@@ -86,6 +89,7 @@ export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOption
  * of one input chunk are converted in one synchronous loop, and only batches cross a promise.
  */
 export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: CsvOptions, batchRows: number): AsyncGenerator<ImportBatch, void, undefined> {
+  const done = opts.copyText ? asCopyText : (b: ImportBatch) => b;
   let batch = emptyBatch();
   let pack: ReturnType<typeof csvRowPacker> | undefined;
   for await (const chunk of csvChunks(input, opts)) {
@@ -93,7 +97,7 @@ export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: 
       for await (const { rowNumber, result } of chunk.reference) {
         addRow(batch, rowNumber, result.ok ? { ok: true, contact: packContact(result.contact) } : result);
         if (batch.rows >= batchRows) {
-          yield batch;
+          yield done(batch);
           batch = emptyBatch();
         }
       }
@@ -105,12 +109,17 @@ export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: 
       const { cells, line } = records[i]!;
       addRow(batch, line, checkedColumns(plan, cells) ?? pack(cells));
       if (batch.rows >= batchRows) {
-        yield batch;
+        yield done(batch);
         batch = emptyBatch();
       }
     }
   }
-  if (batch.rows > 0) yield batch;
+  if (batch.rows > 0) yield done(batch);
+}
+
+/** `batch` with its contacts as COPY text. */
+function asCopyText(batch: ImportBatch): ImportBatch {
+  return { ...batch, contacts: [], copy: [toCopyText(batch.contacts)] };
 }
 
 function addRow(batch: ImportBatch, rowNumber: number, result: { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] }): void {

@@ -45,7 +45,9 @@ function main(port: NonNullable<typeof parentPort>, opts: WorkerInput): void {
   });
 
   const post = async (batch: ImportBatch) => {
-    port.postMessage({ type: 'batch', batch, bytesRead } satisfies FromWorker);
+    // COPY text moves to the main thread instead of being copied.
+    const transfer = batch.copy?.flatMap((c) => [c.bytes.buffer as ArrayBuffer, c.ends.buffer as ArrayBuffer]);
+    port.postMessage({ type: 'batch', batch, bytesRead } satisfies FromWorker, transfer);
     unacked++;
     while (unacked >= MAX_UNACKED) await new Promise<void>((resolve) => (credit = resolve));
   };

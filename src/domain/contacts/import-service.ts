@@ -60,9 +60,9 @@ export class ImportService {
     private readonly clock: Clock,
   ) {}
 
-  /** Rows per batch transaction (batch sources should cut their batches this size). */
-  get batchSize(): number {
-    return this.repo.batchSize;
+  /** How batch sources should cut and encode their batches: rows per batch transaction, and whether as COPY text. */
+  get batchOptions(): { batchRows: number; copyText: boolean } {
+    return { batchRows: this.repo.batchSize, copyText: this.repo.copyText };
   }
 
   async createJob(t: Tenant, list: ContactListRow, source: 'csv' | 'api', fileName: string | null = null): Promise<ImportRow> {

@@ -10,6 +10,7 @@ import * as m006 from './006-contact-import-ranges.js';
 import * as m007 from './007-contacts-by-list-order.js';
 import * as m008 from './008-bot-campaign-concurrency.js';
 import * as m009 from './009-contacts-by-list-number.js';
+import * as m010 from './010-contacts-list-check-per-statement.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -32,6 +33,7 @@ const steps: Record<string, Step> = {
   '007-contacts-by-list-order': m007,
   '008-bot-campaign-concurrency': m008,
   '009-contacts-by-list-number': m009,
+  '010-contacts-list-check-per-statement': m010,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

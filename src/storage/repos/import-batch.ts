@@ -1,3 +1,5 @@
+import type { CopyText } from './copy-text.js';
+
 /*
  * The unit an import writes: rows already validated, as flat values. Kept free of database imports
  * so the CSV worker thread (domain/contacts/csv-worker.ts) can build batches without loading them.
@@ -32,9 +34,14 @@ export interface RejectValues {
  */
 export type PackedContact = [string, string, string | null, string | null, string | null, string | null, string | null, number | null, string | null];
 
-/** What one batch carries: valid contacts in file order, reject reasons (one per bad column), rows read, rows rejected. */
+/**
+ * What one batch carries: valid contacts in file order, reject reasons (one per bad column), rows
+ * read, rows rejected. The contacts are in `contacts`, or, in CSV batches made for PostgreSQL
+ * (`copyText`, csv-source.ts), already encoded for its COPY in `copy`, in order.
+ */
 export interface ImportBatch {
   contacts: PackedContact[];
+  copy?: CopyText[];
   rejects: RejectValues[];
   rows: number;
   rejectedRows: number;

@@ -1,6 +1,10 @@
+import { finished } from 'node:stream/promises';
 import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Db } from '../db.js';
 import type { Database, ImportRow } from '../schema.js';
+import { COPY_COLUMNS, CopyLines, toCopyText } from './copy-text.js';
 import type { ImportBatch } from './import-batch.js';
 
 export interface ImportTarget {
@@ -230,16 +234,28 @@ class SqliteImportWriter extends BaseImportWriter {
 }
 
 /**
- * PostgreSQL: each batch is one transaction of two or three round trips: the contacts inserted
- * with one INSERT … SELECT FROM unnest(arrays), the rejects, and the progress. Batches are
+ * PostgreSQL: which of `numbers` list `listNo` holds (visible or not), one index probe per number
+ * whatever the statistics say. `list_no = X AND phone_e164 = ANY(…)` let the planner, while the
+ * list's rows were not analysed yet (all through its own import), probe by list_no alone and
+ * filter the whole list's numbers: 0.7 s per batch at a million rows. A LATERAL subquery with a
+ * LIMIT is never flattened into that. (Exported for the test of its plan.)
+ */
+export function numbersOnListPg(listNo: number, numbers: readonly string[]) {
+  return sql<{ phone: string }>`
+    SELECT n.phone FROM unnest(${numbers}::text[]) AS n(phone)
+    CROSS JOIN LATERAL (SELECT 1 FROM contacts c WHERE c.list_no = ${listNo} AND c.phone_e164 = n.phone LIMIT 1) AS hit`;
+}
+
+/**
+ * PostgreSQL: each batch is one transaction on a connection of its own: its contacts sent with
+ * COPY (three times as fast on the server as INSERT … SELECT FROM unnest(arrays), and already
+ * encoded when they arrive: copy-text.ts), then its rejects and its progress. Batches are
  * pipelined: while one batch's transaction runs on the server, the next is screened for
- * duplicates and sent on another connection, so this process's work (encoding the arrays, which
- * is most of its time) overlaps the server's insert instead of alternating with it. At most two
- * transactions are in flight; their seq ranges are decided here, in order, so they never collide,
- * and a list shows none of their rows until `complete` (which first waits for both).
+ * duplicates and sent on another connection, so this process's work overlaps the server's
+ * instead of alternating with it. At most two transactions are in flight; their seq ranges are decided here, in order, so they never
+ * collide, and a list shows none of their rows until `complete` (which first waits for both).
  * Duplicate screening is exact across the pipeline: the numbers of the batch still in flight are
- * checked in memory, the ones committed before it with `= ANY(array)` on the index.
- * (One JSON parameter read with jsonb_array_elements was no faster than unnest.)
+ * checked in memory, the ones committed before it in the index.
  */
 class PgImportWriter extends BaseImportWriter {
   /** The previous batch's transaction, and the numbers it writes, until this writer has awaited it. */
@@ -247,66 +263,58 @@ class PgImportWriter extends BaseImportWriter {
 
   async write(batch: ImportBatch, nowMs: number): Promise<BatchResult> {
     const { job, listNo } = this;
-    const first = this.lastSeq + 1;
+    const parts = batch.copy ?? [toCopyText(batch.contacts)];
     let existing = new Set<string>();
     if (!job.allowDuplicates) {
-      const numbers = batch.contacts.map((c) => c[0]).filter((n) => this.mayBeOnList(n));
+      const numbers = parts.flatMap((p) => p.phones.filter((n) => this.mayBeOnList(n)));
       if (numbers.length > 0) {
-        const rows = await sql<{ phone_e164: string }>`SELECT phone_e164 FROM contacts WHERE list_no = ${listNo} AND phone_e164 = ANY(${numbers}::text[])`.execute(this.db.kysely);
-        existing = new Set(rows.rows.map((x) => x.phone_e164));
+        const rows = await numbersOnListPg(listNo, numbers).execute(this.db.kysely);
+        existing = new Set(rows.rows.map((x) => x.phone));
       }
     }
     const pending = this.inFlight?.numbers;
-    const columns: (string | number | null)[][] = Array.from({ length: 9 }, () => []);
-    const seqs: number[] = [];
     const kept = new Set<string>();
+    const copy = new CopyLines(nowMs, listNo, parts);
+    let seq = this.lastSeq;
     let duplicates = 0;
-    for (const c of batch.contacts) {
-      if (!job.allowDuplicates) {
-        if (existing.has(c[0]) || pending?.has(c[0])) {
-          duplicates++;
-          continue;
+    for (const part of parts) {
+      for (let i = 0; i < part.phones.length; i++) {
+        const phone = part.phones[i]!;
+        if (!job.allowDuplicates) {
+          if (existing.has(phone) || pending?.has(phone)) {
+            duplicates++;
+            continue;
+          }
+          existing.add(phone);
+          kept.add(phone);
+          this.filter?.add(phone);
         }
-        existing.add(c[0]);
-        kept.add(c[0]);
-        this.filter?.add(c[0]);
+        copy.add(part, i, ++seq);
       }
-      seqs.push(first + seqs.length);
-      for (let f = 0; f < 9; f++) columns[f]!.push(c[f] ?? null);
     }
-    const result = { imported: seqs.length, duplicates };
-    this.lastSeq += result.imported;
+    const result = { imported: seq - this.lastSeq, duplicates };
+    this.lastSeq = seq;
 
-    const done = this.db.kysely.transaction().execute(async (trx) => {
-      if (seqs.length > 0) {
-        const [e164, raw, ext, fn, ln, tz, uid, prio, extra] = columns;
-        await sql`
-          INSERT INTO contacts (${sql.raw(CONTACT_COLUMNS)})
-          SELECT ${listNo}, u.seq, u.e164, u.raw, u.ext, u.fn, u.ln, u.tz, u.uid, u.prio, u.extra, ${nowMs}
-          FROM unnest(${seqs}::bigint[], ${e164}::text[], ${raw}::text[], ${ext}::text[], ${fn}::text[], ${ln}::text[], ${tz}::text[],
-                      ${uid}::text[], ${prio}::integer[], ${extra}::text[])
-            AS u(seq, e164, raw, ext, fn, ln, tz, uid, prio, extra)`.execute(trx);
+    const done = this.inTransaction(async (client) => {
+      if (!copy.empty) {
+        const stream = client.query(copyFrom(`COPY contacts (${COPY_COLUMNS}) FROM STDIN`));
+        stream.end(copy.bytes());
+        await finished(stream);
       }
       if (batch.rejects.length > 0) {
-        await sql`
-          INSERT INTO import_rejects (import_id, row_number, column_name, reason)
-          SELECT ${job.id}, u.r, u.c, u.why
-          FROM unnest(${batch.rejects.map((x) => x.rowNumber)}::integer[], ${batch.rejects.map((x) => x.column)}::text[], ${batch.rejects.map((x) => x.reason)}::text[]) AS u(r, c, why)`.execute(trx);
+        await client.query(
+          `INSERT INTO import_rejects (import_id, row_number, column_name, reason)
+           SELECT $1, u.r, u.c, u.why FROM unnest($2::integer[], $3::text[], $4::text[]) AS u(r, c, why)`,
+          [job.id, batch.rejects.map((x) => x.rowNumber), batch.rejects.map((x) => x.column), batch.rejects.map((x) => x.reason)],
+        );
       }
-      const res = await trx
-        .updateTable('imports')
-        .set((eb) => ({
-          total_rows: eb('total_rows', '+', batch.rows),
-          imported: eb('imported', '+', result.imported),
-          duplicates: eb('duplicates', '+', duplicates),
-          rejected: eb('rejected', '+', batch.rejectedRows),
-          // A heartbeat timer may have beaten since this batch was sent: never move it back.
-          heartbeat_at: sql<number>`GREATEST(heartbeat_at, ${nowMs})`,
-        }))
-        .where('id', '=', job.id)
-        .where('status', '=', 'running')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ImportCancelled(`import ${job.id} is no longer running`);
+      // A heartbeat timer may have beaten since this batch was sent: GREATEST never moves it back.
+      const res = await client.query(
+        `UPDATE imports SET total_rows = total_rows + $1, imported = imported + $2, duplicates = duplicates + $3, rejected = rejected + $4,
+           heartbeat_at = GREATEST(heartbeat_at, $5) WHERE id = $6 AND status = 'running'`,
+        [batch.rows, result.imported, duplicates, batch.rejectedRows, nowMs, job.id],
+      );
+      if (res.rowCount !== 1) throw new ImportCancelled(`import ${job.id} is no longer running`);
     });
     // Its failure surfaces when it is awaited (next write, complete); never as an unhandled rejection.
     done.catch(() => {});
@@ -314,6 +322,23 @@ class PgImportWriter extends BaseImportWriter {
     this.inFlight = { done, numbers: kept };
     await previous?.done;
     return result;
+  }
+
+  /** Runs `fn` in a transaction on a connection of its own (COPY needs the driver's client, which Kysely does not lend). */
+  private async inTransaction(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.db.pool!.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      await fn(client);
+      await client.query('COMMIT');
+    } catch (err) {
+      // A connection that cannot even roll back is dropped from the pool, not reused.
+      await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
+      throw err;
+    } finally {
+      client.release(broken as Error | undefined);
+    }
   }
 
   override async settle(): Promise<void> {

@@ -39,7 +39,7 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
       const mapping = parseMapArgs(q.map === undefined ? [] : Array.isArray(q.map) ? q.map : [q.map]);
       const job = await services.imports.createJob(t, list, 'csv', q.fileName ?? 'upload.csv');
       const sizeBytes = contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
-      const source = csvSource(body as Readable, { mapping, defaultCountry: bot.default_country, sizeBytes, batchRows: services.imports.batchSize });
+      const source = csvSource(body as Readable, { mapping, defaultCountry: bot.default_country, sizeBytes, ...services.imports.batchOptions });
       return services.imports.run(job, list, source);
     };
 
