@@ -25,7 +25,8 @@ class NumberFilter {
   private static readonly BITS = 1 << 25;
   private readonly words = new Uint32Array(NumberFilter.BITS >>> 5);
 
-  private static hashes(s: string): [number, number] {
+  /** Adds `s`, answering whether it may have been added before ("no" is certain). One hashing for both. */
+  add(s: string): boolean {
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     for (let i = 0; i < s.length; i++) {
@@ -33,24 +34,18 @@ class NumberFilter {
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 13);
     }
-    return [h1 >>> 0, (h2 | 1) >>> 0];
-  }
-
-  mightHave(s: string): boolean {
-    const [a, b] = NumberFilter.hashes(s);
+    const a = h1 >>> 0;
+    const b = (h2 | 1) >>> 0;
+    let seen = true;
     for (let i = 0; i < 3; i++) {
       const bit = (a + i * b) & (NumberFilter.BITS - 1);
-      if ((this.words[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+      const mask = 1 << (bit & 31);
+      if ((this.words[bit >>> 5]! & mask) === 0) {
+        seen = false;
+        this.words[bit >>> 5]! |= mask;
+      }
     }
-    return true;
-  }
-
-  add(s: string): void {
-    const [a, b] = NumberFilter.hashes(s);
-    for (let i = 0; i < 3; i++) {
-      const bit = (a + i * b) & (NumberFilter.BITS - 1);
-      this.words[bit >>> 5]! |= 1 << (bit & 31);
-    }
+    return seen;
   }
 }
 
@@ -119,9 +114,13 @@ abstract class BaseImportWriter implements ImportWriter {
     this.filter = !job.allowDuplicates && at.lastSeq === 0 ? new NumberFilter() : undefined;
   }
 
-  /** Whether `phone` may already be on the list (then it needs a look in the index). */
-  protected mayBeOnList(phone: string): boolean {
-    return !this.filter || this.filter.mightHave(phone);
+  /**
+   * Whether `phone` may already be on the list or earlier in this import (then it needs a look);
+   * records it as seen. Every number of the import passes here once, in order (a duplicate too:
+   * its number is already there anyway).
+   */
+  protected mayRepeat(phone: string): boolean {
+    return !this.filter || this.filter.add(phone);
   }
 
   abstract write(batch: ImportBatch, nowMs: number): Promise<BatchResult>;
@@ -197,12 +196,9 @@ class SqliteImportWriter extends BaseImportWriter {
       };
       for (const c of batch.contacts) {
         const phone = c[0];
-        if (!job.allowDuplicates) {
-          if (this.mayBeOnList(phone) && (isHeld(phone) || st.probe.get(phone) !== undefined)) {
-            duplicates++;
-            continue;
-          }
-          this.filter?.add(phone);
+        if (!job.allowDuplicates && this.mayRepeat(phone) && (isHeld(phone) || st.probe.get(phone) !== undefined)) {
+          duplicates++;
+          continue;
         }
         let v = held * VALUES_PER_ROW;
         values[v++] = seq++;
@@ -264,30 +260,26 @@ class PgImportWriter extends BaseImportWriter {
   async write(batch: ImportBatch, nowMs: number): Promise<BatchResult> {
     const { job, listNo } = this;
     const parts = batch.copy ?? [toCopyText(batch.contacts)];
-    let existing = new Set<string>();
+    let onList = new Set<string>();
     if (!job.allowDuplicates) {
-      const numbers = parts.flatMap((p) => p.phones.filter((n) => this.mayBeOnList(n)));
-      if (numbers.length > 0) {
-        const rows = await numbersOnListPg(listNo, numbers).execute(this.db.kysely);
-        existing = new Set(rows.rows.map((x) => x.phone));
-      }
+      const maybe = parts.flatMap((p) => p.phones.filter((n) => this.mayRepeat(n)));
+      if (maybe.length > 0) onList = new Set((await numbersOnListPg(listNo, maybe).execute(this.db.kysely)).rows.map((x) => x.phone));
     }
     const pending = this.inFlight?.numbers;
-    const kept = new Set<string>();
+    /** The numbers this batch keeps (a later row with one of them is a duplicate), the next batch's `pending`. */
+    const numbers = new Set<string>();
     const copy = new CopyLines(nowMs, listNo, parts);
     let seq = this.lastSeq;
     let duplicates = 0;
     for (const part of parts) {
       for (let i = 0; i < part.phones.length; i++) {
-        const phone = part.phones[i]!;
         if (!job.allowDuplicates) {
-          if (existing.has(phone) || pending?.has(phone)) {
+          const phone = part.phones[i]!;
+          if (numbers.has(phone) || onList.has(phone) || pending?.has(phone)) {
             duplicates++;
             continue;
           }
-          existing.add(phone);
-          kept.add(phone);
-          this.filter?.add(phone);
+          numbers.add(phone);
         }
         copy.add(part, i, ++seq);
       }
@@ -319,7 +311,7 @@ class PgImportWriter extends BaseImportWriter {
     // Its failure surfaces when it is awaited (next write, complete); never as an unhandled rejection.
     done.catch(() => {});
     const previous = this.inFlight;
-    this.inFlight = { done, numbers: kept };
+    this.inFlight = { done, numbers };
     await previous?.done;
     return result;
   }
