@@ -36,14 +36,18 @@ function progressReporter(totalBytes: number) {
     return { update: (bytes: number, p: ImportProgress) => bar.update(bytes, { rows: p.rows, rate: rate(p.rows) }), stop: () => bar.stop() };
   }
   let last = 0;
+  /** The latest progress not printed yet: `stop` prints it, so the last line has the final counts. */
+  let unprinted: (() => void) | undefined;
   return {
     update: (bytes: number, p: ImportProgress) => {
+      const pct = totalBytes > 0 ? Math.floor((bytes / totalBytes) * 100) : 100;
+      unprinted = () => process.stderr.write(`importing: ${p.rows} rows (${pct}%), ${p.imported} imported, ${p.duplicates} duplicate, ${p.rejected} rejected, ${rate(p.rows)} rows/s\n`);
       if (Date.now() - last < PLAIN_EVERY_MS) return;
       last = Date.now();
-      const pct = totalBytes > 0 ? Math.floor((bytes / totalBytes) * 100) : 100;
-      process.stderr.write(`importing: ${p.rows} rows (${pct}%), ${p.imported} imported, ${p.duplicates} duplicate, ${p.rejected} rejected, ${rate(p.rows)} rows/s\n`);
+      unprinted();
+      unprinted = undefined;
     },
-    stop: () => {},
+    stop: () => unprinted?.(),
   };
 }
 

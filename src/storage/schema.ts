@@ -140,6 +140,17 @@ export interface ContactRow {
   created_at: number;
 }
 
+/**
+ * Which list holds which number (migration 011): on SQLite a table an import fills, sorted, when it
+ * completes; on PostgreSQL a view of contacts. Like contacts, only rows with seq <= the list's
+ * visible_seq count.
+ */
+export interface ContactPhoneRow {
+  list_no: number;
+  phone_e164: string;
+  seq: number;
+}
+
 export interface ImportRow {
   id: string;
   account_id: string;
@@ -255,6 +266,7 @@ export interface Database {
     visible_seq: Generated<number>;
   };
   contacts: ContactRow;
+  contact_phones: ContactPhoneRow;
   imports: ImportRow;
   import_rejects: ImportRejectRow;
   kv: { key: string; value: string };

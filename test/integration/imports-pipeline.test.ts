@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { csvSource, readCsvBatches, warmCsvWorker, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
 import { readCsvImportBatches, readCsvRows } from '../../src/domain/contacts/csv-source.js';
@@ -195,6 +196,34 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect((await t().services.contactLists.contactsPage(tenant(), l.id, {})).totalResults).toBe(0);
   });
 
+  it('leaves neither rows nor indexed numbers of a job failed while completing', async () => {
+    const l = await list('Failed late');
+    const repo = new ImportsRepo(t().db);
+    const numbersOf = async () =>
+      (await t().db.kysely.selectFrom('contact_phones').innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no').select('contact_phones.seq').where('contact_lists.id', '=', l.id).execute()).length;
+    const written = async () => {
+      const job = await t().services.imports.createJob(tenant(), l, 'api');
+      expect(await repo.start(job.id, t().clock.now(), new Date(t().clock.now()).toISOString())).toBe('started');
+      const writer = await repo.openWriter({ id: job.id, listId: l.id, allowDuplicates: false });
+      await writer.write({ ...emptyBatch(), rows: 2, contacts: [['+14155552781', 'a', null, null, null, null, null, null, null], ['+14155552782', 'b', null, null, null, null, null, null, null]] }, t().clock.now());
+      await writer.settle(); // committed (PostgreSQL pipelines it)
+      return { job, writer };
+    };
+    // Failed before completing: completion stops at its first chunk and indexes nothing.
+    const first = await written();
+    await repo.fail(first.job.id, 'swept', new Date(t().clock.now()).toISOString());
+    await expect(first.writer.complete(t().clock.now(), new Date(t().clock.now()).toISOString())).rejects.toThrow(/no longer running/);
+    expect(await numbersOf()).toBe(0);
+    // Failed after its numbers were indexed (SQLite: a crash between completion chunks): both go.
+    const second = await written();
+    const listNo = (await t().db.kysely.selectFrom('contact_lists').select('list_no').where('id', '=', l.id).executeTakeFirstOrThrow()).list_no;
+    if (t().db.dialect === 'sqlite') await sql`INSERT INTO contact_phones (list_no, phone_e164, seq) SELECT list_no, phone_e164, seq FROM contacts WHERE list_no = ${listNo}`.execute(t().db.kysely);
+    expect(await numbersOf()).toBe(2);
+    expect(await repo.fail(second.job.id, 'swept', new Date(t().clock.now()).toISOString())).toBe(true);
+    expect(await numbersOf()).toBe(0);
+    expect(await storedContacts(t().db, l.id)).toEqual([]);
+  });
+
   /** A batch of valid contacts with these numbers. */
   const batchOf = (...phones: string[]): ImportBatch => ({ ...emptyBatch(), rows: phones.length, contacts: phones.map((p) => [p, p, null, null, null, null, null, null, null]) });
 
@@ -214,7 +243,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     return { service: new ImportService(repo, t().clock), busy };
   }
 
-  it('drops duplicates still waiting in a multi-row INSERT, on an empty list and on a filled one, keeping list order', async () => {
+  it('keeps the first of each number, within a batch and against earlier rows, on an empty list and on a filled one, in list order', async () => {
     const l = await list('Held duplicates');
     const n = (i: number) => `+1415555${String(3000 + i)}`;
     // 40 numbers with repeats inside one 16-row INSERT group (1, 2), across groups (3) and of the first contact (0).
@@ -224,11 +253,50 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       return t().services.imports.run(job, l, { batches: (async function* () { yield batchOf(...phones); })() });
     };
     expect(await run(first.map(n))).toMatchObject({ status: 'completed', imported: 36, duplicates: 6 });
-    // The list is no longer empty, so every number is looked up (no filter); repeats within the batch are held, not stored yet.
+    // The list is no longer empty, so every number is looked up (PostgreSQL: no filter).
     expect(await run([36, 4, 37, 37, 38, 36].map(n))).toMatchObject({ status: 'completed', imported: 3, duplicates: 3 });
     const rows = await storedContacts(t().db, l.id);
     expect(rows.map((r) => r.phone_e164)).toEqual([...Array.from({ length: 36 }, (_, i) => n(i)), n(36), n(37), n(38)]);
-    expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
+    // List order is file order. (SQLite deletes duplicates when the import completes, leaving their seqs unused.)
+    const seqs = rows.map((r) => Number(r.seq));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    if (dialect === 'postgres') expect(seqs).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
+    expect(await t().services.contactLists.contactsPage(tenant(), l.id, { limit: 100 })).toMatchObject({ totalResults: 39 });
+  });
+
+  it('finds every duplicate of a file bigger than one completion chunk, across chunks and batches, and against the list', async () => {
+    // 70,000 numbers in ascending order, so sorted order is file order: SQLite indexes them on
+    // completion 65,536 at a time, and the repeat at row 65,536 is its number's second copy, in the
+    // second chunk; others repeat a number of an earlier batch, and of the very first row.
+    const l = await list('Big');
+    const phone = (i: number) => `+1415${2000000 + i}`;
+    const phones = Array.from({ length: 70_000 }, (_, i) => phone(i));
+    for (const [at, copyOf] of [[10, 9], [65_536, 65_535], [20_000, 3], [69_999, 0]] as const) phones[at] = phone(copyOf);
+    const run = async (numbers: string[]) => {
+      const job = await t().services.imports.createJob(tenant(), l, 'api');
+      const batches = async function* () {
+        for (let i = 0; i < numbers.length; i += 8192) yield batchOf(...numbers.slice(i, i + 8192));
+      };
+      return t().services.imports.run(job, l, { batches: batches() });
+    };
+    expect(await run(phones)).toMatchObject({ status: 'completed', totalRows: 70_000, imported: 69_996, duplicates: 4 });
+    expect(await run([phone(0), phone(65_535), phone(70_000), phone(70_000)])).toMatchObject({ status: 'completed', imported: 1, duplicates: 3 });
+    const stored = await storedContacts(t().db, l.id);
+    expect(stored.length).toBe(69_997);
+    expect(new Set(stored.map((r) => r.phone_e164)).size).toBe(69_997);
+    expect(stored.at(-1)!.phone_e164).toBe(phone(70_000));
+    expect(await new ContactsRepo(t().db.kysely).onLists([l.id], [phone(65_535), phone(70_001)])).toEqual(new Map([[phone(65_535), l.id]]));
+
+    // Numbers that arrive in ascending order (repeats right after their first) skip SQLite's sort.
+    const ascending = await list('Big ascending');
+    const job = await t().services.imports.createJob(tenant(), ascending, 'api');
+    const inOrder = phones.slice(0, 69_999).map((p, i) => (i === 20_000 ? phone(19_999) : p));
+    const batches = async function* () {
+      for (let i = 0; i < inOrder.length; i += 8192) yield batchOf(...inOrder.slice(i, i + 8192));
+    };
+    expect(await t().services.imports.run(job, ascending, { batches: batches() })).toMatchObject({ status: 'completed', imported: 69_996, duplicates: 3 });
+    const kept = (await storedContacts(t().db, ascending.id)).map((r) => r.phone_e164);
+    expect(kept).toEqual([...new Set(inOrder)]);
   });
 
   it('drops duplicates of a batch that is still committing (PostgreSQL writes two at once), on an empty list and on a filled one', async () => {
@@ -241,7 +309,9 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect(await run([[1, 2], [2, 3], [3, 4], [1, 4, 5]])).toMatchObject({ status: 'completed', imported: 5, duplicates: 4 });
     expect(await run([[6, 7], [7, 8], [8, 6, 1]])).toMatchObject({ status: 'completed', imported: 3, duplicates: 4 });
     const rows = await storedContacts(t().db, l.id);
-    expect(rows.map((r) => [r.phone_e164, Number(r.seq)])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => [n(i), i]));
+    expect(rows.map((r) => r.phone_e164)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map(n));
+    // SQLite leaves the seqs of the duplicates it deleted on completion unused.
+    expect(rows.map((r) => Number(r.seq))).toEqual(dialect === 'postgres' ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 4, 6, 9, 10, 11, 13]);
   });
 
   it('runs imports into one list one at a time across processes: the second waits queued, then appends', async () => {

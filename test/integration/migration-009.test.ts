@@ -57,7 +57,15 @@ describe.each(DIALECTS)('migration 009 on %s', (dialect) => {
       { email: 'x@example.com', _id: 'cc-7f1e2d3c-0000-4000-8000-000000000001', phoneNumber: '4155550002', phoneNumberE164: '+14155550002', firstName: 'F2', createdAt: CREATED[1], updatedAt: CREATED[1] },
     ]);
     expect(contactId(A, 1)).toBe(`cc-${A.slice(3)}-1`);
+    // Membership (contact_phones, migration 011) holds the upgraded lists' visible numbers only.
+    await migrate(d);
     expect(await new ContactsRepo(d.kysely).onLists([B], ['+14155550001', '+14155550002'])).toEqual(new Map([['+14155550001', B]]));
+    expect(await new ContactsRepo(d.kysely).onLists([A], ['+14155550001', '+14155550002', '+14155550003'])).toEqual(
+      new Map([
+        ['+14155550001', A],
+        ['+14155550002', A],
+      ]),
+    );
   });
 
   it('numbers new lists, refuses a second contact at the same place, and deletes a list with its contacts', async () => {

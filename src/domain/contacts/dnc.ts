@@ -12,7 +12,7 @@ export interface DncList {
 /**
  * Do-not-call membership, for the engine: a number is blocked when it is on one of the campaign's
  * DNC lists or on the account's global DNC list (`isGlobalDNC`). Numbers must be E.164 (the form
- * contacts are stored in). Both checks are indexed lookups on contacts(list_no, phone_e164);
+ * contacts are stored in). Both checks are indexed lookups in contact_phones (list_no, phone_e164);
  * contacts of unfinished imports do not count (ContactsRepo reads only visible ones). Nothing is
  * cached: the engine asks right before dialing, and a global list created a moment ago (by another
  * process, too) must already count.

@@ -29,7 +29,11 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  /** Called after every batch written (on PostgreSQL the last one may still be committing). */
+  /**
+   * Called after every batch written (on PostgreSQL the last one may still be committing), and once
+   * more with the final counts. On SQLite, duplicates are found when the import completes: until
+   * then they count as imported.
+   */
   onProgress?: (p: ImportProgress) => void;
   /** Called once if the job has to wait because another process is importing into the same list. */
   onWaiting?: () => void;
@@ -205,7 +209,10 @@ export class ImportService {
       // An empty final batch: it checks the job was not failed underneath us.
       await write(emptyBatch());
       const done = this.clock.now();
-      return toImportJob(await w.complete(done, nowIso(done)));
+      const finished = toImportJob(await w.complete(done, nowIso(done)));
+      // The final counts: completing may find duplicates the batches could not (SQLite finds them all then).
+      opts.onProgress?.({ rows: finished.totalRows, imported: finished.imported, duplicates: finished.duplicates, rejected: finished.rejected });
+      return finished;
     } catch (err) {
       // Nothing of the job may still be running once run() ends (PostgreSQL commits a batch while the
       // next is written): its caller may close the database. The failure then deletes what it wrote.

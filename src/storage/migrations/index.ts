@@ -11,6 +11,7 @@ import * as m007 from './007-contacts-by-list-order.js';
 import * as m008 from './008-bot-campaign-concurrency.js';
 import * as m009 from './009-contacts-by-list-number.js';
 import * as m010 from './010-contacts-list-check-per-statement.js';
+import * as m011 from './011-contact-phones.js';
 
 /** What a migration needs to know about the dialect it writes DDL for. */
 export interface MigrationDialect {
@@ -34,6 +35,7 @@ const steps: Record<string, Step> = {
   '008-bot-campaign-concurrency': m008,
   '009-contacts-by-list-number': m009,
   '010-contacts-list-check-per-statement': m010,
+  '011-contact-phones': m011,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

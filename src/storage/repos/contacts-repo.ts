@@ -69,18 +69,21 @@ export class ContactsRepo {
 
   /**
    * Which of `numbers` (E.164) are on any of `listIds`, each with one list it is on. One indexed
-   * probe per (list, number) via contacts_list_phone_idx; numbers are sent in chunks so a batch of
-   * thousands stays one round trip per chunk.
+   * probe per (list, number) in contact_phones (migration 011), visible rows only; numbers are sent
+   * in chunks so a batch of thousands stays one round trip per chunk.
    */
   async onLists(listIds: readonly string[], numbers: readonly string[]): Promise<Map<string, string>> {
     const hits = new Map<string, string>();
     if (listIds.length === 0 || numbers.length === 0) return hits;
     const unique = [...new Set(numbers)];
     for (let i = 0; i < unique.length; i += MEMBERSHIP_CHUNK) {
-      const rows = await visibleContacts(this.db)
-        .select(['contacts.phone_e164', 'contact_lists.id as list_id'])
+      const rows = await this.db
+        .selectFrom('contact_phones')
+        .innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no')
+        .whereRef('contact_phones.seq', '<=', 'contact_lists.visible_seq')
+        .select(['contact_phones.phone_e164', 'contact_lists.id as list_id'])
         .where('contact_lists.id', 'in', [...listIds])
-        .where('contacts.phone_e164', 'in', unique.slice(i, i + MEMBERSHIP_CHUNK))
+        .where('contact_phones.phone_e164', 'in', unique.slice(i, i + MEMBERSHIP_CHUNK))
         .execute();
       for (const r of rows) if (!hits.has(r.phone_e164)) hits.set(r.phone_e164, r.list_id);
     }
