@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/storage/schema.js';
-import { numbersOnListPg } from '../../src/storage/repos/import-writer.js';
+import { numbersOnListPg } from '../../src/storage/repos/pg-import-writer.js';
 import { DIALECTS, useDbAtMigration, type DbAtMigration } from '../support/test-db.js';
 
 const NOW = '2026-11-27T08:00:00.000Z';

@@ -15,7 +15,7 @@ import type { MigrationDialect } from './index.js';
  *   transaction inserting after the list was deleted finds no row to lock and fails;
  * - a list's number cannot change (it never does: it is an identity).
  * SQLite keeps its foreign key: the check is an in-process B-tree probe there, and the import
- * writer switches it off for its batches anyway (import-writer.ts).
+ * writer switches it off for its batches anyway (sqlite-import-writer.ts).
  */
 export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> {
   if (d.name !== 'postgres') return;

@@ -5,7 +5,7 @@ import type { MigrationDialect } from './index.js';
  * `contact_phones`: which list holds which number (issue 3: duplicates and DNC membership), for
  * reads on both dialects.
  * - SQLite: a table of its own instead of the index contacts(list_no, phone_e164), so an import
- *   can fill it once, sorted, when it completes (import-writer.ts). Kept up row by row, the index
+ *   can fill it once, sorted, when it completes (sqlite-import-writer.ts). Kept up row by row, the index
  *   took every batch's numbers all over its pages and every commit rewrote most of them: a million
  *   numbers in random order imported in 16.2-17.6 s against 4.6 s in ascending order; filled
  *   sorted at the end, 5.7-5.9 s against 5.1-5.2 s (same host, same minutes).

@@ -1,7 +1,7 @@
 import type { PackedContact } from './import-batch.js';
 
 /*
- * Contacts as PostgreSQL's COPY text format, for the import writer (import-writer.ts). The values
+ * Contacts as PostgreSQL's COPY text format, for its import writer (pg-import-writer.ts). The values
  * of a contact are encoded where the batch is built, on the CSV worker thread when there is one,
  * and cross to the main thread as one transferred buffer. The main thread only adds what it
  * decides itself (the contact's place in the list, its creation time), by copying bytes: building

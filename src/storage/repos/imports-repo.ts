@@ -3,7 +3,9 @@ import type { Db } from '../db.js';
 import type { Database, ImportRejectRow, ImportRow } from '../schema.js';
 import type { Tenant } from './campaigns-repo.js';
 import { isUniqueViolation } from '../db-errors.js';
-import { deleteUnfinishedRows, openImportWriter, type ImportTarget, type ImportWriter } from './import-writer.js';
+import { deleteUnfinishedRows, ImportCancelled, type ImportTarget, type ImportWriter } from './import-writer.js';
+import { PgImportWriter } from './pg-import-writer.js';
+import { SqliteImportWriter } from './sqlite-import-writer.js';
 
 export { emptyBatch, packContact } from './import-batch.js';
 export type { ContactValues, ImportBatch, PackedContact, RejectValues } from './import-batch.js';
@@ -11,7 +13,7 @@ export { ImportCancelled } from './import-writer.js';
 export type { ImportTarget, ImportWriter } from './import-writer.js';
 
 /**
- * Import jobs, and the writers that fill lists (import-writer.ts): a list is never seen
+ * Import jobs, and the writers that fill lists (import-writer.ts, one per dialect): a list is never seen
  * half-imported. One job per list runs at a time (`imports_running_list_uq`); its rows are the
  * list's rows beyond `contact_lists.visible_seq`, invisible to every read until the writer's
  * `complete` moves `visible_seq` over them, and deleted when the job fails.
@@ -83,8 +85,14 @@ export class ImportsRepo {
   }
 
   /** A writer for the running job's batches, continuing its list after the list's last contact. */
-  openWriter(job: ImportTarget): Promise<ImportWriter> {
-    return openImportWriter(this.db, job);
+  async openWriter(job: ImportTarget): Promise<ImportWriter> {
+    const list = await this.k.selectFrom('contact_lists').select(['list_no', 'visible_seq']).where('id', '=', job.listId).executeTakeFirst();
+    if (!list) throw new ImportCancelled(`import ${job.id} is no longer running: its list was deleted`);
+    // Normally none: every way a job ends without completing deletes its rows. Rows left anyway
+    // (a job's status changed by hand) would collide with this job's, and nobody else owns them now.
+    await deleteUnfinishedRows(this.k, job.listId);
+    const at = { listNo: Number(list.list_no), lastSeq: Number(list.visible_seq) };
+    return this.db.dialect === 'postgres' ? new PgImportWriter(this.db, job, at) : new SqliteImportWriter(this.db, job, at);
   }
 
   /**
