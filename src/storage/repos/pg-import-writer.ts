@@ -39,6 +39,7 @@ class NumberFilter {
     return seen;
   }
 }
+
 /**
  * PostgreSQL: which of `numbers` list `listNo` holds (visible or not), one index probe per number
  * whatever the statistics say. `list_no = X AND phone_e164 = ANY(…)` let the planner, while the
@@ -58,8 +59,9 @@ export function numbersOnListPg(listNo: number, numbers: readonly string[]) {
  * encoded when they arrive: copy-text.ts), then its rejects and its progress. Batches are
  * pipelined: while one batch's transaction runs on the server, the next is screened for
  * duplicates and sent on another connection, so this process's work overlaps the server's
- * instead of alternating with it. At most two transactions are in flight; their seq ranges are decided here, in order, so they never
- * collide, and a list shows none of their rows until `complete` (which first waits for both).
+ * instead of alternating with it. At most two transactions are in flight; their seq ranges are
+ * decided here, in order, so they never collide, and a list shows none of their rows until
+ * `complete` (which first waits for both).
  * Duplicate screening is exact across the pipeline: the numbers of the batch still in flight are
  * checked in memory, the ones committed before it in the index.
  */

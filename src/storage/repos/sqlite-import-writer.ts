@@ -28,7 +28,10 @@ export class SqliteImportWriter extends BaseImportWriter {
   private stmts?: ReturnType<SqliteImportWriter['prepare']>;
   /** The list's last visible seq when the job started: the job's rows come after it. */
   private readonly visibleSeq = this.lastSeq;
-  /** Whether the job's numbers came in ascending order so far (then list order is already number order). */
+  /**
+   * Whether the job's numbers came in ascending order so far: then list order is already number
+   * order. (E.164 is ASCII, so JavaScript's string order is SQLite's BINARY order.)
+   */
   private ascending = true;
   private lastPhone = '';
 
