@@ -53,10 +53,16 @@ describe.each(DIALECTS)('contacts and their lists on %s', (dialect) => {
 describe('contacts and their lists on postgres, concurrently', () => {
   const dbAt = useDbAtMigration('postgres', NOW);
 
-  async function clients(at: DbAtMigration): Promise<[pg.PoolClient, pg.PoolClient, number]> {
-    const [x, y] = [await at.db.pool!.connect(), await at.db.pool!.connect()];
-    const pid = Number((await y.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
-    return [x, y, pid];
+  /** Runs `fn` with two connections of their own (the second's backend pid too), released after. */
+  async function withClients(at: DbAtMigration, fn: (first: pg.PoolClient, second: pg.PoolClient, secondPid: number) => Promise<void>): Promise<void> {
+    const [first, second] = [await at.db.pool!.connect(), await at.db.pool!.connect()];
+    try {
+      const pid = Number((await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+      await fn(first, second, pid);
+    } finally {
+      first.release();
+      second.release();
+    }
   }
 
   /** Resolves once backend `pid` waits for a lock (another transaction holds what it needs). */
@@ -73,26 +79,21 @@ describe('contacts and their lists on postgres, concurrently', () => {
   it('deleting a list waits for a transaction writing its contacts, then deletes what it committed', async () => {
     const at = await dbAt(LATEST);
     const list = await addList(at, 'cl-busy');
-    const [writer, deleter, deleterPid] = await clients(at);
-    try {
+    await withClients(at, async (writer, deleter, deleterPid) => {
       await writer.query('BEGIN');
       await writer.query(contactsSql(list, 5));
       const deleting = deleter.query(`DELETE FROM contact_lists WHERE id = 'cl-busy'`);
       await blocked(at, deleterPid);
       await writer.query('COMMIT');
       await deleting;
-      expect(await countOf(at, list)).toBe(0);
-    } finally {
-      writer.release();
-      deleter.release();
-    }
+    });
+    expect(await countOf(at, list)).toBe(0);
   });
 
   it('a transaction writing contacts of a list being deleted waits, then fails and leaves nothing', async () => {
     const at = await dbAt(LATEST);
     const list = await addList(at, 'cl-going');
-    const [deleter, writer, writerPid] = await clients(at);
-    try {
+    await withClients(at, async (deleter, writer, writerPid) => {
       await deleter.query('BEGIN');
       await deleter.query(`DELETE FROM contact_lists WHERE id = 'cl-going'`);
       const writing = writer.query(contactsSql(list, 5));
@@ -100,11 +101,8 @@ describe('contacts and their lists on postgres, concurrently', () => {
       await blocked(at, writerPid);
       await deleter.query('COMMIT');
       await expect(writing).rejects.toMatchObject({ code: '23503' });
-      expect(await countOf(at, list)).toBe(0);
-    } finally {
-      writer.release();
-      deleter.release();
-    }
+    });
+    expect(await countOf(at, list)).toBe(0);
   });
 
   it('refuses to change a list number', async () => {

@@ -89,7 +89,7 @@ export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOption
  * of one input chunk are converted in one synchronous loop, and only batches cross a promise.
  */
 export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: CsvOptions, batchRows: number): AsyncGenerator<ImportBatch, void, undefined> {
-  const done = opts.copyText ? asCopyText : (b: ImportBatch) => b;
+  const encoded = opts.copyText ? asCopyText : (b: ImportBatch) => b;
   let batch = emptyBatch();
   let pack: ReturnType<typeof csvRowPacker> | undefined;
   for await (const chunk of csvChunks(input, opts)) {
@@ -97,7 +97,7 @@ export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: 
       for await (const { rowNumber, result } of chunk.reference) {
         addRow(batch, rowNumber, result.ok ? { ok: true, contact: packContact(result.contact) } : result);
         if (batch.rows >= batchRows) {
-          yield done(batch);
+          yield encoded(batch);
           batch = emptyBatch();
         }
       }
@@ -109,12 +109,12 @@ export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: 
       const { cells, line } = records[i]!;
       addRow(batch, line, checkedColumns(plan, cells) ?? pack(cells));
       if (batch.rows >= batchRows) {
-        yield done(batch);
+        yield encoded(batch);
         batch = emptyBatch();
       }
     }
   }
-  if (batch.rows > 0) yield done(batch);
+  if (batch.rows > 0) yield encoded(batch);
 }
 
 /** `batch` with its contacts as COPY text. */
