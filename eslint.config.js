@@ -14,9 +14,9 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/config.ts'],
+    ignores: ['src/shared/config.ts'],
     rules: {
-      // config.ts is the only reader of the environment (ARCHITECTURE §3.5).
+      // shared/config.ts is the only reader of the environment (ARCHITECTURE §3.5).
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through loadConfig()' }],
     },
   },

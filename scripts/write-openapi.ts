@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildApp } from '../src/app.js';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
+import { systemClock } from '../src/shared/clock.js';
+import { loadConfig } from '../src/shared/config.js';
 import { openDb } from '../src/storage/db.js';
 
 const file = path.resolve(import.meta.dirname, '..', 'openapi.json');

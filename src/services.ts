@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import type { Config } from './config.js';
+import type { Clock } from './shared/clock.js';
+import type { Config } from './shared/config.js';
 import { CampaignService } from './domain/campaigns/campaign-service.js';
 import { AdminService } from './domain/tenancy/admin-service.js';
 import { ContactListService } from './domain/contacts/contact-list-service.js';

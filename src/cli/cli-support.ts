@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from '../config.js';
-import { AppError } from '../domain/errors.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
+import { AppError } from '../shared/errors.js';
 import type { Services } from '../services.js';
 import { openRuntime } from '../start/runtime.js';
 

@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { csvSource, warmCsvWorker } from '../domain/contacts/csv-batches.js';
 import { parseMapArgs } from '../domain/contacts/csv-source.js';
-import { errors } from '../domain/errors.js';
+import { errors } from '../shared/errors.js';
 import type { ImportProgress } from '../domain/contacts/import-service.js';
 import { print, withServices } from './cli-support.js';
 

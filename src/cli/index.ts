@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
 import { parseTtl } from '../domain/tenancy/jwt.js';
 import { migrate } from '../storage/migrations/index.js';
 import { openDb } from '../storage/db.js';
-import type { BotSettingsPatch } from '../domain/tenancy/admin-service.js';
+import type { BotSettingsPatch } from '../contract/admin.js';
 import { CliExit, print, withServices } from './cli-support.js';
 import { registerContactsCommands } from './contacts-import.js';
 import pkg from '../../package.json' with { type: 'json' };

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../shared/config.js';
 import { Engine } from '../domain/engine/engine.js';
 import { PrecallFetcher } from '../domain/engine/precall-fetch.js';
 import { createProvider } from '../domain/telephony/create-provider.js';

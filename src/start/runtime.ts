@@ -1,5 +1,5 @@
-import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
+import { systemClock } from '../shared/clock.js';
+import type { Config } from '../shared/config.js';
 import { createServices, type Services } from '../services.js';
 import { openDb } from '../storage/db.js';
 import { migrate } from '../storage/migrations/index.js';

@@ -1,5 +1,5 @@
 import { buildApp } from '../app.js';
-import type { Config } from '../config.js';
+import type { Config } from '../shared/config.js';
 import { demoBanner, ensureDemoTenant } from '../domain/tenancy/demo-tenant.js';
 import { KvRepo } from '../storage/repos/kv-repo.js';
 import { onShutdownSignal, openRuntime } from './runtime.js';

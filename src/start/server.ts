@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
 import { serve } from './serve.js';
 
 try {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { createEngineRuntime } from './engine-runtime.js';
 import { onShutdownSignal, openRuntime } from './runtime.js';
 

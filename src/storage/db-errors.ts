@@ -1,5 +1,5 @@
-import { errors } from '../domain/errors.js';
-import type { AppError } from '../domain/errors.js';
+import { errors } from '../shared/errors.js';
+import type { AppError } from '../shared/errors.js';
 
 /** True for a unique-constraint violation on either dialect (SQLite: SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL: 23505). */
 export function isUniqueViolation(err: unknown): boolean {

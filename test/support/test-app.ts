@@ -9,10 +9,10 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { loadConfig, type Config } from '../../src/shared/config.js';
 import { signHs256 } from '../../src/domain/tenancy/jwt.js';
-import { newId, nowIso } from '../../src/ids.js';
+import { newId, nowIso } from '../../src/shared/ids.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createTestDb, type DialectName, type TestDb } from './test-db.js';
 

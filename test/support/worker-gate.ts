@@ -5,7 +5,7 @@
  * take over within a moment of `kill -9`, instead of after seconds of start-up on a busy machine;
  * nothing touches the database before the line arrives (the entry point opens it).
  */
-await import('../../src/config.js');
+await import('../../src/shared/config.js');
 await import('../../src/start/runtime.js');
 await import('../../src/start/engine-runtime.js');
 process.stderr.write(`${JSON.stringify({ level: 'info', msg: 'worker gate ready' })}\n`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, type Config } from '../../src/config.js';
+import { ConfigError, loadConfig, type Config } from '../../src/shared/config.js';
 
 /** Runs loadConfig and returns the ConfigError it throws (fails the test if it does not). */
 function configError(env: Record<string, string>): ConfigError {

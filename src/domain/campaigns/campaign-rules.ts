@@ -1,8 +1,8 @@
 import { IANAZone } from 'luxon';
-import type { CampaignInput } from '../../http/schemas/campaign.js';
+import type { CampaignInput } from '../../contract/campaign.js';
 import { isClockTime, parseClockTime } from '../engine/calling-window.js';
-import { errors } from '../errors.js';
-import type { AppError } from '../errors.js';
+import { errors } from '../../shared/errors.js';
+import type { AppError } from '../../shared/errors.js';
 import {
   DAY_CODES,
   DIALING_MODES,

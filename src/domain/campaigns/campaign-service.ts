@@ -1,25 +1,19 @@
-import type { Clock } from '../../clock.js';
-import type { CampaignInput, Campaign, ListCampaignsBody } from '../../http/schemas/campaign.js';
-import { newId, nowIso } from '../../ids.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Campaign, CampaignInput, CampaignsPage, ListCampaignsBody } from '../../contract/campaign.js';
+import { newId, nowIso } from '../../shared/ids.js';
 import { duplicateName, mapUnique } from '../../storage/db-errors.js';
-import type { CampaignsRepo, ListRef, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { CampaignsRepo, ListRef } from '../../storage/repos/campaigns-repo.js';
+import type { Tenant } from '../../shared/tenant.js';
 import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { CampaignRow } from '../../storage/schema.js';
-import { AppError, errors } from '../errors.js';
+import { errors, ValidationErrors, type AppError } from '../../shared/errors.js';
 import type { CampaignConfig, CampaignType } from './campaign-config.js';
 import { type ApiVersion, normaliseCampaignInput, type NormalisedCampaign, parseCampaignType } from './campaign-rules.js';
 import { toKoreCampaign, type ViewExtras } from './campaign-view.js';
 import { EDITABLE_STATUSES, transition } from './lifecycle.js';
 import { parseScheduleBody } from './schedule.js';
 import { parseListQuery } from './list-query.js';
-
-/** Thrown when several fields are wrong: the first is the headline, all are listed. */
-export class ValidationErrors extends AppError {
-  constructor(readonly problems: AppError[]) {
-    super(400, 'VALIDATION_ERROR', problems.map((p) => p.message).join('; '), problems[0]?.field);
-  }
-}
 
 export class CampaignService {
   constructor(
@@ -108,7 +102,7 @@ export class CampaignService {
     return toKoreCampaign(current);
   }
 
-  async list(t: Tenant, body: ListCampaignsBody | undefined) {
+  async list(t: Tenant, body: ListCampaignsBody | undefined): Promise<CampaignsPage> {
     const q = parseListQuery(body ?? {});
     const { rows, total } = await this.campaigns.list(t, q);
     const totalPages = Math.ceil(total / q.limit);

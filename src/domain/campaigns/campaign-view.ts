@@ -1,4 +1,4 @@
-import type { Campaign } from '../../http/schemas/campaign.js';
+import type { Campaign } from '../../contract/campaign.js';
 import type { CampaignRow } from '../../storage/schema.js';
 import type { CampaignConfig } from './campaign-config.js';
 

@@ -1,6 +1,6 @@
-import type { ListCampaignsBody } from '../../http/schemas/campaign.js';
+import type { ListCampaignsBody } from '../../contract/campaign.js';
 import type { CampaignListQuery } from '../../storage/repos/campaigns-repo.js';
-import { errors } from '../errors.js';
+import { errors } from '../../shared/errors.js';
 import { CAMPAIGN_STATUSES, DIALING_MODES } from './campaign-config.js';
 import { canonical, parseCampaignType, parsePriority } from './campaign-rules.js';
 

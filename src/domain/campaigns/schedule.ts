@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
-import type { AppError} from '../errors.js';
-import { errors } from '../errors.js';
+import type { AppError} from '../../shared/errors.js';
+import { errors } from '../../shared/errors.js';
 
 /**
  * Recurring campaign schedules (§5.1, §5.2): from `startDateTime` to `endDateTime`, in a zone, the

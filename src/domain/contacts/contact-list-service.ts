@@ -1,12 +1,13 @@
-import type { Clock } from '../../clock.js';
-import type { ContactList, CreateContactListBody, ListContact, UpdateContactListBody } from '../../http/schemas/contact-list.js';
-import { newId, nowIso } from '../../ids.js';
+import type { Clock } from '../../shared/clock.js';
+import type { ContactList, ContactsPage, ContactsQuery, CreateContactListBody, ListContact, UpdateContactListBody } from '../../contract/contact-list.js';
+import { newId, nowIso } from '../../shared/ids.js';
 import { isUniqueViolation } from '../../storage/db-errors.js';
-import type { Tenant } from '../../storage/repos/campaigns-repo.js';
+
+import type { Tenant } from '../../shared/tenant.js';
 import type { ContactListsRepo, ListUse } from '../../storage/repos/contact-lists-repo.js';
 import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 import type { ContactListRow } from '../../storage/schema.js';
-import { errors } from '../errors.js';
+import { errors } from '../../shared/errors.js';
 import { toKoreContact, toKoreList } from './contact-list-view.js';
 
 const SOURCES = new Map([
@@ -17,11 +18,7 @@ const SOURCES = new Map([
 const LIST_TYPES = new Set(['call', 'voice', 'sms']);
 export const CONTACTS_PAGE = { defaultLimit: 50, maxLimit: 500 };
 
-export interface ContactsPageQuery {
-  skip?: number | string | undefined;
-  page?: number | string | undefined;
-  limit?: number | string | undefined;
-}
+type ContactsPageQuery = Pick<ContactsQuery, 'skip' | 'page' | 'limit'>;
 
 const names = (uses: ListUse[]) => [...new Set(uses.map((u) => u.name))].map((n) => `'${n}'`).join(', ');
 
@@ -123,7 +120,7 @@ export class ContactListService {
     return before;
   }
 
-  async contactsPage(t: Tenant, id: string, q: ContactsPageQuery) {
+  async contactsPage(t: Tenant, id: string, q: ContactsPageQuery): Promise<ContactsPage> {
     const list = await this.require(t, id);
     const { offset, limit } = parsePage(q);
     const rows = await this.contacts.page(list.id, offset, limit);

@@ -1,4 +1,4 @@
-import type { ContactList, ImportJob, ListContact } from '../../http/schemas/contact-list.js';
+import type { ContactList, ImportJob, ListContact } from '../../contract/contact-list.js';
 import type { ContactListRow, ImportRow } from '../../storage/schema.js';
 import type { ListContactRow } from '../../storage/repos/contacts-repo.js';
 import type { ListFile, ListUse } from '../../storage/repos/contact-lists-repo.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ImportBatch } from '../../storage/repos/import-batch.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../shared/errors.js';
 import { counted, readCsvImportBatches, type CsvOptions } from './csv-source.js';
 import type { FromWorker, ToWorker } from './csv-worker.js';
 import type { BatchSource } from './import-service.js';

@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { Options } from 'csv-parse';
-import { errors } from '../errors.js';
+import { errors } from '../../shared/errors.js';
 import { toCopyText } from '../../storage/repos/copy-text.js';
 import { emptyBatch, packContact, type ImportBatch, type PackedContact } from '../../storage/repos/import-batch.js';
 import { KNOWN_FIELDS, contactFromValues, csvRowPacker, parseTarget, planColumns } from './contact-record.js';

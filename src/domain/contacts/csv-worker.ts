@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import type { ImportBatch } from '../../storage/repos/import-batch.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../shared/errors.js';
 import { counted, readCsvImportBatches, type CsvOptions } from './csv-source.js';
 
 /*

@@ -1,4 +1,4 @@
-import type { Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { Tenant } from '../../shared/tenant.js';
 import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
 import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 

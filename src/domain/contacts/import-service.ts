@@ -1,10 +1,11 @@
-import type { Clock } from '../../clock.js';
-import type { ImportJob } from '../../http/schemas/contact-list.js';
-import { newId, nowIso } from '../../ids.js';
-import type { Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { Clock } from '../../shared/clock.js';
+import type { ImportJob, ImportRejects } from '../../contract/contact-list.js';
+import { newId, nowIso } from '../../shared/ids.js';
+
+import type { Tenant } from '../../shared/tenant.js';
 import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget, type ImportWriter } from '../../storage/repos/imports-repo.js';
 import type { ContactListRow, ImportRow } from '../../storage/schema.js';
-import { AppError, errors } from '../errors.js';
+import { AppError, errors } from '../../shared/errors.js';
 import type { ContactResult } from './contact-record.js';
 import { toImportJob } from './contact-list-view.js';
 
@@ -127,7 +128,7 @@ export class ImportService {
     return toImportJob(row);
   }
 
-  async rejects(id: string, offset: number, limit: number) {
+  async rejects(id: string, offset: number, limit: number): Promise<ImportRejects> {
     await this.get(id);
     const [rows, total] = await Promise.all([this.repo.rejects(id, offset, limit), this.repo.countRejects(id)]);
     return {

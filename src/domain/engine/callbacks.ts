@@ -1,22 +1,11 @@
-import type { Clock } from '../../clock.js';
-import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { Clock } from '../../shared/clock.js';
+import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
+import type { Tenant } from '../../shared/tenant.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
-import { errors } from '../errors.js';
+import type { CallbackRequest, CallbackResult } from '../../contract/engine.js';
+import { errors } from '../../shared/errors.js';
 import { phoneOfKey } from './explain.js';
-
-export interface CallbackRequest {
-  campaignDialingListId: string;
-  timeToContact: string;
-}
-
-export interface CallbackResult {
-  campaignDialingListId: string;
-  status: 'success' | 'failed';
-  /** Kore documents `time_in_past`; the others are campaignd's. */
-  reason?: 'time_in_past' | 'invalid_time' | 'contact_not_found' | 'dnc_excluded' | 'call_in_progress' | 'campaign_not_running';
-  timeToContact?: string;
-}
 
 /** ISO 8601 with a zone (`Z` or `±hh:mm`): a call-back time without one would be a guess. */
 const ZONED_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;

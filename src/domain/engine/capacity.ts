@@ -10,7 +10,7 @@
  * - Fractional shares become integers by largest remainder, ties broken by id for determinism;
  *   FairShareAllocator adds a carried credit so rounding and long-held calls even out over ticks.
  */
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../shared/clock.js';
 
 /** Kore's agentless default for max concurrent calls per campaign. */
 export const DEFAULT_MAX_CONCURRENT = 10;

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../shared/clock.js';
 import type { DialRecordsRepo, Claimed } from '../../storage/repos/dial-records-repo.js';
 import type { DialRequest, Provider } from '../telephony/provider.js';
 import { ProviderUnavailableError } from '../telephony/provider.js';

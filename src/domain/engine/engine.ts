@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import type { Clock } from '../../clock.js';
-import { newId } from '../../ids.js';
+import type { Clock } from '../../shared/clock.js';
+import { newId } from '../../shared/ids.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { Provider } from '../telephony/provider.js';

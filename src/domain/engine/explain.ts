@@ -1,35 +1,17 @@
-import type { Clock } from '../../clock.js';
-import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { Clock } from '../../shared/clock.js';
+import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
+import type { Tenant } from '../../shared/tenant.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
 import type { DncService } from '../contacts/dnc.js';
-import { errors } from '../errors.js';
+import type { ExplainRule, Explanation } from '../../contract/engine.js';
+import { errors } from '../../shared/errors.js';
 import { describeWindowAt, effectiveZone } from './calling-window.js';
 import type { CampaignCaps } from './campaign-caps.js';
 import { policyOf } from './campaign-policy.js';
 import { windowedAt } from './outcome-handler.js';
-
-export interface Rule {
-  rule: 'campaign' | 'record' | 'dnc' | 'attempts' | 'retry-wait' | 'calling-window' | 'capacity';
-  ok: boolean;
-  detail: string;
-  facts: Record<string, unknown>;
-}
-
-export interface Explanation {
-  campaignId: string;
-  campaignStatus: string;
-  campaignInstanceId: string;
-  recordId: string;
-  phoneNumber: string;
-  at: string;
-  dialableNow: boolean;
-  /** When every rule but capacity will pass next (capacity cannot be predicted); null when never. */
-  nextDialableAt: string | null;
-  rules: Rule[];
-}
 
 /** A record key that looks like a phone number (`+1 (555) 010-0001`, `15550100001`), as E.164. */
 export function phoneOfKey(key: string): string | undefined {
@@ -63,7 +45,7 @@ export class ExplainService {
     const now = this.clock.now();
     const policy = policyOf(row);
     const cfg = JSON.parse(row.config) as CampaignConfig;
-    const rules: Rule[] = [];
+    const rules: ExplainRule[] = [];
     const running = row.status === 'Active' && inst.status === 'Active';
     rules.push({ rule: 'campaign', ok: running, detail: running ? 'campaign is Active' : `campaign is ${row.status}`, facts: { campaignStatus: row.status, instanceStatus: inst.status } });
 

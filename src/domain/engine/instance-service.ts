@@ -1,6 +1,7 @@
-import type { Clock } from '../../clock.js';
-import { newId, nowIso } from '../../ids.js';
-import type { CampaignsRepo, Tenant } from '../../storage/repos/campaigns-repo.js';
+import type { Clock } from '../../shared/clock.js';
+import { newId, nowIso } from '../../shared/ids.js';
+import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
+import type { Tenant } from '../../shared/tenant.js';
 import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 import type { DncService } from '../contacts/dnc.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
@@ -8,29 +9,10 @@ import type { InstancesRepo, StatusChange } from '../../storage/repos/instances-
 import type { CampaignInstanceRow, CampaignRow, DialRecordRow } from '../../storage/schema.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
 import { transition, type ClientTrigger } from '../campaigns/lifecycle.js';
-import { errors } from '../errors.js';
+import type { CampaignStatusView, ContactResult, ContactResultsPage, TriggerResponse } from '../../contract/engine.js';
+import { errors } from '../../shared/errors.js';
 import { planRecords, type DncHit } from './dial-plan.js';
 import { isOutcome, toKoreDialerOutcome } from './retry-policy.js';
-
-export interface TriggerResult {
-  status: string;
-  message: string;
-  updatedAt: string;
-  totalCallsCompleted?: number;
-  campaignInstanceId?: string;
-  campaignExecutionType?: string;
-}
-
-export interface ContactResult {
-  phoneNumber: string;
-  uniqueId: string;
-  dialerOutcome: string;
-  numberOfAttemptsSoFar: number;
-  botSessionId: string;
-  agentDispositionCodes: string[];
-  botOutboundStatus: string;
-  botOutboundStatusDetail: string;
-}
 
 const MESSAGES: Record<ClientTrigger, string> = {
   play: 'Campaign Started',
@@ -50,7 +32,7 @@ export class InstanceService {
     private readonly clock: Clock,
   ) {}
 
-  async trigger(t: Tenant, campaignId: string, trigger: ClientTrigger): Promise<TriggerResult> {
+  async trigger(t: Tenant, campaignId: string, trigger: ClientTrigger): Promise<TriggerResponse> {
     const row = await this.campaigns.find(t, campaignId);
     if (!row) throw errors.campaignNotFound(campaignId);
     const check = transition(trigger, row.status, row.name);
@@ -63,7 +45,7 @@ export class InstanceService {
     } else if (!(await this.instances.changeStatus(t, change, instanceId, now))) {
       throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
     }
-    const out: TriggerResult = { status: check.to, message: MESSAGES[trigger], updatedAt: change.nowIso };
+    const out: TriggerResponse = { status: check.to, message: MESSAGES[trigger], updatedAt: change.nowIso };
     if (row.type === 'sms') {
       if (trigger === 'stop') out.campaignExecutionType = 'NORMAL';
       return out;
@@ -98,14 +80,14 @@ export class InstanceService {
     return this.instances.changeStatus(t, change, null, this.clock.now());
   }
 
-  async status(t: Tenant, campaignId: string): Promise<{ id: string; status: string; name: string }> {
+  async status(t: Tenant, campaignId: string): Promise<CampaignStatusView> {
     const row = await this.campaigns.find(t, campaignId);
     if (!row) throw errors.campaignNotFound(campaignId);
     return { id: row.id, status: row.status, name: row.name };
   }
 
   /** The current instance's records in dial order (empty before the first play). */
-  async contacts(t: Tenant, campaignId: string, page: number, limit: number) {
+  async contacts(t: Tenant, campaignId: string, page: number, limit: number): Promise<ContactResultsPage> {
     const row = await this.campaigns.find(t, campaignId);
     if (!row) throw errors.campaignNotFound(campaignId);
     const { rows, total } = row.instance_id ? await this.records.page(row.instance_id, (page - 1) * limit, limit) : { rows: [], total: 0 };

@@ -1,9 +1,9 @@
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../shared/clock.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { DialRecordRow } from '../../storage/schema.js';
-import { nowIso } from '../../ids.js';
+import { nowIso } from '../../shared/ids.js';
 import { TRANSITIONS } from '../campaigns/lifecycle.js';
 import type { OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
 import { effectiveZone, nextWindowStart } from './calling-window.js';

@@ -1,10 +1,10 @@
-import type { Clock } from '../../clock.js';
-import { nowIso } from '../../ids.js';
+import type { Clock } from '../../shared/clock.js';
+import { nowIso } from '../../shared/ids.js';
 import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
 import { TRANSITIONS } from '../campaigns/lifecycle.js';
 import { latestDueOccurrence, nextOccurrence } from '../campaigns/schedule.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { InstanceService } from './instance-service.js';
 
 /**

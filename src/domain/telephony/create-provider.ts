@@ -1,5 +1,5 @@
-import type { Clock } from '../../clock.js';
-import type { Config } from '../../config.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Config } from '../../shared/config.js';
 import type { OutcomeSink, Provider } from './provider.js';
 import { SimulatorProvider } from './simulator.js';
 import { WebhookProvider } from './webhook-provider.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../shared/clock.js';
 import { BoundedSet, ProviderUnavailableError, precheck } from './provider.js';
 import type { DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../shared/clock.js';
 import { BoundedSet, ProviderUnavailableError, isProviderOutcome, precheck } from './provider.js';
 import type { DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
 import { DEFAULT_TOLERANCE_SEC, IDEMPOTENCY_HEADER, signRequest, verifyRequest } from './signature.js';

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../../clock.js';
-import { newId, nowIso } from '../../ids.js';
+import type { Clock } from '../../shared/clock.js';
+import { newId, nowIso } from '../../shared/ids.js';
 import { duplicateName, mapUnique } from '../../storage/db-errors.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
-import { errors } from '../errors.js';
+import type { BotSettings, BotSettingsPatch, CreatedApp, CreatedToken, NamedResource } from '../../contract/admin.js';
+import { errors } from '../../shared/errors.js';
 import { CAMPAIGN_CAP_MAX } from '../engine/campaign-caps.js';
 import { POLICY_DEFAULTS } from '../engine/campaign-policy.js';
 import { checkPrecallConfig, parsePrecallConfig, PRECALL_DEFAULT_TIMEOUT_MS } from '../engine/precall-fetch.js';
@@ -13,44 +14,6 @@ import { signHs256 } from './jwt.js';
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const BOT_ID = /^st-[A-Za-z0-9_-]{1,80}$/;
 const NAME_MAX = 100;
-
-export interface CreatedApp {
-  accountId: string;
-  iid: string;
-  name: string;
-  clientId: string;
-  clientSecret: string;
-  enforceJti: boolean;
-  scopes: string[];
-}
-
-/** A bot's settings as the admin API and CLI show them; pre-call header values are never shown. */
-export interface BotSettings {
-  accountId: string;
-  iid: string;
-  defaultCountry: string;
-  /** Calls one campaign of the bot may have out at once (its setting, else Kore's agentless 10). */
-  campaignMaxConcurrent: number;
-  precall: { url: string; headerNames: string[]; timeoutMs: number } | null;
-}
-
-export interface BotSettingsPatch {
-  accountId: string;
-  iid: string;
-  /** ISO 3166-1 alpha-2: how numbers written without `+` are read. */
-  defaultCountry?: string;
-  /** Calls one campaign may have out at once, 1-CAMPAIGN_CAP_MAX; null goes back to the default. */
-  campaignMaxConcurrent?: number | null;
-  /** Pre-call contact fetch (§4.11); null turns it off. */
-  precall?: { url: string; headers?: Record<string, string>; timeoutMs?: number } | null;
-}
-
-export interface NamedResource {
-  id: string;
-  accountId: string;
-  iid: string;
-  name: string;
-}
 
 /**
  * What Kore.ai configures in its UI — accounts, bots, JWT apps, experience flows, queues and SMS
@@ -83,7 +46,7 @@ export class AdminService {
   }
 
   /** Issues an HS256 token `{sub, appId}` (plus iat/exp, and jti when the app enforces it). */
-  async issueToken(input: { clientId: string; ttlSec?: number }): Promise<{ token: string; expiresAt: string | null }> {
+  async issueToken(input: { clientId: string; ttlSec?: number }): Promise<CreatedToken> {
     const app = await this.repo.findApp(input.clientId);
     if (!app) throw errors.notFound('App', input.clientId);
     const iat = Math.floor(this.clock.now() / 1000);

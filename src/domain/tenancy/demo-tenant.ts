@@ -1,4 +1,4 @@
-import { newHex24, newId, nowIso } from '../../ids.js';
+import { newHex24, newId, nowIso } from '../../shared/ids.js';
 import type { KvRepo } from '../../storage/repos/kv-repo.js';
 import type { Services } from '../../services.js';
 

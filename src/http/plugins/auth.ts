@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Clock } from '../../clock.js';
-import { errors } from '../../domain/errors.js';
+import type { Clock } from '../../shared/clock.js';
+import { errors } from '../../shared/errors.js';
 import { decodeHs256, verifySignature } from '../../domain/tenancy/jwt.js';
-import type { Tenant } from '../../storage/repos/campaigns-repo.js';
+
+import type { Tenant } from '../../shared/tenant.js';
 import { CAMPAIGN_SCOPE, type TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { AccountRateLimiter } from './rate-limit.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errors } from '../../domain/errors.js';
+import { errors } from '../../shared/errors.js';
 
 /**
  * JSON bodies, tolerant of what the Kore samples make clients send:

@@ -1,10 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, errors } from '../../domain/errors.js';
+import { AppError, errors, ValidationErrors } from '../../shared/errors.js';
 
 type Envelope = { status: 'failure'; message: string; errors: { msg: string; code: string; field?: string }[] };
 
 function envelope(err: AppError): Envelope {
-  const list = 'problems' in err && Array.isArray((err as { problems?: unknown }).problems) ? ((err as unknown as { problems: AppError[] }).problems) : [err];
+  const list = err instanceof ValidationErrors ? err.problems : [err];
   return {
     status: 'failure',
     message: err.message,

@@ -1,5 +1,5 @@
-import type { Clock } from '../../clock.js';
-import { errors } from '../../domain/errors.js';
+import type { Clock } from '../../shared/clock.js';
+import { errors } from '../../shared/errors.js';
 
 const WINDOW_MS = 60_000;
 

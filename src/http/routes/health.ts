@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { Services } from '../../services.js';
 import type { TypedApp } from './kore/kore-router.js';
-import { withErrors } from '../schemas/envelope.js';
-import { errors } from '../../domain/errors.js';
+import { withErrors } from '../../contract/envelope.js';
+import { errors } from '../../shared/errors.js';
 
 export function healthRoutes(app: TypedApp, services: Services): void {
   app.get(

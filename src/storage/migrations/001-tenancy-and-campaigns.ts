@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationDialect } from './index.js';
+import type { MigrationDialect } from './migration-dialect.js';
 
 /** Accounts, bots, JWT apps, the names campaigns refer to, campaigns and contact-list headers. */
 export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationDialect } from './index.js';
+import type { MigrationDialect } from './migration-dialect.js';
 
 /**
  * Contacts of lists and the import jobs that fill them. `seq` is the list order (FIFO/LIFO dial

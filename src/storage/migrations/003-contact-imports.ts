@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { MigrationDialect } from './index.js';
+import type { MigrationDialect } from './migration-dialect.js';
 
 /**
  * Import liveness and the one-global-DNC-list rule.

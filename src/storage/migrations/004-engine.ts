@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationDialect } from './index.js';
+import type { MigrationDialect } from './migration-dialect.js';
 
 /**
  * The campaign engine's state.

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationDialect } from './index.js';
+import type { MigrationDialect } from './migration-dialect.js';
 
 /**
  * Faster imports (issue 3, Speed). An import's rows are found by their place in the list instead of

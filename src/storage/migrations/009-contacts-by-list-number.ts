@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { MigrationDialect } from './index.js';
+import type { MigrationDialect } from './migration-dialect.js';
 
 /**
  * Narrower contact rows (issue 3, Speed): a million-row import writes every byte of its rows twice

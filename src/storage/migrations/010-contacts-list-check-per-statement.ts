@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { MigrationDialect } from './index.js';
+import type { MigrationDialect } from './migration-dialect.js';
 
 /**
  * PostgreSQL: contacts' reference to their list is checked once per statement instead of once per

@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import type { Db } from '../db.js';
+import type { MigrationDialect } from './migration-dialect.js';
 import * as m001 from './001-tenancy-and-campaigns.js';
 import * as m002 from './002-contacts.js';
 import * as m004 from './004-engine.js';
@@ -13,12 +14,6 @@ import * as m009 from './009-contacts-by-list-number.js';
 import * as m010 from './010-contacts-list-check-per-statement.js';
 import * as m011 from './011-contact-phones.js';
 
-/** What a migration needs to know about the dialect it writes DDL for. */
-export interface MigrationDialect {
-  name: Db['dialect'];
-  /** Column type for epoch-millisecond instants. */
-  epochMs: 'bigint' | 'integer';
-}
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 

@@ -1,12 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db.js';
+import type { Tenant } from '../../shared/tenant.js';
 import type { CampaignRow, Database } from '../schema.js';
-
-export interface Tenant {
-  accountId: string;
-  botId: string;
-}
 
 export interface CampaignListQuery {
   type?: 'voice' | 'sms';

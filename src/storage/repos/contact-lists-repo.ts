@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ContactListRow, Database } from '../schema.js';
-import type { Tenant } from './campaigns-repo.js';
+
+import type { Tenant } from '../../shared/tenant.js';
 
 /** A campaign that references a list, and how (contacts or DNC). */
 export interface ListUse {

@@ -1,4 +1,4 @@
-import type { PackedContact } from './import-batch.js';
+import type { CopyText, PackedContact } from './import-batch.js';
 
 /*
  * Contacts as PostgreSQL's COPY text format, for its import writer (pg-import-writer.ts). The values
@@ -12,16 +12,6 @@ import type { PackedContact } from './import-batch.js';
 
 /** Columns of a COPY line: the packed values (PackedContact's order), then what the writer adds. */
 export const COPY_COLUMNS = 'phone_e164, phone_raw, extension, first_name, last_name, time_zone, unique_id, contact_priority, extra, created_at, list_no, seq';
-
-/** Contacts' packed values as COPY text, each contact's ending in a tab (its line goes on). */
-export interface CopyText {
-  /** UTF-8 text of the contacts one after the other; its buffer is its own (it can be transferred). */
-  bytes: Uint8Array;
-  /** ends[i]: the offset just past contact i's text. */
-  ends: Uint32Array;
-  /** phones[i]: contact i's phone_e164, for duplicate screening. */
-  phones: string[];
-}
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIALS = /[\\\t\n\r]/g;

@@ -1,5 +1,3 @@
-import type { CopyText } from './copy-text.js';
-
 /*
  * The unit an import writes: rows already validated, as flat values. Kept free of database imports
  * so the CSV worker thread (domain/contacts/csv-worker.ts) can build batches without loading them.
@@ -33,6 +31,16 @@ export interface RejectValues {
  * write barrier each, which was slower than the allocation.)
  */
 export type PackedContact = [string, string, string | null, string | null, string | null, string | null, string | null, number | null, string | null];
+
+/** Contacts' packed values as COPY text, each contact's ending in a tab (its line goes on). */
+export interface CopyText {
+  /** UTF-8 text of the contacts one after the other; its buffer is its own (it can be transferred). */
+  bytes: Uint8Array;
+  /** ends[i]: the offset just past contact i's text. */
+  ends: Uint32Array;
+  /** phones[i]: contact i's phone_e164, for duplicate screening. */
+  phones: string[];
+}
 
 /**
  * What one batch carries: valid contacts in file order, reject reasons (one per bad column), rows

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database, ImportRejectRow, ImportRow } from '../schema.js';
-import type { Tenant } from './campaigns-repo.js';
+
+import type { Tenant } from '../../shared/tenant.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { deleteUnfinishedRows, ImportCancelled, type ImportTarget, type ImportWriter } from './import-writer.js';
 import { PgImportWriter } from './pg-import-writer.js';

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
 import { insertChunkSize, lockInstance } from '../dialect.js';
 import type { CampaignInstanceRow, Database, DialRecordRow } from '../schema.js';
-import type { Tenant } from './campaigns-repo.js';
+
+import type { Tenant } from '../../shared/tenant.js';
 import { openRecordExists } from './dial-records-repo.js';
 
 export interface StatusChange {

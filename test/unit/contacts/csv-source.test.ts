@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parseMapArgs, readCsvRows } from '../../../src/domain/contacts/csv-source.js';
 import type { CsvOptions, CsvRow } from '../../../src/domain/contacts/csv-source.js';
-import { AppError } from '../../../src/domain/errors.js';
+import { AppError } from '../../../src/shared/errors.js';
 
 const US: CsvOptions = { defaultCountry: 'US' };
 const fixture = fileURLToPath(new URL('../../fixtures/contacts/kore-sample.csv', import.meta.url));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/clock.js';
+import { ManualClock } from '../../../src/shared/clock.js';
 import { DEFAULT_MAX_CONCURRENT, FairShareAllocator, TokenBucket, shareCapacity } from '../../../src/domain/engine/capacity.js';
 import type { CampaignDemand } from '../../../src/domain/engine/capacity.js';
 

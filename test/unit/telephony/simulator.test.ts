@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/clock.js';
+import { ManualClock } from '../../../src/shared/clock.js';
 import type { DialRequest, OutcomeReport } from '../../../src/domain/telephony/provider.js';
 import { ProviderUnavailableError } from '../../../src/domain/telephony/provider.js';
 import { SimulatorProvider, createSimulatedOutcome } from '../../../src/domain/telephony/simulator.js';

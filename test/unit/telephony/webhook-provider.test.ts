@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/clock.js';
+import { ManualClock } from '../../../src/shared/clock.js';
 import type { DialRequest, OutcomeReport } from '../../../src/domain/telephony/provider.js';
 import { ProviderUnavailableError } from '../../../src/domain/telephony/provider.js';
 import { signRequest, verifyRequest } from '../../../src/domain/telephony/signature.js';

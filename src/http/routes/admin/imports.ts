@@ -2,10 +2,10 @@ import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { csvSource } from '../../../domain/contacts/csv-batches.js';
 import { parseMapArgs } from '../../../domain/contacts/csv-source.js';
-import { errors } from '../../../domain/errors.js';
+import { errors } from '../../../shared/errors.js';
 import type { Services } from '../../../services.js';
-import { ImportRejects } from '../../schemas/contact-list.js';
-import { withErrors } from '../../schemas/envelope.js';
+import { ImportRejects } from '../../../contract/contact-list.js';
+import { withErrors } from '../../../contract/envelope.js';
 import type { TypedApp } from '../kore/kore-router.js';
 
 const TAG = 'Admin: imports';

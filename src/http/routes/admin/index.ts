@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { errors } from '../../../domain/errors.js';
+import { errors } from '../../../shared/errors.js';
 import { parseTtl } from '../../../domain/tenancy/jwt.js';
 import type { Services } from '../../../services.js';
 import {
@@ -16,8 +16,8 @@ import {
   CreateTemplateBody,
   CreateTokenBody,
   NamedResource,
-} from '../../schemas/admin.js';
-import { withErrors } from '../../schemas/envelope.js';
+} from '../../../contract/admin.js';
+import { withErrors } from '../../../contract/envelope.js';
 import type { TypedApp } from '../kore/kore-router.js';
 
 const TAG = 'Admin';

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { CallContactAtBody, CallContactAtEnvelope } from '../../../schemas/engine.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { CallContactAtBody, CallContactAtEnvelope } from '../../../../contract/engine.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /** §5.3 call-back scheduling for contacts of a running instance (documented on v2; answered on every prefix). */

@@ -1,8 +1,8 @@
-import { errors } from '../../../../domain/errors.js';
-import { CampaignIdParams } from '../../../schemas/common.js';
-import { ContactsPageBody, StatusOrContactsEnvelope, StatusQuery } from '../../../schemas/engine.js';
+import { errors } from '../../../../shared/errors.js';
+import { CampaignIdParams } from '../../../../contract/common.js';
+import { ContactsPageBody, StatusOrContactsEnvelope, StatusQuery } from '../../../../contract/engine.js';
 
-import { withErrors } from '../../../schemas/envelope.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /** page / limit from the body (documented) or the query (tolerated); integers, limit 1–100. */

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { CampaignInput, CreateCampaignEnvelope } from '../../../schemas/campaign.js';
-import { AccountQuery, IidParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { CampaignInput, CreateCampaignEnvelope } from '../../../../contract/campaign.js';
+import { AccountQuery, IidParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 export function createCampaignRoute({ app, services, apiVersion, hide }: KoreRouteContext): void {

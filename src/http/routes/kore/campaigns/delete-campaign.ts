@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { errors } from '../../../../domain/errors.js';
-import { CampaignEnvelope } from '../../../schemas/campaign.js';
-import { AccountQuery, CampaignIdParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { errors } from '../../../../shared/errors.js';
+import { CampaignEnvelope } from '../../../../contract/campaign.js';
+import { AccountQuery, CampaignIdParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 export function deleteCampaignRoute({ app, services, hide }: KoreRouteContext): void {

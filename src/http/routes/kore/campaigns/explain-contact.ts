@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { ExplainEnvelope } from '../../../schemas/engine.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { ExplainEnvelope } from '../../../../contract/engine.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /** campaignd extension: why a contact is or is not dialable now, and when it next will be. */

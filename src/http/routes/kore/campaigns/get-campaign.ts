@@ -1,6 +1,6 @@
-import { CampaignEnvelope } from '../../../schemas/campaign.js';
-import { CampaignIdParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { CampaignEnvelope } from '../../../../contract/campaign.js';
+import { CampaignIdParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 const JSON_UTF8 = 'application/json; charset=utf-8';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { ListCampaignsBody, ListCampaignsEnvelope } from '../../../schemas/campaign.js';
-import { AccountQuery, IidParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { ListCampaignsBody, ListCampaignsEnvelope } from '../../../../contract/campaign.js';
+import { AccountQuery, IidParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 export function listCampaignsRoute({ app, services, hide }: KoreRouteContext): void {

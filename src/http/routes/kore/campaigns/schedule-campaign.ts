@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { errors } from '../../../../domain/errors.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { errors } from '../../../../shared/errors.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 const ScheduleResponse = Type.Object({ status: Type.Literal('success'), message: Type.String(), id: Type.String() });

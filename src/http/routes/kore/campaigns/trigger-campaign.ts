@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { parseTrigger } from '../../../../domain/campaigns/lifecycle.js';
-import { errors } from '../../../../domain/errors.js';
-import { CampaignIdParams } from '../../../schemas/common.js';
-import { TriggerQuery, TriggerResponse } from '../../../schemas/engine.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { errors } from '../../../../shared/errors.js';
+import { CampaignIdParams } from '../../../../contract/common.js';
+import { TriggerQuery, TriggerResponse } from '../../../../contract/engine.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /**

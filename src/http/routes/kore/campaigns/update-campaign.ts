@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { CampaignInput, UpdateCampaignEnvelope } from '../../../schemas/campaign.js';
-import { AccountQuery, CampaignIdParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { CampaignInput, UpdateCampaignEnvelope } from '../../../../contract/campaign.js';
+import { AccountQuery, CampaignIdParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 function isEmptyBody(body: unknown): boolean {

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { errors } from '../../../../domain/errors.js';
+import { errors } from '../../../../shared/errors.js';
 import { toContact } from '../../../../domain/contacts/contact-record.js';
 import type { SourceRow } from '../../../../domain/contacts/import-service.js';
-import { AddContactsBody, AddContactsReply } from '../../../schemas/contact-list.js';
-import { AccountQuery, IidParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { AddContactsBody, AddContactsReply } from '../../../../contract/contact-list.js';
+import { AccountQuery, IidParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /** koreserver's public prefixes, where the docs put addContacts (§4.9.7); only this route lives there. */

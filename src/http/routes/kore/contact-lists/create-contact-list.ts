@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { errors } from '../../../../domain/errors.js';
-import { ContactListEnvelope, CreateContactListBody, UpdateContactListEnvelope } from '../../../schemas/contact-list.js';
-import { AccountQuery, IidParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { errors } from '../../../../shared/errors.js';
+import { ContactListEnvelope, CreateContactListBody, UpdateContactListEnvelope } from '../../../../contract/contact-list.js';
+import { AccountQuery, IidParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 import { updateAnswer } from './update-contact-list.js';
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { ContactListEnvelope, ContactListIdParams } from '../../../schemas/contact-list.js';
-import { AccountQuery } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { ContactListEnvelope, ContactListIdParams } from '../../../../contract/contact-list.js';
+import { AccountQuery } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 export function deleteContactListRoute({ app, services, hide }: KoreRouteContext): void {

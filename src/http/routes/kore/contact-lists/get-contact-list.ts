@@ -1,5 +1,5 @@
-import { ContactListEnvelope, ContactListIdParams } from '../../../schemas/contact-list.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { ContactListEnvelope, ContactListIdParams } from '../../../../contract/contact-list.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 export function getContactListRoute({ app, services, hide }: KoreRouteContext): void {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { ContactListsEnvelope } from '../../../schemas/contact-list.js';
-import { IidParams } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { ContactListsEnvelope } from '../../../../contract/contact-list.js';
+import { IidParams } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /** Documented as POST, sampled as GET (§7.19): both answer, unpaginated. */

@@ -1,5 +1,5 @@
-import { ContactListIdParams, ContactsEnvelope, ContactsQuery } from '../../../schemas/contact-list.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { ContactListIdParams, ContactsEnvelope, ContactsQuery } from '../../../../contract/contact-list.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 export function listContactsRoute({ app, services, hide }: KoreRouteContext): void {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { ContactListIdParams, UpdateContactListBody, UpdateContactListEnvelope, type ContactList } from '../../../schemas/contact-list.js';
-import { AccountQuery } from '../../../schemas/common.js';
-import { withErrors } from '../../../schemas/envelope.js';
+import { ContactListIdParams, UpdateContactListBody, UpdateContactListEnvelope, type ContactList } from '../../../../contract/contact-list.js';
+import { AccountQuery } from '../../../../contract/common.js';
+import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /** The update answer: both documented shapes, `contactListId` + `body` (current) and the full list (XO-old). */

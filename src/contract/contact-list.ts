@@ -99,6 +99,7 @@ export const ContactsQuery = Type.Object({
   page: Type.Optional(PageParam),
   limit: Type.Optional(PageParam),
 });
+export type ContactsQuery = Static<typeof ContactsQuery>;
 
 /** A contact of a list: `phoneNumber` as given, the E.164 form beside it, other columns as given. */
 export const ListContact = Type.Object(
@@ -119,7 +120,9 @@ export const ListContact = Type.Object(
 );
 export type ListContact = Static<typeof ListContact>;
 
-export const ContactsEnvelope = Success(Type.Object({ results: Type.Array(ListContact), ...PageMeta }));
+export const ContactsPage = Type.Object({ results: Type.Array(ListContact), ...PageMeta });
+export type ContactsPage = Static<typeof ContactsPage>;
+export const ContactsEnvelope = Success(ContactsPage);
 
 /** addContacts body (§4.9.7); items are validated one by one so a bad row is a reported reject, not a 400. */
 export const AddContactsBody = Type.Object({
@@ -163,3 +166,4 @@ export const ImportRejects = Type.Object({
   limit: Type.Integer(),
   totalResults: Type.Integer(),
 });
+export type ImportRejects = Static<typeof ImportRejects>;

@@ -16,6 +16,13 @@ export class AppError extends Error {
   }
 }
 
+/** Several fields are wrong at once: the first is the headline, every one is listed in the envelope. */
+export class ValidationErrors extends AppError {
+  constructor(readonly problems: AppError[]) {
+    super(400, 'VALIDATION_ERROR', problems.map((p) => p.message).join('; '), problems[0]?.field);
+  }
+}
+
 /** Catalogue of errors, so the same situation always yields the same status, code and wording. */
 export const errors = {
   validation: (field: string | undefined, message: string) => new AppError(400, 'VALIDATION_ERROR', message, field),

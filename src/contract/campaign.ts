@@ -159,4 +159,6 @@ export const ListCampaignsBody = Type.Object(
 );
 export type ListCampaignsBody = Static<typeof ListCampaignsBody>;
 
-export const ListCampaignsEnvelope = Success(Type.Object({ results: Type.Array(Type.Ref('Campaign')), ...PageMeta }));
+export const CampaignsPage = Type.Object({ results: Type.Array(Type.Ref('Campaign')), ...PageMeta });
+export type CampaignsPage = Omit<Static<typeof CampaignsPage>, 'results'> & { results: Campaign[] };
+export const ListCampaignsEnvelope = Success(CampaignsPage);

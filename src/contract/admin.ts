@@ -1,11 +1,11 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
-const Tenant = {
+const TenantFields = {
   accountId: Type.String({ description: 'Account id (created if new)' }),
   iid: Type.String({ description: 'Bot id st-… (created if new when creating an app)' }),
 };
 
-export const CreateAppBody = Type.Object({ ...Tenant, name: Type.Optional(Type.String()), enforceJti: Type.Optional(Type.Boolean()) });
+export const CreateAppBody = Type.Object({ ...TenantFields, name: Type.Optional(Type.String()), enforceJti: Type.Optional(Type.Boolean()) });
 export const CreatedApp = Type.Object(
   {
     accountId: Type.String(),
@@ -18,16 +18,18 @@ export const CreatedApp = Type.Object(
   },
   { $id: 'CreatedApp' },
 );
+export type CreatedApp = Static<typeof CreatedApp>;
 
 export const CreateTokenBody = Type.Object({
   clientId: Type.String(),
   ttl: Type.Optional(Type.String({ description: 'e.g. 30m, 1h, 2d, or seconds; none = no expiry (jti apps: at most 1h)' })),
 });
 export const CreatedToken = Type.Object({ token: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) });
+export type CreatedToken = Static<typeof CreatedToken>;
 
-export const CreateFlowBody = Type.Object({ ...Tenant, name: Type.String(), channel: Type.String({ description: 'voice | sms' }) });
-export const CreateQueueBody = Type.Object({ ...Tenant, name: Type.String() });
-export const CreateTemplateBody = Type.Object({ ...Tenant, name: Type.String(), message: Type.String() });
+export const CreateFlowBody = Type.Object({ ...TenantFields, name: Type.String(), channel: Type.String({ description: 'voice | sms' }) });
+export const CreateQueueBody = Type.Object({ ...TenantFields, name: Type.String() });
+export const CreateTemplateBody = Type.Object({ ...TenantFields, name: Type.String(), message: Type.String() });
 
 export const NamedResource = Type.Object({
   id: Type.String(),
@@ -37,6 +39,7 @@ export const NamedResource = Type.Object({
   channel: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
 });
+export type NamedResource = Static<typeof NamedResource>;
 
 export const BotParams = Type.Object({ iid: Type.String({ description: 'Bot id st-…' }) });
 export const BotQuery = Type.Object({ accountId: Type.String() });
@@ -57,6 +60,10 @@ export const BotSettingsBody = Type.Object({
     ], { description: 'pre-call contact fetch; null turns it off' }),
   ),
 });
+/** A bot-settings change: the body plus the bot it is for (the path's iid, or the CLI's --iid). */
+export type BotSettingsPatch = Static<typeof BotSettingsBody> & { iid: string };
+
+/** A bot's settings as the admin API and CLI show them; pre-call header values are never shown. */
 export const BotSettings = Type.Object({
   accountId: Type.String(),
   iid: Type.String(),
@@ -64,3 +71,4 @@ export const BotSettings = Type.Object({
   campaignMaxConcurrent: Type.Integer({ description: 'calls one campaign of the bot may have out at once (MAX_CONCURRENT_CALLS bounds them all)' }),
   precall: Type.Union([Type.Object({ url: Type.String(), headerNames: Type.Array(Type.String()), timeoutMs: Type.Integer() }), Type.Null()]),
 });
+export type BotSettings = Static<typeof BotSettings>;
