@@ -99,12 +99,12 @@ async function tickCost(dialect: DialectName): Promise<{ rows: TickRow[]; larges
   const runs: SizeRun[] = [];
   try {
     for (const size of SIZES) {
-      const b = await openBenchDb(dialect, CAMPAIGNS);
+      const b = await openBenchDb(dialect, CAMPAIGNS, CAP);
       const started = performance.now();
       await seedRecords(b, size, Math.floor(size / 2), T0 + 7 * DAY);
       const seedSec = (performance.now() - started) / 1000;
       console.log(`  ${dialect}: ${fmt(size)} records seeded in ${seedSec.toFixed(1)} s (${fmt(size / seedSec)} rows/s)`);
-      runs.push({ b, size, seedSec, engine: benchEngine(b, CAP), due: [], idle: [] });
+      runs.push({ b, size, seedSec, engine: benchEngine(b), due: [], idle: [] });
     }
     for (let w = 0; w < 2; w++) for (const r of runs) await measureTicks(r, false); // warm-up: JIT, policy cache, plans
     for (let i = 0; i < TICK_REPS; i++) for (const r of runs) await measureTicks(r, true);
@@ -134,7 +134,7 @@ async function baselineRound(b: BenchDb, batch: number): Promise<number> {
 
 /** (a): every record due; engine ticks and baseline rounds alternate until SECONDS of engine time. */
 async function decisionRate(b: BenchDb): Promise<RateResult> {
-  const { engine, deliver } = benchEngine(b, CAP);
+  const { engine, deliver } = benchEngine(b);
   b.clock.set(T0 + 8 * DAY);
   const full = CAP * b.instances.length;
   const pending = await b.db.kysely.selectFrom('dial_records').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
@@ -184,7 +184,7 @@ async function explainTick(b: BenchDb): Promise<void> {
       ? new Kysely<Database>({ dialect: new CampaigndSqliteDialect(b.db.sqlite!), log })
       : new Kysely<Database>({ dialect: new PostgresDialect({ pool: b.db.pool! }), log });
   const logged: Db = { ...b.db, kysely };
-  const { engine, deliver } = benchEngine(b, CAP, logged);
+  const { engine, deliver } = benchEngine(b, logged);
   b.clock.advance(1000);
   await makeDue(b, DUE);
   await engine.tick();

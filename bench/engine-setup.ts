@@ -10,21 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { ManualClock } from '../src/shared/clock.js';
-import { CampaignCaps } from '../src/domain/engine/campaign-caps.js';
-import { Engine } from '../src/domain/engine/engine.js';
-import { OutcomeHandler } from '../src/domain/engine/outcome-handler.js';
-import { PrecallFetcher } from '../src/domain/engine/precall-fetch.js';
+import type { Engine } from '../src/domain/engine/engine.js';
 import type { OutcomeReport } from '../src/domain/telephony/provider.js';
 import { SimulatorProvider } from '../src/domain/telephony/simulator.js';
 import type { CampaignInput } from '../src/contract/campaign.js';
-import { newHex24, newId, nowIso } from '../src/shared/ids.js';
+import { newHex24, newId } from '../src/shared/ids.js';
 import { createServices, type Services } from '../src/services.js';
 import { openDb, type Db, type DialectName } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrations/index.js';
 import { manualScheduler } from '../test/support/manual-scheduler.js';
-import { AttemptsRepo } from '../src/storage/repos/attempts-repo.js';
-import { DialRecordsRepo } from '../src/storage/repos/dial-records-repo.js';
-import { InstancesRepo } from '../src/storage/repos/instances-repo.js';
 import { createDatabase, dropDatabase, startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
 
 /** Monday 2026-06-01 12:00 UTC: inside the campaigns' calling hours in every zone the records use. */
@@ -45,6 +39,8 @@ export interface BenchDb {
   clock: ManualClock;
   services: Services;
   instances: BenchInstance[];
+  /** Calls out at once per campaign (the bench bot's setting). */
+  campaignCap: number;
   /** Records seeded; record n has id `dr-bench-n` and order_key n. */
   seeded: number;
   /** Records below this n are final; the others pending. */
@@ -65,7 +61,8 @@ export async function stopPostgres(): Promise<void> {
   pg = undefined;
 }
 
-export async function openBenchDb(dialect: DialectName, campaigns: number): Promise<BenchDb> {
+/** `campaignCap`: the bench bot's campaign_max_concurrent, calls out at once per campaign (Kore's default is 10). */
+export async function openBenchDb(dialect: DialectName, campaigns: number, campaignCap: number): Promise<BenchDb> {
   let db: Db;
   let cleanup: () => Promise<void>;
   if (dialect === 'sqlite') {
@@ -81,9 +78,9 @@ export async function openBenchDb(dialect: DialectName, campaigns: number): Prom
   await migrate(db);
   const clock = new ManualClock(T0);
   const services = createServices(db, clock, { defaultCountry: 'US' });
-  const instances = await startCampaigns(services, campaigns);
+  const instances = await startCampaigns(services, campaigns, campaignCap);
   return {
-    db, dialect, clock, services, instances, seeded: 0, doneBelow: 0,
+    db, dialect, clock, services, instances, campaignCap, seeded: 0, doneBelow: 0,
     dispose: async () => {
       await db.close();
       await cleanup();
@@ -92,17 +89,14 @@ export async function openBenchDb(dialect: DialectName, campaigns: number): Prom
 }
 
 /** A tenant and `n` Agentless campaigns created and played through the real services (on an empty list). */
-async function startCampaigns(services: Services, n: number): Promise<BenchInstance[]> {
+async function startCampaigns(services: Services, n: number, campaignCap: number): Promise<BenchInstance[]> {
   const accountId = newHex24();
   const iid = newId('st');
   await services.admin.createApp({ accountId, iid, name: 'engine bench' });
+  await services.admin.configureBot({ accountId, iid, campaignMaxConcurrent: campaignCap });
   await services.admin.createFlow({ accountId, iid, name: 'Bench Flow', channel: 'voice' });
-  const now = nowIso(services.clock.now());
-  await services.contactListsRepo.insert({
-    id: newId('cl'), account_id: accountId, bot_id: iid, name: 'Bench List', lname: 'bench list', description: '', source: 'passiveApi',
-    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
-  });
   const t = { accountId, botId: iid };
+  await services.contactLists.create(t, { name: 'Bench List' });
   const out: BenchInstance[] = [];
   for (let i = 0; i < n; i++) {
     const body: CampaignInput = {
@@ -194,35 +188,25 @@ export interface BenchEngine {
 }
 
 /**
- * The real Engine and OutcomeHandler on `db`, the simulator at zero latency always answering
- * (`completed`, final), and a per-campaign concurrency cap of `campaignCap` instead of Kore's 10.
- * `db` defaults to the bench database; explain passes one whose Kysely logs every statement.
+ * The real engine and outcome handler on `db` (services.createEngine: DNC re-check and pre-call
+ * lookup included; the bench bot has no pre-call URL), the simulator at zero latency always
+ * answering (`completed`, final), the bot's per-campaign cap as openBenchDb set it, and line and
+ * rate caps high enough never to be the limit. `db` defaults to the bench database; explain passes
+ * one whose Kysely logs every statement.
  */
-export function benchEngine(b: BenchDb, campaignCap: number, db: Db = b.db): BenchEngine {
+export function benchEngine(b: BenchDb, db: Db = b.db): BenchEngine {
   const services = db === b.db ? b.services : createServices(db, b.clock, { defaultCountry: 'US' });
-  const records = new DialRecordsRepo(db);
-  const instances = new InstancesRepo(db.kysely, db.dialect);
-  const outcomes = new OutcomeHandler(new AttemptsRepo(db.kysely), records, instances, b.clock);
   const { queue, scheduler } = manualScheduler();
   const stored: Promise<void>[] = [];
   const sink = {
     report: (r: OutcomeReport) => {
-      const p = outcomes.report(r);
+      const p = services.outcomes.report(r);
       stored.push(p);
       return p;
     },
   };
   const provider = new SimulatorProvider({ sink, clock: b.clock, speed: 0, scheduler, mix: { completed: 1 }, machineRate: 0 });
-  // Wired like src/start/engine-runtime.ts (DNC re-check and pre-call lookup included; the bench
-  // bot has no pre-call URL), with capacity and rate caps high enough never to be the limit.
-  const engine = new Engine({
-    clock: b.clock, provider, outcomes, records, instances,
-    maxConcurrentCalls: campaignCap * b.instances.length, callsPerSecond: 1e9, leaseMs: 120_000,
-    // What the bench bot's campaign_max_concurrent setting would give.
-    campaignCaps: new CampaignCaps(async () => campaignCap, () => b.clock.now()),
-    dnc: services.dnc,
-    precall: new PrecallFetcher(async (botId) => (await services.tenancy.findBot(botId))?.precall_config),
-  });
+  const engine = services.createEngine({ provider, maxConcurrentCalls: b.campaignCap * b.instances.length, callsPerSecond: 1e9, leaseMs: 120_000 });
   return {
     engine,
     deliver: async () => {

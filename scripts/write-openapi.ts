@@ -13,7 +13,7 @@ const file = path.resolve(import.meta.dirname, '..', 'openapi.json');
 const check = process.argv.includes('--check');
 
 const db = openDb({ sqliteFile: ':memory:' });
-const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), db, clock: systemClock, logger: false });
+const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), db, clock: systemClock });
 await app.ready();
 const text = `${JSON.stringify(app.swagger(), null, 2)}\n`;
 await app.close();

@@ -1,10 +1,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
-import { KoreAuthenticator } from './http/plugins/auth.js';
+import { koreAuthHook } from './http/plugins/auth.js';
 import { registerBodyParsers } from './http/plugins/body-parsers.js';
 import { registerErrorHandling } from './http/plugins/error-handler.js';
 import { AccountRateLimiter } from './http/plugins/rate-limit.js';
@@ -20,6 +20,7 @@ import { CreatedApp } from './contract/admin.js';
 import { ContactList, ImportJob } from './contract/contact-list.js';
 import { ErrorEnvelope } from './contract/envelope.js';
 import { createServices, type Services } from './services.js';
+import { silentLogger, type Logger } from './shared/logger.js';
 import type { Db } from './storage/db.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -27,16 +28,13 @@ export interface AppDeps {
   config: Config;
   db: Db;
   clock: Clock;
-  /** pino options, or false for silence (tests). Default: JSON at config.logLevel. */
-  logger?: FastifyServerOptions['logger'];
-  /** Pre-built services (the server shares them with the engine); built from db and clock otherwise. */
+  /** The process's pino logger (shared/logger.ts). Default: silent. */
+  logger?: Logger;
+  /** Pre-built services (the server shares them with the runtime); built from db and clock otherwise. */
   services?: Services;
   /** Telephony adapter; with the webhook adapter, `POST /telephony/v1/callbacks` feeds its outcomes to the engine. */
   provider?: Provider;
 }
-
-/** Headers that must never reach a log line. */
-export const REDACT = ['req.headers.auth', 'req.headers.authorization', 'req.headers["x-campaignd-signature"]', '*.clientSecret', '*.secret', '*.token'];
 
 /** The docs print `/public{{streamId}}` without the slash (§7.7); put it back before routing. */
 function rewriteUrl(req: { url?: string }): string {
@@ -47,15 +45,16 @@ function rewriteUrl(req: { url?: string }): string {
 /** Builds the whole HTTP application; never listens (the caller decides). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db, clock } = deps;
-  const services = deps.services ?? createServices(db, clock, config);
+  const logger = deps.logger ?? silentLogger;
+  const services = deps.services ?? createServices(db, clock, config, logger);
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: REDACT },
+    loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 256 },
     rewriteUrl,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     // Per-request lines only at debug: at info they would double the cost of the hottest path.
-    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    logController: new LogController({ disableRequestLogging: !logger.isLevelEnabled('debug') }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('tenant', null as never);
@@ -92,8 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const typed = app as unknown as TypedApp;
   typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(typed, services);
-  const auth = new KoreAuthenticator(services.tenancy, clock, new AccountRateLimiter(config.rateLimitPerMinute, clock));
-  await app.register(koreRoutes(services, auth));
+  await app.register(koreRoutes(services, koreAuthHook(services.access, new AccountRateLimiter(config.rateLimitPerMinute, clock))));
   await app.register(adminRoutes(services, config.adminToken, [importAdminRoutes(services)]), { prefix: '/admin/v1' });
   await telephonyCallbackRoutes(app, deps.provider);
   return app;

@@ -1,80 +1,115 @@
-import type { Clock } from './shared/clock.js';
-import type { Config } from './shared/config.js';
 import { CampaignService } from './domain/campaigns/campaign-service.js';
-import { AdminService } from './domain/tenancy/admin-service.js';
 import { ContactListService } from './domain/contacts/contact-list-service.js';
 import { DncService } from './domain/contacts/dnc.js';
 import { ImportService } from './domain/contacts/import-service.js';
-import { ContactsRepo } from './storage/repos/contacts-repo.js';
-import { ImportsRepo } from './storage/repos/imports-repo.js';
-import type { Db } from './storage/db.js';
-import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
-import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
-import { TenancyRepo } from './storage/repos/tenancy-repo.js';
 import { CallbackService } from './domain/engine/callbacks.js';
-import { ScheduleRunner } from './domain/engine/schedule-runner.js';
 import { CampaignCaps } from './domain/engine/campaign-caps.js';
+import { CampaignPolicies } from './domain/engine/campaign-policies.js';
+import { Engine, type EngineOptions } from './domain/engine/engine.js';
 import { ExplainService } from './domain/engine/explain.js';
+import { InstanceCompletion } from './domain/engine/instance-completion.js';
 import { InstanceService } from './domain/engine/instance-service.js';
 import { OutcomeHandler } from './domain/engine/outcome-handler.js';
+import { PrecallFetcher } from './domain/engine/precall-fetch.js';
+import { ScheduleRunner } from './domain/engine/schedule-runner.js';
+import { HealthService } from './domain/health-service.js';
+import { AdminService } from './domain/tenancy/admin-service.js';
+import { ApiAccess } from './domain/tenancy/api-access.js';
+import { DemoTenantService } from './domain/tenancy/demo-tenant.js';
+import type { Clock } from './shared/clock.js';
+import type { Config } from './shared/config.js';
+import { silentLogger, type Logger } from './shared/logger.js';
+import type { Db } from './storage/db.js';
 import { AttemptsRepo } from './storage/repos/attempts-repo.js';
+import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
+import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
+import { ContactsRepo } from './storage/repos/contacts-repo.js';
 import { DialRecordsRepo } from './storage/repos/dial-records-repo.js';
+import { ImportsRepo } from './storage/repos/imports-repo.js';
 import { InstancesRepo } from './storage/repos/instances-repo.js';
+import { KvRepo } from './storage/repos/kv-repo.js';
+import { TenancyRepo } from './storage/repos/tenancy-repo.js';
 
-/** Every domain service, wired once per process (HTTP server, worker or CLI). */
+/** What the caller of `createEngine` decides; the rest of an engine's parts are this process's. */
+export type EngineSettings = Pick<EngineOptions, 'provider' | 'maxConcurrentCalls' | 'callsPerSecond' | 'leaseMs' | 'outcomeTimeoutMs' | 'owner'> & {
+  /** Default: the pre-call fetch each bot configures. `null`: none at all (tests that script the provider). */
+  precall?: PrecallFetcher | null;
+};
+
+/**
+ * The use cases of campaignd, wired once per process (HTTP server, worker or CLI) over one
+ * database. Only domain services: HTTP routes, the CLI and the runtime call these and never
+ * reach the database themselves (ARCHITECTURE §1).
+ */
 export interface Services {
-  db: Db;
-  clock: Clock;
-  tenancy: TenancyRepo;
+  /** Admits Kore API callers: token, account, scope (the auth plugin asks it). */
+  access: ApiAccess;
+  /** Accounts, bots, apps, tokens, flows, queues, templates: the admin API and the CLI. */
   admin: AdminService;
+  demo: DemoTenantService;
   campaigns: CampaignService;
-  contactListsRepo: ContactListsRepo;
   contactLists: ContactListService;
-  /** Import jobs (CSV, addContacts); see domain/contacts/import-service.ts. */
+  /** Import jobs (CSV uploads and files, addContacts): `submit` is the one way in. */
   imports: ImportService;
-  /** Do-not-call membership for the engine: isOnDnc / blockedNumbers (campaign DNC lists + the account's global one). */
+  /** Do-not-call membership (campaign DNC lists + the account's global one). */
   dnc: DncService;
-  /** Campaign engine: lifecycle triggers and status views (domain/engine/instance-service.ts). */
+  /** Campaign lifecycle triggers and the two status views. */
   instances: InstanceService;
   /** The OutcomeSink every telephony provider reports to. */
   outcomes: OutcomeHandler;
   explain: ExplainService;
-  /** Call-back scheduling (§5.3 callContactAt). */
+  /** Call-back scheduling (callContactAt). */
   callbacks: CallbackService;
-  /** Plays scheduled campaigns at their occurrences (run by the engine's tick). */
+  /** Plays scheduled campaigns at their occurrences (the runtime runs it before each engine tick). */
   schedules: ScheduleRunner;
-  engineRepos: { records: DialRecordsRepo; instances: InstancesRepo };
-  /** Calls out at once per campaign (its bot's setting, else 10), for the engine and explain. */
-  campaignCaps: CampaignCaps;
+  health: HealthService;
+  /** A dialing engine over this process's database, for the runtime to tick (tests tick one by hand). */
+  createEngine(settings: EngineSettings): Engine;
 }
 
-export function createServices(db: Db, clock: Clock, config: Pick<Config, 'defaultCountry'> & Partial<Pick<Config, 'maxConcurrentCalls'>>): Services {
+export interface ServicesConfig extends Pick<Config, 'defaultCountry'>, Partial<Pick<Config, 'maxConcurrentCalls'>> {}
+
+export function createServices(db: Db, clock: Clock, config: ServicesConfig, log: Logger = silentLogger): Services {
   const tenancy = new TenancyRepo(db.kysely);
-  const campaignCaps = new CampaignCaps(async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent, () => clock.now());
-  const contactListsRepo = new ContactListsRepo(db.kysely);
   const campaignsRepo = new CampaignsRepo(db);
+  const listsRepo = new ContactListsRepo(db.kysely);
   const contactsRepo = new ContactsRepo(db.kysely);
-  const dnc = new DncService(contactListsRepo, contactsRepo);
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
-  const attemptsRepo = new AttemptsRepo(db.kysely);
+  const attempts = new AttemptsRepo(db.kysely);
+  const engineLog = log.child({ component: 'engine' });
+
+  const campaignCaps = new CampaignCaps(async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent, () => clock.now());
+  const dnc = new DncService(listsRepo, contactsRepo);
+  const admin = new AdminService(tenancy, clock, config.defaultCountry, (botId) => campaignCaps.forget(botId));
+  const contactLists = new ContactListService(listsRepo, contactsRepo, clock);
+  const policies = new CampaignPolicies(campaignsRepo);
+  const completion = new InstanceCompletion(records, instancesRepo, policies, clock, engineLog);
+  const outcomes = new OutcomeHandler(attempts, instancesRepo, policies, completion);
   const instances = new InstanceService(campaignsRepo, instancesRepo, records, contactsRepo, dnc, clock);
+  const messagesSent = async (instanceId: string) => (await instancesRepo.endedAttempts(instanceId)).get('sms-sent') ?? 0;
+  const botPrecall = async (botId: string) => (await tenancy.findBot(botId))?.precall_config;
+
   return {
-    db,
-    clock,
-    tenancy,
-    contactListsRepo,
-    admin: new AdminService(tenancy, clock, config.defaultCountry, (botId) => campaignCaps.forget(botId)),
-    campaigns: new CampaignService(campaignsRepo, contactListsRepo, tenancy, clock, async (id) => (await instancesRepo.endedAttempts(id)).get('sms-sent') ?? 0),
-    contactLists: new ContactListService(contactListsRepo, contactsRepo, clock),
-    imports: new ImportService(new ImportsRepo(db), clock),
+    access: new ApiAccess(tenancy, clock),
+    admin,
+    demo: new DemoTenantService(admin, contactLists, new KvRepo(db.kysely)),
+    campaigns: new CampaignService(campaignsRepo, listsRepo, tenancy, clock, messagesSent, () => db.changeVersion?.()),
+    contactLists,
+    imports: new ImportService(new ImportsRepo(db), clock, { tenancy, lists: listsRepo, contactLists }),
     dnc,
     instances,
-    schedules: new ScheduleRunner(campaignsRepo, instances, clock),
-    outcomes: new OutcomeHandler(attemptsRepo, records, instancesRepo, clock),
-    explain: new ExplainService(campaignsRepo, instancesRepo, records, dnc, attemptsRepo, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
+    outcomes,
+    explain: new ExplainService(campaignsRepo, instancesRepo, records, dnc, attempts, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
     callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),
-    engineRepos: { records, instances: instancesRepo },
-    campaignCaps,
+    schedules: new ScheduleRunner(campaignsRepo, instances, clock, log.child({ component: 'schedules' })),
+    health: new HealthService(db),
+    createEngine: ({ precall, ...settings }) =>
+      new Engine({
+        ...settings,
+        clock, outcomes, policies, completion, records, campaignCaps, dnc,
+        instances: instancesRepo,
+        ...(precall !== null ? { precall: precall ?? new PrecallFetcher(botPrecall, () => clock.now()) } : {}),
+      }),
   };
 }

@@ -1,24 +1,29 @@
+import type { Services } from '../services.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
-import type { Services } from '../services.js';
-import { openRuntime } from '../start/runtime.js';
+import { createLogger } from '../shared/logger.js';
+import { openServices } from '../start/boot.js';
 
 /** Thrown after an error was printed, so the command ends without a second message. */
 export class CliExit extends Error {}
 
-/** Runs one CLI action on the configured database and closes it; errors become one stderr line and exit 1. */
+/**
+ * Runs one CLI action on the configured database and closes it; errors become one stderr line and
+ * exit 1. Logs (pino JSON, at LOG_LEVEL) go to stderr, so stdout keeps only the command's result.
+ */
 export async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
-  let services: Services | undefined;
+  let opened: Awaited<ReturnType<typeof openServices>> | undefined;
   try {
-    services = await openRuntime(loadConfig());
-    return await fn(services);
+    const config = loadConfig();
+    opened = await openServices(config, createLogger({ level: config.logLevel, fd: 2 }));
+    return await fn(opened.services);
   } catch (err) {
     const msg = err instanceof AppError || err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err);
     process.stderr.write(`campaignd: ${msg}\n`);
     process.exitCode = 1;
     throw new CliExit();
   } finally {
-    await services?.db.close();
+    await opened?.db.close();
   }
 }
 

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { csvSource, warmCsvWorker } from '../domain/contacts/csv-batches.js';
+import { warmCsvWorker } from '../domain/contacts/csv-batches.js';
 import { parseMapArgs } from '../domain/contacts/csv-source.js';
-import { errors } from '../shared/errors.js';
-import type { ImportProgress } from '../domain/contacts/import-service.js';
+import { AppError, errors } from '../shared/errors.js';
+import type { ImportProgress } from '../domain/contacts/import-source.js';
 import { print, withServices } from './cli-support.js';
 
 interface ImportOpts {
@@ -32,8 +32,16 @@ function progressReporter(totalBytes: number) {
       { format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50 },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(totalBytes, 0, { rows: 0, rate: 0 });
-    return { update: (bytes: number, p: ImportProgress) => bar.update(bytes, { rows: p.rows, rate: rate(p.rows) }), stop: () => bar.stop() };
+    // Started at the first progress, so an import refused before it begins leaves no empty bar behind.
+    let shown = false;
+    return {
+      update: (bytes: number, p: ImportProgress) => {
+        if (!shown) bar.start(totalBytes, 0, { rows: 0, rate: 0 });
+        shown = true;
+        bar.update(bytes, { rows: p.rows, rate: rate(p.rows) });
+      },
+      stop: () => shown && bar.stop(),
+    };
   }
   let last = 0;
   /** The latest progress not printed yet: `stop` prints it, so the last line has the final counts. */
@@ -69,25 +77,22 @@ export function registerContactsCommands(program: Command): void {
       const warm = warmCsvWorker(stat?.isFile() ? stat.size : 0);
       const job = await withServices(async (s) => {
         if (!stat?.isFile()) throw errors.validation('file', `${file}: no such file`);
-        const size = stat.size;
         const mapping = parseMapArgs(opts.map);
-        const t = { accountId: opts.accountId, botId: opts.iid };
-        const bot = await s.tenancy.findBot(opts.iid);
-        if (!bot || bot.account_id !== opts.accountId) throw new Error(`bot ${opts.iid} of account ${opts.accountId} does not exist`);
-        let list = await s.contactListsRepo.findByName(t, opts.list);
-        if (!list && opts.create) {
-          await s.contactLists.create(t, { name: opts.list });
-          list = await s.contactListsRepo.findByName(t, opts.list);
-        }
-        if (!list) throw new Error(`contact list '${opts.list}' does not exist (use --create to create it)`);
-        const job = await s.imports.createJob(t, list, 'csv', path.basename(file));
-        const progress = progressReporter(size);
+        const progress = progressReporter(stat.size);
         try {
-          const source = csvSource({ file }, { mapping, defaultCountry: bot.default_country, sizeBytes: size, ...s.imports.batchOptions }, warm);
-          return await s.imports.run(job, list, source, {
-            onProgress: (p) => progress.update(source.bytesRead(), p),
-            onWaiting: () => process.stderr.write(`waiting: another process is importing into '${list.name}'; this import starts when that one ends\n`),
+          return await s.imports.submit({
+            tenant: { accountId: opts.accountId, botId: opts.iid },
+            list: { name: opts.list, create: opts.create === true },
+            input: { csv: { file }, fileName: path.basename(file), mapping, sizeBytes: stat.size, warm },
+            onProgress: (p) => progress.update(p.bytesRead ?? 0, p),
+            onWaiting: () => process.stderr.write(`waiting: another process is importing into '${opts.list}'; this import starts when that one ends\n`),
           });
+        } catch (err) {
+          // The service names the list; the hint about this command's own flag belongs here.
+          if (err instanceof AppError && err.code === 'CONTACT_LIST_NOT_FOUND') {
+            throw new AppError(err.status, err.code, `contact list '${opts.list}' does not exist (use --create to create it)`);
+          }
+          throw err;
         } finally {
           progress.stop();
         }

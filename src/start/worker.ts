@@ -1,22 +1,23 @@
+import { createRuntime } from '../runtime/create-runtime.js';
+import { systemClock } from '../shared/clock.js';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
-import { createEngineRuntime } from './engine-runtime.js';
-import { onShutdownSignal, openRuntime } from './runtime.js';
+import { createLogger } from '../shared/logger.js';
+import { onShutdownSignal, openServices } from './boot.js';
 
 /**
- * The engine without HTTP (`campaignd worker`). Several workers may share one PostgreSQL database:
+ * The runtime without HTTP (`campaignd worker`). Several workers may share one PostgreSQL database:
  * claims use FOR UPDATE SKIP LOCKED and leases. On SQLite run a single engine (the server's).
+ * Logs go to stderr.
  */
 export async function work(config: Config): Promise<void> {
-  const services = await openRuntime(config);
-  const log = (msg: string) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg, time: Date.now() })}\n`);
-  const rt = createEngineRuntime(config, services, true, (err) => log(`engine tick failed: ${String(err)}`));
-  // The tick timer is unref'd; this keeps the process alive until a signal.
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  process.stderr.write(`${JSON.stringify({ level: 'info', msg: 'campaignd worker started', owner: rt.engine.owner, provider: rt.provider.name })}\n`);
+  const log = createLogger({ level: config.logLevel, fd: 2 });
+  const { db, services } = await openServices(config, log);
+  const { runtime } = createRuntime(config, services, systemClock, log, { dialing: true });
+  // The runtime's loops keep the process alive until a signal stops them.
+  await runtime.start();
   onShutdownSignal(async () => {
-    clearInterval(keepAlive);
-    await rt.stop();
-    await services.db.close();
+    await runtime.stop();
+    await db.close();
   }, log);
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { sqliteChangeVersion } from './change-version.js';
 import type { Database } from './schema.js';
@@ -24,6 +24,8 @@ export interface Db {
    * servers write the same database), so callers must not cache there.
    */
   readonly changeVersion?: () => number | undefined;
+  /** Resolves when the database answers a trivial query (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,10 @@ function pgDriver(): typeof pg {
   return driver;
 }
 
+async function ping(kysely: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(kysely);
+}
+
 export interface OpenDbOptions {
   databaseUrl?: string | undefined;
   /** Directory for `campaignd.sqlite` when databaseUrl is unset. */
@@ -56,7 +62,7 @@ export function openDb(opts: OpenDbOptions): Db {
     // A dropped idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', pool, close: () => kysely.destroy() };
+    return { kysely, dialect: 'postgres', pool, ping: () => ping(kysely), close: () => kysely.destroy() };
   }
   const file = opts.sqliteFile ?? path.join(opts.dataDir ?? './data', 'campaignd.sqlite');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -75,5 +81,5 @@ export function openDb(opts: OpenDbOptions): Db {
   sqlite.pragma('journal_size_limit = 67108864');
   // Kysely's SQLite driver with a FIFO connection lock and a statement cache (see sqlite-dialect.ts).
   const kysely = new Kysely<Database>({ dialect: new CampaigndSqliteDialect(sqlite) });
-  return { kysely, dialect: 'sqlite', sqlite, changeVersion: sqliteChangeVersion(sqlite), close: () => kysely.destroy() };
+  return { kysely, dialect: 'sqlite', sqlite, changeVersion: sqliteChangeVersion(sqlite), ping: () => ping(kysely), close: () => kysely.destroy() };
 }

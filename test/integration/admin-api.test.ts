@@ -69,7 +69,7 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
       });
       expect(app.clientSecret.length).toBeGreaterThanOrEqual(32);
 
-      const { tenancy } = t().services;
+      const { tenancy } = t().repos;
       const stored = await tenancy.findApp(app.clientId);
       expect(stored).toMatchObject({ id: app.clientId, account_id: 'acct-admin-1', secret: app.clientSecret, enforce_jti: 0 });
       expect(await tenancy.findBot('st-admin-1')).toMatchObject({ id: 'st-admin-1', account_id: 'acct-admin-1' });
@@ -149,7 +149,7 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
       expectFailure(await admin(t(), '/apps', { accountId: 'acct-admin-7' }), 400, 'VALIDATION_ERROR', 'iid');
       expectFailure(await admin(t(), '/apps', { accountId: 'acct-admin-7', iid: 'st-admin-7', name: '   ' }), 400, 'VALIDATION_ERROR', 'name');
       // Nothing was created by the rejected calls.
-      expect(await t().services.tenancy.findBot('st-admin-7')).toBeUndefined();
+      expect(await t().repos.tenancy.findBot('st-admin-7')).toBeUndefined();
 
       const created = (await admin(t(), '/apps', { accountId: 'acct-admin-7', iid: 'st-admin-7' })).json<CreatedApp>();
       expectFailure(await admin(t(), '/tokens', { clientId: created.clientId, ttl: 'soon' }), 400, 'VALIDATION_ERROR', 'ttl');
@@ -244,14 +244,14 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
       expect(res.json()).toEqual(want);
       expect(res.body).not.toContain('s3cret');
       expect((await show(a.iid, a.accountId)).json()).toEqual(want);
-      const stored = JSON.parse((await t().services.tenancy.findBot(a.iid))!.precall_config!);
+      const stored = JSON.parse((await t().repos.tenancy.findBot(a.iid))!.precall_config!);
       expect(stored).toEqual({ url: 'https://crm.example.com/precall', headers: { Authorization: 'Bearer s3cret' }, timeoutMs: 2500 });
       // Only what is named changes; null turns the fetch off.
       expect((await patch(a.iid, { accountId: a.accountId, defaultCountry: 'IN' })).json()).toMatchObject({ defaultCountry: 'IN', precall: { url: 'https://crm.example.com/precall' } });
       expect((await patch(a.iid, { accountId: a.accountId, precall: null })).json()).toEqual({ ...want, defaultCountry: 'IN', precall: null });
       // null puts the calls per campaign back to the default.
       expect((await patch(a.iid, { accountId: a.accountId, campaignMaxConcurrent: null })).json()).toMatchObject({ campaignMaxConcurrent: 10 });
-      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ campaign_max_concurrent: null });
+      expect(await t().repos.tenancy.findBot(a.iid)).toMatchObject({ campaign_max_concurrent: null });
     });
 
     it('refuses bad values naming the field, and writes nothing', async () => {
@@ -278,10 +278,10 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
         const failure = expectEnvelope(res, 400);
         expect(failure.errors[0], JSON.stringify(body)).toMatchObject({ code: 'VALIDATION_ERROR', field });
       }
-      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US', precall_config: null, campaign_max_concurrent: null });
+      expect(await t().repos.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US', precall_config: null, campaign_max_concurrent: null });
       // Not an integer: refused by the body schema.
       for (const bad of [2.5, '12', true]) expect((await patch(a.iid, { accountId: a.accountId, campaignMaxConcurrent: bad })).statusCode, String(bad)).toBe(400);
-      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ campaign_max_concurrent: null });
+      expect(await t().repos.tenancy.findBot(a.iid)).toMatchObject({ campaign_max_concurrent: null });
     });
 
     it("404 for an unknown bot or another account's bot; 401 without the admin token", async () => {
@@ -290,7 +290,7 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
       expectFailure(await patch(a.iid, { accountId: 'acct-bot-other', defaultCountry: 'GB' }), 404, 'NOT_FOUND');
       expectFailure(await show(a.iid, 'acct-bot-other'), 404, 'NOT_FOUND');
       expectFailure(await patch(a.iid, { accountId: a.accountId, defaultCountry: 'GB' }, 'nope'), 401, 'UNAUTHORIZED');
-      expect(await t().services.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US' });
+      expect(await t().repos.tenancy.findBot(a.iid)).toMatchObject({ default_country: 'US' });
     });
   });
 
@@ -307,7 +307,7 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
       for (const path of ['/tokens', '/flows', '/queues', '/templates']) {
         expectFailure(await admin(t(), path, {}, 'nope'), 401, 'UNAUTHORIZED');
       }
-      expect(await t().services.tenancy.findBot('st-denied')).toBeUndefined();
+      expect(await t().repos.tenancy.findBot('st-denied')).toBeUndefined();
     });
   });
 });
@@ -323,6 +323,6 @@ describe.each(DIALECTS)('admin API without ADMIN_TOKEN on %s', (dialect) => {
       expectFailure(await admin(t(), path, {}, null), 404, 'NOT_FOUND');
       expectFailure(await admin(t(), path, {}, ''), 404, 'NOT_FOUND');
     }
-    expect(await t().services.tenancy.findBot('st-x')).toBeUndefined();
+    expect(await t().repos.tenancy.findBot('st-x')).toBeUndefined();
   });
 });

@@ -17,7 +17,8 @@ import { signHs256, verifySignature } from '../../src/domain/tenancy/jwt.js';
 import { createServices } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
-import { openRuntime } from '../../src/start/runtime.js';
+import { openServices } from '../../src/start/boot.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import { KvRepo } from '../../src/storage/repos/kv-repo.js';
 import { insertList } from '../support/test-app.js';
 
@@ -215,7 +216,7 @@ describe.concurrent('campaignd CLI', () => {
   });
 
   it('several processes starting together on a fresh DATA_DIR all migrate it without error', { timeout: SLOW }, async () => {
-    // The server, a worker and the CLI share openRuntime(): on a first start they race to migrate.
+    // The server, a worker and the CLI share openServices(): on a first start they race to migrate.
     const dirs = [tempDir(), tempDir()];
     const runs = await Promise.all(dirs.flatMap((dir) => Array.from({ length: 4 }, () => cli(['migrate', '--json'], { DATA_DIR: dir }))));
     for (const r of runs) {
@@ -236,7 +237,8 @@ describe.concurrent('campaignd CLI', () => {
     const { applied: all } = await migrateInProcess();
     for (let round = 0; round < 3; round++) {
       const config = loadConfig({ DATA_DIR: tempDir(), LOG_LEVEL: 'silent' });
-      const opened = await Promise.allSettled([openRuntime(config), openRuntime(config), openRuntime(config)]);
+      const open = () => openServices(config, silentLogger);
+      const opened = await Promise.allSettled([open(), open(), open()]);
       for (const o of opened) if (o.status === 'fulfilled') await o.value.db.close();
       expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok']);
       const db = openDb({ dataDir: config.dataDir });
@@ -289,8 +291,8 @@ describe.concurrent('campaignd CLI', () => {
       const clock = new ManualClock(Date.now());
       const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
       const services = createServices(db, clock, config);
-      const server = await buildApp({ config, db, clock, services, logger: false });
-      await insertList(services, clock, 'CLI List', { accountId: 'A', iid: 'st-x' });
+      const server = await buildApp({ config, db, clock, services });
+      await insertList(db, clock, 'CLI List', { accountId: 'A', iid: 'st-x' });
       const res = await server.inject({
         method: 'POST',
         url: '/agentassist/api/v1/public/st-x/campaign?campaignType=voice',

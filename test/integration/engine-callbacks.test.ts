@@ -1,5 +1,11 @@
 /** §5.3 callContactAt: call-backs for contacts of a running instance, on both dialects. */
 import { describe, expect, it } from 'vitest';
+import { CampaignPolicies } from '../../src/domain/engine/campaign-policies.js';
+import { InstanceCompletion } from '../../src/domain/engine/instance-completion.js';
+import { silentLogger } from '../../src/shared/logger.js';
+import { CampaignsRepo } from '../../src/storage/repos/campaigns-repo.js';
+import { DialRecordsRepo } from '../../src/storage/repos/dial-records-repo.js';
+import { InstancesRepo } from '../../src/storage/repos/instances-repo.js';
 import { addContacts, createCampaign, engineHarness, trigger } from '../support/engine-harness.js';
 import { T0, useTestApp } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
@@ -101,6 +107,8 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
   it('never accepts a call-back for an instance that completes without dialing it (completion and call-back race)', async () => {
     t().clock.set(T0 + 60 * MIN);
     const tenant = { accountId: t().tenant.accountId, botId: t().tenant.iid };
+    const db = t().db;
+    const completion = new InstanceCompletion(new DialRecordsRepo(db), new InstancesRepo(db.kysely, db.dialect), new CampaignPolicies(new CampaignsRepo(db)), t().clock, silentLogger);
     for (let trial = 0; trial < 8; trial++) {
       const list = await t().addList(`Race list ${trial}`);
       await addContacts(t(), list, [{ phone: `+155590000${10 + trial}`, uniqueId: `race-${trial}` }]);
@@ -110,7 +118,7 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
       await t().db.kysely.updateTable('dial_records').set({ state: 'done', final_outcome: 'completed' }).where('instance_id', '=', instanceId).execute();
 
       const [, answer] = await Promise.all([
-        t().services.outcomes.completeIfDone(instanceId, id),
+        completion.completeIfDone(instanceId, id),
         t()
           .services.callbacks.schedule(tenant, instanceId, [{ campaignDialingListId: `race-${trial}`, timeToContact: at(T0 + 90 * MIN) }])
           .then((r) => r[0]!.status, (err: Error) => `refused: ${err.message}`),

@@ -27,7 +27,7 @@ describe('claiming on SQLite while another process writes', () => {
     other.sqlite!.pragma('busy_timeout = 0');
     const otherWrites: string[] = [];
     try {
-      const claimed = await t().services.engineRepos.records.claim({
+      const claimed = await t().repos.records.claim({
         instanceId, channel: 'voice', limit: 10, now: t().clock.now(), owner: 'test', leaseMs: 60_000,
         newAttemptId: (() => {
           let n = 0;

@@ -46,7 +46,7 @@ describe('kill -9 mid-campaign', () => {
     it('loses nothing, dials nothing twice, and reconciles the calls that were out as unknown', { timeout: RUN_DEADLINE_MS + 60_000 }, async () => {
       const env = {
         ...t.childDbEnv,
-        DEMO: 'false', LOG_LEVEL: 'warn', ENGINE_TICK_MS: '20', MAX_CONCURRENT_CALLS: '1000',
+        DEMO: 'false', LOG_LEVEL: 'info', ENGINE_TICK_MS: '20', MAX_CONCURRENT_CALLS: '1000',
         // Paced, so the first attempts take a few seconds and the kill below finds some of them out
         // even if this process stalls a moment on a busy machine.
         CALLS_PER_SECOND: '20',

@@ -26,7 +26,7 @@ function heldPrecall(t: () => TestApp) {
     await answered;
     return new Response(JSON.stringify({ contactHandling: { handle: 'CALL' } }), { status: 200, headers: { 'content-type': 'application/json' } });
   }) as unknown as typeof fetch;
-  const fetcher = new PrecallFetcher(async (botId) => (await t().services.tenancy.findBot(botId))?.precall_config, () => t().clock.now(), fetchImpl);
+  const fetcher = new PrecallFetcher(async (botId) => (await t().repos.tenancy.findBot(botId))?.precall_config, () => t().clock.now(), fetchImpl);
   return { fetcher, wasAsked, answer };
 }
 

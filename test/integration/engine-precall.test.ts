@@ -66,7 +66,7 @@ describe.each(DIALECTS)('right before a dial on %s', (dialect) => {
     await addContacts(t(), list, ['01', '02', '03', '04', '05', '06'].map((n) => ({ phone: `+155566000${n}`, uniqueId: `u${n}` })));
     const id = await createCampaign(t(), { name: 'Precall campaign', contactLists: ['Precall list'] });
     await trigger(t(), id, 'play');
-    const precall = new PrecallFetcher(async (botId) => (await t().services.tenancy.findBot(botId))?.precall_config, () => t().clock.now());
+    const precall = new PrecallFetcher(async (botId) => (await t().repos.tenancy.findBot(botId))?.precall_config, () => t().clock.now());
     const h = engineHarness(t(), { engine: { precall }, profile: { mix: { completed: 1 } } });
     await h.step();
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { Engine } from '../../src/domain/engine/engine.js';
 import { signRequest } from '../../src/domain/telephony/signature.js';
 import { WebhookProvider, type FetchLike } from '../../src/domain/telephony/webhook-provider.js';
 import { DIALECTS } from '../support/test-db.js';
@@ -20,13 +19,12 @@ describe.each(DIALECTS)('webhook provider callbacks on %s', (dialect) => {
       return { status: 202, text: async () => '' };
     };
     const provider = new WebhookProvider({ url: 'http://provider.test/dial', secret: SECRET, clock: t().clock, sink: t().services.outcomes, fetch, retryDelaysMs: [] });
-    const app = await buildApp({ config: t().config, db: t().db, clock: t().clock, services: t().services, provider, logger: false });
+    const app = await buildApp({ config: t().config, db: t().db, clock: t().clock, services: t().services, provider });
     const l = await t().addList('Hook list');
     await addContacts(t(), l, [{ phone: '+15556000001' }]);
     const id = await createCampaign(t(), { name: 'Hook', contactLists: ['Hook list'] }, { maxAttemptsPerRecord: 2 });
     await trigger(t(), id, 'play');
-    const s = t().services;
-    const engine = new Engine({ clock: t().clock, provider, outcomes: s.outcomes, records: s.engineRepos.records, instances: s.engineRepos.instances, maxConcurrentCalls: 10, campaignCaps: s.campaignCaps, callsPerSecond: 10, leaseMs: 60_000 });
+    const engine = t().services.createEngine({ provider, maxConcurrentCalls: 10, callsPerSecond: 10, leaseMs: 60_000, precall: null });
     await engine.tick();
     expect(sent).toHaveLength(1);
     const attemptId = JSON.parse(sent[0]!.body).attemptId as string;

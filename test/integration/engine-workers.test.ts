@@ -51,7 +51,7 @@ describe('three workers on one PostgreSQL database', () => {
   it(`completes a ${CONTACTS}-contact campaign with every contact attempted exactly once, shared by ${WORKERS} workers`, { timeout: RUN_DEADLINE_MS + 60_000 }, async () => {
     const env = {
       ...t.childDbEnv,
-      DEMO: 'false', LOG_LEVEL: 'warn', ENGINE_TICK_MS: '20',
+      DEMO: 'false', LOG_LEVEL: 'info', ENGINE_TICK_MS: '20',
       MAX_CONCURRENT_CALLS: '1000', CALLS_PER_SECOND: '100000',
       // Long enough that no lease can run out in this test: reconciliation is the crash test's business.
       LEASE_MS: '600000', TELEPHONY_OUTCOME_TIMEOUT_SEC: '600',

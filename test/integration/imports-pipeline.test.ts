@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { csvSource, readCsvBatches, warmCsvWorker, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
 import { readCsvImportBatches, readCsvRows } from '../../src/domain/contacts/csv-source.js';
-import type { BatchSource, RowSource } from '../../src/domain/contacts/import-service.js';
+import type { BatchSource, RowSource } from '../../src/domain/contacts/import-source.js';
 import { HEARTBEAT_MS, ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
 import { emptyBatch, type ImportBatch } from '../../src/storage/repos/import-batch.js';
 import { ImportsRepo } from '../../src/storage/repos/imports-repo.js';
@@ -34,7 +34,7 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
 
   async function list(name: string) {
     await t().addList(name);
-    return (await t().services.contactListsRepo.findByName(tenant(), name))!;
+    return (await t().repos.contactLists.findByName(tenant(), name))!;
   }
 
   async function importInto(name: string, source: (input: Readable) => BatchSource) {
@@ -240,7 +240,8 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       }
       return r;
     };
-    return { service: new ImportService(repo, t().clock), busy };
+    const lookups = { tenancy: t().repos.tenancy, lists: t().repos.contactLists, contactLists: t().services.contactLists };
+    return { service: new ImportService(repo, t().clock, lookups), busy };
   }
 
   it('keeps the first of each number, within a batch and against earlier rows, on an empty list and on a filled one, in list order', async () => {

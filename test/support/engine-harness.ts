@@ -4,7 +4,8 @@
  * and helpers to add contacts and create campaigns. No timers, no sleeps.
  */
 import { expect } from 'vitest';
-import { Engine, type EngineOptions } from '../../src/domain/engine/engine.js';
+import { DialingStep, type DialingReport } from '../../src/runtime/dialing-step.js';
+import type { EngineSettings } from '../../src/services.js';
 import type { DialRequest, OutcomeReport, Provider } from '../../src/domain/telephony/provider.js';
 import { SimulatorProvider, type SimProfile } from '../../src/domain/telephony/simulator.js';
 import { manualScheduler } from './manual-scheduler.js';
@@ -63,7 +64,8 @@ export interface Started {
 }
 
 export interface EngineHarness {
-  engine: Engine;
+  /** `tick()` is one run of the runtime's dialing loop (provider sweep, schedules, engine tick). */
+  engine: { tick(): Promise<DialingReport> };
   started: Started[];
   /** Delivers every queued simulated outcome and waits until the engine has stored them. */
   deliver(): Promise<void>;
@@ -72,7 +74,7 @@ export interface EngineHarness {
   pendingOutcomes(): number;
 }
 
-export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?: Partial<EngineOptions>; provider?: (inner: Provider) => Provider } = {}): EngineHarness {
+export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?: Partial<EngineSettings>; provider?: (inner: Provider) => Provider } = {}): EngineHarness {
   const { queue, scheduler } = manualScheduler();
   const stored: Promise<void>[] = [];
   const sink = { report: (r: OutcomeReport) => {
@@ -90,20 +92,19 @@ export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?:
     },
     close: () => sim.close(),
   };
-  const engine = new Engine({
-    clock: t.clock, provider: opts.provider ? opts.provider(spy) : spy, outcomes: t.services.outcomes,
-    records: t.services.engineRepos.records, instances: t.services.engineRepos.instances,
-    maxConcurrentCalls: 100, campaignCaps: t.services.campaignCaps, callsPerSecond: 10_000, leaseMs: 120_000, dnc: t.services.dnc, schedules: t.services.schedules, ...opts.engine,
-  });
+  const provider = opts.provider ? opts.provider(spy) : spy;
+  // No pre-call fetch unless a test gives one: the provider here is scripted, and so is the CRM.
+  const engine = t.services.createEngine({ provider, maxConcurrentCalls: 100, callsPerSecond: 10_000, leaseMs: 120_000, precall: null, ...opts.engine });
+  const dialing = new DialingStep({ provider, schedules: t.services.schedules, engine, clock: t.clock });
   const deliver = async () => {
     for (const fn of queue.splice(0)) fn();
     await new Promise((r) => setImmediate(r));
     await Promise.all(stored.splice(0));
   };
   return {
-    engine, started, deliver, pendingOutcomes: () => queue.length,
+    engine: { tick: () => dialing.run() }, started, deliver, pendingOutcomes: () => queue.length,
     step: async () => {
-      await engine.tick();
+      await dialing.run();
       await deliver();
     },
   };

@@ -23,7 +23,7 @@ import { newId } from '../../src/shared/ids.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
-import { insertList, koreCaller, type TestApp, type TestTenant } from './test-app.js';
+import { insertList, koreCaller, reposOf, type TestApp, type TestTenant } from './test-app.js';
 import { createTestDb, type DialectName, type TestDb } from './test-db.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -79,12 +79,12 @@ export async function createSharedDbApp(dialect: DialectName): Promise<SharedDbA
   const clock = new ManualClock(Date.now());
   const config = loadConfig({ DATA_DIR: '/nonexistent', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' });
   const services = createServices(db, clock, config);
-  const app = await buildApp({ config, db, clock, services, logger: false });
+  const app = await buildApp({ config, db, clock, services });
   const tenant = await seedTenant(services);
   const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });
-  const addList = (name: string, t: TestTenant = tenant) => insertList(services, clock, name, t);
+  const addList = (name: string, t: TestTenant = tenant) => insertList(db, clock, name, t);
   return {
-    app, db, clock, services, config, tenant, headers, addList, childDbEnv,
+    app, db, clock, services, config, tenant, headers, addList, childDbEnv, repos: reposOf(db),
     addTenant: () => Promise.reject(new Error('not needed by the engine process tests')),
     kore: koreCaller(app, headers, tenant),
     dispose: async () => {
@@ -165,7 +165,7 @@ export class EngineProcess {
 
   /** The engine owner id (lease_owner / attempts.worker) from the start-up line. */
   async started(deadlineMs = START_DEADLINE_MS): Promise<string> {
-    return (await this.waitFor('to start', /"msg":"campaignd worker started","owner":"([^"]+)"/, deadlineMs))[1]!;
+    return (await this.waitFor('to start', /"owner":"([^"]+)"[^\n]*"msg":"runtime started"/, deadlineMs))[1]!;
   }
 
   /** Gated: resolves once the modules are loaded and the entry point waits for `release()`. */

@@ -14,6 +14,10 @@ import { loadConfig, type Config } from '../../src/shared/config.js';
 import { signHs256 } from '../../src/domain/tenancy/jwt.js';
 import { newId, nowIso } from '../../src/shared/ids.js';
 import { createServices, type Services } from '../../src/services.js';
+import type { Db } from '../../src/storage/db.js';
+import { ContactListsRepo } from '../../src/storage/repos/contact-lists-repo.js';
+import { DialRecordsRepo } from '../../src/storage/repos/dial-records-repo.js';
+import { TenancyRepo } from '../../src/storage/repos/tenancy-repo.js';
 import { createTestDb, type DialectName, type TestDb } from './test-db.js';
 
 export const T0 = Date.parse('2026-06-01T12:00:00.000Z');
@@ -26,11 +30,23 @@ export interface TestTenant {
   token: string;
 }
 
+/** Repositories over the test's database, for setting up and checking stored state directly. */
+export interface TestRepos {
+  tenancy: TenancyRepo;
+  contactLists: ContactListsRepo;
+  records: DialRecordsRepo;
+}
+
+export function reposOf(db: Db): TestRepos {
+  return { tenancy: new TenancyRepo(db.kysely), contactLists: new ContactListsRepo(db.kysely), records: new DialRecordsRepo(db) };
+}
+
 export interface TestApp {
   app: FastifyInstance;
   db: TestDb;
   clock: ManualClock;
   services: Services;
+  repos: TestRepos;
   config: Config;
   tenant: TestTenant;
   /** Standard Kore headers for a tenant (default: the main one). */
@@ -59,10 +75,10 @@ export function koreCaller(app: FastifyInstance, headers: TestApp['headers'], te
 }
 
 /** Creates a contact list header directly (the contact-list API is tested on its own); returns its id. */
-export async function insertList(services: Services, clock: ManualClock, name: string, t: Pick<TestTenant, 'accountId' | 'iid'>): Promise<string> {
+export async function insertList(db: Db, clock: ManualClock, name: string, t: Pick<TestTenant, 'accountId' | 'iid'>): Promise<string> {
   const id = newId('cl');
   const now = nowIso(clock.now());
-  await services.contactListsRepo.insert({
+  await new ContactListsRepo(db.kysely).insert({
     id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
     allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
   });
@@ -90,14 +106,14 @@ export async function createTestApp(dialect: DialectName, opts: TestAppOptions =
   const clock = new ManualClock(T0);
   const config = loadConfig({ DATA_DIR: '/nonexistent', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', ...opts.env });
   const services = createServices(db, clock, config);
-  const app = await buildApp({ config, db, clock, services, logger: false });
+  const app = await buildApp({ config, db, clock, services });
   const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });
-  const addList = (name: string, t: TestTenant = tenant) => insertList(services, clock, name, t);
+  const addList = (name: string, t: TestTenant = tenant) => insertList(db, clock, name, t);
   const tenant = await seedTenant(services);
   await addList('Recent Buyers - Q2 2025');
   await addList('Renewal Due - May/June 2025');
   return {
-    app, db, clock, services, config, tenant, headers, addList,
+    app, db, clock, services, config, tenant, headers, addList, repos: reposOf(db),
     addTenant: async () => {
       const t = await seedTenant(services);
       await addList('Recent Buyers - Q2 2025', t);

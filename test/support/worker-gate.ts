@@ -6,8 +6,8 @@
  * nothing touches the database before the line arrives (the entry point opens it).
  */
 await import('../../src/shared/config.js');
-await import('../../src/start/runtime.js');
-await import('../../src/start/engine-runtime.js');
+await import('../../src/start/boot.js');
+await import('../../src/runtime/create-runtime.js');
 process.stderr.write(`${JSON.stringify({ level: 'info', msg: 'worker gate ready' })}\n`);
 await new Promise<void>((resolve) => {
   // stdin closed without the line: the test went away, so must the stand-by.

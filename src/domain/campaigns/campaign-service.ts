@@ -23,7 +23,18 @@ export class CampaignService {
     private readonly clock: Clock,
     /** Messages sent by a campaign instance (SMS views carry `totalMessagesSent`). */
     private readonly messagesSent: (instanceId: string) => Promise<number> = async () => 0,
+    /** Db.changeVersion where the database has one (SQLite). */
+    private readonly dataVersion: () => number | undefined = () => undefined,
   ) {}
+
+  /**
+   * A number that changes whenever stored data may have changed, or undefined when that cannot be
+   * known cheaply (PostgreSQL: other servers write the same database). Read before the data it
+   * guards: the Get route keeps a serialised answer only while it stays the same.
+   */
+  changeVersion(): number | undefined {
+    return this.dataVersion();
+  }
 
   async get(t: Tenant, id: string): Promise<Campaign> {
     const row = await this.campaigns.find(t, id);

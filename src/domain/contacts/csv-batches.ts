@@ -5,7 +5,7 @@ import type { ImportBatch } from '../../storage/repos/import-batch.js';
 import { AppError } from '../../shared/errors.js';
 import { counted, readCsvImportBatches, type CsvOptions } from './csv-source.js';
 import type { FromWorker, ToWorker } from './csv-worker.js';
-import type { BatchSource } from './import-service.js';
+import type { BatchSource } from './import-source.js';
 
 /*
  * CSV input for an import, as batches: parsed and validated on a worker thread (csv-worker.ts)

@@ -1,43 +1,39 @@
-import type { Clock } from '../../shared/clock.js';
 import type { ImportJob, ImportRejects } from '../../contract/contact-list.js';
-import { newId, nowIso } from '../../shared/ids.js';
-
-import type { Tenant } from '../../shared/tenant.js';
-import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget, type ImportWriter } from '../../storage/repos/imports-repo.js';
-import type { ContactListRow, ImportRow } from '../../storage/schema.js';
+import type { Clock } from '../../shared/clock.js';
 import { AppError, errors } from '../../shared/errors.js';
-import type { ContactResult } from './contact-record.js';
+import { newId, nowIso } from '../../shared/ids.js';
+import type { Tenant } from '../../shared/tenant.js';
+import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
+import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget, type ImportWriter } from '../../storage/repos/imports-repo.js';
+import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import type { ContactListRow, ImportRow } from '../../storage/schema.js';
 import { toImportJob } from './contact-list-view.js';
+import type { ContactListService } from './contact-list-service.js';
+import { toContact } from './contact-record.js';
+import { csvSource, type CsvInput, type CsvWorkerWarmUp } from './csv-batches.js';
+import type { BatchSource, ImportOptions, ImportProgress, RowSource, SourceRow } from './import-source.js';
 
-/** One input row: its number (CSV line, or 1-based position in addContacts `data`) and what it became. */
-export interface SourceRow {
-  rowNumber: number;
-  result: ContactResult;
+/** Where an import goes: a list by id, or by name (created first with `create` when missing: the CLI's --create). */
+export type ImportListRef = { id: string } | { name: string; create?: boolean };
+
+/** What is imported: addContacts' `data` (each item validated as the job reaches it), or a CSV file or upload. */
+export type ImportInput =
+  | { rows: readonly unknown[] }
+  | { csv: CsvInput; fileName: string; mapping?: Record<string, string>; sizeBytes?: number; warm?: CsvWorkerWarmUp };
+
+export interface ImportRequest extends ImportOptions {
+  tenant: Tenant;
+  list: ImportListRef;
+  input: ImportInput;
+  /** Answer with the queued job and run it afterwards (addContacts); by default the answer is the finished job. */
+  background?: boolean;
 }
 
-/** Rows one at a time (addContacts, the in-process CSV reader). */
-export type RowSource = AsyncIterable<SourceRow> | Iterable<SourceRow>;
-/** Rows already validated and packed into batches (the CSV worker thread, csv-batches.ts). */
-export interface BatchSource {
-  batches: AsyncIterable<ImportBatch>;
-}
-
-export interface ImportProgress {
-  rows: number;
-  imported: number;
-  duplicates: number;
-  rejected: number;
-}
-
-export interface ImportOptions {
-  /**
-   * Called after every batch written (on PostgreSQL the last one may still be committing), and once
-   * more with the final counts. On SQLite, duplicates are found when the import completes: until
-   * then they count as imported.
-   */
-  onProgress?: (p: ImportProgress) => void;
-  /** Called once if the job has to wait because another process is importing into the same list. */
-  onWaiting?: () => void;
+/** addContacts rows, validated lazily as the job consumes them, so the answer does not wait for them. */
+function* rowsOf(data: readonly unknown[], defaultCountry: string): Generator<SourceRow> {
+  for (let i = 0; i < data.length; i++) {
+    yield { rowNumber: i + 1, result: toContact(data[i] as Record<string, unknown>, { defaultCountry }) };
+  }
 }
 
 /** A running import touches its heartbeat this often even when its input stalls (a slow upload). */
@@ -63,7 +59,41 @@ export class ImportService {
   constructor(
     private readonly repo: ImportsRepo,
     private readonly clock: Clock,
+    private readonly lookups: { tenancy: TenancyRepo; lists: ContactListsRepo; contactLists: ContactListService },
   ) {}
+
+  /**
+   * The import use case of addContacts, the admin upload and the CLI: finds the bot (numbers without
+   * `+` are read with its default country) and the list, creates the job and runs it.
+   */
+  async submit(req: ImportRequest): Promise<ImportJob> {
+    const t = req.tenant;
+    const bot = await this.lookups.tenancy.findBot(t.botId);
+    if (!bot || bot.account_id !== t.accountId) throw errors.notFound('Bot', `${t.botId} in account ${t.accountId}`);
+    const list = await this.listFor(t, req.list);
+    const { input } = req;
+    if ('rows' in input) {
+      const job = await this.createJob(t, list, 'api');
+      const rows = rowsOf(input.rows, bot.default_country);
+      if (!req.background) return this.run(job, list, rows, req);
+      this.runInBackground(job, list, rows);
+      return toImportJob(job);
+    }
+    const job = await this.createJob(t, list, 'csv', input.fileName);
+    const csv = { mapping: input.mapping, defaultCountry: bot.default_country, sizeBytes: input.sizeBytes, ...this.batchOptions };
+    const source = csvSource(input.csv, csv, input.warm);
+    return this.run(job, list, source, { onWaiting: req.onWaiting, onProgress: (p) => req.onProgress?.({ ...p, bytesRead: source.bytesRead() }) });
+  }
+
+  private async listFor(t: Tenant, ref: ImportListRef): Promise<ContactListRow> {
+    const { lists, contactLists } = this.lookups;
+    const found = 'id' in ref ? await lists.find(t, ref.id) : await lists.findByName(t, ref.name);
+    if (found) return found;
+    if ('id' in ref) throw errors.contactListNotFound(ref.id);
+    if (!ref.create) throw errors.contactListNotFound(`'${ref.name}'`);
+    await contactLists.create(t, { name: ref.name });
+    return (await lists.findByName(t, ref.name))!;
+  }
 
   /** How batch sources should cut and encode their batches: rows per batch transaction, and whether as COPY text. */
   get batchOptions(): { batchRows: number; copyText: boolean } {
@@ -111,7 +141,7 @@ export class ImportService {
   }
 
   /** Starts a job after the caller has answered (addContacts); failures are recorded on the job. */
-  runInBackground(job: ImportRow, list: ContactListRow, rows: Iterable<SourceRow>): void {
+  private runInBackground(job: ImportRow, list: ContactListRow, rows: Iterable<SourceRow>): void {
     const p = this.run(job, list, rows).catch(() => {});
     this.background.add(p);
     void p.finally(() => this.background.delete(p));

@@ -7,6 +7,7 @@ import {
 } from 'libphonenumber-js/max';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
+import { BoundedCache } from '../../shared/bounded-cache.js';
 import { fastParse } from './phone-fast.js';
 
 /*
@@ -218,8 +219,7 @@ export function isValidE164(s: unknown): s is string {
 
 // Asking Intl about a zone costs ~100 µs; an import repeats the same few zones a million times.
 // Bounded so that a file full of distinct garbage cannot grow it without limit.
-const zoneCache = new Map<string, boolean>();
-const ZONE_CACHE_MAX = 2048;
+const zoneCache = new BoundedCache<string, boolean>(2048);
 let lastZone = { name: '', valid: false };
 
 /**
@@ -233,7 +233,7 @@ export function isValidIanaZone(tz: unknown): tz is string {
   let valid = zoneCache.get(tz);
   if (valid === undefined) {
     valid = IANAZone.isValidZone(tz);
-    if (zoneCache.size < ZONE_CACHE_MAX) zoneCache.set(tz, valid);
+    zoneCache.set(tz, valid);
   }
   lastZone = { name: tz, valid };
   return valid;

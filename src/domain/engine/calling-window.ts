@@ -21,6 +21,7 @@
  * Offsets come from luxon (the platform's tz database); nothing here reads the system clock.
  */
 import { IANAZone, DateTime } from 'luxon';
+import { BoundedCache } from '../../shared/bounded-cache.js';
 
 export type WeekdayCode = 'MO' | 'TU' | 'WE' | 'TH' | 'FR' | 'SA' | 'SU';
 /** Monday first, matching luxon's weekday numbering (1 = Monday) minus one. */
@@ -85,12 +86,11 @@ export interface EffectiveZone {
  * Zone names already checked. isValidZone builds an Intl formatter on every call, and the engine
  * asks for every record it claims; the set of distinct zone names is small (bounded anyway).
  */
-const zoneValidity = new Map<string, boolean>();
+const zoneValidity = new BoundedCache<string, boolean>(10_000);
 function isValidZoneName(tz: string): boolean {
   let ok = zoneValidity.get(tz);
   if (ok === undefined) {
     ok = IANAZone.isValidZone(tz);
-    if (zoneValidity.size >= 10_000) zoneValidity.clear();
     zoneValidity.set(tz, ok);
   }
   return ok;

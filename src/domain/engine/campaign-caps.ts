@@ -1,3 +1,4 @@
+import { BoundedCache } from '../../shared/bounded-cache.js';
 import { POLICY_DEFAULTS } from './campaign-policy.js';
 
 /** How long a bot's setting is reused before it is read again: a running engine follows a change within this. */
@@ -15,21 +16,20 @@ export const CAMPAIGN_CAP_MAX = 1000;
  *   const cap = await caps.of(policy.botId);
  */
 export class CampaignCaps {
-  private readonly cache = new Map<string, { cap: number; at: number }>();
+  private readonly cache: BoundedCache<string, number>;
 
   constructor(
     private readonly lookup: (botId: string) => Promise<number | null | undefined>,
-    private readonly now: () => number,
-  ) {}
+    now: () => number,
+  ) {
+    this.cache = new BoundedCache(10_000, now);
+  }
 
   async of(botId: string, fresh = false): Promise<number> {
-    const t = this.now();
-    const hit = this.cache.get(botId);
-    // A clock that stepped back (or a test's) makes the entry as stale as one too old.
-    if (hit && !fresh && hit.at <= t && t < hit.at + CAMPAIGN_CAP_TTL_MS) return hit.cap;
+    const hit = fresh ? undefined : this.cache.get(botId);
+    if (hit !== undefined) return hit;
     const cap = (await this.lookup(botId)) ?? POLICY_DEFAULTS.maxConcurrent;
-    if (this.cache.size >= 10_000) this.cache.clear();
-    this.cache.set(botId, { cap, at: t });
+    this.cache.set(botId, cap, CAMPAIGN_CAP_TTL_MS);
     return cap;
   }
 

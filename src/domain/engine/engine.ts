@@ -8,15 +8,18 @@ import { effectiveZone, isWithinCallingHours } from './calling-window.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity.js';
 import { dispatch, type DncCheck } from './dialer.js';
-import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
 import type { CampaignCaps } from './campaign-caps.js';
+import type { CampaignPolicies } from './campaign-policies.js';
+import type { InstanceCompletion } from './instance-completion.js';
+import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
 import type { PrecallFetcher } from './precall-fetch.js';
-import type { ScheduleRunner } from './schedule-runner.js';
 
 export interface EngineOptions {
   clock: Clock;
   provider: Provider;
   outcomes: OutcomeHandler;
+  policies: CampaignPolicies;
+  completion: InstanceCompletion;
   records: DialRecordsRepo;
   instances: InstancesRepo;
   /** MAX_CONCURRENT_CALLS: calls out at once, counted across every engine sharing the database. */
@@ -30,18 +33,13 @@ export interface EngineOptions {
   /** TELEPHONY_OUTCOME_TIMEOUT_SEC in ms: added to the lease of an accepted call. Default 300000. */
   outcomeTimeoutMs?: number;
   precall?: PrecallFetcher;
-  /** Plays scheduled campaigns whose occurrence has come, at the start of every tick. */
-  schedules?: ScheduleRunner;
   /** DNC membership, checked again right before each dial (numbers added to a list after play). */
   dnc?: DncCheck;
   /** Identifies this process in leases and attempts. Default host:pid:random. */
   owner?: string;
-  onError?: (err: unknown) => void;
 }
 
 export interface TickReport {
-  /** Scheduled campaigns started by this tick. */
-  scheduled: number;
   reconciled: number;
   claimed: number;
   accepted: number;
@@ -53,20 +51,19 @@ export interface TickReport {
   completed: number;
 }
 
-const emptyReport = (): TickReport => ({ scheduled: 0, reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, lost: 0, completed: 0 });
+const emptyReport = (): TickReport => ({ reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, lost: 0, completed: 0 });
 
 /**
- * The scheduler. One `tick()`: reconcile expired leases, share capacity among Active instances by
+ * The dialer. One `tick()`: reconcile expired leases, share capacity among Active instances by
  * priority, claim due records inside their windows (one transaction each), hand them to the
- * provider. Time comes only from the injected clock; the loop (`start`) is a plain interval, so
- * tests call `tick()` by hand.
+ * provider. Time comes only from the injected clock, and nothing here runs by itself: the runtime
+ * (src/runtime) ticks it, and tests call `tick()` by hand.
  */
 export class Engine {
   readonly owner: string;
   private readonly allocator = new FairShareAllocator();
   private readonly bucket: TokenBucket;
   private current: Promise<TickReport> | undefined;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: EngineOptions) {
     this.owner = o.owner ?? `${hostname()}:${process.pid}:${newId('u').slice(2, 10)}`;
@@ -85,8 +82,6 @@ export class Engine {
     const o = this.o;
     const rep = emptyReport();
     const now = o.clock.now();
-    await o.provider.sweep?.(now);
-    rep.scheduled = (await o.schedules?.run()) ?? 0;
 
     // A lease that ran out means its engine died or lost the outcome: the call may have happened,
     // so the attempt becomes `unknown` (final), never a blind redial.
@@ -101,14 +96,14 @@ export class Engine {
     const demands: CampaignDemand[] = [];
     const policies = new Map<string, CampaignPolicy & { cap: number }>();
     for (const inst of active) {
-      const policy = await o.outcomes.policy(inst.campaign_id, inst.id);
+      const policy = await o.policies.of(inst.campaign_id, inst.id);
       if (!policy) continue;
       const cap = await o.campaignCaps.of(policy.botId);
       policies.set(inst.id, { ...policy, cap });
       const f = inFlight.get(inst.id) ?? 0;
       const wanted = await o.records.dueCount(inst.id, now, cap - f);
       if (wanted === 0 && f === 0) {
-        if (await o.outcomes.completeIfDone(inst.id, inst.campaign_id)) rep.completed++;
+        if (await o.completion.completeIfDone(inst.id, inst.campaign_id)) rep.completed++;
         continue;
       }
       demands.push({ id: inst.id, priority: policy.priority, wanted, inFlight: f, maxConcurrent: cap });
@@ -157,19 +152,12 @@ export class Engine {
     return rep;
   }
 
-  /** Ticks every `intervalMs` (ENGINE_TICK_MS). The timer is unref'd: it never keeps a process alive. */
-  start(intervalMs: number): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.tick().catch((err: unknown) => (this.o.onError ?? ((e) => process.emitWarning(`engine tick failed: ${String(e)}`)))(err));
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  /** Stops claiming new work and waits for the tick in progress (shutdown: before the database closes). */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  /**
+   * Shutdown, once no tick runs: claims of this engine not yet handed to the provider go back to
+   * pending (their attempts deleted, as if never claimed). Returns how many.
+   */
+  async releaseClaims(): Promise<number> {
     await this.current?.catch(() => undefined);
+    return this.o.records.releaseOwned(this.owner, this.o.clock.now());
   }
 }

@@ -1,15 +1,12 @@
-import type { Clock } from '../../shared/clock.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
-import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { DialRecordRow } from '../../storage/schema.js';
-import { nowIso } from '../../shared/ids.js';
-import { TRANSITIONS } from '../campaigns/lifecycle.js';
 import type { OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
 import { effectiveZone, nextWindowStart } from './calling-window.js';
-import { policyOf, type CampaignPolicy } from './campaign-policy.js';
+import type { CampaignPolicies } from './campaign-policies.js';
+import type { CampaignPolicy } from './campaign-policy.js';
 import { NO_WINDOW_RECHECK_MS } from './dial-plan.js';
-import { nextOccurrence } from '../campaigns/schedule.js';
+import type { InstanceCompletion } from './instance-completion.js';
 import { isFinal, nextAttemptAt, outcomeForMachine, type Outcome } from './retry-policy.js';
 
 /** Provider vocabulary → engine taxonomy (retry-policy.ts); `rejected` is a 603 decline. */
@@ -31,13 +28,11 @@ export function windowedAt(policy: CampaignPolicy, r: Pick<DialRecordRow, 'time_
  * outcome after `unknown` is stored as `late_outcome` without making the record dialable again.
  */
 export class OutcomeHandler implements OutcomeSink {
-  private readonly policies = new Map<string, CampaignPolicy>();
-
   constructor(
     private readonly attempts: AttemptsRepo,
-    private readonly records: DialRecordsRepo,
     private readonly instances: InstancesRepo,
-    private readonly clock: Clock,
+    private readonly policies: CampaignPolicies,
+    private readonly completion: InstanceCompletion,
   ) {}
 
   /**
@@ -54,7 +49,7 @@ export class OutcomeHandler implements OutcomeSink {
     const rec = await this.attempts.record(att.record_id);
     const inst = rec ? await this.instances.find(rec.instance_id) : undefined;
     if (!rec || !inst) return;
-    const policy = await this.policy(rec.campaign_id, inst.id);
+    const policy = await this.policies.of(rec.campaign_id, inst.id);
     if (!policy) return;
     const outcome = engineOutcome ?? toOutcome(r.outcome, policy.machine);
     const at = r.at;
@@ -87,38 +82,6 @@ export class OutcomeHandler implements OutcomeSink {
       rec.id,
       patch,
     );
-    if (applied && patch?.state === 'done') await this.completeIfDone(inst.id, rec.campaign_id);
-  }
-
-  /**
-   * Active → Completed once every record of the campaign's current instance is final; then, for a
-   * scheduled campaign with occurrences left, Completed → Scheduled (schedule-runner.ts plays the next).
-   */
-  async completeIfDone(instanceId: string, campaignId: string): Promise<boolean> {
-    // Without a lock first: nearly every outcome leaves records open, and the locked check would
-    // serialise them all. Whoever makes the last record final still finds none open here.
-    if (await this.records.hasOpen(instanceId)) return false;
-    const { from, to } = TRANSITIONS.complete;
-    const now = this.clock.now();
-    if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now))) return false;
-    const schedule = (await this.policy(campaignId, instanceId))?.schedule;
-    if (schedule?.isSchedulingEnabled && nextOccurrence(schedule, now) !== undefined) {
-      const again = TRANSITIONS.schedule;
-      await this.instances.changeStatus(null, { campaignId, from: ['Completed'], to: again.to, nowIso: nowIso(now) }, null, now);
-    }
-    return true;
-  }
-
-  /** Configuration is frozen while an instance runs (EDITABLE_STATUSES), so caching per instance is safe. */
-  async policy(campaignId: string, instanceId: string): Promise<CampaignPolicy | undefined> {
-    const key = `${campaignId}/${instanceId}`;
-    const hit = this.policies.get(key);
-    if (hit) return hit;
-    const row = await this.attempts.campaign(campaignId);
-    if (!row) return undefined;
-    const p = policyOf(row);
-    if (this.policies.size > 1000) this.policies.clear();
-    this.policies.set(key, p);
-    return p;
+    if (applied && patch?.state === 'done') await this.completion.completeIfDone(inst.id, rec.campaign_id);
   }
 }

@@ -1,3 +1,4 @@
+import { BoundedCache } from '../../shared/bounded-cache.js';
 import type { DialRecordRow } from '../../storage/schema.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 
@@ -70,22 +71,23 @@ export function parsePrecallConfig(raw: string | null | undefined): PrecallConfi
 export const PRECALL_CONFIG_TTL_MS = 5_000;
 
 export class PrecallFetcher {
-  private readonly configs = new Map<string, { cfg: PrecallConfig | undefined; until: number }>();
+  /** Per bot; `{ cfg: undefined }` remembers that a bot has no pre-call fetch. */
+  private readonly configs: BoundedCache<string, { cfg: PrecallConfig | undefined }>;
 
   /** `now` only ages the configuration cache; the fetch itself runs on real time (a timeout). */
   constructor(
     private readonly lookup: BotConfigLookup,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
     private readonly fetchImpl: typeof fetch = globalThis.fetch,
-  ) {}
+  ) {
+    this.configs = new BoundedCache(10_000, now);
+  }
 
   private async configOf(botId: string): Promise<PrecallConfig | undefined> {
-    const t = this.now();
     const hit = this.configs.get(botId);
-    if (hit && hit.until > t) return hit.cfg;
+    if (hit) return hit.cfg;
     const cfg = parsePrecallConfig(await this.lookup(botId));
-    if (this.configs.size >= 10_000) this.configs.clear();
-    this.configs.set(botId, { cfg, until: t + PRECALL_CONFIG_TTL_MS });
+    this.configs.set(botId, { cfg }, PRECALL_CONFIG_TTL_MS);
     return cfg;
   }
 

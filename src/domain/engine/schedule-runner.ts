@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
 import { nowIso } from '../../shared/ids.js';
 import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
 import type { CampaignConfig } from '../campaigns/campaign-config.js';
@@ -19,6 +20,7 @@ export class ScheduleRunner {
     private readonly campaigns: CampaignsRepo,
     private readonly instances: InstanceService,
     private readonly clock: Clock,
+    private readonly log: Logger,
   ) {}
 
   /** Returns how many campaigns it started. */
@@ -33,11 +35,14 @@ export class ScheduleRunner {
       const tenant = { accountId: row.account_id, botId: row.bot_id };
       try {
         if (latestDueOccurrence(schedule, since, now) !== undefined) {
-          await this.instances.trigger(tenant, row.id, 'play');
+          const run = await this.instances.trigger(tenant, row.id, 'play');
+          this.log.info({ campaignId: row.id, instanceId: run.campaignInstanceId }, 'scheduled run started');
           started++;
         } else if (nextOccurrence(schedule, now) === undefined) {
           const { from, to } = TRANSITIONS.expire;
-          await this.instances.changeCampaignStatus(tenant, { campaignId: row.id, from, to, nowIso: nowIso(now) });
+          if (await this.instances.changeCampaignStatus(tenant, { campaignId: row.id, from, to, nowIso: nowIso(now) })) {
+            this.log.info({ campaignId: row.id }, 'schedule has no run left: campaign completed');
+          }
         }
       } catch (err) {
         // Another engine played it first, or an operator changed it meanwhile: nothing to do.

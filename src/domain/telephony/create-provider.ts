@@ -1,11 +1,12 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config.js';
+import type { Logger } from '../../shared/logger.js';
 import type { OutcomeSink, Provider } from './provider.js';
 import { SimulatorProvider } from './simulator.js';
 import { WebhookProvider } from './webhook-provider.js';
 
 /** The configured adapter (TELEPHONY_PROVIDER): the simulator by default, or the signed webhook bridge. */
-export function createProvider(config: Config, sink: OutcomeSink, clock: Clock): Provider {
+export function createProvider(config: Config, sink: OutcomeSink, clock: Clock, log: Logger): Provider {
   if (config.telephonyProvider === 'webhook') {
     // loadConfig has already refused a webhook provider without URL or secret.
     return new WebhookProvider({
@@ -13,5 +14,8 @@ export function createProvider(config: Config, sink: OutcomeSink, clock: Clock):
       timeoutSec: config.telephonyOutcomeTimeoutSec,
     });
   }
-  return new SimulatorProvider({ sink, clock, seed: config.simulatorSeed, speed: config.simulatorSpeed });
+  return new SimulatorProvider({
+    sink, clock, seed: config.simulatorSeed, speed: config.simulatorSpeed,
+    onError: (err, report) => log.error({ err, attemptId: report.attemptId }, 'simulated outcome was not recorded'),
+  });
 }

@@ -99,6 +99,13 @@ export interface Provider {
   start(req: DialRequest): Promise<StartResult>;
   /** Reports `unknown` for accepted attempts whose outcome is overdue (webhook adapter). */
   sweep?(now: number): Promise<void>;
+  /**
+   * Shutdown: waits until the outcome of every attempt it accepted has been reported to the sink
+   * (and stored), or `timeoutMs` of real time; resolves with how many were still out. Only an
+   * adapter whose outcomes arrive in this process has it (the simulator): the webhook adapter's
+   * arrive by callback at whichever server the provider calls, whatever this process does.
+   */
+  drain?(timeoutMs: number): Promise<number>;
   /** Stops timers and refuses new work; pending outcomes are left to the engine's reconciliation. */
   close(): Promise<void>;
 }

@@ -185,6 +185,10 @@ export interface SimulatorOptions extends SimProfile {
 export class SimulatorProvider implements Provider {
   readonly name = 'simulator';
   private readonly pending = new Map<string, () => void>();
+  /** Outcomes handed to the sink whose promise has not settled yet. */
+  private reporting = 0;
+  /** drain() callers, woken when nothing is pending or reporting. */
+  private idleWaiters: (() => void)[] = [];
   /** Attempts already started; bounded because the engine already guarantees one start per attempt. */
   private readonly started = new BoundedSet(100_000);
   private closed = false;
@@ -213,6 +217,19 @@ export class SimulatorProvider implements Provider {
     return this.pending.size;
   }
 
+  async drain(timeoutMs: number): Promise<number> {
+    if (this.pending.size > 0 || this.reporting > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.pending.size;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const cancel of this.pending.values()) cancel();
@@ -227,8 +244,13 @@ export class SimulatorProvider implements Provider {
     // the engine's future (skewing retry waits). The simulated durations stay in ringSec / talkSec.
     const report: OutcomeReport = { attemptId, ...fields, at: this.opts.clock.now() };
     const onError = this.opts.onError ?? ((err: unknown) => process.emitWarning(`simulator outcome for ${attemptId} was not recorded: ${String(err)}`));
+    this.reporting++;
     Promise.resolve()
       .then(() => this.opts.sink.report(report))
-      .catch((err: unknown) => onError(err, report));
+      .catch((err: unknown) => onError(err, report))
+      .finally(() => {
+        this.reporting--;
+        if (this.pending.size === 0 && this.reporting === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
   }
 }

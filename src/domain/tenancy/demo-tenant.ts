@@ -1,6 +1,7 @@
-import { newHex24, newId, nowIso } from '../../shared/ids.js';
+import { newHex24, newId } from '../../shared/ids.js';
 import type { KvRepo } from '../../storage/repos/kv-repo.js';
-import type { Services } from '../../services.js';
+import type { ContactListService } from '../contacts/contact-list-service.js';
+import type { AdminService } from './admin-service.js';
 
 export const DEMO_KEY = 'demo.tenant';
 
@@ -17,53 +18,46 @@ export interface DemoTenant {
 }
 
 /**
- * Creates the demo tenant once per database: an account, a bot, a JWT app with the Campaign
+ * The demo tenant, created once per database: an account, a bot, a JWT app with the Campaign
  * Management scope, the flows, queue, template and contact list the documentation's samples name.
- * Returns it with `created` telling whether this call made it.
  */
-export async function ensureDemoTenant(services: Services, kv: KvRepo): Promise<{ demo: DemoTenant; created: boolean }> {
-  const existing = await kv.get(DEMO_KEY);
-  if (existing) return { demo: JSON.parse(existing) as DemoTenant, created: false };
+export class DemoTenantService {
+  constructor(
+    private readonly admin: AdminService,
+    private readonly contactLists: ContactListService,
+    private readonly kv: KvRepo,
+  ) {}
 
-  const accountId = newHex24();
-  const iid = newId('st');
-  const app = await services.admin.createApp({ accountId, iid, name: 'Demo app' });
-  const demo: DemoTenant = {
-    accountId,
-    iid,
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    contactList: 'Recent Buyers - Q2 2025',
-    voiceFlow: 'Voice Survey Entry Flow',
-    smsFlow: 'SMS Support Flow',
-    queue: 'Default Queue',
-    template: 'Payment Reminder Template',
-  };
-  await services.admin.createFlow({ accountId, iid, name: demo.voiceFlow, channel: 'voice' });
-  await services.admin.createFlow({ accountId, iid, name: demo.smsFlow, channel: 'sms' });
-  await services.admin.createQueue({ accountId, iid, name: demo.queue });
-  await services.admin.createTemplate({ accountId, iid, name: demo.template, message: 'This is a reminder that your payment is due.' });
-  const now = nowIso(services.clock.now());
-  await services.contactListsRepo.insert({
-    id: newId('cl'),
-    account_id: accountId,
-    bot_id: iid,
-    name: demo.contactList,
-    lname: demo.contactList.toLowerCase(),
-    description: 'Demo list created on first start',
-    source: 'passiveApi',
-    allow_duplicates: 0,
-    is_global_dnc: 0,
-    status: 'Ready',
-    total_record_count: 0,
-    created_at: now,
-    updated_at: now,
-  });
-  // If another process seeded at the same moment, keep its tenant (ours stays as an unused extra).
-  if (!(await kv.setIfAbsent(DEMO_KEY, JSON.stringify(demo)))) {
-    return { demo: JSON.parse((await kv.get(DEMO_KEY))!) as DemoTenant, created: false };
+  /** The demo tenant, with `created` telling whether this call made it. */
+  async ensure(): Promise<{ demo: DemoTenant; created: boolean }> {
+    const existing = await this.kv.get(DEMO_KEY);
+    if (existing) return { demo: JSON.parse(existing) as DemoTenant, created: false };
+
+    const accountId = newHex24();
+    const iid = newId('st');
+    const app = await this.admin.createApp({ accountId, iid, name: 'Demo app' });
+    const demo: DemoTenant = {
+      accountId,
+      iid,
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      contactList: 'Recent Buyers - Q2 2025',
+      voiceFlow: 'Voice Survey Entry Flow',
+      smsFlow: 'SMS Support Flow',
+      queue: 'Default Queue',
+      template: 'Payment Reminder Template',
+    };
+    await this.admin.createFlow({ accountId, iid, name: demo.voiceFlow, channel: 'voice' });
+    await this.admin.createFlow({ accountId, iid, name: demo.smsFlow, channel: 'sms' });
+    await this.admin.createQueue({ accountId, iid, name: demo.queue });
+    await this.admin.createTemplate({ accountId, iid, name: demo.template, message: 'This is a reminder that your payment is due.' });
+    await this.contactLists.create({ accountId, botId: iid }, { name: demo.contactList, description: 'Demo list created on first start' });
+    // If another process seeded at the same moment, keep its tenant (ours stays as an unused extra).
+    if (!(await this.kv.setIfAbsent(DEMO_KEY, JSON.stringify(demo)))) {
+      return { demo: JSON.parse((await this.kv.get(DEMO_KEY))!) as DemoTenant, created: false };
+    }
+    return { demo, created: true };
   }
-  return { demo, created: true };
 }
 
 /** The copy-paste block printed at start. */

@@ -1,9 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { sql } from 'kysely';
+import { withErrors } from '../../contract/envelope.js';
 import type { Services } from '../../services.js';
 import type { TypedApp } from './kore/kore-router.js';
-import { withErrors } from '../../contract/envelope.js';
-import { errors } from '../../shared/errors.js';
 
 export function healthRoutes(app: TypedApp, services: Services): void {
   app.get(
@@ -20,13 +18,6 @@ export function healthRoutes(app: TypedApp, services: Services): void {
         response: withErrors({ 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }), 503: Type.Ref('ErrorEnvelope') }),
       },
     },
-    async () => {
-      try {
-        await sql`select 1`.execute(services.db.kysely);
-      } catch {
-        throw errors.unavailable('Database is not reachable');
-      }
-      return { status: 'ready' as const, database: services.db.dialect };
-    },
+    async () => ({ status: 'ready' as const, ...(await services.health.readiness()) }),
   );
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from 'kysely';
-import type { AttemptRow, CampaignRow, Database, DialRecordRow } from '../schema.js';
+import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 
 /** Attempts and the one transaction that records an outcome on an attempt and its record together. */
 export class AttemptsRepo {
@@ -11,11 +11,6 @@ export class AttemptsRepo {
 
   record(id: string): Promise<DialRecordRow | undefined> {
     return this.db.selectFrom('dial_records').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  /** The engine acts for every tenant, so this read is by id only (never reachable from HTTP). */
-  campaign(id: string): Promise<CampaignRow | undefined> {
-    return this.db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /**

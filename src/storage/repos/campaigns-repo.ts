@@ -52,6 +52,11 @@ export class CampaignsRepo {
       .executeTakeFirst();
   }
 
+  /** The engine acts for every tenant, so this read is by id only (never reachable from HTTP). */
+  findForEngine(id: string): Promise<CampaignRow | undefined> {
+    return this.db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   /** By name, case-insensitively (names are unique per bot that way). */
   findByName(t: Tenant, name: string): Promise<CampaignRow | undefined> {
     return this.db

@@ -165,6 +165,37 @@ export class DialRecordsRepo {
     });
   }
 
+  /**
+   * Shutdown: every claim of `owner` still leased (claimed, never handed to the provider) goes back
+   * to pending and its attempt is deleted, as `release` does for one. Calls already out (in flight)
+   * are not touched: their outcomes may still come. Returns how many records were released.
+   */
+  async releaseOwned(owner: string, now: number): Promise<number> {
+    return this.k.transaction().execute(async (trx) => {
+      await beginClaim(this.db.dialect, trx);
+      // Only live leases: an expired one may be being reconciled by another engine right now.
+      const held = await trx
+        .selectFrom('dial_records')
+        .select(['id', 'current_attempt_id'])
+        .where('state', '=', 'leased')
+        .where('lease_owner', '=', owner)
+        .where('lease_expires_at', '>', now)
+        .execute();
+      if (held.length === 0) return 0;
+      const res = await trx
+        .updateTable('dial_records')
+        .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), current_attempt_id: null, lease_owner: null, lease_expires_at: null, updated_at: now }))
+        .where('id', 'in', held.map((r) => r.id))
+        .where('state', '=', 'leased')
+        .where('lease_owner', '=', owner)
+        .where('lease_expires_at', '>', now)
+        .executeTakeFirst();
+      const attempts = held.flatMap((r) => (r.current_attempt_id ? [r.current_attempt_id] : []));
+      if (attempts.length > 0) await trx.deleteFrom('attempts').where('id', 'in', attempts).where('outcome', 'is', null).execute();
+      return Number(res.numUpdatedRows);
+    });
+  }
+
   /** Attempts whose lease ran out without an outcome (a crashed or stuck engine). */
   expiredLeases(now: number, limit: number): Promise<{ id: string; current_attempt_id: string | null }[]> {
     return this.k

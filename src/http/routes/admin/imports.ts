@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import { csvSource } from '../../../domain/contacts/csv-batches.js';
+import type { ImportListRef } from '../../../domain/contacts/import-service.js';
 import { parseMapArgs } from '../../../domain/contacts/csv-source.js';
 import { errors } from '../../../shared/errors.js';
 import type { Services } from '../../../services.js';
@@ -29,18 +29,12 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
   return (app) => {
     app.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload));
 
-    const upload = async (q: typeof UploadQuery.static, listId: string | undefined, body: unknown, contentLength: string | undefined) => {
+    const upload = (q: typeof UploadQuery.static, list: ImportListRef, body: unknown, contentLength: string | undefined) => {
       if (!body || typeof (body as Readable).pipe !== 'function') throw errors.unsupportedMediaType('(none): send the file as text/csv');
-      const t = { accountId: q.accountId, botId: q.iid };
-      const bot = await services.tenancy.findBot(q.iid);
-      if (!bot || bot.account_id !== q.accountId) throw errors.notFound('Bot', q.iid);
-      const list = listId ? await services.contactListsRepo.find(t, listId) : q.list ? await services.contactListsRepo.findByName(t, q.list) : undefined;
-      if (!list) throw errors.contactListNotFound(listId ?? `'${q.list ?? ''}'`);
       const mapping = parseMapArgs(q.map === undefined ? [] : Array.isArray(q.map) ? q.map : [q.map]);
-      const job = await services.imports.createJob(t, list, 'csv', q.fileName ?? 'upload.csv');
       const sizeBytes = contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
-      const source = csvSource(body as Readable, { mapping, defaultCountry: bot.default_country, sizeBytes, ...services.imports.batchOptions });
-      return services.imports.run(job, list, source);
+      const input = { csv: body as Readable, fileName: q.fileName ?? 'upload.csv', mapping, sizeBytes };
+      return services.imports.submit({ tenant: { accountId: q.accountId, botId: q.iid }, list, input });
     };
 
     app.post(
@@ -52,7 +46,7 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
         },
       },
       async (req, reply) => {
-        const job = await upload(req.query, req.params.listId, req.body, req.headers['content-length']);
+        const job = await upload(req.query, { id: req.params.listId }, req.body, req.headers['content-length']);
         reply.code(201);
         return job;
       },
@@ -62,7 +56,7 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
       { schema: { tags: [TAG], security, summary: 'Import a CSV file into the list named by `list`', querystring: UploadQuery, response: withErrors({ 201: ImportEnvelope }) } },
       async (req, reply) => {
         if (!req.query.list) throw errors.validation('list', 'list: is required (the contact list name)');
-        const job = await upload(req.query, undefined, req.body, req.headers['content-length']);
+        const job = await upload(req.query, { name: req.query.list }, req.body, req.headers['content-length']);
         reply.code(201);
         return job;
       },

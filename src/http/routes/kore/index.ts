@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services.js';
-import type { KoreAuthenticator } from '../../plugins/auth.js';
+import type { onRequestHookHandler } from 'fastify';
 import { createCampaignRoute } from './campaigns/create-campaign.js';
 import { deleteCampaignRoute } from './campaigns/delete-campaign.js';
 import { getCampaignRoute } from './campaigns/get-campaign.js';
@@ -43,13 +43,13 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
 ];
 
 /** Mounts the Kore-compatible API under every documented prefix, behind JWT auth. */
-export function koreRoutes(services: Services, auth: KoreAuthenticator, extra: ((ctx: KoreRouteContext) => void)[] = []): FastifyPluginAsync {
+export function koreRoutes(services: Services, auth: onRequestHookHandler, extra: ((ctx: KoreRouteContext) => void)[] = []): FastifyPluginAsync {
   return async (root) => {
     const getCache = new ResponseCache();
     for (const { prefix, apiVersion, primary } of KORE_PREFIXES) {
       await root.register(
         async (scoped) => {
-          scoped.addHook('onRequest', auth.hook);
+          scoped.addHook('onRequest', auth);
           const ctx: KoreRouteContext = { app: scoped as unknown as TypedApp, services, apiVersion, hide: !primary, getCache };
           for (const route of [...ROUTES, ...extra]) route(ctx);
         },
@@ -60,7 +60,7 @@ export function koreRoutes(services: Services, auth: KoreAuthenticator, extra: (
     for (const prefix of ADD_CONTACTS_PREFIXES) {
       await root.register(
         async (scoped) => {
-          scoped.addHook('onRequest', auth.hook);
+          scoped.addHook('onRequest', auth);
           addContactsRoute({ app: scoped as unknown as TypedApp, services, apiVersion: 'v1', hide: prefix !== ADD_CONTACTS_PREFIXES[0], getCache });
         },
         { prefix },

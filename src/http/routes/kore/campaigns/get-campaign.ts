@@ -28,7 +28,7 @@ export function getCampaignRoute({ app, services, hide, getCache }: KoreRouteCon
       const { accountId, botId } = req.tenant;
       const { campaignId } = req.params;
       // Read before the data, so a write landing in between retires what is built below.
-      const version = services.db.changeVersion?.();
+      const version = services.campaigns.changeVersion();
       const key = `${accountId}\u0000${botId}\u0000${campaignId}`;
       const cached = version === undefined ? undefined : getCache.get(key, version);
       if (cached) return reply.type(JSON_UTF8).send(cached);

@@ -1,7 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { errors } from '../../../../shared/errors.js';
-import { toContact } from '../../../../domain/contacts/contact-record.js';
-import type { SourceRow } from '../../../../domain/contacts/import-service.js';
 import { AddContactsBody, AddContactsReply } from '../../../../contract/contact-list.js';
 import { AccountQuery, IidParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
@@ -9,13 +6,6 @@ import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js
 
 /** koreserver's public prefixes, where the docs put addContacts (§4.9.7); only this route lives there. */
 export const ADD_CONTACTS_PREFIXES = ['/api/1.1/public/:iid', '/api/public/:iid'];
-
-/** Rows are validated lazily, as the job consumes them, so the answer does not wait for them. */
-function* rowsOf(data: unknown[], defaultCountry: string): Generator<SourceRow> {
-  for (let i = 0; i < data.length; i++) {
-    yield { rowNumber: i + 1, result: toContact(data[i] as Record<string, unknown>, { defaultCountry }) };
-  }
-}
 
 export function addContactsRoute({ app, services, hide }: KoreRouteContext): void {
   app.post(
@@ -35,11 +25,8 @@ export function addContactsRoute({ app, services, hide }: KoreRouteContext): voi
       },
     },
     async (req) => {
-      const t = req.tenant;
-      const list = await services.contactListsRepo.findByName(t, req.body.contact_list_name);
-      if (!list) throw errors.notFound('Contact list', `'${req.body.contact_list_name}'`);
-      const job = await services.imports.createJob(t, list, 'api');
-      services.imports.runInBackground(job, list, rowsOf(req.body.data, t.defaultCountry));
+      const { body, tenant } = req;
+      const job = await services.imports.submit({ tenant, list: { name: body.contact_list_name }, input: { rows: body.data }, background: true });
       // Current wording plus XO-old's `status` (§7.33): clients of either generation find what they read.
       return { status: 'success' as const, message: 'Adding contacts to public list is in progress', importId: job.id };
     },

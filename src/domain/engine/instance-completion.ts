@@ -1,0 +1,41 @@
+import type { Clock } from '../../shared/clock.js';
+import { nowIso } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
+import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
+import { TRANSITIONS } from '../campaigns/lifecycle.js';
+import { nextOccurrence } from '../campaigns/schedule.js';
+import type { CampaignPolicies } from './campaign-policies.js';
+
+/**
+ * Ends a campaign run once nothing is left to dial: Active → Completed once every record of the
+ * campaign's current instance is final; then, for a scheduled campaign with occurrences left,
+ * Completed → Scheduled (schedule-runner.ts plays the next). Asked by the engine for instances with
+ * nothing due, and by the outcome handler after an outcome made a record final.
+ */
+export class InstanceCompletion {
+  constructor(
+    private readonly records: DialRecordsRepo,
+    private readonly instances: InstancesRepo,
+    private readonly policies: CampaignPolicies,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** True when this call completed the instance. */
+  async completeIfDone(instanceId: string, campaignId: string): Promise<boolean> {
+    // Without a lock first: nearly every outcome leaves records open, and the locked check would
+    // serialise them all. Whoever makes the last record final still finds none open here.
+    if (await this.records.hasOpen(instanceId)) return false;
+    const { from, to } = TRANSITIONS.complete;
+    const now = this.clock.now();
+    if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now))) return false;
+    const schedule = (await this.policies.of(campaignId, instanceId))?.schedule;
+    const again = schedule?.isSchedulingEnabled && nextOccurrence(schedule, now) !== undefined;
+    if (again) {
+      await this.instances.changeStatus(null, { campaignId, from: ['Completed'], to: TRANSITIONS.schedule.to, nowIso: nowIso(now) }, null, now);
+    }
+    this.log.info({ campaignId, instanceId, next: again ? 'Scheduled' : 'Completed' }, 'campaign run completed');
+    return true;
+  }
+}

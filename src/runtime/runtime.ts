@@ -1,0 +1,122 @@
+import { EventEmitter } from 'node:events';
+import type { Engine } from '../domain/engine/engine.js';
+import type { Provider } from '../domain/telephony/provider.js';
+import type { EngineSettings, Services } from '../services.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { DialingStep, type DialingReport } from './dialing-step.js';
+import { Loop } from './loop.js';
+
+export type LoopName = 'dialing' | 'import-recovery';
+
+/** What a runtime did at shutdown. */
+export interface StopSummary {
+  /** Calls still out after the wait for their outcomes: their leases run out and reconciliation records them `unknown`. */
+  stillOut: number;
+  /** Claims never handed to the provider, put back to pending. */
+  releasedClaims: number;
+}
+
+/** Typed events of a runtime (like graphile-worker's WorkerEvents): for logs, tests and, later, metrics. */
+export interface RuntimeEvents {
+  started: [{ loops: LoopName[]; owner: string | undefined; provider: string }];
+  /** Every run of the dialing loop. */
+  dialed: [DialingReport];
+  /** Imports whose process died, failed and cleaned up by the recovery loop. */
+  'imports-recovered': [importIds: string[]];
+  /** A run of a loop threw; the loop goes on at its next interval. */
+  'loop-failed': [loop: LoopName, err: unknown];
+  stopping: [];
+  stopped: [StopSummary];
+}
+
+export interface RuntimeOptions {
+  services: Services;
+  provider: Provider;
+  clock: Clock;
+  /** The runtime's logger; components get children of it. */
+  log: Logger;
+  /** Dialing (the engine, schedules, provider sweeps), or undefined when this process does not dial (ENGINE=false). */
+  dialing?: EngineSettings & { tickMs: number };
+  /** How often abandoned imports are looked for. Default 60 s. */
+  importRecoveryMs?: number;
+  /** At shutdown, how long to wait for the outcomes of calls still out. Default 10 s. */
+  drainMs?: number;
+}
+
+/**
+ * The owner of every background loop of a process, for `campaignd serve` and `campaignd worker`
+ * alike: dialing (provider sweep, schedules, engine tick: dialing-step.ts) every ENGINE_TICK_MS,
+ * and the recovery of abandoned imports every minute. `stop()` shuts down in phases: no more
+ * runs, the run in progress finished, outcomes of calls still out awaited (bounded), claims never
+ * dialed handed back, the provider closed. The caller closes the database afterwards.
+ */
+export class Runtime {
+  readonly events = new EventEmitter<RuntimeEvents>();
+  /** The engine's id in leases and attempts; undefined when this process does not dial. */
+  readonly owner: string | undefined;
+  private readonly engine: Engine | undefined;
+  private readonly loops: Loop<unknown>[] = [];
+  private stopped: Promise<StopSummary> | undefined;
+
+  constructor(private readonly o: RuntimeOptions) {
+    const { services, log } = o;
+    const recovery = new Loop('import-recovery', o.importRecoveryMs ?? 60_000, () => services.imports.recoverAbandoned(), {
+      done: (ids) => ids.length > 0 && this.events.emit('imports-recovered', ids),
+      failed: (err) => this.events.emit('loop-failed', 'import-recovery', err),
+    });
+    this.loops.push(recovery as Loop<unknown>);
+    if (o.dialing) {
+      const { tickMs, ...settings } = o.dialing;
+      this.engine = services.createEngine(settings);
+      this.owner = this.engine.owner;
+      const step = new DialingStep({ provider: o.provider, schedules: services.schedules, engine: this.engine, clock: o.clock });
+      this.loops.push(
+        new Loop('dialing', tickMs, () => step.run(), {
+          done: (report) => this.events.emit('dialed', report),
+          failed: (err) => this.events.emit('loop-failed', 'dialing', err),
+        }) as Loop<unknown>,
+      );
+    }
+    logEvents(this.events, log);
+  }
+
+  /** Recovers abandoned imports once (a restart after a crash cleans up at once), then starts every loop. */
+  async start(): Promise<void> {
+    await this.loops[0]!.runOnce();
+    for (const loop of this.loops) loop.start();
+    this.events.emit('started', { loops: this.loops.map((l) => l.name as LoopName), owner: this.owner, provider: this.o.provider.name });
+  }
+
+  /** Phased, and only once: a second call waits for the first. */
+  stop(): Promise<StopSummary> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<StopSummary> {
+    this.events.emit('stopping');
+    await Promise.all(this.loops.map((l) => l.stop()));
+    const summary: StopSummary = { stillOut: 0, releasedClaims: 0 };
+    if (this.engine) {
+      const { provider } = this.o;
+      summary.stillOut = (await provider.drain?.(this.o.drainMs ?? 10_000)) ?? 0;
+      summary.releasedClaims = await this.engine.releaseClaims();
+    }
+    await this.o.provider.close();
+    this.events.emit('stopped', summary);
+    return summary;
+  }
+}
+
+/** One log line per event that matters to an operator; a dialing run only at debug, and only when it did something. */
+function logEvents(events: EventEmitter<RuntimeEvents>, log: Logger): void {
+  events.on('started', (s) => log.info(s, 'runtime started'));
+  events.on('dialed', (r) => {
+    if (r.claimed + r.reconciled + r.completed + r.scheduled > 0) log.debug({ component: 'engine', ...r }, 'dialing run');
+  });
+  events.on('imports-recovered', (ids) => log.warn({ component: 'imports', importIds: ids }, 'abandoned imports failed and cleaned up'));
+  events.on('loop-failed', (loop, err) => log.error({ loop, err }, `${loop} run failed`));
+  events.on('stopping', () => log.info('runtime stopping'));
+  events.on('stopped', (s) => log.info(s, 'runtime stopped'));
+}
