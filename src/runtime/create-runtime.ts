@@ -23,6 +23,6 @@ export function createRuntime(config: Config, services: Services, clock: Clock, 
         outcomeTimeoutMs: config.telephonyOutcomeTimeoutSec * 1000,
       }
     : undefined;
-  const runtime = new Runtime({ services, provider, clock, log: log.child({ component: 'runtime' }), ...(dialing ? { dialing } : {}) });
+  const runtime = new Runtime({ services, provider, clock, log, ...(dialing ? { dialing } : {}) });
   return { runtime, provider };
 }

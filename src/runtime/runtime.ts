@@ -34,7 +34,7 @@ export interface RuntimeOptions {
   services: Services;
   provider: Provider;
   clock: Clock;
-  /** The runtime's logger; components get children of it. */
+  /** The process's logger; the runtime's lines carry `component` runtime, engine or imports. */
   log: Logger;
   /** Dialing (the engine, schedules, provider sweeps), or undefined when this process does not dial (ENGINE=false). */
   dialing?: EngineSettings & { tickMs: number };
@@ -111,12 +111,15 @@ export class Runtime {
 
 /** One log line per event that matters to an operator; a dialing run only at debug, and only when it did something. */
 function logEvents(events: EventEmitter<RuntimeEvents>, log: Logger): void {
-  events.on('started', (s) => log.info(s, 'runtime started'));
+  const runtime = log.child({ component: 'runtime' });
+  const engine = log.child({ component: 'engine' });
+  const imports = log.child({ component: 'imports' });
+  events.on('started', (s) => runtime.info(s, 'runtime started'));
   events.on('dialed', (r) => {
-    if (r.claimed + r.reconciled + r.completed + r.scheduled > 0) log.debug({ component: 'engine', ...r }, 'dialing run');
+    if (r.claimed + r.reconciled + r.completed + r.scheduled > 0) engine.debug(r, 'dialing run');
   });
-  events.on('imports-recovered', (ids) => log.warn({ component: 'imports', importIds: ids }, 'abandoned imports failed and cleaned up'));
-  events.on('loop-failed', (loop, err) => log.error({ loop, err }, `${loop} run failed`));
-  events.on('stopping', () => log.info('runtime stopping'));
-  events.on('stopped', (s) => log.info(s, 'runtime stopped'));
+  events.on('imports-recovered', (ids) => imports.warn({ importIds: ids }, 'abandoned imports failed and cleaned up'));
+  events.on('loop-failed', (loop, err) => runtime.error({ loop, err }, `${loop} run failed`));
+  events.on('stopping', () => runtime.info('runtime stopping'));
+  events.on('stopped', (s) => runtime.info(s, 'runtime stopped'));
 }
