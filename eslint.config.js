@@ -1,6 +1,42 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/*
+ * The floors of the house (docs/architecture.md): an import only ever goes down.
+ *
+ *   start/ cli/  →  app.ts runtime/  →  http/  →  services.ts  →  domain/  →  storage/  →  contract/ shared/
+ *
+ * Each entry names what the files of a floor must not import; a back-arrow fails `npm run lint`
+ * (and so `npm test`). Patterns match the import path as written.
+ */
+const floor = (name, regex) => ({ name, regex });
+const START = floor('start/', '(^|/)start/');
+const CLI = floor('cli/', '(^|/)cli/');
+const APP = floor('app.ts', '(^|/)app\\.js$');
+const RUNTIME = floor('runtime/', '(^|/)runtime/');
+const HTTP = floor('http/', '(^|/)http/');
+const SERVICES = floor('services.ts', '(^|/)services\\.js$');
+const DOMAIN = floor('domain/', '(^|/)domain/');
+const STORAGE = floor('storage/', '(^|/)storage/');
+const CONTRACT = floor('contract/', '(^|/)contract/');
+const SHARED = floor('shared/', '(^|/)shared/');
+const FASTIFY = floor('an HTTP framework', '^(fastify|@fastify/)');
+
+const forbid = (files, what, floors) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: floors.map((f) => ({
+          regex: f.regex,
+          message: `${what} must not import ${f.name}: imports go down the floors only (docs/architecture.md).`,
+        })),
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', '.tmp/**', 'bench/.out/**', 'openapi.json'] },
   js.configs.recommended,
@@ -20,6 +56,14 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through loadConfig()' }],
     },
   },
+  forbid(['src/app.ts'], 'app.ts', [START, CLI, RUNTIME]),
+  forbid(['src/runtime/**/*.ts'], 'runtime/', [START, CLI, APP, HTTP]),
+  forbid(['src/http/**/*.ts'], 'http/', [START, CLI, APP, RUNTIME, STORAGE]),
+  forbid(['src/services.ts'], 'services.ts', [START, CLI, APP, RUNTIME, HTTP, FASTIFY]),
+  forbid(['src/domain/**/*.ts'], 'domain/', [START, CLI, APP, RUNTIME, HTTP, SERVICES, FASTIFY]),
+  forbid(['src/storage/**/*.ts'], 'storage/', [START, CLI, APP, RUNTIME, HTTP, SERVICES, DOMAIN, FASTIFY]),
+  forbid(['src/contract/**/*.ts'], 'contract/', [START, CLI, APP, RUNTIME, HTTP, SERVICES, DOMAIN, STORAGE, SHARED, FASTIFY]),
+  forbid(['src/shared/**/*.ts'], 'shared/', [START, CLI, APP, RUNTIME, HTTP, SERVICES, DOMAIN, STORAGE, CONTRACT, FASTIFY]),
   {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
