@@ -25,7 +25,17 @@ import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import type { Db, DialectName } from '../src/storage/db.js';
 import type { Database } from '../src/storage/schema.js';
 import { CampaigndSqliteDialect } from '../src/storage/sqlite-dialect.js';
-import { DAY, T0, benchEngine, makeDue, openBenchDb, seedRecords, stopPostgres, type BenchDb, type BenchEngine } from './engine-setup.js';
+import {
+  DAY,
+  T0,
+  benchEngine,
+  makeDue,
+  openBenchDb,
+  seedRecords,
+  stopPostgres,
+  type BenchDb,
+  type BenchEngine,
+} from './engine-setup.js';
 import { fmt } from './support.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
@@ -77,7 +87,10 @@ async function measureTicks(r: SizeRun, record: boolean): Promise<void> {
   let t = performance.now();
   const rep = await engine.engine.tick();
   const dueMs = performance.now() - t;
-  if (rep.claimed !== made || rep.accepted !== made) throw new Error(`${b.dialect}: ${made} records were due; the tick claimed ${rep.claimed}, accepted ${rep.accepted}`);
+  if (rep.claimed !== made || rep.accepted !== made)
+    throw new Error(
+      `${b.dialect}: ${made} records were due; the tick claimed ${rep.claimed}, accepted ${rep.accepted}`,
+    );
   await engine.deliver();
   b.clock.advance(1000);
   t = performance.now();
@@ -103,7 +116,9 @@ async function tickCost(dialect: DialectName): Promise<{ rows: TickRow[]; larges
       const started = performance.now();
       await seedRecords(b, size, Math.floor(size / 2), T0 + 7 * DAY);
       const seedSec = (performance.now() - started) / 1000;
-      console.log(`  ${dialect}: ${fmt(size)} records seeded in ${seedSec.toFixed(1)} s (${fmt(size / seedSec)} rows/s)`);
+      console.log(
+        `  ${dialect}: ${fmt(size)} records seeded in ${seedSec.toFixed(1)} s (${fmt(size / seedSec)} rows/s)`,
+      );
       runs.push({ b, size, seedSec, engine: benchEngine(b), due: [], idle: [] });
     }
     for (let w = 0; w < 2; w++) for (const r of runs) await measureTicks(r, false); // warm-up: JIT, policy cache, plans
@@ -123,7 +138,8 @@ async function baselineRound(b: BenchDb, batch: number): Promise<number> {
   const lock = b.dialect === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
   let n = 0;
   for (const inst of b.instances) {
-    const res = await sql`UPDATE dial_records SET state = 'done', final_outcome = 'baseline', attempts = attempts + 1, updated_at = ${now}
+    const res =
+      await sql`UPDATE dial_records SET state = 'done', final_outcome = 'baseline', attempts = attempts + 1, updated_at = ${now}
       WHERE id IN (SELECT id FROM dial_records WHERE instance_id = ${inst.id} AND state = 'pending' AND next_at <= ${now}
                    ORDER BY next_at, order_key LIMIT ${batch}${lock})
       RETURNING *`.execute(b.db.kysely);
@@ -137,11 +153,18 @@ async function decisionRate(b: BenchDb): Promise<RateResult> {
   const { engine, deliver } = benchEngine(b);
   b.clock.set(T0 + 8 * DAY);
   const full = CAP * b.instances.length;
-  const pending = await b.db.kysely.selectFrom('dial_records').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
+  const pending = await b.db.kysely
+    .selectFrom('dial_records')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', '=', 'pending')
+    .executeTakeFirstOrThrow();
   // Records per campaign left for full rounds (baseline + engine each take CAP per campaign).
   let left = Math.floor(Number(pending.n) / b.instances.length);
   const r: RateResult = { rounds: 0, claimed: 0, tickMs: 0, deliverMs: 0, baseClaimed: 0, baseMs: 0 };
-  if (left < 4 * CAP) throw new Error(`${b.dialect}: ${fmt(Number(pending.n))} pending records are too few for ${CAP} claims per campaign and round; raise BENCH_RECORDS`);
+  if (left < 4 * CAP)
+    throw new Error(
+      `${b.dialect}: ${fmt(Number(pending.n))} pending records are too few for ${CAP} claims per campaign and round; raise BENCH_RECORDS`,
+    );
   // Warm-up round, not counted.
   await baselineRound(b, CAP);
   await engine.tick();
@@ -158,18 +181,29 @@ async function decisionRate(b: BenchDb): Promise<RateResult> {
     const rep = await engine.tick();
     const t2 = performance.now();
     await deliver();
-    if (rep.accepted !== rep.claimed) throw new Error(`${b.dialect}: claimed ${rep.claimed} but the simulator accepted ${rep.accepted}`);
+    if (rep.accepted !== rep.claimed)
+      throw new Error(`${b.dialect}: claimed ${rep.claimed} but the simulator accepted ${rep.accepted}`);
     r.tickMs += t2 - t;
     r.deliverMs += performance.now() - t2;
     r.rounds++;
     r.claimed += rep.claimed;
     r.baseClaimed += nb;
-    if (rep.claimed !== full || nb !== full) throw new Error(`${b.dialect}: a round claimed ${rep.claimed} (engine) and ${nb} (baseline) of ${full}`);
+    if (rep.claimed !== full || nb !== full)
+      throw new Error(`${b.dialect}: a round claimed ${rep.claimed} (engine) and ${nb} (baseline) of ${full}`);
   }
   // Every claimed record got exactly one attempt and its outcome; nothing is left out or leased.
-  const open = await b.db.kysely.selectFrom('dial_records').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['leased', 'in_flight']).executeTakeFirstOrThrow();
-  const open2 = await b.db.kysely.selectFrom('attempts').select((eb) => eb.fn.countAll<number>().as('n')).where('outcome', 'is', null).executeTakeFirstOrThrow();
-  if (Number(open.n) !== 0 || Number(open2.n) !== 0) throw new Error(`${b.dialect}: ${open.n} records still out, ${open2.n} attempts without outcome`);
+  const open = await b.db.kysely
+    .selectFrom('dial_records')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', 'in', ['leased', 'in_flight'])
+    .executeTakeFirstOrThrow();
+  const open2 = await b.db.kysely
+    .selectFrom('attempts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('outcome', 'is', null)
+    .executeTakeFirstOrThrow();
+  if (Number(open.n) !== 0 || Number(open2.n) !== 0)
+    throw new Error(`${b.dialect}: ${open.n} records still out, ${open2.n} attempts without outcome`);
   return r;
 }
 
@@ -195,10 +229,15 @@ async function explainTick(b: BenchDb): Promise<void> {
     console.log(`  > ${text.replace(/\s+/g, ' ').slice(0, 230)}`);
     let lines: string[];
     if (b.dialect === 'sqlite') {
-      lines = (b.db.sqlite!.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...(params as unknown[])) as { detail: string }[]).map((r) => r.detail);
+      lines = (
+        b.db.sqlite!.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...(params as unknown[])) as { detail: string }[]
+      ).map((r) => r.detail);
     } else {
       const analyze = /^\s*select/i.test(text) ? 'ANALYZE, TIMING OFF, ' : '';
-      const res = await b.db.pool!.query<{ 'QUERY PLAN': string }>(`EXPLAIN (${analyze}COSTS OFF) ${text}`, params as unknown[]);
+      const res = await b.db.pool!.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (${analyze}COSTS OFF) ${text}`,
+        params as unknown[],
+      );
       lines = res.rows.map((r) => r['QUERY PLAN']);
     }
     for (const l of lines) console.log(`      ${l}`);
@@ -218,7 +257,9 @@ async function runDialect(dialect: DialectName): Promise<{ ticks: TickRow[]; rat
 const pad = (s: string, n: number): string => s.padStart(n);
 
 export async function runEngineBench(): Promise<void> {
-  console.log(`engine: ${fmt(RECORDS)} dial records over ${CAMPAIGNS} Active campaigns; dialects: ${DIALECTS.join(', ')}; sizes ${SIZES.map(fmt).join(' / ')}`);
+  console.log(
+    `engine: ${fmt(RECORDS)} dial records over ${CAMPAIGNS} Active campaigns; dialects: ${DIALECTS.join(', ')}; sizes ${SIZES.map(fmt).join(' / ')}`,
+  );
   const results = new Map<DialectName, { ticks: TickRow[]; rate: RateResult }>();
   try {
     for (const d of DIALECTS) results.set(d, await runDialect(d));
@@ -227,26 +268,45 @@ export async function runEngineBench(): Promise<void> {
   }
 
   const names: Record<DialectName, string> = { sqlite: 'SQLite', postgres: 'PG' };
-  console.log(`\nEngine (b): one scheduler tick, ${DUE} records due, the rest due in 7 days (median of ${TICK_REPS}; ratio = tick / tick at ${fmt(SIZES[0]!)})`);
-  const head = ['records'.padStart(10), ...DIALECTS.flatMap((d) => [pad(`${names[d]} tick ms`, 15), pad('ratio', 6), pad(`${names[d]} idle ms`, 15), pad('ratio', 6)])];
+  console.log(
+    `\nEngine (b): one scheduler tick, ${DUE} records due, the rest due in 7 days (median of ${TICK_REPS}; ratio = tick / tick at ${fmt(SIZES[0]!)})`,
+  );
+  const head = [
+    'records'.padStart(10),
+    ...DIALECTS.flatMap((d) => [
+      pad(`${names[d]} tick ms`, 15),
+      pad('ratio', 6),
+      pad(`${names[d]} idle ms`, 15),
+      pad('ratio', 6),
+    ]),
+  ];
   console.log(`  ${head.join(' | ')}`);
   for (let i = 0; i < SIZES.length; i++) {
     const cells = [fmt(SIZES[i]!).padStart(10)];
     for (const d of DIALECTS) {
       const rows = results.get(d)!.ticks;
       const row = rows[i]!;
-      cells.push(pad(row.dueMs.toFixed(2), 15), pad((row.dueMs / rows[0]!.dueMs).toFixed(2), 6), pad(row.idleMs.toFixed(2), 15), pad((row.idleMs / rows[0]!.idleMs).toFixed(2), 6));
+      cells.push(
+        pad(row.dueMs.toFixed(2), 15),
+        pad((row.dueMs / rows[0]!.dueMs).toFixed(2), 6),
+        pad(row.idleMs.toFixed(2), 15),
+        pad((row.idleMs / rows[0]!.idleMs).toFixed(2), 6),
+      );
     }
     console.log(`  ${cells.join(' | ')}`);
   }
 
-  console.log(`\nEngine (a): dial decisions per second, every record due, up to ${CAP} claims per campaign per tick (${fmt(CAP * CAMPAIGNS)} per tick)`);
+  console.log(
+    `\nEngine (a): dial decisions per second, every record due, up to ${CAP} claims per campaign per tick (${fmt(CAP * CAMPAIGNS)} per tick)`,
+  );
   for (const d of DIALECTS) {
     const r = results.get(d)!.rate;
     const tickRate = (r.claimed * 1000) / r.tickMs;
     const fullRate = (r.claimed * 1000) / (r.tickMs + r.deliverMs);
     const baseRate = (r.baseClaimed * 1000) / r.baseMs;
-    console.log(`  ${names[d]} (${r.rounds} rounds, ${fmt(r.claimed)} records dialed by the engine, ${fmt(r.baseClaimed)} claimed by the baseline)`);
+    console.log(
+      `  ${names[d]} (${r.rounds} rounds, ${fmt(r.claimed)} records dialed by the engine, ${fmt(r.baseClaimed)} claimed by the baseline)`,
+    );
     console.log(`    engine, tick only (claim + attempt + dispatch)   ${pad(fmt(tickRate), 8)} decisions/s`);
     console.log(`    engine, tick + outcome recording                ${pad(fmt(fullRate), 8)} decisions/s`);
     console.log(`    baseline: bare UPDATE ... RETURNING claim loop  ${pad(fmt(baseRate), 8)} records/s`);

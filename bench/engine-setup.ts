@@ -80,7 +80,14 @@ export async function openBenchDb(dialect: DialectName, campaigns: number, campa
   const services = createServices(db, clock, { defaultCountry: 'US' });
   const instances = await startCampaigns(services, campaigns, campaignCap);
   return {
-    db, dialect, clock, services, instances, campaignCap, seeded: 0, doneBelow: 0,
+    db,
+    dialect,
+    clock,
+    services,
+    instances,
+    campaignCap,
+    seeded: 0,
+    doneBelow: 0,
     dispose: async () => {
       await db.close();
       await cleanup();
@@ -109,7 +116,11 @@ async function startCampaigns(services: Services, n: number, campaignCap: number
       dialingStrategy: {
         callerId: { phoneNumber: '+15101234567' },
         // All day, every day, in the campaign zone or the contact's own: the window never blocks a due record.
-        callingHours: { frequency: 'DAILY', timezone: 'America/New_York', days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }] },
+        callingHours: {
+          frequency: 'DAILY',
+          timezone: 'America/New_York',
+          days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }],
+        },
         dialingOrder: 'FIFO',
         maxAttemptsPerRecord: 3,
         defaultRetryPeriod: 10,
@@ -142,13 +153,19 @@ export async function seedRecords(b: BenchDb, total: number, doneBelow: number, 
     `CASE WHEN n < ${p('doneBelow')} THEN 'done' ELSE 'pending' END, CASE WHEN n < ${p('doneBelow')} THEN 1 ELSE 0 END, ${p('nextAt')}, ` +
     `CASE WHEN n < ${p('doneBelow')} THEN 'completed' END, CASE WHEN n < ${p('doneBelow')} THEN 'completed' END, ` +
     `'{"phoneNumber":"' || ${phone} || '","firstName":"First' || n || '"}', ${p('now')}`;
-  const pgParams: Record<Param, string> = { instance: '$1', campaign: '$2', nextAt: '$3::bigint', now: '$4::bigint', doneBelow: '$5::bigint' };
+  const pgParams: Record<Param, string> = {
+    instance: '$1',
+    campaign: '$2',
+    nextAt: '$3::bigint',
+    now: '$4::bigint',
+    doneBelow: '$5::bigint',
+  };
   const now = b.clock.now();
   for (let k = 0; k < step && k < total; k++) {
     const inst = b.instances[k]!;
     if (b.dialect === 'sqlite') {
-      b.db.sqlite!
-        .prepare(
+      b.db
+        .sqlite!.prepare(
           // better-sqlite3 binds JS numbers as REAL: cast, or n would print as '12.0' in the text columns.
           `WITH RECURSIVE s(n) AS (SELECT CAST(@first AS INTEGER) UNION ALL SELECT n + CAST(@step AS INTEGER) FROM s WHERE n + @step < @end)
            INSERT INTO dial_records (${cols}) SELECT ${values((name) => `@${name}`)} FROM s`,
@@ -163,7 +180,9 @@ export async function seedRecords(b: BenchDb, total: number, doneBelow: number, 
   }
   b.seeded = total;
   b.doneBelow = doneBelow;
-  await sql`UPDATE campaign_instances SET total_records = (SELECT count(*) FROM dial_records d WHERE d.instance_id = campaign_instances.id)`.execute(b.db.kysely);
+  await sql`UPDATE campaign_instances SET total_records = (SELECT count(*) FROM dial_records d WHERE d.instance_id = campaign_instances.id)`.execute(
+    b.db.kysely,
+  );
   // Autovacuum would analyze a table that grew this much within a minute; do it now so plans are steady-state.
   if (b.dialect === 'postgres') await sql`ANALYZE`.execute(b.db.kysely);
 }
@@ -174,8 +193,13 @@ export async function makeDue(b: BenchDb, count: number): Promise<number> {
   for (let tries = 0; made < count && tries < 20; tries++) {
     const pick = () => b.doneBelow + Math.floor(Math.random() * (b.seeded - b.doneBelow));
     const ids = Array.from({ length: count - made }, () => `dr-bench-${pick()}`);
-    const res = await b.db.kysely.updateTable('dial_records').set({ next_at: b.clock.now() })
-      .where('id', 'in', [...new Set(ids)]).where('state', '=', 'pending').where('next_at', '>', b.clock.now()).executeTakeFirst();
+    const res = await b.db.kysely
+      .updateTable('dial_records')
+      .set({ next_at: b.clock.now() })
+      .where('id', 'in', [...new Set(ids)])
+      .where('state', '=', 'pending')
+      .where('next_at', '>', b.clock.now())
+      .executeTakeFirst();
     made += Number(res.numUpdatedRows);
   }
   return made;
@@ -205,8 +229,20 @@ export function benchEngine(b: BenchDb, db: Db = b.db): BenchEngine {
       return p;
     },
   };
-  const provider = new SimulatorProvider({ sink, clock: b.clock, speed: 0, scheduler, mix: { completed: 1 }, machineRate: 0 });
-  const engine = services.createEngine({ provider, maxConcurrentCalls: b.campaignCap * b.instances.length, callsPerSecond: 1e9, leaseMs: 120_000 });
+  const provider = new SimulatorProvider({
+    sink,
+    clock: b.clock,
+    speed: 0,
+    scheduler,
+    mix: { completed: 1 },
+    machineRate: 0,
+  });
+  const engine = services.createEngine({
+    provider,
+    maxConcurrentCalls: b.campaignCap * b.instances.length,
+    callsPerSecond: 1e9,
+    leaseMs: 120_000,
+  });
   return {
     engine,
     deliver: async () => {

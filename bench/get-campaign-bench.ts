@@ -18,7 +18,8 @@ const CONNECTIONS = 50;
 
 async function load(url: string, headers: Record<string, string>): Promise<number> {
   const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1 });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
 
@@ -27,9 +28,20 @@ export async function runGetCampaignBench(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-bench-'));
   const port = await freePort();
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const campaignd = await startChild('node', [...profile, path.join(root, 'dist/start/server.js')], {
-    PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO: 'true', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', ENGINE: 'false',
-  }, /JWT \(24 h\)\s+\S+[\s\S]*curl -s/);
+  const campaignd = await startChild(
+    'node',
+    [...profile, path.join(root, 'dist/start/server.js')],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DEMO: 'true',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      ENGINE: 'false',
+    },
+    /JWT \(24 h\)\s+\S+[\s\S]*curl -s/,
+  );
   try {
     const banner = campaignd.output();
     const grab = (label: RegExp) => label.exec(banner)![1]!;
@@ -40,14 +52,21 @@ export async function runGetCampaignBench(): Promise<void> {
     const headers = { auth: token, accountId, iid, 'content-type': 'application/json' };
     const base = `http://127.0.0.1:${port}/agentassist/api/v1/public/${iid}/campaign`;
     const createBody = /-d '(\{.*\})'/.exec(banner)![1]!;
-    const created = (await (await fetch(`${base}?campaignType=voice`, { method: 'POST', headers, body: createBody })).json()) as { id: string };
+    const created = (await (
+      await fetch(`${base}?campaignType=voice`, { method: 'POST', headers, body: createBody })
+    ).json()) as { id: string };
     const getUrl = `${base}/${created.id}`;
     const bytes = Buffer.from(await (await fetch(getUrl, { headers })).arrayBuffer());
     const bodyFile = path.join(dataDir, 'get-response.json');
     fs.writeFileSync(bodyFile, bytes);
 
     const basePort = await freePort();
-    const baseline = await startChild('npx', ['tsx', path.join(root, 'bench/baseline-server.ts')], { PORT: String(basePort), SECRET: secret, BODY_FILE: bodyFile }, /listening/);
+    const baseline = await startChild(
+      'npx',
+      ['tsx', path.join(root, 'bench/baseline-server.ts')],
+      { PORT: String(basePort), SECRET: secret, BODY_FILE: bodyFile },
+      /listening/,
+    );
     try {
       const baselineUrl = `http://127.0.0.1:${basePort}/agentassist/api/v1/public/${iid}/campaign/${created.id}`;
       const check = Buffer.from(await (await fetch(baselineUrl, { headers })).arrayBuffer());
@@ -64,7 +83,9 @@ export async function runGetCampaignBench(): Promise<void> {
       const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const a = avg(ours);
       const b = avg(theirs);
-      console.log(`\nGet Campaign (${bytes.length} B response, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_S}s each, alternating)`);
+      console.log(
+        `\nGet Campaign (${bytes.length} B response, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_S}s each, alternating)`,
+      );
       console.log(`  campaignd (auth + SQLite)   ${fmt(a)} req/s   rounds: ${ours.map(fmt).join(', ')}`);
       console.log(`  baseline (in-memory)        ${fmt(b)} req/s   rounds: ${theirs.map(fmt).join(', ')}`);
       console.log(`  ratio campaignd/baseline    ${(a / b).toFixed(3)}   (target >= 0.9)`);

@@ -13,7 +13,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDatabase, dropDatabase, findPostgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
+import {
+  createDatabase,
+  dropDatabase,
+  findPostgresBinDir,
+  startPostgres,
+  type PostgresServer,
+} from '../test/support/postgres-server.js';
 import { fmt } from './support.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -69,18 +75,34 @@ const cli = (...args: string[]) => [path.join(root, 'dist/cli/index.js'), ...arg
 
 /** `campaignd contacts import` into a new list; seconds include process start, as a user sees them. */
 function campaigndImport(env: NodeJS.ProcessEnv, csv: string, label: string): Run {
-  execFileSync('node', cli('apps', 'create', '--account-id', ACCOUNT, '--iid', IID, '--json'), { env, stdio: 'ignore' });
-  const profile = process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, label)}`] : [];
-  const started = performance.now();
-  const res = spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M', 'node', ...profile, ...cli('contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'Bench', '--create', '--json', csv)], {
+  execFileSync('node', cli('apps', 'create', '--account-id', ACCOUNT, '--iid', IID, '--json'), {
     env,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    stdio: 'ignore',
   });
+  const profile = process.env.BENCH_PROFILE
+    ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, label)}`]
+    : [];
+  const started = performance.now();
+  const res = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      'maxrss_kb=%M',
+      'node',
+      ...profile,
+      ...cli('contacts', 'import', '--account-id', ACCOUNT, '--iid', IID, '--list', 'Bench', '--create', '--json', csv),
+    ],
+    {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const seconds = (performance.now() - started) / 1000;
   if (res.status !== 0) throw new Error(`campaignd import (${label}) failed: ${res.stderr}`);
   const job = JSON.parse(res.stdout.trim().split('\n').pop()!) as { imported: number; status: string };
-  if (job.status !== 'completed' || job.imported !== ROWS) throw new Error(`campaignd import (${label}) ended ${job.status} with ${job.imported} of ${ROWS} rows`);
+  if (job.status !== 'completed' || job.imported !== ROWS)
+    throw new Error(`campaignd import (${label}) ended ${job.status} with ${job.imported} of ${ROWS} rows`);
   const kb = Number(/maxrss_kb=(\d+)/.exec(res.stderr)?.[1] ?? NaN);
   return { seconds, rssMb: kb / 1024 };
 }
@@ -100,7 +122,10 @@ function sqliteShellImport(dir: string, csv: string): number {
 
 function psqlCopy(url: string, csv: string): number {
   const psql = path.join(findPostgresBinDir(), 'psql');
-  const run = (sql: string) => execFileSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const run = (sql: string) =>
+    execFileSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   run('CREATE TABLE bare_contacts (phoneNumber text, firstName text, lastName text, email text, timeZone text)');
   const started = performance.now();
   run(`\\copy bare_contacts FROM '${csv}' WITH (FORMAT csv, HEADER true)`);
@@ -115,8 +140,12 @@ function report(dialect: string, baseline: string, bareSeconds: number, ours: Ru
   const bareRate = ROWS / bareSeconds;
   const ourRate = ROWS / ours.seconds;
   console.log(`  ${dialect}:`);
-  console.log(`    ${baseline.padEnd(34)} ${bareSeconds.toFixed(2).padStart(6)} s  ${fmt(bareRate).padStart(9)} rows/s`);
-  console.log(`    ${'campaignd contacts import'.padEnd(34)} ${ours.seconds.toFixed(2).padStart(6)} s  ${fmt(ourRate).padStart(9)} rows/s (process start included)`);
+  console.log(
+    `    ${baseline.padEnd(34)} ${bareSeconds.toFixed(2).padStart(6)} s  ${fmt(bareRate).padStart(9)} rows/s`,
+  );
+  console.log(
+    `    ${'campaignd contacts import'.padEnd(34)} ${ours.seconds.toFixed(2).padStart(6)} s  ${fmt(ourRate).padStart(9)} rows/s (process start included)`,
+  );
   console.log(`    ratio campaignd / bare load:       ${(ourRate / bareRate).toFixed(2)}  (target >= 0.5)`);
   console.log(`    campaignd peak RSS:                ${ours.rssMb.toFixed(0)} MB  (target < 256 MB)`);
 }
@@ -129,14 +158,20 @@ export async function runImportBench(): Promise<void> {
     const csv = path.join(dir, 'contacts.csv');
     writeCsv(csv, ROWS, SHUFFLED);
     fs.chmodSync(dir, 0o755); // a PostgreSQL server running as another user may read it
-    console.log(`import: ${fmt(ROWS)} rows${SHUFFLED ? ' (numbers shuffled)' : ''}, ${(fs.statSync(csv).size / 1e6).toFixed(1)} MB CSV, ${os.availableParallelism()} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`);
+    console.log(
+      `import: ${fmt(ROWS)} rows${SHUFFLED ? ' (numbers shuffled)' : ''}, ${(fs.statSync(csv).size / 1e6).toFixed(1)} MB CSV, ${os.availableParallelism()} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`,
+    );
     if (DIALECTS.includes('postgres')) pg = await startPostgres({ externalUrl: process.env.BENCH_PG_URL });
     for (let round = 1; round <= ROUNDS; round++) {
       if (ROUNDS > 1) console.log(` round ${round}/${ROUNDS}`);
       if (DIALECTS.includes('sqlite')) {
         const bare = sqliteShellImport(dir, csv);
         const dataDir = path.join(dir, `campaignd-${round}`);
-        const ours = campaigndImport({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '' }, csv, `sqlite-${round}`);
+        const ours = campaigndImport(
+          { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '' },
+          csv,
+          `sqlite-${round}`,
+        );
         report('SQLite', 'sqlite3 .import (bare table)', bare, ours);
         fs.rmSync(path.join(dir, 'bare.sqlite'), { force: true });
         fs.rmSync(path.join(dir, 'bare.sqlite-wal'), { force: true });
@@ -147,7 +182,11 @@ export async function runImportBench(): Promise<void> {
         const url = await createDatabase(pg.url, name);
         try {
           const bare = psqlCopy(url, csv);
-          const ours = campaigndImport({ ...process.env, DATA_DIR: path.join(dir, 'unused'), LOG_LEVEL: 'silent', DATABASE_URL: url }, csv, `postgres-${round}`);
+          const ours = campaigndImport(
+            { ...process.env, DATA_DIR: path.join(dir, 'unused'), LOG_LEVEL: 'silent', DATABASE_URL: url },
+            csv,
+            `postgres-${round}`,
+          );
           report('PostgreSQL', 'psql \\copy (bare table)', bare, ours);
         } finally {
           await dropDatabase(pg.url, name);

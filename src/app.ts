@@ -79,19 +79,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       components: {
         securitySchemes: {
-          koreAuth: { type: 'apiKey', in: 'header', name: 'auth', description: 'HS256 JWT {sub, appId}; `auth: <jwt>`, `auth: Bearer <jwt>` or `Authorization: Bearer <jwt>`' },
+          koreAuth: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'auth',
+            description: 'HS256 JWT {sub, appId}; `auth: <jwt>`, `auth: Bearer <jwt>` or `Authorization: Bearer <jwt>`',
+          },
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
         },
       },
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const typed = app as unknown as TypedApp;
   typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(typed, services);
-  await app.register(koreRoutes(services, koreAuthHook(services.access, new AccountRateLimiter(config.rateLimitPerMinute, clock))));
+  await app.register(
+    koreRoutes(services, koreAuthHook(services.access, new AccountRateLimiter(config.rateLimitPerMinute, clock))),
+  );
   await app.register(adminRoutes(services, config.adminToken, [importAdminRoutes(services)]), { prefix: '/admin/v1' });
   await telephonyCallbackRoutes(app, deps.provider);
   return app;

@@ -31,7 +31,10 @@ import { KvRepo } from './storage/repos/kv-repo.js';
 import { TenancyRepo } from './storage/repos/tenancy-repo.js';
 
 /** What the caller of `createEngine` decides; the rest of an engine's parts are this process's. */
-export type EngineSettings = Pick<EngineOptions, 'provider' | 'maxConcurrentCalls' | 'callsPerSecond' | 'leaseMs' | 'outcomeTimeoutMs' | 'owner'> & {
+export type EngineSettings = Pick<
+  EngineOptions,
+  'provider' | 'maxConcurrentCalls' | 'callsPerSecond' | 'leaseMs' | 'outcomeTimeoutMs' | 'owner'
+> & {
   /** Default: the pre-call fetch each bot configures. `null`: none at all (tests that script the provider). */
   precall?: PrecallFetcher | null;
 };
@@ -79,7 +82,10 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   const attempts = new AttemptsRepo(db.kysely);
   const engineLog = log.child({ component: 'engine' });
 
-  const campaignCaps = new CampaignCaps(async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent, () => clock.now());
+  const campaignCaps = new CampaignCaps(
+    async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent,
+    () => clock.now(),
+  );
   const dnc = new DncService(listsRepo, contactsRepo);
   const admin = new AdminService(tenancy, clock, config.defaultCountry, (botId) => campaignCaps.forget(botId));
   const contactLists = new ContactListService(listsRepo, contactsRepo, clock);
@@ -87,7 +93,8 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   const completion = new InstanceCompletion(records, instancesRepo, policies, clock, engineLog);
   const outcomes = new OutcomeHandler(attempts, instancesRepo, policies, completion);
   const instances = new InstanceService(campaignsRepo, instancesRepo, records, contactsRepo, dnc, clock);
-  const messagesSent = async (instanceId: string) => (await instancesRepo.endedAttempts(instanceId)).get('sms-sent') ?? 0;
+  const messagesSent = async (instanceId: string) =>
+    (await instancesRepo.endedAttempts(instanceId)).get('sms-sent') ?? 0;
   const botPrecall = async (botId: string) => (await tenancy.findBot(botId))?.precall_config;
 
   return {
@@ -100,14 +107,29 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     dnc,
     instances,
     outcomes,
-    explain: new ExplainService(campaignsRepo, instancesRepo, records, dnc, attempts, clock, config.maxConcurrentCalls ?? 100, campaignCaps),
+    explain: new ExplainService(
+      campaignsRepo,
+      instancesRepo,
+      records,
+      dnc,
+      attempts,
+      clock,
+      config.maxConcurrentCalls ?? 100,
+      campaignCaps,
+    ),
     callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),
     schedules: new ScheduleRunner(campaignsRepo, instances, clock, log.child({ component: 'schedules' })),
     health: new HealthService(db),
     createEngine: ({ precall, ...settings }) =>
       new Engine({
         ...settings,
-        clock, outcomes, policies, completion, records, campaignCaps, dnc,
+        clock,
+        outcomes,
+        policies,
+        completion,
+        records,
+        campaignCaps,
+        dnc,
         instances: instancesRepo,
         ...(precall !== null ? { precall: precall ?? new PrecallFetcher(botPrecall, () => clock.now()) } : {}),
       }),

@@ -18,7 +18,8 @@ export async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<
     opened = await openServices(config, createLogger({ level: config.logLevel, fd: 2 }));
     return await fn(opened.services);
   } catch (err) {
-    const msg = err instanceof AppError || err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err);
+    const msg =
+      err instanceof AppError || err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err);
     process.stderr.write(`campaignd: ${msg}\n`);
     process.exitCode = 1;
     throw new CliExit();

@@ -29,7 +29,11 @@ function progressReporter(totalBytes: number) {
   const rate = (rows: number) => Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000));
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50 },
+      {
+        format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}',
+        stream: process.stderr,
+        etaBuffer: 50,
+      },
       cliProgress.Presets.shades_classic,
     );
     // Started at the first progress, so an import refused before it begins leaves no empty bar behind.
@@ -49,7 +53,10 @@ function progressReporter(totalBytes: number) {
   return {
     update: (bytes: number, p: ImportProgress) => {
       const pct = totalBytes > 0 ? Math.floor((bytes / totalBytes) * 100) : 100;
-      unprinted = () => process.stderr.write(`importing: ${p.rows} rows (${pct}%), ${p.imported} imported, ${p.duplicates} duplicate, ${p.rejected} rejected, ${rate(p.rows)} rows/s\n`);
+      unprinted = () =>
+        process.stderr.write(
+          `importing: ${p.rows} rows (${pct}%), ${p.imported} imported, ${p.duplicates} duplicate, ${p.rejected} rejected, ${rate(p.rows)} rows/s\n`,
+        );
       if (Date.now() - last < PLAIN_EVERY_MS) return;
       last = Date.now();
       unprinted();
@@ -67,7 +74,12 @@ export function registerContactsCommands(program: Command): void {
     .requiredOption('--account-id <id>', 'account id')
     .requiredOption('--iid <botId>', 'bot id (st-…)')
     .requiredOption('--list <name>', 'contact list name')
-    .option('--map <column=field>', 'map a CSV column to phoneNumber, firstName, lastName, timeZone, uniqueId, contactPriority or extra:<name> (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--map <column=field>',
+      'map a CSV column to phoneNumber, firstName, lastName, timeZone, uniqueId, contactPriority or extra:<name> (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--create', 'create the list (passiveApi, no duplicates) if it does not exist')
     .option('--json', 'print one JSON object')
     .argument('<file>', 'CSV file with a header row')
@@ -85,12 +97,19 @@ export function registerContactsCommands(program: Command): void {
             list: { name: opts.list, create: opts.create === true },
             input: { csv: { file }, fileName: path.basename(file), mapping, sizeBytes: stat.size, warm },
             onProgress: (p) => progress.update(p.bytesRead ?? 0, p),
-            onWaiting: () => process.stderr.write(`waiting: another process is importing into '${opts.list}'; this import starts when that one ends\n`),
+            onWaiting: () =>
+              process.stderr.write(
+                `waiting: another process is importing into '${opts.list}'; this import starts when that one ends\n`,
+              ),
           });
         } catch (err) {
           // The service names the list; the hint about this command's own flag belongs here.
           if (err instanceof AppError && err.code === 'CONTACT_LIST_NOT_FOUND') {
-            throw new AppError(err.status, err.code, `contact list '${opts.list}' does not exist (use --create to create it)`);
+            throw new AppError(
+              err.status,
+              err.code,
+              `contact list '${opts.list}' does not exist (use --create to create it)`,
+            );
           }
           throw err;
         } finally {

@@ -36,11 +36,16 @@ function fail(message: string): void {
 }
 
 const program = new Command('campaignd')
-  .description('Outbound campaign service with a Kore.ai-compatible Campaign Management API.\nConfiguration comes from the environment (DATA_DIR, DATABASE_URL, ...), the same as the server.')
+  .description(
+    'Outbound campaign service with a Kore.ai-compatible Campaign Management API.\nConfiguration comes from the environment (DATA_DIR, DATABASE_URL, ...), the same as the server.',
+  )
   .version(pkg.version);
 
 const tenantOptions = (cmd: Command) =>
-  cmd.requiredOption('--account-id <id>', 'account id').requiredOption('--iid <botId>', 'bot id (st-…)').option('--json', 'print one JSON object');
+  cmd
+    .requiredOption('--account-id <id>', 'account id')
+    .requiredOption('--iid <botId>', 'bot id (st-…)')
+    .option('--json', 'print one JSON object');
 
 program
   .command('serve')
@@ -69,11 +74,17 @@ program
   });
 
 const apps = program.command('apps').description('JWT apps');
-tenantOptions(apps.command('create').description('create a JWT app with the Campaign Management scope (and the account and bot if new)'))
+tenantOptions(
+  apps
+    .command('create')
+    .description('create a JWT app with the Campaign Management scope (and the account and bot if new)'),
+)
   .option('--name <name>', 'app name')
   .option('--enforce-jti', 'require a fresh jti on every token (lifetime at most 1 h)')
   .action(async (opts: { accountId: string; iid: string; name?: string; enforceJti?: boolean; json?: boolean }) => {
-    const app = await withServices((s) => s.admin.createApp({ accountId: opts.accountId, iid: opts.iid, name: opts.name, enforceJti: opts.enforceJti }));
+    const app = await withServices((s) =>
+      s.admin.createApp({ accountId: opts.accountId, iid: opts.iid, name: opts.name, enforceJti: opts.enforceJti }),
+    );
     print({ ...app }, opts.json);
   });
 
@@ -117,41 +128,68 @@ tenantOptions(templates.command('create').description('create an SMS template (c
   });
 
 const bots = program.command('bots').description('bot settings');
-tenantOptions(bots.command('show').description("show a bot's settings (pre-call header values are not shown)")).action(async (opts: { accountId: string; iid: string; json?: boolean }) => {
-  print({ ...(await withServices((s) => s.admin.botSettings(opts))) }, opts.json);
-});
+tenantOptions(bots.command('show').description("show a bot's settings (pre-call header values are not shown)")).action(
+  async (opts: { accountId: string; iid: string; json?: boolean }) => {
+    print({ ...(await withServices((s) => s.admin.botSettings(opts))) }, opts.json);
+  },
+);
 tenantOptions(bots.command('configure').description("change a bot's settings; only the options given change"))
   .option('--default-country <cc>', 'ISO country for contact numbers written without +')
-  .option('--campaign-max-concurrent <n|default>', "calls one campaign may have out at once, 1-1000 ('default': 10)", (v): number | 'default' => {
-    if (v === 'default') return v;
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected a number or 'default'");
-    return Number(v);
-  })
+  .option(
+    '--campaign-max-concurrent <n|default>',
+    "calls one campaign may have out at once, 1-1000 ('default': 10)",
+    (v): number | 'default' => {
+      if (v === 'default') return v;
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected a number or 'default'");
+      return Number(v);
+    },
+  )
   .option('--precall-url <url>', 'pre-call contact fetch: POST each contact here before dialing (§4.11)')
-  .option('--precall-header <name:value>', 'static header for the pre-call request (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+  .option(
+    '--precall-header <name:value>',
+    'static header for the pre-call request (repeatable)',
+    (v: string, acc: string[] = []) => [...acc, v],
+  )
   .option('--precall-timeout-ms <ms>', 'pre-call timeout, 100-60000 (default 5000)', (v) => {
     if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected milliseconds');
     return Number(v);
   })
   .option('--no-precall', 'turn the pre-call contact fetch off')
-  .action(async (opts: { accountId: string; iid: string; defaultCountry?: string; campaignMaxConcurrent?: number | 'default'; precallUrl?: string; precallHeader?: string[]; precallTimeoutMs?: number; precall: boolean; json?: boolean }) => {
-    const patch: BotSettingsPatch = { accountId: opts.accountId, iid: opts.iid };
-    if (opts.defaultCountry !== undefined) patch.defaultCountry = opts.defaultCountry;
-    if (opts.campaignMaxConcurrent !== undefined) patch.campaignMaxConcurrent = opts.campaignMaxConcurrent === 'default' ? null : opts.campaignMaxConcurrent;
-    if (!opts.precall) patch.precall = null;
-    else if (opts.precallUrl !== undefined) {
-      const headers: Record<string, string> = {};
-      for (const h of opts.precallHeader ?? []) {
-        const i = h.indexOf(':');
-        if (i <= 0) return fail(`--precall-header '${h}' must look like 'Name: value'`);
-        headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  .action(
+    async (opts: {
+      accountId: string;
+      iid: string;
+      defaultCountry?: string;
+      campaignMaxConcurrent?: number | 'default';
+      precallUrl?: string;
+      precallHeader?: string[];
+      precallTimeoutMs?: number;
+      precall: boolean;
+      json?: boolean;
+    }) => {
+      const patch: BotSettingsPatch = { accountId: opts.accountId, iid: opts.iid };
+      if (opts.defaultCountry !== undefined) patch.defaultCountry = opts.defaultCountry;
+      if (opts.campaignMaxConcurrent !== undefined)
+        patch.campaignMaxConcurrent = opts.campaignMaxConcurrent === 'default' ? null : opts.campaignMaxConcurrent;
+      if (!opts.precall) patch.precall = null;
+      else if (opts.precallUrl !== undefined) {
+        const headers: Record<string, string> = {};
+        for (const h of opts.precallHeader ?? []) {
+          const i = h.indexOf(':');
+          if (i <= 0) return fail(`--precall-header '${h}' must look like 'Name: value'`);
+          headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+        }
+        patch.precall = {
+          url: opts.precallUrl,
+          ...(opts.precallHeader ? { headers } : {}),
+          ...(opts.precallTimeoutMs !== undefined ? { timeoutMs: opts.precallTimeoutMs } : {}),
+        };
+      } else if (opts.precallHeader || opts.precallTimeoutMs !== undefined) {
+        return fail('--precall-header and --precall-timeout-ms need --precall-url');
       }
-      patch.precall = { url: opts.precallUrl, ...(opts.precallHeader ? { headers } : {}), ...(opts.precallTimeoutMs !== undefined ? { timeoutMs: opts.precallTimeoutMs } : {}) };
-    } else if (opts.precallHeader || opts.precallTimeoutMs !== undefined) {
-      return fail('--precall-header and --precall-timeout-ms need --precall-url');
-    }
-    print({ ...(await withServices((s) => s.admin.configureBot(patch))) }, opts.json);
-  });
+      print({ ...(await withServices((s) => s.admin.configureBot(patch))) }, opts.json);
+    },
+  );
 
 registerContactsCommands(program);
 

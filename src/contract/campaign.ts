@@ -6,7 +6,9 @@ import { Priority } from './common.js';
 const Day = Type.Object({
   day: Type.String({ description: 'MO TU WE TH FR SA SU (any case)' }),
   start: Type.String({ description: 'h:mm AM/PM, e.g. "9:00 AM"' }),
-  end: Type.String({ description: 'h:mm AM/PM, e.g. "6:00 PM"; earlier than start means the window runs past midnight' }),
+  end: Type.String({
+    description: 'h:mm AM/PM, e.g. "6:00 PM"; earlier than start means the window runs past midnight',
+  }),
 });
 
 const CallingHours = Type.Object({
@@ -39,27 +41,39 @@ export const CampaignInput = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 48 }),
     description: Type.Optional(Type.String({ maxLength: 256 })),
-    contactLists: Type.Array(Type.String({ minLength: 1, maxLength: 48 }), { minItems: 1, maxItems: 10, description: 'contact list names' }),
+    contactLists: Type.Array(Type.String({ minLength: 1, maxLength: 48 }), {
+      minItems: 1,
+      maxItems: 10,
+      description: 'contact list names',
+    }),
     priority: Type.Optional(Priority),
     campaignType: Type.Optional(Type.String({ description: 'voice | sms; wins over the query parameter' })),
     dialingMode: Type.Optional(Type.String({ description: 'Agentless | Progressive | Preview (voice)' })),
     dialingStrategy: DialingStrategyInput,
     schedule: Type.Optional(ScheduleInput),
-    experienceFlowName: Type.Optional(Type.String({ description: 'Agentless voice and advanced SMS: experience flow name' })),
+    experienceFlowName: Type.Optional(
+      Type.String({ description: 'Agentless voice and advanced SMS: experience flow name' }),
+    ),
     queue_name: Type.Optional(Type.String({ description: 'Progressive and Preview: agent queue name' })),
     maxSkips: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Preview: skips allowed' })),
     enableMachineDetect: Type.Optional(
-      Type.Union([Type.Boolean(), Type.String()], { description: 'v1 boolean, or v2 no | detect | disconnect (Agentless only)' }),
+      Type.Union([Type.Boolean(), Type.String()], {
+        description: 'v1 boolean, or v2 no | detect | disconnect (Agentless only)',
+      }),
     ),
     format: Type.Optional(Type.String({ description: 'SMS: simple | advanced' })),
     message: Type.Optional(
       Type.Object({
-        message: Type.Optional(Type.String({ maxLength: 20000, description: 'Base64, URL-encoded Base64 or plain text' })),
+        message: Type.Optional(
+          Type.String({ maxLength: 20000, description: 'Base64, URL-encoded Base64 or plain text' }),
+        ),
         templateId: Type.Optional(Type.String()),
         template_name: Type.Optional(Type.String()),
       }),
     ),
-    dncLists: Type.Optional(Type.Union([DncRef, Type.Array(DncRef, { maxItems: 1 })], { description: 'v2: DNC list by name' })),
+    dncLists: Type.Optional(
+      Type.Union([DncRef, Type.Array(DncRef, { maxItems: 1 })], { description: 'v2: DNC list by name' }),
+    ),
   },
   { $id: 'CampaignInput' },
 );
@@ -104,7 +118,9 @@ export const Campaign = Type.Object(
         Type.Object({
           recurType: Type.String({ description: 'Daily | Weekly' }),
           dailyDetails: Type.Optional(Type.Object({ onceEveryNdays: Type.Integer() })),
-          weeklyDetails: Type.Optional(Type.Object({ onceEveryNweeks: Type.Integer(), whichDays: Type.Array(Type.String()) })),
+          weeklyDetails: Type.Optional(
+            Type.Object({ onceEveryNweeks: Type.Integer(), whichDays: Type.Array(Type.String()) }),
+          ),
         }),
       ),
     }),
@@ -146,7 +162,9 @@ export const ListCampaignsBody = Type.Object(
     type: Type.Optional(Type.String({ description: 'voice | sms; both when omitted' })),
     startDate: Type.Optional(Type.String({ description: 'ISO date: created at or after' })),
     endDate: Type.Optional(Type.String({ description: 'ISO date: created at or before' })),
-    sortBy: Type.Optional(Type.Record(Type.String(), Type.String(), { description: '{ name | createdAt | updatedAt: asc | desc }' })),
+    sortBy: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: '{ name | createdAt | updatedAt: asc | desc }' }),
+    ),
     filters: Type.Optional(
       Type.Object({
         status: Type.Optional(Type.Array(Type.String())),

@@ -13,4 +13,6 @@ export const AccountQuery = {
   accountId: Type.Optional(Type.String({ description: 'Account id; may be sent as the accountId header instead' })),
 };
 
-export const Priority = Type.Union([Type.String(), Type.Number()], { description: '"1"–"5" (string or number); 5 is highest' });
+export const Priority = Type.Union([Type.String(), Type.Number()], {
+  description: '"1"–"5" (string or number); 5 is highest',
+});

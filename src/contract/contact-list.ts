@@ -13,8 +13,15 @@ export const CreateContactListBody = Type.Object(
     description: Type.Optional(Description),
     source: Type.Optional(Type.String({ description: 'passiveApi | passiveApiIntegration (default passiveApi)' })),
     allowDuplicates: Type.Optional(Type.Boolean({ description: 'default false' })),
-    isGlobalDNC: Type.Optional(Type.Boolean({ description: "v2: this list is the account's global do-not-call list (at most one per account)" })),
-    contactListId: Type.Optional(Type.String({ description: '§7.18: the update sample is sent to this URL; naming a list (contactListId, _id or id) updates it' })),
+    isGlobalDNC: Type.Optional(
+      Type.Boolean({ description: "v2: this list is the account's global do-not-call list (at most one per account)" }),
+    ),
+    contactListId: Type.Optional(
+      Type.String({
+        description:
+          '§7.18: the update sample is sent to this URL; naming a list (contactListId, _id or id) updates it',
+      }),
+    ),
     _id: Type.Optional(Type.String()),
     id: Type.Optional(Type.String()),
   },
@@ -53,9 +60,13 @@ export const ContactList = Type.Object(
     listType: Type.String(),
     isGlobalDNC: Type.Boolean(),
     isDefault: Type.Boolean(),
-    campaignInUse: Type.Array(CampaignRef, { description: 'campaigns that reference this list (as contacts or DNC list)' }),
+    campaignInUse: Type.Array(CampaignRef, {
+      description: 'campaigns that reference this list (as contacts or DNC list)',
+    }),
     source: Type.String(),
-    apiConfigurations: Type.Object({ dataSyncMode: Type.String({ description: 'allowDuplicates | dontAllowDuplicates' }) }),
+    apiConfigurations: Type.Object({
+      dataSyncMode: Type.String({ description: 'allowDuplicates | dontAllowDuplicates' }),
+    }),
     allowDuplicates: Type.Boolean(),
     columns: Type.Array(Type.String()),
     files: Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String() })),
@@ -161,7 +172,9 @@ export type ImportJob = Static<typeof ImportJob>;
 
 export const ImportRejects = Type.Object({
   importId: Type.String(),
-  results: Type.Array(Type.Object({ rowNumber: Type.Integer(), column: Type.Union([Type.String(), Type.Null()]), reason: Type.String() })),
+  results: Type.Array(
+    Type.Object({ rowNumber: Type.Integer(), column: Type.Union([Type.String(), Type.Null()]), reason: Type.String() }),
+  ),
   skip: Type.Integer(),
   limit: Type.Integer(),
   totalResults: Type.Integer(),

@@ -25,13 +25,18 @@ export const StatusQuery = Type.Object({
 });
 
 /** `{ page, limit }`, both optional; the body itself is optional ("no body needed"), so it is checked in the handler. */
-export const ContactsPageBody = Type.Unknown({ description: '{ "page": integer >= 1, "limit": integer 1–100 } (optional)' });
+export const ContactsPageBody = Type.Unknown({
+  description: '{ "page": integer >= 1, "limit": integer 1–100 } (optional)',
+});
 
 /** A contact of a campaign's current instance with its attempt results (`view=contacts`). */
 export const ContactResult = Type.Object({
   phoneNumber: Type.String(),
   uniqueId: Type.String(),
-  dialerOutcome: Type.String({ description: '"" while in progress; completed, no-answer, busy, failed, invalid, machine_detected, dnc_excluded, filter_skipped, retry-cancelled, timezone_skip' }),
+  dialerOutcome: Type.String({
+    description:
+      '"" while in progress; completed, no-answer, busy, failed, invalid, machine_detected, dnc_excluded, filter_skipped, retry-cancelled, timezone_skip',
+  }),
   numberOfAttemptsSoFar: Type.Integer(),
   botSessionId: Type.String(),
   agentDispositionCodes: Type.Array(Type.String()),
@@ -84,7 +89,11 @@ export const ExplainEnvelope = Type.Object({ status: Type.Literal('success'), da
 
 /** §5.3: a JSON array of call-back requests. */
 export const CallbackRequest = Type.Object({
-  campaignDialingListId: Type.String({ minLength: 1, maxLength: 256, description: 'dial-record id, contact id, uniqueId or phone number of the instance' }),
+  campaignDialingListId: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description: 'dial-record id, contact id, uniqueId or phone number of the instance',
+  }),
   timeToContact: Type.String({ maxLength: 64, description: 'ISO 8601 with a zone, e.g. 2026-06-18T17:55:00Z' }),
 });
 export type CallbackRequest = Static<typeof CallbackRequest>;
@@ -95,7 +104,12 @@ export const CallContactAtBody = Type.Array(CallbackRequest, { minItems: 1, maxI
 export const CallbackResult = Type.Object({
   campaignDialingListId: Type.String(),
   status: Type.String({ description: 'success | failed' }),
-  reason: Type.Optional(Type.String({ description: 'time_in_past | invalid_time | contact_not_found | dnc_excluded | call_in_progress | campaign_not_running' })),
+  reason: Type.Optional(
+    Type.String({
+      description:
+        'time_in_past | invalid_time | contact_not_found | dnc_excluded | call_in_progress | campaign_not_running',
+    }),
+  ),
   timeToContact: Type.Optional(Type.String()),
 });
 export type CallbackResult = Static<typeof CallbackResult>;

@@ -20,8 +20,20 @@ export const ErrorEnvelope = Type.Object(
 const errorRef = Type.Ref('ErrorEnvelope');
 
 /** Adds the standard error responses to a route's response map. */
-export function withErrors<T extends Record<number, TSchema>>(ok: T): T & Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 429, TSchema> {
-  return { ...ok, 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 413: errorRef, 415: errorRef, 429: errorRef };
+export function withErrors<T extends Record<number, TSchema>>(
+  ok: T,
+): T & Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 429, TSchema> {
+  return {
+    ...ok,
+    400: errorRef,
+    401: errorRef,
+    403: errorRef,
+    404: errorRef,
+    409: errorRef,
+    413: errorRef,
+    415: errorRef,
+    429: errorRef,
+  };
 }
 
 /** `{ status: "success", message, data }`. */

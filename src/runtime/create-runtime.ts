@@ -11,7 +11,13 @@ import { Runtime } from './runtime.js';
  * (the server with ENGINE=true, every worker). The provider is made even when this process does not
  * dial: a server receives the webhook adapter's callbacks for the workers' calls.
  */
-export function createRuntime(config: Config, services: Services, clock: Clock, log: Logger, opts: { dialing: boolean }): { runtime: Runtime; provider: Provider } {
+export function createRuntime(
+  config: Config,
+  services: Services,
+  clock: Clock,
+  log: Logger,
+  opts: { dialing: boolean },
+): { runtime: Runtime; provider: Provider } {
   const provider = createProvider(config, services.outcomes, clock, log.child({ component: 'telephony' }));
   const dialing = opts.dialing
     ? {

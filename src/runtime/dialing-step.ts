@@ -14,7 +14,9 @@ export interface DialingReport extends TickReport {
  * engine's tick, so a campaign played by its schedule is dialed in the same run.
  */
 export class DialingStep {
-  constructor(private readonly parts: { provider: Provider; schedules: ScheduleRunner; engine: Engine; clock: Clock }) {}
+  constructor(
+    private readonly parts: { provider: Provider; schedules: ScheduleRunner; engine: Engine; clock: Clock },
+  ) {}
 
   async run(): Promise<DialingReport> {
     const { provider, schedules, engine, clock } = this.parts;

@@ -21,18 +21,20 @@ export class Loop<R> {
 
   /** Runs the body now, or joins the run in progress; resolves undefined when it failed. */
   runOnce(): Promise<R | undefined> {
-    this.running ??= this.body().then(
-      (result) => {
-        this.report.done(result);
-        return result;
-      },
-      (err: unknown) => {
-        this.report.failed(err);
-        return undefined;
-      },
-    ).finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.body()
+      .then(
+        (result) => {
+          this.report.done(result);
+          return result;
+        },
+        (err: unknown) => {
+          this.report.failed(err);
+          return undefined;
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 

@@ -61,16 +61,26 @@ export class Runtime {
 
   constructor(private readonly o: RuntimeOptions) {
     const { services, log } = o;
-    const recovery = new Loop('import-recovery', o.importRecoveryMs ?? 60_000, () => services.imports.recoverAbandoned(), {
-      done: (ids) => ids.length > 0 && this.events.emit('imports-recovered', ids),
-      failed: (err) => this.events.emit('loop-failed', 'import-recovery', err),
-    });
+    const recovery = new Loop(
+      'import-recovery',
+      o.importRecoveryMs ?? 60_000,
+      () => services.imports.recoverAbandoned(),
+      {
+        done: (ids) => ids.length > 0 && this.events.emit('imports-recovered', ids),
+        failed: (err) => this.events.emit('loop-failed', 'import-recovery', err),
+      },
+    );
     this.loops.push(recovery as Loop<unknown>);
     if (o.dialing) {
       const { tickMs, ...settings } = o.dialing;
       this.engine = services.createEngine(settings);
       this.owner = this.engine.owner;
-      const step = new DialingStep({ provider: o.provider, schedules: services.schedules, engine: this.engine, clock: o.clock });
+      const step = new DialingStep({
+        provider: o.provider,
+        schedules: services.schedules,
+        engine: this.engine,
+        clock: o.clock,
+      });
       this.loops.push(
         new Loop('dialing', tickMs, () => step.run(), {
           done: (report) => this.events.emit('dialed', report),
@@ -85,7 +95,11 @@ export class Runtime {
   async start(): Promise<void> {
     await this.loops[0]!.runOnce();
     for (const loop of this.loops) loop.start();
-    this.events.emit('started', { loops: this.loops.map((l) => l.name as LoopName), owner: this.owner, provider: this.o.provider.name });
+    this.events.emit('started', {
+      loops: this.loops.map((l) => l.name as LoopName),
+      owner: this.owner,
+      provider: this.o.provider.name,
+    });
   }
 
   /** Phased, and only once: a second call waits for the first. */

@@ -128,7 +128,8 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const defaultCountry = (read('DEFAULT_COUNTRY') ?? 'US').toUpperCase();
-  if (!/^[A-Z]{2}$/.test(defaultCountry)) problems.push(`DEFAULT_COUNTRY=${defaultCountry} must be a two-letter ISO country code`);
+  if (!/^[A-Z]{2}$/.test(defaultCountry))
+    problems.push(`DEFAULT_COUNTRY=${defaultCountry} must be a two-letter ISO country code`);
 
   const config: Config = {
     port: int('PORT', 3000, 0, 65535),

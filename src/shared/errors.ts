@@ -39,10 +39,20 @@ export const errors = {
   illegalState: (message: string) => new AppError(409, 'ILLEGAL_STATE', message),
   tooLarge: (limit: number) => new AppError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`),
   unsupportedMediaType: (type: string | undefined) =>
-    new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type ?? '(none)'} is not supported; send application/json`),
+    new AppError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type ${type ?? '(none)'} is not supported; send application/json`,
+    ),
   rateLimited: (retryAfterSec: number) =>
-    new AppError(429, 'RATE_LIMITED', "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.", undefined, {
-      'retry-after': String(retryAfterSec),
-    }),
+    new AppError(
+      429,
+      'RATE_LIMITED',
+      "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.",
+      undefined,
+      {
+        'retry-after': String(retryAfterSec),
+      },
+    ),
   unavailable: (message: string) => new AppError(503, 'UNAVAILABLE', message),
 };

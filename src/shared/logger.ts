@@ -7,7 +7,14 @@ export type { Logger };
  * Paths that must never reach a log line: credentials in request headers and anything named like
  * a secret in what is logged (ARCHITECTURE §3.6).
  */
-export const REDACT = ['req.headers.auth', 'req.headers.authorization', 'req.headers["x-campaignd-signature"]', '*.clientSecret', '*.secret', '*.token'];
+export const REDACT = [
+  'req.headers.auth',
+  'req.headers.authorization',
+  'req.headers["x-campaignd-signature"]',
+  '*.clientSecret',
+  '*.secret',
+  '*.token',
+];
 
 export interface LoggerOptions {
   level: LogLevel;

@@ -6,7 +6,11 @@ import { openDb, type Db } from '../storage/db.js';
 import { migrate } from '../storage/migrations/index.js';
 
 /** Opens and migrates the configured database and wires the services: shared by server, worker and CLI. */
-export async function openServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<{ db: Db; services: Services }> {
+export async function openServices(
+  config: Config,
+  log: Logger,
+  clock: Clock = systemClock,
+): Promise<{ db: Db; services: Services }> {
   const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(db);

@@ -14,7 +14,10 @@ export const EXTERNAL_POLL_MS = 100;
  * never serve a row this process has since written. `undefined` while a transaction is open on
  * the connection: reads then may see uncommitted rows, which must not be cached.
  */
-export function sqliteChangeVersion(sqlite: SqliteDatabase.Database, now: () => number = () => performance.now()): () => number | undefined {
+export function sqliteChangeVersion(
+  sqlite: SqliteDatabase.Database,
+  now: () => number = () => performance.now(),
+): () => number | undefined {
   const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   let local = -1;

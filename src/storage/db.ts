@@ -81,5 +81,12 @@ export function openDb(opts: OpenDbOptions): Db {
   sqlite.pragma('journal_size_limit = 67108864');
   // Kysely's SQLite driver with a FIFO connection lock and a statement cache (see sqlite-dialect.ts).
   const kysely = new Kysely<Database>({ dialect: new CampaigndSqliteDialect(sqlite) });
-  return { kysely, dialect: 'sqlite', sqlite, changeVersion: sqliteChangeVersion(sqlite), ping: () => ping(kysely), close: () => kysely.destroy() };
+  return {
+    kysely,
+    dialect: 'sqlite',
+    sqlite,
+    changeVersion: sqliteChangeVersion(sqlite),
+    ping: () => ping(kysely),
+    close: () => kysely.destroy(),
+  };
 }

@@ -11,7 +11,10 @@ import type { Database } from './schema.js';
  * locks: the transaction serialises claims once it holds the write lock (beginClaim), and the
  * clause would be a syntax error.
  */
-export function lockForClaim<DB, TB extends keyof DB, O>(dialect: DialectName, qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+export function lockForClaim<DB, TB extends keyof DB, O>(
+  dialect: DialectName,
+  qb: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
   return dialect === 'postgres' ? qb.forUpdate().skipLocked() : qb;
 }
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/test-db.js';
 import { useTestApp } from '../support/test-app.js';
-import { agentlessSample, previewSample, progressiveSample, smsAdvancedSample, smsSimpleSample, smsTemplateSample } from '../fixtures/kore-samples.js';
+import {
+  agentlessSample,
+  previewSample,
+  progressiveSample,
+  smsAdvancedSample,
+  smsSimpleSample,
+  smsTemplateSample,
+} from '../fixtures/kore-samples.js';
 
 describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
   const t = useTestApp(dialect);
@@ -34,7 +41,14 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     expect(got.json()).toMatchObject({
       status: 'success',
       message: 'Campaign Agentless sample retrieved successfully',
-      data: { _id: body.id, id: body.id, status: 'Ready', priority: '5', experienceFlow: body.data.experienceFlow, schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: false } },
+      data: {
+        _id: body.id,
+        id: body.id,
+        status: 'Ready',
+        priority: '5',
+        experienceFlow: body.data.experienceFlow,
+        schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: false },
+      },
     });
   });
 
@@ -49,7 +63,11 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
 
   it('creates SMS campaigns: simple, with a template (resolved to cmt-…), and advanced', async () => {
     const simple = await create(smsSimpleSample, 'sms');
-    expect(simple.data).toMatchObject({ status: 'Ready', format: 'simple', message: { message: smsSimpleSample.message.message, templateId: '' } });
+    expect(simple.data).toMatchObject({
+      status: 'Ready',
+      format: 'simple',
+      message: { message: smsSimpleSample.message.message, templateId: '' },
+    });
     expect(simple.data.dialingMode).toBeUndefined();
     const tpl = await create(smsTemplateSample, 'sms');
     expect(tpl.data.message.template_name).toBe('Payment Reminder Template');
@@ -63,8 +81,14 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
   });
 
   it('fills a template-only SMS with the template text', async () => {
-    const res = await create({ ...smsTemplateSample, name: 'Template only', message: { template_name: 'payment reminder template' } }, 'sms');
-    expect(res.data.message).toMatchObject({ template_name: 'Payment Reminder Template', message: 'Your payment is due.' });
+    const res = await create(
+      { ...smsTemplateSample, name: 'Template only', message: { template_name: 'payment reminder template' } },
+      'sms',
+    );
+    expect(res.data.message).toMatchObject({
+      template_name: 'Payment Reminder Template',
+      message: 'Your payment is due.',
+    });
   });
 
   it('takes campaignType from the body when the query disagrees or is missing (§7.9)', async () => {
@@ -85,7 +109,11 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
       dialingStrategy: {
         ...agentlessSample.dialingStrategy,
         dialingOrder: 'lifo',
-        callingHours: { frequency: 'weekly', timezone: 'Asia/Kolkata', days: [{ day: 'mo', start: '9:00 am', end: '6:00 pm' }] },
+        callingHours: {
+          frequency: 'weekly',
+          timezone: 'Asia/Kolkata',
+          days: [{ day: 'mo', start: '9:00 am', end: '6:00 pm' }],
+        },
       },
       campaignType: 'VOICE',
     };
@@ -93,17 +121,31 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     expect(res.data.priority).toBe('3');
     expect(res.data.dialingMode).toBe('Agentless');
     expect(res.data.dialingStrategy.dialingOrder).toBe('LIFO');
-    expect(res.data.dialingStrategy.callingHours).toEqual({ frequency: 'WEEKLY', timezone: 'Asia/Kolkata', days: [{ day: 'MO', start: '9:00 AM', end: '6:00 PM' }] });
+    expect(res.data.dialingStrategy.callingHours).toEqual({
+      frequency: 'WEEKLY',
+      timezone: 'Asia/Kolkata',
+      days: [{ day: 'MO', start: '9:00 AM', end: '6:00 PM' }],
+    });
   });
 
   it('defaults the lenient fields (§7.13)', async () => {
     const { description: _d, priority: _p, enableMachineDetect: _e, schedule: _s, ...rest } = agentlessSample;
     const res = await create({ ...rest, name: 'Lenient defaults' });
-    expect(res.data).toMatchObject({ description: '', priority: '5', enableMachineDetect: false, schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: false } });
+    expect(res.data).toMatchObject({
+      description: '',
+      priority: '5',
+      enableMachineDetect: false,
+      schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: false },
+    });
   });
 
   it('maps v2 machine-detection strings and keeps the boolean in the response', async () => {
-    const res = await create({ ...agentlessSample, name: 'AMD disconnect', enableMachineDetect: 'Disconnect', dncLists: { name: 'Renewal Due - May/June 2025' } });
+    const res = await create({
+      ...agentlessSample,
+      name: 'AMD disconnect',
+      enableMachineDetect: 'Disconnect',
+      dncLists: { name: 'Renewal Due - May/June 2025' },
+    });
     expect(res.data.enableMachineDetect).toBe(true);
     expect(res.data.machineDetectMode).toBe('disconnect');
     expect(res.data.dncLists).toEqual({ id: expect.stringMatching(/^cl-/), name: 'Renewal Due - May/June 2025' });
@@ -115,27 +157,46 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     expect(dup.statusCode).toBe(409);
     expect(dup.json()).toMatchObject({ status: 'failure', errors: [{ code: 'CONFLICT', field: 'name' }] });
     const other = await t().addTenant();
-    const ok = await t().kore('POST', '/campaign?campaignType=voice', { ...agentlessSample, name: 'Unique Name' }, { tenant: other });
+    const ok = await t().kore(
+      'POST',
+      '/campaign?campaignType=voice',
+      { ...agentlessSample, name: 'Unique Name' },
+      { tenant: other },
+    );
     expect(ok.statusCode).toBe(200);
   });
 
   it('replaces the configuration with PUT and answers the documented update shapes', async () => {
     const created = await create(previewSample('Billing Reminder Voice Campaign'));
     t().clock.advance(60_000);
-    const body = { ...previewSample('Billing Reminder Voice Campaign'), description: 'Updated', maxSkips: 1, contactLists: ['Renewal Due - May/June 2025'] };
+    const body = {
+      ...previewSample('Billing Reminder Voice Campaign'),
+      description: 'Updated',
+      maxSkips: 1,
+      contactLists: ['Renewal Due - May/June 2025'],
+    };
     const res = await t().kore('PUT', `/campaign/${created.id}?campaignType=voice`, body);
     expect(res.statusCode, res.body).toBe(200);
     const json = res.json();
     expect(json.message).toBe('Campaign Billing Reminder Voice Campaign details updated successfully');
     expect(json.id).toBe(created.id);
-    expect(json.data).toMatchObject({ id: created.id, description: 'Updated', maxSkips: 1, contactLists: ['Renewal Due - May/June 2025'], status: 'Ready' });
+    expect(json.data).toMatchObject({
+      id: created.id,
+      description: 'Updated',
+      maxSkips: 1,
+      contactLists: ['Renewal Due - May/June 2025'],
+      status: 'Ready',
+    });
     expect(json.data.updatedAt).toBe('2026-06-01T12:01:00.000Z');
     expect(json.data.createdAt).toBe(created.data.createdAt);
     const got = (await t().kore('GET', `/campaign/${created.id}`)).json();
     expect(got.data.description).toBe('Updated');
 
     // A replace may switch the dialing mode; the old mode's fields go away.
-    const toAgentless = await t().kore('PUT', `/campaign/${created.id}`, { ...agentlessSample, name: 'Billing Reminder Voice Campaign' });
+    const toAgentless = await t().kore('PUT', `/campaign/${created.id}`, {
+      ...agentlessSample,
+      name: 'Billing Reminder Voice Campaign',
+    });
     expect(toAgentless.statusCode, toAgentless.body).toBe(200);
     expect(toAgentless.json().data.maxSkips).toBeUndefined();
     expect(toAgentless.json().data.dialingMode).toBe('Agentless');
@@ -143,7 +204,10 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
 
   it('answers SMS updates without a top-level id', async () => {
     const created = await create({ ...smsSimpleSample, name: 'SMS to update' }, 'sms');
-    const res = await t().kore('PUT', `/campaign/${created.id}?campaignType=sms`, { ...smsSimpleSample, name: 'SMS updated' });
+    const res = await t().kore('PUT', `/campaign/${created.id}?campaignType=sms`, {
+      ...smsSimpleSample,
+      name: 'SMS updated',
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().id).toBeUndefined();
     expect(res.json().data._id).toBe(created.id);
@@ -153,7 +217,10 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
   it('keeps the stored type on update even when the query says otherwise, and refuses a type change', async () => {
     const created = await create({ ...agentlessSample, name: 'Type kept' });
     // The v2 update-voice doc hard-codes campaignType=sms in the query (§7.9).
-    const ok = await t().kore('PUT', `/campaign/${created.id}?campaignType=sms`, { ...agentlessSample, name: 'Type kept' });
+    const ok = await t().kore('PUT', `/campaign/${created.id}?campaignType=sms`, {
+      ...agentlessSample,
+      name: 'Type kept',
+    });
     expect(ok.statusCode, ok.body).toBe(200);
     const bad = await t().kore('PUT', `/campaign/${created.id}`, { ...smsSimpleSample, name: 'Type kept' });
     expect(bad.statusCode).toBe(400);
@@ -181,7 +248,11 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     const created = await create({ ...agentlessSample, name: 'To delete' });
     const res = await t().kore('DELETE', `/campaign/${created.id}?campaignType=voice`);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'success', message: 'Campaign To delete deleted successfully', data: { _id: created.id, name: 'To delete' } });
+    expect(res.json()).toMatchObject({
+      status: 'success',
+      message: 'Campaign To delete deleted successfully',
+      data: { _id: created.id, name: 'To delete' },
+    });
     expect((await t().kore('GET', `/campaign/${created.id}`)).statusCode).toBe(404);
     expect((await t().kore('DELETE', `/campaign/${created.id}`)).statusCode).toBe(404);
     // The name is free again.
@@ -207,7 +278,12 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
   it('serves the same campaign under every documented prefix', async () => {
     const created = await create({ ...agentlessSample, name: 'Every prefix' });
     const iid = t().tenant.iid;
-    for (const prefix of [`/campaign/api/v1/public/${iid}`, `/campaign/api/v2/public/${iid}`, `/api/v2/public/${iid}`, `/api/v1/public/${iid}`]) {
+    for (const prefix of [
+      `/campaign/api/v1/public/${iid}`,
+      `/campaign/api/v2/public/${iid}`,
+      `/api/v2/public/${iid}`,
+      `/api/v1/public/${iid}`,
+    ]) {
       const res = await t().kore('GET', `/campaign/${created.id}/`, undefined, { prefix });
       expect(res.statusCode, prefix).toBe(200);
       expect(res.json().data.id).toBe(created.id);
@@ -216,12 +292,27 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
 
   it('requires a DNC list for voice campaigns on the v2 API only', async () => {
     const v2 = `/campaign/api/v2/public/${t().tenant.iid}`;
-    const without = await t().kore('POST', '/campaign?campaignType=voice', { ...agentlessSample, name: 'v2 no dnc' }, { prefix: v2 });
+    const without = await t().kore(
+      'POST',
+      '/campaign?campaignType=voice',
+      { ...agentlessSample, name: 'v2 no dnc' },
+      { prefix: v2 },
+    );
     expect(without.statusCode).toBe(400);
     expect(without.json().errors[0].field).toBe('dncLists');
-    const withDnc = await t().kore('POST', '/campaign?campaignType=voice', { ...agentlessSample, name: 'v2 dnc', dncLists: { name: 'Renewal Due - May/June 2025' } }, { prefix: v2 });
+    const withDnc = await t().kore(
+      'POST',
+      '/campaign?campaignType=voice',
+      { ...agentlessSample, name: 'v2 dnc', dncLists: { name: 'Renewal Due - May/June 2025' } },
+      { prefix: v2 },
+    );
     expect(withDnc.statusCode, withDnc.body).toBe(200);
-    const sms = await t().kore('POST', '/campaign?campaignType=sms', { ...smsAdvancedSample, name: 'v2 sms no dnc' }, { prefix: v2 });
+    const sms = await t().kore(
+      'POST',
+      '/campaign?campaignType=sms',
+      { ...smsAdvancedSample, name: 'v2 sms no dnc' },
+      { prefix: v2 },
+    );
     expect(sms.statusCode).toBe(200);
   });
 });

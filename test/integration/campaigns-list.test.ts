@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/test-db.js';
 import { useTestApp } from '../support/test-app.js';
-import { agentlessSample, listSample, previewSample, progressiveSample, smsAdvancedSample } from '../fixtures/kore-samples.js';
+import {
+  agentlessSample,
+  listSample,
+  previewSample,
+  progressiveSample,
+  smsAdvancedSample,
+} from '../fixtures/kore-samples.js';
 
 describe.each(DIALECTS)('getAllCampaignDetails on %s', (dialect) => {
   const t = useTestApp(dialect);
@@ -59,13 +65,22 @@ describe.each(DIALECTS)('getAllCampaignDetails on %s', (dialect) => {
     expect(all.data.totalResults).toBe(7);
     const sms = await list({ type: 'SMS' });
     expect(sms.data.results.map((c: { name: string }) => c.name)).toEqual(['Golf SMS', 'Foxtrot SMS']);
-    expect(sms.data.results[0]).toMatchObject({ format: 'advanced', campaignExecutionType: 'NORMAL', totalMessagesSent: 0, connection: 'SMS Support Flow' });
+    expect(sms.data.results[0]).toMatchObject({
+      format: 'advanced',
+      campaignExecutionType: 'NORMAL',
+      totalMessagesSent: 0,
+      connection: 'SMS Support Flow',
+    });
   });
 
   it('filters by status, priority (number or string) and dialing mode in any case', async () => {
     const p5 = await list({ type: 'voice', filters: { priority: [5, '3'] }, sortBy: { name: 'asc' } });
     expect(p5.data.results.map((c: { name: string }) => c.name)).toEqual(['Alpha', 'Bravo', 'Charlie', 'Echo']);
-    const agentless = await list({ type: 'voice', filters: { dialingMode: ['agentless'] }, sortBy: { createdAt: 'asc' } });
+    const agentless = await list({
+      type: 'voice',
+      filters: { dialingMode: ['agentless'] },
+      sortBy: { createdAt: 'asc' },
+    });
     expect(agentless.data.results.map((c: { name: string }) => c.name)).toEqual(['Alpha', 'Delta']);
     const active = await list({ type: 'voice', filters: { status: ['Active', 'running'] } });
     expect(active.data.totalResults).toBe(0);
@@ -73,7 +88,12 @@ describe.each(DIALECTS)('getAllCampaignDetails on %s', (dialect) => {
 
   it('filters by creation date window, inclusive', async () => {
     // Alpha was created at T0, Bravo at T0+1min, Charlie at T0+2min.
-    const json = await list({ type: 'voice', startDate: '2026-06-01T12:01:00.000Z', endDate: '2026-06-01T12:02:00.000Z', sortBy: { createdAt: 'asc' } });
+    const json = await list({
+      type: 'voice',
+      startDate: '2026-06-01T12:01:00.000Z',
+      endDate: '2026-06-01T12:02:00.000Z',
+      sortBy: { createdAt: 'asc' },
+    });
     expect(json.data.results.map((c: { name: string }) => c.name)).toEqual(['Bravo', 'Charlie']);
   });
 

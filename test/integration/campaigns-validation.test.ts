@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/test-db.js';
 import { useTestApp } from '../support/test-app.js';
-import { agentlessSample, previewSample, progressiveSample, smsAdvancedSample, smsSimpleSample } from '../fixtures/kore-samples.js';
+import {
+  agentlessSample,
+  previewSample,
+  progressiveSample,
+  smsAdvancedSample,
+  smsSimpleSample,
+} from '../fixtures/kore-samples.js';
 
 type Body = Record<string, unknown>;
-const withStrategy = (patch: Body): Body => ({ ...agentlessSample, dialingStrategy: { ...agentlessSample.dialingStrategy, ...patch } });
-const withHours = (patch: Body): Body => withStrategy({ callingHours: { ...agentlessSample.dialingStrategy.callingHours, ...patch } });
+const withStrategy = (patch: Body): Body => ({
+  ...agentlessSample,
+  dialingStrategy: { ...agentlessSample.dialingStrategy, ...patch },
+});
+const withHours = (patch: Body): Body =>
+  withStrategy({ callingHours: { ...agentlessSample.dialingStrategy.callingHours, ...patch } });
 const without = (body: Body, key: string): Body => Object.fromEntries(Object.entries(body).filter(([k]) => k !== key));
 
 /** [what, body, field the error must name, campaignType query]. */
@@ -16,19 +26,43 @@ const cases: [string, Body, string, string?][] = [
   ['description longer than 256', { ...agentlessSample, description: 'd'.repeat(257) }, 'description'],
   ['no contact lists', { ...agentlessSample, contactLists: [] }, 'contactLists'],
   ['unknown contact list', { ...agentlessSample, contactLists: ['Nope'] }, 'contactLists'],
-  ['a list named twice', { ...agentlessSample, contactLists: ['Recent Buyers - Q2 2025', 'recent buyers - q2 2025'] }, 'contactLists'],
+  [
+    'a list named twice',
+    { ...agentlessSample, contactLists: ['Recent Buyers - Q2 2025', 'recent buyers - q2 2025'] },
+    'contactLists',
+  ],
   ['priority 0', { ...agentlessSample, priority: '0' }, 'priority'],
   ['priority 6', { ...agentlessSample, priority: 6 }, 'priority'],
   ['priority not a number', { ...agentlessSample, priority: 'high' }, 'priority'],
   ['unknown dialing mode', { ...agentlessSample, dialingMode: 'Predictive' }, 'dialingMode'],
   ['missing dialing mode', without(agentlessSample, 'dialingMode'), 'dialingMode'],
-  ['caller id not E.164', withStrategy({ callerId: { phoneNumber: '5101234567' } }), 'dialingStrategy.callerId.phoneNumber'],
+  [
+    'caller id not E.164',
+    withStrategy({ callerId: { phoneNumber: '5101234567' } }),
+    'dialingStrategy.callerId.phoneNumber',
+  ],
   ['unknown frequency', withHours({ frequency: 'HOURLY' }), 'dialingStrategy.callingHours.frequency'],
   ['unknown time zone', withHours({ timezone: 'Mars/Olympus' }), 'dialingStrategy.callingHours.timezone'],
-  ['bad day code', withHours({ days: [{ day: 'MON', start: '9:00 AM', end: '6:00 PM' }] }), 'dialingStrategy.callingHours.days[0].day'],
-  ['24-hour time', withHours({ days: [{ day: 'MO', start: '13:00', end: '6:00 PM' }] }), 'dialingStrategy.callingHours.days[0].start'],
-  ['13 PM', withHours({ days: [{ day: 'MO', start: '9:00 AM', end: '13:00 PM' }] }), 'dialingStrategy.callingHours.days[0].end'],
-  ['empty window', withHours({ days: [{ day: 'MO', start: '9:00 AM', end: '9:00 AM' }] }), 'dialingStrategy.callingHours.days[0]'],
+  [
+    'bad day code',
+    withHours({ days: [{ day: 'MON', start: '9:00 AM', end: '6:00 PM' }] }),
+    'dialingStrategy.callingHours.days[0].day',
+  ],
+  [
+    '24-hour time',
+    withHours({ days: [{ day: 'MO', start: '13:00', end: '6:00 PM' }] }),
+    'dialingStrategy.callingHours.days[0].start',
+  ],
+  [
+    '13 PM',
+    withHours({ days: [{ day: 'MO', start: '9:00 AM', end: '13:00 PM' }] }),
+    'dialingStrategy.callingHours.days[0].end',
+  ],
+  [
+    'empty window',
+    withHours({ days: [{ day: 'MO', start: '9:00 AM', end: '9:00 AM' }] }),
+    'dialingStrategy.callingHours.days[0]',
+  ],
   ['no days', withHours({ days: [] }), 'dialingStrategy.callingHours.days'],
   ['bad dialing order', withStrategy({ dialingOrder: 'RANDOM' }), 'dialingStrategy.dialingOrder'],
   ['0 attempts', withStrategy({ maxAttemptsPerRecord: 0 }), 'dialingStrategy.maxAttemptsPerRecord'],
@@ -39,7 +73,11 @@ const cases: [string, Body, string, string?][] = [
   ['fractional attempts', withStrategy({ maxAttemptsPerRecord: 2.5 }), 'dialingStrategy.maxAttemptsPerRecord'],
   ['Agentless without flow', without(agentlessSample, 'experienceFlowName'), 'experienceFlowName'],
   ['unknown flow', { ...agentlessSample, experienceFlowName: 'No Such Flow' }, 'experienceFlowName'],
-  ['SMS flow on a voice campaign', { ...agentlessSample, experienceFlowName: 'SMS Support Flow' }, 'experienceFlowName'],
+  [
+    'SMS flow on a voice campaign',
+    { ...agentlessSample, experienceFlowName: 'SMS Support Flow' },
+    'experienceFlowName',
+  ],
   ['Progressive without queue', without(progressiveSample(), 'queue_name'), 'queue_name'],
   ['unknown queue', { ...progressiveSample(), queue_name: 'Nowhere' }, 'queue_name'],
   ['Preview without maxSkips', without(previewSample(), 'maxSkips'), 'maxSkips'],
@@ -49,31 +87,54 @@ const cases: [string, Body, string, string?][] = [
   ['unknown campaign type', { ...agentlessSample, campaignType: 'fax' }, 'campaignType'],
   ['SMS without format', without(smsSimpleSample, 'format'), 'format', 'sms'],
   ['simple SMS without message', { ...smsSimpleSample, message: { templateId: '' } }, 'message.message', 'sms'],
-  ['unknown SMS template', { ...smsSimpleSample, message: { template_name: 'Nope', message: '' } }, 'message.template_name', 'sms'],
+  [
+    'unknown SMS template',
+    { ...smsSimpleSample, message: { template_name: 'Nope', message: '' } },
+    'message.template_name',
+    'sms',
+  ],
   ['advanced SMS without flow', without(smsAdvancedSample, 'experienceFlowName'), 'experienceFlowName', 'sms'],
-  ['voice flow on an SMS campaign', { ...smsAdvancedSample, experienceFlowName: 'Voice Survey Entry Flow' }, 'experienceFlowName', 'sms'],
+  [
+    'voice flow on an SMS campaign',
+    { ...smsAdvancedSample, experienceFlowName: 'Voice Survey Entry Flow' },
+    'experienceFlowName',
+    'sms',
+  ],
 ];
 
 describe.each(DIALECTS)('campaign validation on %s', (dialect) => {
   const t = useTestApp(dialect);
 
-  it.each(cases)('rejects %s with 400 naming the field, and stores nothing', async (_what, body, field, type = 'voice') => {
-    const res = await t().kore('POST', `/campaign?campaignType=${type}`, body);
-    expect(res.statusCode, res.body).toBe(400);
-    const json = res.json();
-    expect(json.status).toBe('failure');
-    expect(json.errors.map((e: { field?: string }) => e.field)).toContain(field);
-    expect(json.message).toContain(field.replace(/\[\d+\].*$/, ''));
-    const list = await t().kore('POST', '/campaign/getAllCampaignDetails', {});
-    expect(list.json().data.totalResults).toBe(0);
-  });
+  it.each(cases)(
+    'rejects %s with 400 naming the field, and stores nothing',
+    async (_what, body, field, type = 'voice') => {
+      const res = await t().kore('POST', `/campaign?campaignType=${type}`, body);
+      expect(res.statusCode, res.body).toBe(400);
+      const json = res.json();
+      expect(json.status).toBe('failure');
+      expect(json.errors.map((e: { field?: string }) => e.field)).toContain(field);
+      expect(json.message).toContain(field.replace(/\[\d+\].*$/, ''));
+      const list = await t().kore('POST', '/campaign/getAllCampaignDetails', {});
+      expect(list.json().data.totalResults).toBe(0);
+    },
+  );
 
   it('reports every semantic problem of a body at once', async () => {
-    const body = { ...withHours({ frequency: 'HOURLY', timezone: 'Nowhere/City' }), priority: '9', contactLists: ['Missing list'] };
+    const body = {
+      ...withHours({ frequency: 'HOURLY', timezone: 'Nowhere/City' }),
+      priority: '9',
+      contactLists: ['Missing list'],
+    };
     const res = await t().kore('POST', '/campaign?campaignType=voice', body);
     expect(res.statusCode).toBe(400);
     const fields = res.json().errors.map((e: { field: string }) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['priority', 'dialingStrategy.callingHours.frequency', 'dialingStrategy.callingHours.timezone']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'priority',
+        'dialingStrategy.callingHours.frequency',
+        'dialingStrategy.callingHours.timezone',
+      ]),
+    );
   });
 
   it('needs a campaign type from the query or the body', async () => {

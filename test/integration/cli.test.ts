@@ -68,10 +68,19 @@ interface CliResult {
 
 function cli(args: string[], vars: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...CLI, ...args], { cwd: ROOT, env: childEnv(vars), timeout: START_DEADLINE_MS }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [...CLI, ...args],
+      { cwd: ROOT, env: childEnv(vars), timeout: START_DEADLINE_MS },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -88,7 +97,8 @@ function oneJson<T = Record<string, unknown>>(r: CliResult): T {
   return value as T;
 }
 
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 /** A running server process whose output is collected as it arrives. */
 class ServerProcess {
@@ -127,11 +137,24 @@ class ServerProcess {
   /** Resolves with the first match of `re` in stdout; fails on exit or at the deadline. */
   waitFor(re: RegExp, deadlineMs = START_DEADLINE_MS): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`${this.label}: no ${re} within ${deadlineMs} ms\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`)), deadlineMs);
+      const timer = setTimeout(
+        () =>
+          done(
+            new Error(
+              `${this.label}: no ${re} within ${deadlineMs} ms\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+            ),
+          ),
+        deadlineMs,
+      );
       const check = () => {
         const m = this.stdout.match(re);
         if (m) done(null, m);
-        else if (this.exitCode !== undefined) done(new Error(`${this.label} exited (${this.exitCode}) before printing ${re}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
+        else if (this.exitCode !== undefined)
+          done(
+            new Error(
+              `${this.label} exited (${this.exitCode}) before printing ${re}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+            ),
+          );
       };
       const done = (err: Error | null, m?: RegExpMatchArray) => {
         clearTimeout(timer);
@@ -189,10 +212,22 @@ async function waitForBanner(server: ServerProcess): Promise<Banner> {
   };
 }
 
-function kore(url: string, b: { iid: string; accountId: string }, jwt: string, method: string, pathAndQuery: string, body?: unknown): Promise<Response> {
+function kore(
+  url: string,
+  b: { iid: string; accountId: string },
+  jwt: string,
+  method: string,
+  pathAndQuery: string,
+  body?: unknown,
+): Promise<Response> {
   return fetch(`${url}/agentassist/api/v1/public/${b.iid}${pathAndQuery}`, {
     method,
-    headers: { auth: jwt, accountId: b.accountId, iid: b.iid, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      auth: jwt,
+      accountId: b.accountId,
+      iid: b.iid,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }
@@ -215,55 +250,100 @@ describe.concurrent('campaignd CLI', () => {
     expect(again).toEqual({ database: 'sqlite', applied: [] });
   });
 
-  it('several processes starting together on a fresh DATA_DIR all migrate it without error', { timeout: SLOW }, async () => {
-    // The server, a worker and the CLI share openServices(): on a first start they race to migrate.
-    const dirs = [tempDir(), tempDir()];
-    const runs = await Promise.all(dirs.flatMap((dir) => Array.from({ length: 4 }, () => cli(['migrate', '--json'], { DATA_DIR: dir }))));
-    for (const r of runs) {
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-    }
-    const { applied: all } = await migrateInProcess();
-    for (let i = 0; i < dirs.length; i++) {
-      const applied = runs.slice(i * 4, i * 4 + 4).flatMap((r) => oneJson<{ applied: string[] }>(r).applied);
-      // Every migration ran exactly once across the processes.
-      expect([...applied].sort()).toEqual([...all].sort());
-    }
-  });
-
-  it('several runtimes opened at once on a fresh DATA_DIR (server + CLI + worker) all migrate it', { timeout: SLOW }, async () => {
-    // The same race as above, deterministic: three connections to one new file, in one process, so
-    // their migration steps interleave at every await. Each must end on a fully migrated database.
-    const { applied: all } = await migrateInProcess();
-    for (let round = 0; round < 3; round++) {
-      const config = loadConfig({ DATA_DIR: tempDir(), LOG_LEVEL: 'silent' });
-      const open = () => openServices(config, silentLogger);
-      const opened = await Promise.allSettled([open(), open(), open()]);
-      for (const o of opened) if (o.status === 'fulfilled') await o.value.db.close();
-      expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok']);
-      const db = openDb({ dataDir: config.dataDir });
-      try {
-        const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db.kysely);
-        expect(rows.map((r) => r.name).sort()).toEqual([...all].sort());
-      } finally {
-        await db.close();
+  it(
+    'several processes starting together on a fresh DATA_DIR all migrate it without error',
+    { timeout: SLOW },
+    async () => {
+      // The server, a worker and the CLI share openServices(): on a first start they race to migrate.
+      const dirs = [tempDir(), tempDir()];
+      const runs = await Promise.all(
+        dirs.flatMap((dir) => Array.from({ length: 4 }, () => cli(['migrate', '--json'], { DATA_DIR: dir }))),
+      );
+      for (const r of runs) {
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
       }
-    }
-  });
+      const { applied: all } = await migrateInProcess();
+      for (let i = 0; i < dirs.length; i++) {
+        const applied = runs.slice(i * 4, i * 4 + 4).flatMap((r) => oneJson<{ applied: string[] }>(r).applied);
+        // Every migration ran exactly once across the processes.
+        expect([...applied].sort()).toEqual([...all].sort());
+      }
+    },
+  );
+
+  it(
+    'several runtimes opened at once on a fresh DATA_DIR (server + CLI + worker) all migrate it',
+    { timeout: SLOW },
+    async () => {
+      // The same race as above, deterministic: three connections to one new file, in one process, so
+      // their migration steps interleave at every await. Each must end on a fully migrated database.
+      const { applied: all } = await migrateInProcess();
+      for (let round = 0; round < 3; round++) {
+        const config = loadConfig({ DATA_DIR: tempDir(), LOG_LEVEL: 'silent' });
+        const open = () => openServices(config, silentLogger);
+        const opened = await Promise.allSettled([open(), open(), open()]);
+        for (const o of opened) if (o.status === 'fulfilled') await o.value.db.close();
+        expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok']);
+        const db = openDb({ dataDir: config.dataDir });
+        try {
+          const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db.kysely);
+          expect(rows.map((r) => r.name).sort()).toEqual([...all].sort());
+        } finally {
+          await db.close();
+        }
+      }
+    },
+  );
 
   it('creates an app, a token, a flow, a queue and a template that the API accepts', { timeout: SLOW }, async () => {
     const dataDir = tempDir();
-    const app = oneJson<{ accountId: string; iid: string; clientId: string; clientSecret: string; enforceJti: boolean; scopes: string[] }>(
-      await cli(['apps', 'create', '--account-id', 'A', '--iid', 'st-x', '--json'], { DATA_DIR: dataDir }),
-    );
+    const app = oneJson<{
+      accountId: string;
+      iid: string;
+      clientId: string;
+      clientSecret: string;
+      enforceJti: boolean;
+      scopes: string[];
+    }>(await cli(['apps', 'create', '--account-id', 'A', '--iid', 'st-x', '--json'], { DATA_DIR: dataDir }));
     expect(app).toMatchObject({ accountId: 'A', iid: 'st-x', enforceJti: false, scopes: ['Campaign Management'] });
     expect(app.clientId).toMatch(/^cs-/);
 
     const [token, flow, queue, template] = await Promise.all([
       cli(['token', '--client-id', app.clientId, '--ttl', '1h'], { DATA_DIR: dataDir }),
-      cli(['flows', 'create', '--account-id', 'A', '--iid', 'st-x', '--name', 'CLI Voice Flow', '--channel', 'voice', '--json'], { DATA_DIR: dataDir }),
+      cli(
+        [
+          'flows',
+          'create',
+          '--account-id',
+          'A',
+          '--iid',
+          'st-x',
+          '--name',
+          'CLI Voice Flow',
+          '--channel',
+          'voice',
+          '--json',
+        ],
+        { DATA_DIR: dataDir },
+      ),
       cli(['queues', 'create', '--account-id', 'A', '--iid', 'st-x', '--name', 'CLI Queue'], { DATA_DIR: dataDir }),
-      cli(['templates', 'create', '--account-id', 'A', '--iid', 'st-x', '--name', 'CLI Template', '--message', 'Your bill is ready', '--json'], { DATA_DIR: dataDir }),
+      cli(
+        [
+          'templates',
+          'create',
+          '--account-id',
+          'A',
+          '--iid',
+          'st-x',
+          '--name',
+          'CLI Template',
+          '--message',
+          'Your bill is ready',
+          '--json',
+        ],
+        { DATA_DIR: dataDir },
+      ),
     ]);
 
     // `token` without --json prints the bare JWT.
@@ -278,12 +358,24 @@ describe.concurrent('campaignd CLI', () => {
     const [h, p, s] = jwt.split('.') as [string, string, string];
     expect(verifySignature(`${h}.${p}`, Buffer.from(s, 'base64url'), app.clientSecret)).toBe(true);
 
-    expect(oneJson(flow)).toEqual({ id: expect.stringMatching(/^cf-/), accountId: 'A', iid: 'st-x', name: 'CLI Voice Flow', channel: 'voice' });
+    expect(oneJson(flow)).toEqual({
+      id: expect.stringMatching(/^cf-/),
+      accountId: 'A',
+      iid: 'st-x',
+      name: 'CLI Voice Flow',
+      channel: 'voice',
+    });
     // Without --json: aligned `key  value` lines.
     expect(queue.stderr).toBe('');
     expect(queue.code).toBe(0);
     expect(queue.stdout).toMatch(/^id {9}\S+\naccountId {2}A\niid {8}st-x\nname {7}CLI Queue\n$/);
-    expect(oneJson(template)).toEqual({ id: expect.stringMatching(/^cmt-/), accountId: 'A', iid: 'st-x', name: 'CLI Template', message: 'Your bill is ready' });
+    expect(oneJson(template)).toEqual({
+      id: expect.stringMatching(/^cmt-/),
+      accountId: 'A',
+      iid: 'st-x',
+      name: 'CLI Template',
+      message: 'Your bill is ready',
+    });
 
     // The same database, served in-process: the CLI's token and flow work through the Kore API.
     const db = openDb({ dataDir });
@@ -298,9 +390,27 @@ describe.concurrent('campaignd CLI', () => {
         url: '/agentassist/api/v1/public/st-x/campaign?campaignType=voice',
         headers: { auth: jwt, accountId: 'A', iid: 'st-x', 'content-type': 'application/json' },
         payload: JSON.stringify({
-          name: 'CLI flow campaign', description: '', contactLists: ['CLI List'], priority: '5', dialingMode: 'Agentless', experienceFlowName: 'CLI Voice Flow',
-          dialingStrategy: { callerId: { phoneNumber: '+15101234567' }, callingHours: { frequency: 'WEEKLY', timezone: 'UTC', days: [{ day: 'MO', start: '9:00 AM', end: '6:00 PM' }] }, dialingOrder: 'FIFO', maxAttemptsPerRecord: 3, defaultRetryPeriod: 10, maxRingTime: 30 },
-          schedule: { isSchedulingEnabled: false }, enableMachineDetect: false, campaignType: 'voice',
+          name: 'CLI flow campaign',
+          description: '',
+          contactLists: ['CLI List'],
+          priority: '5',
+          dialingMode: 'Agentless',
+          experienceFlowName: 'CLI Voice Flow',
+          dialingStrategy: {
+            callerId: { phoneNumber: '+15101234567' },
+            callingHours: {
+              frequency: 'WEEKLY',
+              timezone: 'UTC',
+              days: [{ day: 'MO', start: '9:00 AM', end: '6:00 PM' }],
+            },
+            dialingOrder: 'FIFO',
+            maxAttemptsPerRecord: 3,
+            defaultRetryPeriod: 10,
+            maxRingTime: 30,
+          },
+          schedule: { isSchedulingEnabled: false },
+          enableMachineDetect: false,
+          campaignType: 'voice',
         }),
       });
       expect(res.statusCode, res.body).toBe(200);
@@ -314,15 +424,53 @@ describe.concurrent('campaignd CLI', () => {
     const env = { DATA_DIR: tempDir() };
     oneJson(await cli(['apps', 'create', '--account-id', 'A', '--iid', 'st-b', '--json'], env));
     const configured = await cli(
-      ['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--default-country', 'gb', '--campaign-max-concurrent', '25', '--precall-url', 'https://crm.example.com/pc', '--precall-header', 'X-Api-Key: s3cret', '--precall-timeout-ms', '2000', '--json'],
+      [
+        'bots',
+        'configure',
+        '--account-id',
+        'A',
+        '--iid',
+        'st-b',
+        '--default-country',
+        'gb',
+        '--campaign-max-concurrent',
+        '25',
+        '--precall-url',
+        'https://crm.example.com/pc',
+        '--precall-header',
+        'X-Api-Key: s3cret',
+        '--precall-timeout-ms',
+        '2000',
+        '--json',
+      ],
       env,
     );
-    const want = { accountId: 'A', iid: 'st-b', defaultCountry: 'GB', campaignMaxConcurrent: 25, precall: { url: 'https://crm.example.com/pc', headerNames: ['X-Api-Key'], timeoutMs: 2000 } };
+    const want = {
+      accountId: 'A',
+      iid: 'st-b',
+      defaultCountry: 'GB',
+      campaignMaxConcurrent: 25,
+      precall: { url: 'https://crm.example.com/pc', headerNames: ['X-Api-Key'], timeoutMs: 2000 },
+    };
     expect(oneJson(configured)).toEqual(want);
     expect(configured.stdout).not.toContain('s3cret');
     expect(oneJson(await cli(['bots', 'show', '--account-id', 'A', '--iid', 'st-b', '--json'], env))).toEqual(want);
     const [off, badCountry, headerAlone, badCap, tooMany] = await Promise.all([
-      cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--no-precall', '--campaign-max-concurrent', 'default', '--json'], env),
+      cli(
+        [
+          'bots',
+          'configure',
+          '--account-id',
+          'A',
+          '--iid',
+          'st-b',
+          '--no-precall',
+          '--campaign-max-concurrent',
+          'default',
+          '--json',
+        ],
+        env,
+      ),
       cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--default-country', 'Narnia'], env),
       cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--precall-header', 'X: y'], env),
       cli(['bots', 'configure', '--account-id', 'A', '--iid', 'st-b', '--campaign-max-concurrent', 'lots'], env),
@@ -331,15 +479,30 @@ describe.concurrent('campaignd CLI', () => {
     expect(oneJson(off)).toEqual({ ...want, campaignMaxConcurrent: 10, precall: null });
     expect(badCap.code).toBe(1);
     expect(badCap.stderr).toContain("expected a number or 'default'");
-    expect(tooMany).toEqual({ code: 1, stdout: '', stderr: 'campaignd: campaignMaxConcurrent must be an integer from 1 to 1000, or null for the default (10)\n' });
-    expect(badCountry).toEqual({ code: 1, stdout: '', stderr: "campaignd: defaultCountry: 'Narnia' is not a supported ISO 3166-1 alpha-2 country code\n" });
-    expect(headerAlone).toEqual({ code: 1, stdout: '', stderr: 'campaignd: --precall-header and --precall-timeout-ms need --precall-url\n' });
+    expect(tooMany).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'campaignd: campaignMaxConcurrent must be an integer from 1 to 1000, or null for the default (10)\n',
+    });
+    expect(badCountry).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "campaignd: defaultCountry: 'Narnia' is not a supported ISO 3166-1 alpha-2 country code\n",
+    });
+    expect(headerAlone).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'campaignd: --precall-header and --precall-timeout-ms need --precall-url\n',
+    });
   });
 
   it('fails with exit code 1 and one message on stderr', { timeout: SLOW }, async () => {
     const env = { DATA_DIR: await migratedDir() };
     const [badChannel, unknownClient, unknownBot, badTtl] = await Promise.all([
-      cli(['flows', 'create', '--account-id', 'A', '--iid', 'st-x', '--name', 'Fax Flow', '--channel', 'fax', '--json'], env),
+      cli(
+        ['flows', 'create', '--account-id', 'A', '--iid', 'st-x', '--name', 'Fax Flow', '--channel', 'fax', '--json'],
+        env,
+      ),
       cli(['token', '--client-id', 'cs-does-not-exist'], env),
       cli(['queues', 'create', '--account-id', 'A', '--iid', 'st-nowhere', '--name', 'Lost Queue', '--json'], env),
       cli(['token', '--client-id', 'cs-any', '--ttl', 'soon'], env),
@@ -355,96 +518,114 @@ describe.concurrent('campaignd CLI', () => {
     expect(badTtl.stderr).toMatch(/--ttl.*'soon' is invalid/);
   });
 
-  it('refuses an invalid configuration with exit code 1, naming every bad variable and no stack trace', { timeout: SLOW }, async () => {
-    const dir = tempDir();
-    const bad = { DATA_DIR: dir, PORT: 'abc', LOG_LEVEL: 'loud' };
-    const [apps, migrate] = await Promise.all([
-      cli(['apps', 'create', '--account-id', 'A', '--iid', 'st-x', '--json'], bad),
-      cli(['migrate', '--json'], bad),
-    ]);
-    for (const r of [apps, migrate]) {
-      expect(r.code).toBe(1);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toContain('Invalid configuration');
-      expect(r.stderr).toContain('PORT="abc" is not an integer');
-      expect(r.stderr).toContain('LOG_LEVEL');
-      expect(r.stderr).not.toMatch(/^\s+at /m);
-    }
-    // Nothing was created.
-    expect(fs.existsSync(path.join(dir, 'campaignd.sqlite'))).toBe(false);
-  });
+  it(
+    'refuses an invalid configuration with exit code 1, naming every bad variable and no stack trace',
+    { timeout: SLOW },
+    async () => {
+      const dir = tempDir();
+      const bad = { DATA_DIR: dir, PORT: 'abc', LOG_LEVEL: 'loud' };
+      const [apps, migrate] = await Promise.all([
+        cli(['apps', 'create', '--account-id', 'A', '--iid', 'st-x', '--json'], bad),
+        cli(['migrate', '--json'], bad),
+      ]);
+      for (const r of [apps, migrate]) {
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toContain('Invalid configuration');
+        expect(r.stderr).toContain('PORT="abc" is not an integer');
+        expect(r.stderr).toContain('LOG_LEVEL');
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+      }
+      // Nothing was created.
+      expect(fs.existsSync(path.join(dir, 'campaignd.sqlite'))).toBe(false);
+    },
+  );
 });
 
 describe.concurrent('campaignd server', () => {
-  it('starts with DEMO=true, prints a working demo banner, serves a CLI-created app, exits 0 on SIGTERM, and reuses the demo tenant on restart', { timeout: SLOW }, async () => {
-    const dataDir = tempDir();
-    const server = new ServerProcess({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DEMO: 'true' });
-    const b = await waitForBanner(server);
-    expect(b.createdNow).toBe(true);
-    expect(b.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(b.accountId).toMatch(/^[0-9a-f]{24}$/);
-    expect(b.iid).toMatch(/^st-/);
-    expect(b.clientId).toMatch(/^cs-/);
-    const claims = claimsOf(b.jwt);
-    expect(claims.appId).toBe(b.clientId);
-    expect(Number(claims.exp) - Number(claims.iat)).toBe(24 * 3600);
-    const [h, p, s] = b.jwt.split('.') as [string, string, string];
-    expect(verifySignature(`${h}.${p}`, Buffer.from(s, 'base64url'), b.clientSecret)).toBe(true);
+  it(
+    'starts with DEMO=true, prints a working demo banner, serves a CLI-created app, exits 0 on SIGTERM, and reuses the demo tenant on restart',
+    { timeout: SLOW },
+    async () => {
+      const dataDir = tempDir();
+      const server = new ServerProcess({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DEMO: 'true' });
+      const b = await waitForBanner(server);
+      expect(b.createdNow).toBe(true);
+      expect(b.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(b.accountId).toMatch(/^[0-9a-f]{24}$/);
+      expect(b.iid).toMatch(/^st-/);
+      expect(b.clientId).toMatch(/^cs-/);
+      const claims = claimsOf(b.jwt);
+      expect(claims.appId).toBe(b.clientId);
+      expect(Number(claims.exp) - Number(claims.iat)).toBe(24 * 3600);
+      const [h, p, s] = b.jwt.split('.') as [string, string, string];
+      expect(verifySignature(`${h}.${p}`, Buffer.from(s, 'base64url'), b.clientSecret)).toBe(true);
 
-    const health = await fetch(`${b.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+      const health = await fetch(`${b.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
 
-    const list = await kore(b.url, b, b.jwt, 'POST', '/campaign/getAllCampaignDetails', { type: 'voice' });
-    expect(list.status).toBe(200);
-    expect(await list.json()).toMatchObject({ status: 'success', data: { results: [], totalResults: 0 } });
+      const list = await kore(b.url, b, b.jwt, 'POST', '/campaign/getAllCampaignDetails', { type: 'voice' });
+      expect(list.status).toBe(200);
+      expect(await list.json()).toMatchObject({ status: 'success', data: { results: [], totalResults: 0 } });
 
-    // The copy-paste snippet in the banner (curl create, then curl get) works as printed.
-    const snippet = server.stdout.split('Create a campaign, then get it:\n')[1]?.split('\n\n')[0]?.trim() ?? '';
-    expect(snippet).toMatch(/^ID=\$\(curl /);
-    const shell = await new Promise<CliResult>((resolve) =>
-      execFile('bash', ['-c', snippet], { env: childEnv({}), timeout: START_DEADLINE_MS }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
-    );
-    expect(shell.code, shell.stderr).toBe(0);
-    const fetched = JSON.parse(shell.stdout) as { status: string; data: { _id: string; name: string; dialingMode: string } };
-    expect(fetched.status).toBe('success');
-    expect(fetched.data).toMatchObject({ name: b.createBody.name, dialingMode: 'Agentless' });
-    const campaignId = fetched.data._id;
-    expect(campaignId).toMatch(/^cd-/);
-    const got = await kore(b.url, b, b.jwt, 'GET', `/campaign/${campaignId}`);
-    expect(got.status).toBe(200);
-    expect(((await got.json()) as { data: { name: string } }).data.name).toBe(b.createBody.name);
+      // The copy-paste snippet in the banner (curl create, then curl get) works as printed.
+      const snippet = server.stdout.split('Create a campaign, then get it:\n')[1]?.split('\n\n')[0]?.trim() ?? '';
+      expect(snippet).toMatch(/^ID=\$\(curl /);
+      const shell = await new Promise<CliResult>((resolve) =>
+        execFile('bash', ['-c', snippet], { env: childEnv({}), timeout: START_DEADLINE_MS }, (err, stdout, stderr) =>
+          resolve({ code: err ? 1 : 0, stdout, stderr }),
+        ),
+      );
+      expect(shell.code, shell.stderr).toBe(0);
+      const fetched = JSON.parse(shell.stdout) as {
+        status: string;
+        data: { _id: string; name: string; dialingMode: string };
+      };
+      expect(fetched.status).toBe('success');
+      expect(fetched.data).toMatchObject({ name: b.createBody.name, dialingMode: 'Agentless' });
+      const campaignId = fetched.data._id;
+      expect(campaignId).toMatch(/^cd-/);
+      const got = await kore(b.url, b, b.jwt, 'GET', `/campaign/${campaignId}`);
+      expect(got.status).toBe(200);
+      expect(((await got.json()) as { data: { name: string } }).data.name).toBe(b.createBody.name);
 
-    // A CLI command on the same DATA_DIR while the server runs; the server honours what it wrote.
-    const cliApp = oneJson<{ accountId: string; iid: string; clientId: string; clientSecret: string }>(
-      await cli(['apps', 'create', '--account-id', 'live-account', '--iid', 'st-live', '--json'], { DATA_DIR: dataDir }),
-    );
-    const cliToken = signHs256({ sub: 'cli', appId: cliApp.clientId }, cliApp.clientSecret);
-    const live = await kore(b.url, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {});
-    expect(live.status, await live.clone().text()).toBe(200);
-    // ...and keeps the tenants apart.
-    expect((await kore(b.url, b, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(403);
+      // A CLI command on the same DATA_DIR while the server runs; the server honours what it wrote.
+      const cliApp = oneJson<{ accountId: string; iid: string; clientId: string; clientSecret: string }>(
+        await cli(['apps', 'create', '--account-id', 'live-account', '--iid', 'st-live', '--json'], {
+          DATA_DIR: dataDir,
+        }),
+      );
+      const cliToken = signHs256({ sub: 'cli', appId: cliApp.clientId }, cliApp.clientSecret);
+      const live = await kore(b.url, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {});
+      expect(live.status, await live.clone().text()).toBe(200);
+      // ...and keeps the tenants apart.
+      expect((await kore(b.url, b, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(403);
 
-    expect(await server.stop()).toBe(0);
-    expect(server.stderr).not.toMatch(/error/i);
-    await expect(fetch(`${b.url}/healthz`)).rejects.toThrow();
+      expect(await server.stop()).toBe(0);
+      expect(server.stderr).not.toMatch(/error/i);
+      await expect(fetch(`${b.url}/healthz`)).rejects.toThrow();
 
-    // Restart on the same DATA_DIR: the same demo tenant, announced as an earlier one.
-    const again = new ServerProcess({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DEMO: 'yes' });
-    const b2 = await waitForBanner(again);
-    expect(again.stdout).toMatch(/^Demo tenant \(created on an earlier start\):$/m);
-    expect(again.stdout).not.toMatch(/^Demo tenant created:$/m);
-    expect(b2.createdNow).toBe(false);
-    expect({ accountId: b2.accountId, iid: b2.iid, clientId: b2.clientId, clientSecret: b2.clientSecret }).toEqual({
-      accountId: b.accountId, iid: b.iid, clientId: b.clientId, clientSecret: b.clientSecret,
-    });
-    // The first start's token, its campaign and the CLI's app survive the restart.
-    const kept = await kore(b2.url, b2, b.jwt, 'GET', `/campaign/${campaignId}`);
-    expect(kept.status).toBe(200);
-    expect((await kore(b2.url, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(200);
+      // Restart on the same DATA_DIR: the same demo tenant, announced as an earlier one.
+      const again = new ServerProcess({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DEMO: 'yes' });
+      const b2 = await waitForBanner(again);
+      expect(again.stdout).toMatch(/^Demo tenant \(created on an earlier start\):$/m);
+      expect(again.stdout).not.toMatch(/^Demo tenant created:$/m);
+      expect(b2.createdNow).toBe(false);
+      expect({ accountId: b2.accountId, iid: b2.iid, clientId: b2.clientId, clientSecret: b2.clientSecret }).toEqual({
+        accountId: b.accountId,
+        iid: b.iid,
+        clientId: b.clientId,
+        clientSecret: b.clientSecret,
+      });
+      // The first start's token, its campaign and the CLI's app survive the restart.
+      const kept = await kore(b2.url, b2, b.jwt, 'GET', `/campaign/${campaignId}`);
+      expect(kept.status).toBe(200);
+      expect((await kore(b2.url, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(200);
 
-    expect(await again.stop()).toBe(0);
-  });
+      expect(await again.stop()).toBe(0);
+    },
+  );
 
   it('with DEMO=false prints no banner and creates no demo tenant', { timeout: SLOW }, async () => {
     const dir = tempDir();

@@ -17,18 +17,27 @@ const LATEST = '010-contacts-list-check-per-statement';
 async function addList(at: DbAtMigration, id: string): Promise<number> {
   await at.run(`INSERT INTO contact_lists (id, account_id, bot_id, name, lname, description, source, status, created_at, updated_at)
                 VALUES ('${id}', 'acc', 'bot', '${id}', '${id}', '', 'api', 'Ready', '${NOW}', '${NOW}')`);
-  const row = await (at.db.kysely as Kysely<Database>).selectFrom('contact_lists').select('list_no').where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await (at.db.kysely as Kysely<Database>)
+    .selectFrom('contact_lists')
+    .select('list_no')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
   return Number(row.list_no);
 }
 
 /** `count` contacts of list `listNo`, numbers +1415555<from…>, as one statement. */
 function contactsSql(listNo: number, count: number, from = 0): string {
-  const values = Array.from({ length: count }, (_, i) => `(${listNo}, ${from + i + 1}, '+1415${String(5550000 + from + i).padStart(7, '0')}', 'x', 0)`);
+  const values = Array.from(
+    { length: count },
+    (_, i) => `(${listNo}, ${from + i + 1}, '+1415${String(5550000 + from + i).padStart(7, '0')}', 'x', 0)`,
+  );
   return `INSERT INTO contacts (list_no, seq, phone_e164, phone_raw, created_at) VALUES ${values.join(', ')}`;
 }
 
 async function countOf(at: DbAtMigration, listNo: number): Promise<number> {
-  const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM contacts WHERE list_no = ${listNo}`.execute(at.db.kysely);
+  const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM contacts WHERE list_no = ${listNo}`.execute(
+    at.db.kysely,
+  );
   return Number(r.rows[0]!.n);
 }
 
@@ -40,7 +49,9 @@ describe.each(DIALECTS)('contacts and their lists on %s', (dialect) => {
     const [a, b] = [await addList(at, 'cl-a'), await addList(at, 'cl-b')];
     await at.run(contactsSql(a, 3));
     await at.run(contactsSql(b, 2));
-    await expect(at.run(contactsSql(b + 100, 1))).rejects.toMatchObject(dialect === 'postgres' ? { code: '23503' } : { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    await expect(at.run(contactsSql(b + 100, 1))).rejects.toMatchObject(
+      dialect === 'postgres' ? { code: '23503' } : { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' },
+    );
     // Nothing of the refused statement stays, not even its valid rows.
     await expect(at.run(`${contactsSql(a, 1, 10)}, (${b + 100}, 99, '+14155559999', 'x', 0)`)).rejects.toThrow();
     expect(await countOf(at, a)).toBe(3);
@@ -54,7 +65,10 @@ describe('contacts and their lists on postgres, concurrently', () => {
   const dbAt = useDbAtMigration('postgres', NOW);
 
   /** Runs `fn` with two connections of their own (the second's backend pid too), released after. */
-  async function withClients(at: DbAtMigration, fn: (first: pg.PoolClient, second: pg.PoolClient, secondPid: number) => Promise<void>): Promise<void> {
+  async function withClients(
+    at: DbAtMigration,
+    fn: (first: pg.PoolClient, second: pg.PoolClient, secondPid: number) => Promise<void>,
+  ): Promise<void> {
     const [first, second] = [await at.db.pool!.connect(), await at.db.pool!.connect()];
     try {
       const pid = Number((await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
@@ -69,7 +83,9 @@ describe('contacts and their lists on postgres, concurrently', () => {
   async function blocked(at: DbAtMigration, pid: number): Promise<void> {
     await vi.waitFor(
       async () => {
-        const r = await sql<{ waiting: boolean }>`SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = ${pid}`.execute(at.db.kysely);
+        const r = await sql<{
+          waiting: boolean;
+        }>`SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = ${pid}`.execute(at.db.kysely);
         expect(r.rows[0]?.waiting).toBe(true);
       },
       { timeout: 10_000, interval: 10 },
@@ -108,7 +124,9 @@ describe('contacts and their lists on postgres, concurrently', () => {
   it('refuses to change a list number', async () => {
     const at = await dbAt(LATEST);
     const list = await addList(at, 'cl-fixed');
-    await expect(at.run(`UPDATE contact_lists SET list_no = ${list + 50} WHERE id = 'cl-fixed'`)).rejects.toMatchObject({ code: '23503' });
+    await expect(at.run(`UPDATE contact_lists SET list_no = ${list + 50} WHERE id = 'cl-fixed'`)).rejects.toMatchObject(
+      { code: '23503' },
+    );
     await at.run(`UPDATE contact_lists SET name = 'renamed' WHERE id = 'cl-fixed'`);
   });
 
@@ -128,12 +146,17 @@ describe('contacts and their lists on postgres, concurrently', () => {
       return JSON.stringify(r.rows[0]);
     };
     // The plain form really does scan the whole list here (so this setup shows what it must).
-    const plain = await plan(sql`SELECT phone_e164 FROM contacts WHERE list_no = ${fresh} AND phone_e164 = ANY(${numbers}::text[])`);
+    const plain = await plan(
+      sql`SELECT phone_e164 FROM contacts WHERE list_no = ${fresh} AND phone_e164 = ANY(${numbers}::text[])`,
+    );
     expect(plain).toMatch(/"Rows Removed by Filter":\d{5}/);
 
     const probe = await plan(numbersOnListPg(fresh, numbers));
     expect(probe).toContain(`"Index Cond":"((list_no = '${fresh}'::bigint) AND (phone_e164 = n.phone))"`);
     expect(probe).not.toContain('Rows Removed by Filter');
-    expect((await numbersOnListPg(fresh, numbers).execute(at.db.kysely)).rows.map((r) => r.phone).sort()).toEqual(['+14155550001', '+14155550002']);
+    expect((await numbersOnListPg(fresh, numbers).execute(at.db.kysely)).rows.map((r) => r.phone).sort()).toEqual([
+      '+14155550001',
+      '+14155550002',
+    ]);
   });
 });

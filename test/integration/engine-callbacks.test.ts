@@ -16,7 +16,8 @@ const at = (ms: number) => new Date(ms).toISOString();
 describe.each(DIALECTS)('call-backs on %s', (dialect) => {
   const t = useTestApp(dialect);
   const v2 = () => `/campaign/api/v2/public/${t().tenant.iid}`;
-  const callbacks = (instanceId: string, body: unknown) => t().kore('POST', `/campaign/${instanceId}/callContactAt`, body, { prefix: v2() });
+  const callbacks = (instanceId: string, body: unknown) =>
+    t().kore('POST', `/campaign/${instanceId}/callContactAt`, body, { prefix: v2() });
 
   it('moves a waiting record, reopens a final one for one more attempt, and refuses DNC, in-flight, past and unknown contacts', async () => {
     t().clock.set(T0);
@@ -29,17 +30,24 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
       { phone: '+15558800004', uniqueId: 'cb-d' },
     ]);
     await addContacts(t(), dnc, [{ phone: '+15558800003' }]);
-    const id = await createCampaign(t(), { name: 'Callback campaign', contactLists: ['Callback list'], dncLists: { name: 'Callback DNC' } }, {
-      callingHours: { frequency: 'DAILY', timezone: 'UTC', days: [{ day: 'MO', start: '9:00 AM', end: '5:00 PM' }] },
-      maxAttemptsPerRecord: 1,
-    });
+    const id = await createCampaign(
+      t(),
+      { name: 'Callback campaign', contactLists: ['Callback list'], dncLists: { name: 'Callback DNC' } },
+      {
+        callingHours: { frequency: 'DAILY', timezone: 'UTC', days: [{ day: 'MO', start: '9:00 AM', end: '5:00 PM' }] },
+        maxAttemptsPerRecord: 1,
+      },
+    );
     const instanceId = (await trigger(t(), id, 'play')).campaignInstanceId as string;
     const h = engineHarness(t(), { profile: { mix: { completed: 1 } } });
     await h.engine.tick(); // a and d are out on calls, b waits for Tokyo's morning
     expect(h.started.map((s) => s.req.to)).toEqual(['+15558800001', '+15558800004']);
 
     const inFlight = await callbacks(instanceId, [{ campaignDialingListId: 'cb-a', timeToContact: at(T0 + 30 * MIN) }]);
-    expect(inFlight.json()).toEqual({ status: 'success', data: [{ campaignDialingListId: 'cb-a', status: 'failed', reason: 'call_in_progress' }] });
+    expect(inFlight.json()).toEqual({
+      status: 'success',
+      data: [{ campaignDialingListId: 'cb-a', status: 'failed', reason: 'call_in_progress' }],
+    });
     await h.deliver(); // a and d completed: final
 
     const res = await callbacks(instanceId, [
@@ -71,8 +79,12 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
     t().clock.set(T0 + 30 * MIN);
     await h.step();
     expect(h.started.slice(2).map((s) => [s.req.to, s.at])).toEqual([['+15558800001', T0 + 30 * MIN]]);
-    const view = (await t().kore('POST', `/campaign/${id}/status?view=contacts`, { limit: 10 })).json().data.results as Record<string, unknown>[];
-    expect(view.find((r) => r.uniqueId === 'cb-a')).toMatchObject({ dialerOutcome: 'completed', numberOfAttemptsSoFar: 2 });
+    const view = (await t().kore('POST', `/campaign/${id}/status?view=contacts`, { limit: 10 })).json().data
+      .results as Record<string, unknown>[];
+    expect(view.find((r) => r.uniqueId === 'cb-a')).toMatchObject({
+      dialerOutcome: 'completed',
+      numberOfAttemptsSoFar: 2,
+    });
     expect(view.find((r) => r.uniqueId === 'cb-b')).toMatchObject({ dialerOutcome: '', numberOfAttemptsSoFar: 0 });
     const explain = (await t().kore('GET', `/campaign/${id}/contacts/cb-b/explain`)).json().data;
     expect(explain.rules.find((r: { rule: string }) => r.rule === 'calling-window')).toMatchObject({ ok: false });
@@ -87,10 +99,19 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
     const item = [{ campaignDialingListId: 'st-a', timeToContact: at(T0 + 60 * MIN) }];
 
     const other = await t().addTenant();
-    const foreign = await t().kore('POST', `/campaign/${instanceId}/callContactAt`, item, { tenant: other, prefix: `/campaign/api/v2/public/${other.iid}` });
+    const foreign = await t().kore('POST', `/campaign/${instanceId}/callContactAt`, item, {
+      tenant: other,
+      prefix: `/campaign/api/v2/public/${other.iid}`,
+    });
     expect(foreign.statusCode).toBe(404);
     expect((await callbacks('cid-unknown', item)).statusCode).toBe(404);
-    for (const bad of [{}, [], [{ campaignDialingListId: 'st-a' }], [{ campaignDialingListId: '', timeToContact: at(T0) }], 'x']) {
+    for (const bad of [
+      {},
+      [],
+      [{ campaignDialingListId: 'st-a' }],
+      [{ campaignDialingListId: '', timeToContact: at(T0) }],
+      'x',
+    ]) {
       const res = await callbacks(instanceId, bad);
       expect(res.statusCode, JSON.stringify(bad)).toBe(400);
       expect(res.json().status).toBe('failure');
@@ -100,7 +121,11 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
     const stopped = await callbacks(instanceId, item);
     expect(stopped.statusCode).toBe(409);
     expect(stopped.json().message).toContain('is not running');
-    const record = await t().db.kysely.selectFrom('dial_records').select(['state', 'next_at']).where('instance_id', '=', instanceId).executeTakeFirstOrThrow();
+    const record = await t()
+      .db.kysely.selectFrom('dial_records')
+      .select(['state', 'next_at'])
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirstOrThrow();
     expect(record.next_at).not.toBe(T0 + 60 * MIN);
   });
 
@@ -108,26 +133,55 @@ describe.each(DIALECTS)('call-backs on %s', (dialect) => {
     t().clock.set(T0 + 60 * MIN);
     const tenant = { accountId: t().tenant.accountId, botId: t().tenant.iid };
     const db = t().db;
-    const completion = new InstanceCompletion(new DialRecordsRepo(db), new InstancesRepo(db.kysely, db.dialect), new CampaignPolicies(new CampaignsRepo(db)), t().clock, silentLogger);
+    const completion = new InstanceCompletion(
+      new DialRecordsRepo(db),
+      new InstancesRepo(db.kysely, db.dialect),
+      new CampaignPolicies(new CampaignsRepo(db)),
+      t().clock,
+      silentLogger,
+    );
     for (let trial = 0; trial < 8; trial++) {
       const list = await t().addList(`Race list ${trial}`);
       await addContacts(t(), list, [{ phone: `+155590000${10 + trial}`, uniqueId: `race-${trial}` }]);
       const id = await createCampaign(t(), { name: `Race ${trial}`, contactLists: [`Race list ${trial}`] });
       const instanceId = (await trigger(t(), id, 'play')).campaignInstanceId as string;
       // Its only record has just gone final; the engine is about to complete the instance.
-      await t().db.kysely.updateTable('dial_records').set({ state: 'done', final_outcome: 'completed' }).where('instance_id', '=', instanceId).execute();
+      await t()
+        .db.kysely.updateTable('dial_records')
+        .set({ state: 'done', final_outcome: 'completed' })
+        .where('instance_id', '=', instanceId)
+        .execute();
 
       const [, answer] = await Promise.all([
         completion.completeIfDone(instanceId, id),
         t()
-          .services.callbacks.schedule(tenant, instanceId, [{ campaignDialingListId: `race-${trial}`, timeToContact: at(T0 + 90 * MIN) }])
-          .then((r) => r[0]!.status, (err: Error) => `refused: ${err.message}`),
+          .services.callbacks.schedule(tenant, instanceId, [
+            { campaignDialingListId: `race-${trial}`, timeToContact: at(T0 + 90 * MIN) },
+          ])
+          .then(
+            (r) => r[0]!.status,
+            (err: Error) => `refused: ${err.message}`,
+          ),
       ]);
-      const campaign = await t().db.kysely.selectFrom('campaigns').select('status').where('id', '=', id).executeTakeFirstOrThrow();
-      const record = await t().db.kysely.selectFrom('dial_records').select('state').where('instance_id', '=', instanceId).executeTakeFirstOrThrow();
+      const campaign = await t()
+        .db.kysely.selectFrom('campaigns')
+        .select('status')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const record = await t()
+        .db.kysely.selectFrom('dial_records')
+        .select('state')
+        .where('instance_id', '=', instanceId)
+        .executeTakeFirstOrThrow();
       // Either the call-back won (the instance keeps running and will dial it) or completion did (the call-back is refused).
-      if (answer === 'success') expect([campaign.status, record.state], `trial ${trial}`).toEqual(['Active', 'pending']);
-      else expect([campaign.status, record.state, answer], `trial ${trial}`).toEqual(['Completed', 'done', expect.stringMatching(/failed|refused/)]);
+      if (answer === 'success')
+        expect([campaign.status, record.state], `trial ${trial}`).toEqual(['Active', 'pending']);
+      else
+        expect([campaign.status, record.state, answer], `trial ${trial}`).toEqual([
+          'Completed',
+          'done',
+          expect.stringMatching(/failed|refused/),
+        ]);
     }
   });
 });

@@ -28,7 +28,12 @@ describe('claiming on SQLite while another process writes', () => {
     const otherWrites: string[] = [];
     try {
       const claimed = await t().repos.records.claim({
-        instanceId, channel: 'voice', limit: 10, now: t().clock.now(), owner: 'test', leaseMs: 60_000,
+        instanceId,
+        channel: 'voice',
+        limit: 10,
+        now: t().clock.now(),
+        owner: 'test',
+        leaseMs: 60_000,
         newAttemptId: (() => {
           let n = 0;
           return () => `att-lock-${++n}`;
@@ -36,7 +41,9 @@ describe('claiming on SQLite while another process writes', () => {
         place: () => {
           try {
             // A real change: SQLite commits nothing (and so disturbs no snapshot) for an unchanged value.
-            other.sqlite!.prepare('update campaigns set description = ? where id = ?').run(`touched ${otherWrites.length}`, id);
+            other
+              .sqlite!.prepare('update campaigns set description = ? where id = ?')
+              .run(`touched ${otherWrites.length}`, id);
             otherWrites.push('committed');
           } catch (err) {
             otherWrites.push((err as { code?: string }).code ?? String(err));
@@ -53,7 +60,9 @@ describe('claiming on SQLite while another process writes', () => {
     // And it can write once the claim has committed.
     const again = openDb({ sqliteFile: t().db.file! });
     try {
-      expect(again.sqlite!.prepare('update campaigns set description = ? where id = ?').run('touched after', id).changes).toBe(1);
+      expect(
+        again.sqlite!.prepare('update campaigns set description = ? where id = ?').run('touched after', id).changes,
+      ).toBe(1);
     } finally {
       await again.close();
     }

@@ -24,9 +24,16 @@ function heldPrecall(t: () => TestApp) {
   const fetchImpl = (async () => {
     asked();
     await answered;
-    return new Response(JSON.stringify({ contactHandling: { handle: 'CALL' } }), { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ contactHandling: { handle: 'CALL' } }), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
   }) as unknown as typeof fetch;
-  const fetcher = new PrecallFetcher(async (botId) => (await t().repos.tenancy.findBot(botId))?.precall_config, () => t().clock.now(), fetchImpl);
+  const fetcher = new PrecallFetcher(
+    async (botId) => (await t().repos.tenancy.findBot(botId))?.precall_config,
+    () => t().clock.now(),
+    fetchImpl,
+  );
   return { fetcher, wasAsked, answer };
 }
 
@@ -34,18 +41,32 @@ describe.each(DIALECTS)('claim leases on %s', (dialect) => {
   const t = useTestApp(dialect);
 
   const recordsOf = (campaignId: string) =>
-    t().db.kysely.selectFrom('dial_records').selectAll().where('campaign_id', '=', campaignId).orderBy('order_key').execute();
-  const attemptsOf = (recordId: string) => t().db.kysely.selectFrom('attempts').selectAll().where('record_id', '=', recordId).execute();
+    t()
+      .db.kysely.selectFrom('dial_records')
+      .selectAll()
+      .where('campaign_id', '=', campaignId)
+      .orderBy('order_key')
+      .execute();
+  const attemptsOf = (recordId: string) =>
+    t().db.kysely.selectFrom('attempts').selectAll().where('record_id', '=', recordId).execute();
 
   /** One contact, one attempt allowed, pre-call configured on the bot; returns the campaign id. */
   async function playOne(name: string, phone: string): Promise<string> {
     const { accountId, iid } = t().tenant;
     // The endpoint is never contacted (heldPrecall stands in for fetch); the timeout is the ceiling, unused.
-    await t().services.admin.configureBot({ accountId, iid, precall: { url: 'http://precall.invalid/contact', timeoutMs: 60_000 } });
+    await t().services.admin.configureBot({
+      accountId,
+      iid,
+      precall: { url: 'http://precall.invalid/contact', timeoutMs: 60_000 },
+    });
     t().clock.set(T0);
     const list = await t().addList(name);
     await addContacts(t(), list, [{ phone }]);
-    const id = await createCampaign(t(), { name, contactLists: [name] }, { maxAttemptsPerRecord: 1, maxRingTime: RING_SEC });
+    const id = await createCampaign(
+      t(),
+      { name, contactLists: [name] },
+      { maxAttemptsPerRecord: 1, maxRingTime: RING_SEC },
+    );
     await trigger(t(), id, 'play');
     return id;
   }
@@ -53,8 +74,14 @@ describe.each(DIALECTS)('claim leases on %s', (dialect) => {
   it('does not dial a record whose claim expired during its pre-call fetch and was reconciled by another engine', async () => {
     const id = await playOne('Lease lost', '+15558100001');
     const pre = heldPrecall(t);
-    const a = engineHarness(t(), { engine: { owner: 'engine-a', precall: pre.fetcher, leaseMs: LEASE_MS }, profile: { mix: { completed: 1 } } });
-    const b = engineHarness(t(), { engine: { owner: 'engine-b', leaseMs: LEASE_MS }, profile: { mix: { completed: 1 } } });
+    const a = engineHarness(t(), {
+      engine: { owner: 'engine-a', precall: pre.fetcher, leaseMs: LEASE_MS },
+      profile: { mix: { completed: 1 } },
+    });
+    const b = engineHarness(t(), {
+      engine: { owner: 'engine-b', leaseMs: LEASE_MS },
+      profile: { mix: { completed: 1 } },
+    });
 
     // Engine A claims the record and waits on the CRM.
     const tickA = a.engine.tick();
@@ -77,11 +104,18 @@ describe.each(DIALECTS)('claim leases on %s', (dialect) => {
     expect(a.pendingOutcomes()).toBe(0);
 
     const [rec] = await recordsOf(id);
-    expect(rec).toMatchObject({ state: 'done', final_outcome: 'unknown', attempts: 1, current_attempt_id: attemptId, lease_owner: null, lease_expires_at: null });
+    expect(rec).toMatchObject({
+      state: 'done',
+      final_outcome: 'unknown',
+      attempts: 1,
+      current_attempt_id: attemptId,
+      lease_owner: null,
+      lease_expires_at: null,
+    });
     const atts = await attemptsOf(rec!.id);
-    expect(atts.map((x) => ({ id: x.id, outcome: x.outcome, late: x.late_outcome, worker: x.worker, ended: x.ended_at }))).toEqual([
-      { id: attemptId, outcome: 'unknown', late: null, worker: 'engine-a', ended: T0 + LEASE_MS + 1 },
-    ]);
+    expect(
+      atts.map((x) => ({ id: x.id, outcome: x.outcome, late: x.late_outcome, worker: x.worker, ended: x.ended_at })),
+    ).toEqual([{ id: attemptId, outcome: 'unknown', late: null, worker: 'engine-a', ended: T0 + LEASE_MS + 1 }]);
     expect(atts[0]!.detail).toBe('lease expired before an outcome was recorded');
     // Counted apart from refusals: no outcome was reported for it by engine A.
     expect(repA).toMatchObject({ claimed: 1, accepted: 0, refused: 0, skipped: 0, lost: 1 });
@@ -90,7 +124,10 @@ describe.each(DIALECTS)('claim leases on %s', (dialect) => {
   it('does not dial a record whose claim expired during its pre-call fetch even before anyone reconciled it', async () => {
     const id = await playOne('Lease expired', '+15558300001');
     const pre = heldPrecall(t);
-    const h = engineHarness(t(), { engine: { owner: 'engine-alone', precall: pre.fetcher, leaseMs: LEASE_MS }, profile: { mix: { completed: 1 } } });
+    const h = engineHarness(t(), {
+      engine: { owner: 'engine-alone', precall: pre.fetcher, leaseMs: LEASE_MS },
+      profile: { mix: { completed: 1 } },
+    });
 
     const tick = h.engine.tick();
     await pre.wasAsked;
@@ -119,13 +156,14 @@ describe.each(DIALECTS)('claim leases on %s', (dialect) => {
       engine: { owner: 'engine-slow', precall: pre.fetcher, leaseMs: LEASE_MS, outcomeTimeoutMs: OUTCOME_TIMEOUT_MS },
       profile: { mix: { completed: 1 } },
       // The claim the provider is called under: renewed at the dial, not the one taken at the tick.
-      provider: (inner) => ({
-        ...inner,
-        start: async (req) => {
-          leaseAtStart = (await recordsOf(id))[0]!.lease_expires_at;
-          return inner.start(req);
-        },
-      }) satisfies Provider,
+      provider: (inner) =>
+        ({
+          ...inner,
+          start: async (req) => {
+            leaseAtStart = (await recordsOf(id))[0]!.lease_expires_at;
+            return inner.start(req);
+          },
+        }) satisfies Provider,
     });
 
     const tick = h.engine.tick();
@@ -139,7 +177,9 @@ describe.each(DIALECTS)('claim leases on %s', (dialect) => {
     expect(leaseAtStart).toBe(dialAt + LEASE_MS);
     const [rec] = await recordsOf(id);
     expect(rec).toMatchObject({
-      state: 'in_flight', lease_owner: 'engine-slow', updated_at: dialAt,
+      state: 'in_flight',
+      lease_owner: 'engine-slow',
+      updated_at: dialAt,
       lease_expires_at: dialAt + LEASE_MS + OUTCOME_TIMEOUT_MS + RING_SEC * 1000,
     });
     expect(rep).toMatchObject({ claimed: 1, accepted: 1, lost: 0 });

@@ -27,10 +27,17 @@ describe.each(DIALECTS)('Get Campaign freshness on %s', (dialect) => {
     expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
 
-    const put = await t().kore('PUT', `/campaign/${id}?campaignType=voice`, { ...agentlessSample, name: 'Fresh two', priority: '2' });
+    const put = await t().kore('PUT', `/campaign/${id}?campaignType=voice`, {
+      ...agentlessSample,
+      name: 'Fresh two',
+      priority: '2',
+    });
     expect(put.statusCode, put.body).toBe(200);
     const after = await t().kore('GET', `/campaign/${id}`);
-    expect(after.json()).toMatchObject({ message: 'Campaign Fresh two retrieved successfully', data: { name: 'Fresh two', priority: '2' } });
+    expect(after.json()).toMatchObject({
+      message: 'Campaign Fresh two retrieved successfully',
+      data: { name: 'Fresh two', priority: '2' },
+    });
 
     const play = await trigger(t(), id, 'play');
     const active = await t().kore('GET', `/campaign/${id}`);
@@ -52,7 +59,11 @@ describe.each(DIALECTS)('Get Campaign freshness on %s', (dialect) => {
     const db = t().db;
     const other = openDb(db.url ? { databaseUrl: db.url, poolSize: 1 } : { sqliteFile: db.file! });
     try {
-      await other.kysely.updateTable('campaigns').set({ description: 'changed by another process' }).where('id', '=', id).execute();
+      await other.kysely
+        .updateTable('campaigns')
+        .set({ description: 'changed by another process' })
+        .where('id', '=', id)
+        .execute();
     } finally {
       await other.close();
     }

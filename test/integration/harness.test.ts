@@ -39,7 +39,10 @@ describe.each(DIALECTS)('test database harness on %s', (dialect) => {
       .execute();
     expect(applied.map((r) => r.name)).toContain('001-tenancy-and-campaigns');
 
-    await db.kysely.insertInto('accounts').values({ id: 'acc-1', name: 'Acme', created_at: '2025-01-01T00:00:00.000Z' }).execute();
+    await db.kysely
+      .insertInto('accounts')
+      .values({ id: 'acc-1', name: 'Acme', created_at: '2025-01-01T00:00:00.000Z' })
+      .execute();
     const rows = await db.kysely.selectFrom('accounts').selectAll().execute();
     expect(rows).toEqual([{ id: 'acc-1', name: 'Acme', created_at: '2025-01-01T00:00:00.000Z' }]);
   });
@@ -47,7 +50,10 @@ describe.each(DIALECTS)('test database harness on %s', (dialect) => {
   it('isolates databases from each other', async () => {
     const b = await createTestDb(dialect);
     extra.push(b);
-    await b.kysely.insertInto('accounts').values({ id: 'acc-b', name: 'Other', created_at: '2025-01-02T00:00:00.000Z' }).execute();
+    await b.kysely
+      .insertInto('accounts')
+      .values({ id: 'acc-b', name: 'Other', created_at: '2025-01-02T00:00:00.000Z' })
+      .execute();
 
     const inA = await a().kysely.selectFrom('accounts').select('id').orderBy('id').execute();
     const inB = await b.kysely.selectFrom('accounts').select('id').execute();
@@ -64,7 +70,10 @@ describe.each(DIALECTS)('test database harness on %s', (dialect) => {
 
   it('dispose closes the handle and removes the database; repeated close/dispose is harmless', async () => {
     const c = await createTestDb(dialect);
-    await c.kysely.insertInto('accounts').values({ id: 'acc-c', name: 'Gone', created_at: '2025-01-03T00:00:00.000Z' }).execute();
+    await c.kysely
+      .insertInto('accounts')
+      .values({ id: 'acc-c', name: 'Gone', created_at: '2025-01-03T00:00:00.000Z' })
+      .execute();
     await c.close(); // as the code under test would on shutdown
     await c.dispose();
     await c.dispose();
@@ -79,7 +88,14 @@ describe.each(DIALECTS)('test database harness on %s', (dialect) => {
   it('creates databases concurrently', async () => {
     const many = await Promise.all(Array.from({ length: 5 }, () => createTestDb(dialect)));
     extra.push(...many);
-    const counts = await Promise.all(many.map((db) => db.kysely.selectFrom('accounts').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow()));
+    const counts = await Promise.all(
+      many.map((db) =>
+        db.kysely
+          .selectFrom('accounts')
+          .select((e) => e.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow(),
+      ),
+    );
     expect(counts.map((r) => Number(r.n))).toEqual([0, 0, 0, 0, 0]);
   });
 });

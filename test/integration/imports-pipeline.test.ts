@@ -8,7 +8,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
-import { csvSource, readCsvBatches, warmCsvWorker, type CsvBatchSource } from '../../src/domain/contacts/csv-batches.js';
+import {
+  csvSource,
+  readCsvBatches,
+  warmCsvWorker,
+  type CsvBatchSource,
+} from '../../src/domain/contacts/csv-batches.js';
 import { readCsvImportBatches, readCsvRows } from '../../src/domain/contacts/csv-source.js';
 import type { BatchSource, RowSource } from '../../src/domain/contacts/import-source.js';
 import { HEARTBEAT_MS, ImportService, STALE_AFTER_MS } from '../../src/domain/contacts/import-service.js';
@@ -43,12 +48,22 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const done = await t().services.imports.run(job, l, source(Readable.from([csv()])));
     const page = await t().services.contactLists.contactsPage(tenant(), l.id, { limit: 100 });
     const rejects = await t().services.imports.rejects(job.id, 0, 100);
-    return { done, phones: page.results.map((c: { phoneNumberE164: string; firstName?: string }) => [c.phoneNumberE164, c.firstName]), rejects: rejects.results, total: page.totalResults };
+    return {
+      done,
+      phones: page.results.map((c: { phoneNumberE164: string; firstName?: string }) => [
+        c.phoneNumberE164,
+        c.firstName,
+      ]),
+      rejects: rejects.results,
+      total: page.totalResults,
+    };
   }
 
   it('gives the same job, contacts and rejects through the worker thread as on this thread, dedupe across batches', async () => {
     const opts = { defaultCountry: 'US', ...t().services.imports.batchOptions, batchRows: 7 };
-    const inThread = await importInto('In thread', (input) => ({ batches: readCsvImportBatches(input, opts, opts.batchRows) }));
+    const inThread = await importInto('In thread', (input) => ({
+      batches: readCsvImportBatches(input, opts, opts.batchRows),
+    }));
     const worker = await importInto('On a worker', (input) => readCsvBatches(input, opts));
     // A file the worker reads itself (the CLI), counting what it read.
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-csv-')), 'contacts.csv');
@@ -64,11 +79,27 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect(await warm.close()).toBe(false); // taken, so the source stopped it
     expect(warmed.phones).toEqual(inThread.phones);
     expect(warmed.rejects).toEqual(inThread.rejects);
-    expect(inThread.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
-    expect(worker.done).toMatchObject({ status: 'completed', totalRows: 60, imported: 39, duplicates: 16, rejected: 5 });
+    expect(inThread.done).toMatchObject({
+      status: 'completed',
+      totalRows: 60,
+      imported: 39,
+      duplicates: 16,
+      rejected: 5,
+    });
+    expect(worker.done).toMatchObject({
+      status: 'completed',
+      totalRows: 60,
+      imported: 39,
+      duplicates: 16,
+      rejected: 5,
+    });
     expect(worker.phones).toEqual(inThread.phones);
     expect(worker.rejects).toEqual(inThread.rejects);
-    expect(worker.rejects[0]).toEqual({ rowNumber: 7, column: 'phoneNumber', reason: 'invalid phone number "not a number 5": contains letters' });
+    expect(worker.rejects[0]).toEqual({
+      rowNumber: 7,
+      column: 'phoneNumber',
+      reason: 'invalid phone number "not a number 5": contains letters',
+    });
     expect(inThread.phones[0]).toEqual(['+14155552600', 'Name0']);
     expect(inThread.total).toBe(39);
   });
@@ -76,7 +107,16 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
   it('stores every character a cell can hold, as given, whichever way the rows arrive', async () => {
     // 2,500 rows: parsed in 1,024-row pieces and joined into one write batch (on PostgreSQL, one
     // COPY built from three pieces of COPY text); from row 1,100 on, every 10th number repeats an earlier piece's.
-    const odd = ['tab\there', 'line\nbreak', 'cr\rhere', 'back\\slash', '\\N', '\\.', 'é日本😀', '"quoted", with comma'];
+    const odd = [
+      'tab\there',
+      'line\nbreak',
+      'cr\rhere',
+      'back\\slash',
+      '\\N',
+      '\\.',
+      'é日本😀',
+      '"quoted", with comma',
+    ];
     const cell = (v: string) => `"${v.replace(/"/g, '""')}"`;
     const lines = ['phoneNumber,firstName,lastName,uniqueId,Note'];
     const expected: unknown[] = [];
@@ -85,7 +125,11 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     for (let i = 0; i < 2500; i++) {
       const n = i % 10 === 9 && i >= 1100 ? i - 1100 : i;
       const phone = `+1415555${String(n).padStart(4, '0')}`;
-      const [first, last, note] = [odd[i % odd.length]!, `${odd[(i + 3) % odd.length]!}${i}`, i % 7 === 0 ? 'nul\u0000inside' : odd[(i + 5) % odd.length]!];
+      const [first, last, note] = [
+        odd[i % odd.length]!,
+        `${odd[(i + 3) % odd.length]!}${i}`,
+        i % 7 === 0 ? 'nul\u0000inside' : odd[(i + 5) % odd.length]!,
+      ];
       if (i === 1500) {
         nulRow = line; // rejected: PostgreSQL text cannot hold a NUL
         lines.push(`${phone},${cell('Bo\u0000b')},x,,y`);
@@ -110,14 +154,29 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       const l = await list(name);
       const job = await t().services.imports.createJob(tenant(), l, 'csv', 'odd.csv');
       const done = await t().services.imports.run(job, l, source(Readable.from([text])));
-      expect(done, name).toMatchObject({ status: 'completed', totalRows: 2500, imported: expected.length, duplicates: 2499 - expected.length, rejected: 1 });
+      expect(done, name).toMatchObject({
+        status: 'completed',
+        totalRows: 2500,
+        imported: expected.length,
+        duplicates: 2499 - expected.length,
+        rejected: 1,
+      });
       const got: unknown[] = [];
       for (let skip = 0; skip < expected.length; skip += 500) {
         const page = await t().services.contactLists.contactsPage(tenant(), l.id, { skip, limit: 500 });
-        for (const c of page.results as Record<string, unknown>[]) got.push({ phoneNumberE164: c.phoneNumberE164, firstName: c.firstName, lastName: c.lastName, uniqueId: c.uniqueId, Note: c.Note });
+        for (const c of page.results as Record<string, unknown>[])
+          got.push({
+            phoneNumberE164: c.phoneNumberE164,
+            firstName: c.firstName,
+            lastName: c.lastName,
+            uniqueId: c.uniqueId,
+            Note: c.Note,
+          });
       }
       expect(got, name).toEqual(expected);
-      expect((await t().services.imports.rejects(job.id, 0, 10)).results, name).toEqual([{ rowNumber: nulRow, column: 'firstName', reason: 'contains a NUL character' }]);
+      expect((await t().services.imports.rejects(job.id, 0, 10)).results, name).toEqual([
+        { rowNumber: nulRow, column: 'firstName', reason: 'contains a NUL character' },
+      ]);
     }
   });
 
@@ -135,7 +194,10 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
   it('finds duplicates among contacts already on the list (no exclusive mode) and of another job', async () => {
     const opts = { defaultCountry: 'US', batchRows: 9 };
     const l = await list('Twice');
-    for (const expected of [{ imported: 39, duplicates: 16 }, { imported: 0, duplicates: 55 }]) {
+    for (const expected of [
+      { imported: 39, duplicates: 16 },
+      { imported: 0, duplicates: 55 },
+    ]) {
       const job = await t().services.imports.createJob(tenant(), l, 'csv', 'x.csv');
       const done = await t().services.imports.run(job, l, readCsvBatches(Readable.from([csv()]), opts));
       expect(done).toMatchObject({ status: 'completed', ...expected });
@@ -149,7 +211,17 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const batch = (from: number): ImportBatch => ({
       ...emptyBatch(),
       rows: 3,
-      contacts: [0, 1, 2].map((i) => [`+1415555${2700 + from + i}`, `415555${2700 + from + i}`, null, null, null, null, null, null, null]),
+      contacts: [0, 1, 2].map((i) => [
+        `+1415555${2700 + from + i}`,
+        `415555${2700 + from + i}`,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+      ]),
     });
     const seen: { visible: number; progress: number }[] = [];
     async function* batches() {
@@ -175,11 +247,19 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const l = await list('Broken');
     const job = await t().services.imports.createJob(tenant(), l, 'api');
     async function* batches(): AsyncGenerator<ImportBatch> {
-      yield { ...emptyBatch(), rows: 1, contacts: [['+14155552790', '4155552790', null, null, null, null, null, null, null]] };
+      yield {
+        ...emptyBatch(),
+        rows: 1,
+        contacts: [['+14155552790', '4155552790', null, null, null, null, null, null, null]],
+      };
       throw new Error('upload aborted');
     }
     await expect(t().services.imports.run(job, l, { batches: batches() })).rejects.toThrow('upload aborted');
-    expect(await t().services.imports.get(job.id)).toMatchObject({ status: 'failed', imported: 0, error: 'Import failed: upload aborted' });
+    expect(await t().services.imports.get(job.id)).toMatchObject({
+      status: 'failed',
+      imported: 0,
+      error: 'Import failed: upload aborted',
+    });
     expect(await storedContacts(t().db, l.id)).toEqual([]);
     expect((await t().services.contactLists.get(tenant(), l.id)).totalRecordCount).toBe(0);
   });
@@ -188,9 +268,21 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const l = await list('Swept');
     const job = await t().services.imports.createJob(tenant(), l, 'api');
     async function* batches(): AsyncGenerator<ImportBatch> {
-      yield { ...emptyBatch(), rows: 1, contacts: [['+14155552791', '4155552791', null, null, null, null, null, null, null]] };
-      await t().db.kysely.updateTable('imports').set({ status: 'failed', error: 'swept' }).where('id', '=', job.id).execute();
-      yield { ...emptyBatch(), rows: 1, contacts: [['+14155552792', '4155552792', null, null, null, null, null, null, null]] };
+      yield {
+        ...emptyBatch(),
+        rows: 1,
+        contacts: [['+14155552791', '4155552791', null, null, null, null, null, null, null]],
+      };
+      await t()
+        .db.kysely.updateTable('imports')
+        .set({ status: 'failed', error: 'swept' })
+        .where('id', '=', job.id)
+        .execute();
+      yield {
+        ...emptyBatch(),
+        rows: 1,
+        contacts: [['+14155552792', '4155552792', null, null, null, null, null, null, null]],
+      };
     }
     await expect(t().services.imports.run(job, l, { batches: batches() })).rejects.toThrow(/no longer running/);
     expect((await t().services.contactLists.contactsPage(tenant(), l.id, {})).totalResults).toBe(0);
@@ -200,24 +292,48 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const l = await list('Failed late');
     const repo = new ImportsRepo(t().db);
     const numbersOf = async () =>
-      (await t().db.kysely.selectFrom('contact_phones').innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no').select('contact_phones.seq').where('contact_lists.id', '=', l.id).execute()).length;
+      (
+        await t()
+          .db.kysely.selectFrom('contact_phones')
+          .innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no')
+          .select('contact_phones.seq')
+          .where('contact_lists.id', '=', l.id)
+          .execute()
+      ).length;
     const written = async () => {
       const job = await t().services.imports.createJob(tenant(), l, 'api');
       expect(await repo.start(job.id, t().clock.now(), new Date(t().clock.now()).toISOString())).toBe('started');
       const writer = await repo.openWriter({ id: job.id, listId: l.id, allowDuplicates: false });
-      await writer.write({ ...emptyBatch(), rows: 2, contacts: [['+14155552781', 'a', null, null, null, null, null, null, null], ['+14155552782', 'b', null, null, null, null, null, null, null]] }, t().clock.now());
+      await writer.write(
+        {
+          ...emptyBatch(),
+          rows: 2,
+          contacts: [
+            ['+14155552781', 'a', null, null, null, null, null, null, null],
+            ['+14155552782', 'b', null, null, null, null, null, null, null],
+          ],
+        },
+        t().clock.now(),
+      );
       await writer.settle(); // committed (PostgreSQL pipelines it)
       return { job, writer };
     };
     // Failed before completing: completion stops at its first chunk and indexes nothing.
     const first = await written();
     await repo.fail(first.job.id, 'swept', new Date(t().clock.now()).toISOString());
-    await expect(first.writer.complete(t().clock.now(), new Date(t().clock.now()).toISOString())).rejects.toThrow(/no longer running/);
+    await expect(first.writer.complete(t().clock.now(), new Date(t().clock.now()).toISOString())).rejects.toThrow(
+      /no longer running/,
+    );
     expect(await numbersOf()).toBe(0);
     // Failed after its numbers were indexed (SQLite: a crash between completion chunks): both go.
     const second = await written();
-    const listNo = (await t().db.kysely.selectFrom('contact_lists').select('list_no').where('id', '=', l.id).executeTakeFirstOrThrow()).list_no;
-    if (t().db.dialect === 'sqlite') await sql`INSERT INTO contact_phones (list_no, phone_e164, seq) SELECT list_no, phone_e164, seq FROM contacts WHERE list_no = ${listNo}`.execute(t().db.kysely);
+    const listNo = (
+      await t().db.kysely.selectFrom('contact_lists').select('list_no').where('id', '=', l.id).executeTakeFirstOrThrow()
+    ).list_no;
+    if (t().db.dialect === 'sqlite')
+      await sql`INSERT INTO contact_phones (list_no, phone_e164, seq) SELECT list_no, phone_e164, seq FROM contacts WHERE list_no = ${listNo}`.execute(
+        t().db.kysely,
+      );
     expect(await numbersOf()).toBe(2);
     expect(await repo.fail(second.job.id, 'swept', new Date(t().clock.now()).toISOString())).toBe(true);
     expect(await numbersOf()).toBe(0);
@@ -225,7 +341,11 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
   });
 
   /** A batch of valid contacts with these numbers. */
-  const batchOf = (...phones: string[]): ImportBatch => ({ ...emptyBatch(), rows: phones.length, contacts: phones.map((p) => [p, p, null, null, null, null, null, null, null]) });
+  const batchOf = (...phones: string[]): ImportBatch => ({
+    ...emptyBatch(),
+    rows: phones.length,
+    contacts: phones.map((p) => [p, p, null, null, null, null, null, null, null]),
+  });
 
   /** What another process would run: its own service (own per-list queue) on the same database. */
   function otherProcess() {
@@ -240,7 +360,11 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       }
       return r;
     };
-    const lookups = { tenancy: t().repos.tenancy, lists: t().repos.contactLists, contactLists: t().services.contactLists };
+    const lookups = {
+      tenancy: t().repos.tenancy,
+      lists: t().repos.contactLists,
+      contactLists: t().services.contactLists,
+    };
     return { service: new ImportService(repo, t().clock, lookups), busy };
   }
 
@@ -248,21 +372,44 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const l = await list('Held duplicates');
     const n = (i: number) => `+1415555${String(3000 + i)}`;
     // 40 numbers with repeats inside one 16-row INSERT group (1, 2), across groups (3) and of the first contact (0).
-    const first = [0, 1, 1, 2, 3, 2, ...Array.from({ length: 14 }, (_, i) => 4 + i), 3, 0, ...Array.from({ length: 18 }, (_, i) => 18 + i), 35, 0];
+    const first = [
+      0,
+      1,
+      1,
+      2,
+      3,
+      2,
+      ...Array.from({ length: 14 }, (_, i) => 4 + i),
+      3,
+      0,
+      ...Array.from({ length: 18 }, (_, i) => 18 + i),
+      35,
+      0,
+    ];
     const run = async (phones: string[]) => {
       const job = await t().services.imports.createJob(tenant(), l, 'api');
-      return t().services.imports.run(job, l, { batches: (async function* () { yield batchOf(...phones); })() });
+      return t().services.imports.run(job, l, {
+        batches: (async function* () {
+          yield batchOf(...phones);
+        })(),
+      });
     };
     expect(await run(first.map(n))).toMatchObject({ status: 'completed', imported: 36, duplicates: 6 });
     // The list is no longer empty, so every number is looked up (PostgreSQL: no filter).
-    expect(await run([36, 4, 37, 37, 38, 36].map(n))).toMatchObject({ status: 'completed', imported: 3, duplicates: 3 });
+    expect(await run([36, 4, 37, 37, 38, 36].map(n))).toMatchObject({
+      status: 'completed',
+      imported: 3,
+      duplicates: 3,
+    });
     const rows = await storedContacts(t().db, l.id);
     expect(rows.map((r) => r.phone_e164)).toEqual([...Array.from({ length: 36 }, (_, i) => n(i)), n(36), n(37), n(38)]);
     // List order is file order. (SQLite deletes duplicates when the import completes, leaving their seqs unused.)
     const seqs = rows.map((r) => Number(r.seq));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     if (dialect === 'postgres') expect(seqs).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
-    expect(await t().services.contactLists.contactsPage(tenant(), l.id, { limit: 100 })).toMatchObject({ totalResults: 39 });
+    expect(await t().services.contactLists.contactsPage(tenant(), l.id, { limit: 100 })).toMatchObject({
+      totalResults: 39,
+    });
   });
 
   it('finds every duplicate of a file bigger than one completion chunk, across chunks and batches, and against the list', async () => {
@@ -272,7 +419,13 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const l = await list('Big');
     const phone = (i: number) => `+1415${2000000 + i}`;
     const phones = Array.from({ length: 70_000 }, (_, i) => phone(i));
-    for (const [at, copyOf] of [[10, 9], [65_536, 65_535], [20_000, 3], [69_999, 0]] as const) phones[at] = phone(copyOf);
+    for (const [at, copyOf] of [
+      [10, 9],
+      [65_536, 65_535],
+      [20_000, 3],
+      [69_999, 0],
+    ] as const)
+      phones[at] = phone(copyOf);
     const run = async (numbers: string[]) => {
       const job = await t().services.imports.createJob(tenant(), l, 'api');
       const batches = async function* () {
@@ -280,13 +433,24 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       };
       return t().services.imports.run(job, l, { batches: batches() });
     };
-    expect(await run(phones)).toMatchObject({ status: 'completed', totalRows: 70_000, imported: 69_996, duplicates: 4 });
-    expect(await run([phone(0), phone(65_535), phone(70_000), phone(70_000)])).toMatchObject({ status: 'completed', imported: 1, duplicates: 3 });
+    expect(await run(phones)).toMatchObject({
+      status: 'completed',
+      totalRows: 70_000,
+      imported: 69_996,
+      duplicates: 4,
+    });
+    expect(await run([phone(0), phone(65_535), phone(70_000), phone(70_000)])).toMatchObject({
+      status: 'completed',
+      imported: 1,
+      duplicates: 3,
+    });
     const stored = await storedContacts(t().db, l.id);
     expect(stored.length).toBe(69_997);
     expect(new Set(stored.map((r) => r.phone_e164)).size).toBe(69_997);
     expect(stored.at(-1)!.phone_e164).toBe(phone(70_000));
-    expect(await new ContactsRepo(t().db.kysely).onLists([l.id], [phone(65_535), phone(70_001)])).toEqual(new Map([[phone(65_535), l.id]]));
+    expect(await new ContactsRepo(t().db.kysely).onLists([l.id], [phone(65_535), phone(70_001)])).toEqual(
+      new Map([[phone(65_535), l.id]]),
+    );
 
     // Numbers that arrive in ascending order (repeats right after their first) skip SQLite's sort.
     const ascending = await list('Big ascending');
@@ -295,7 +459,11 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const batches = async function* () {
       for (let i = 0; i < inOrder.length; i += 8192) yield batchOf(...inOrder.slice(i, i + 8192));
     };
-    expect(await t().services.imports.run(job, ascending, { batches: batches() })).toMatchObject({ status: 'completed', imported: 69_996, duplicates: 3 });
+    expect(await t().services.imports.run(job, ascending, { batches: batches() })).toMatchObject({
+      status: 'completed',
+      imported: 69_996,
+      duplicates: 3,
+    });
     const kept = (await storedContacts(t().db, ascending.id)).map((r) => r.phone_e164);
     expect(kept).toEqual([...new Set(inOrder)]);
   });
@@ -305,14 +473,33 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     const n = (i: number) => `+1415555${String(3100 + i)}`;
     const run = async (batches: number[][]) => {
       const job = await t().services.imports.createJob(tenant(), l, 'api');
-      return t().services.imports.run(job, l, { batches: (async function* () { for (const b of batches) yield batchOf(...b.map(n)); })() });
+      return t().services.imports.run(job, l, {
+        batches: (async function* () {
+          for (const b of batches) yield batchOf(...b.map(n));
+        })(),
+      });
     };
-    expect(await run([[1, 2], [2, 3], [3, 4], [1, 4, 5]])).toMatchObject({ status: 'completed', imported: 5, duplicates: 4 });
-    expect(await run([[6, 7], [7, 8], [8, 6, 1]])).toMatchObject({ status: 'completed', imported: 3, duplicates: 4 });
+    expect(
+      await run([
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [1, 4, 5],
+      ]),
+    ).toMatchObject({ status: 'completed', imported: 5, duplicates: 4 });
+    expect(
+      await run([
+        [6, 7],
+        [7, 8],
+        [8, 6, 1],
+      ]),
+    ).toMatchObject({ status: 'completed', imported: 3, duplicates: 4 });
     const rows = await storedContacts(t().db, l.id);
     expect(rows.map((r) => r.phone_e164)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map(n));
     // SQLite leaves the seqs of the duplicates it deleted on completion unused.
-    expect(rows.map((r) => Number(r.seq))).toEqual(dialect === 'postgres' ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 4, 6, 9, 10, 11, 13]);
+    expect(rows.map((r) => Number(r.seq))).toEqual(
+      dialect === 'postgres' ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 4, 6, 9, 10, 11, 13],
+    );
   });
 
   it('runs imports into one list one at a time across processes: the second waits queued, then appends', async () => {
@@ -334,8 +521,20 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     await firstWroteOne;
     const twiceBusy = new Promise<void>((resolve) => (other.busy.seen = () => other.busy.count >= 2 && resolve()));
     let waits = 0;
-    const runSecond = other.service.run(second, l, { batches: (async function* () { yield batchOf('+14155552803', '+14155552801'); })() }, { onWaiting: () => waits++ });
-    await Promise.race([twiceBusy, runSecond.then(() => expect.fail('the second import ran while the first held the list'))]);
+    const runSecond = other.service.run(
+      second,
+      l,
+      {
+        batches: (async function* () {
+          yield batchOf('+14155552803', '+14155552801');
+        })(),
+      },
+      { onWaiting: () => waits++ },
+    );
+    await Promise.race([
+      twiceBusy,
+      runSecond.then(() => expect.fail('the second import ran while the first held the list')),
+    ]);
     expect(await other.service.get(second.id)).toMatchObject({ status: 'queued', imported: 0 });
 
     release();
@@ -343,7 +542,11 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
     expect(await runSecond).toMatchObject({ status: 'completed', imported: 1, duplicates: 1 });
     expect(waits).toBe(1); // told once (the CLI prints it), however long it waited
     const page = await t().services.contactLists.contactsPage(tenant(), l.id, {});
-    expect(page.results.map((c: { phoneNumberE164: string }) => c.phoneNumberE164)).toEqual(['+14155552801', '+14155552802', '+14155552803']);
+    expect(page.results.map((c: { phoneNumberE164: string }) => c.phoneNumberE164)).toEqual([
+      '+14155552801',
+      '+14155552802',
+      '+14155552803',
+    ]);
     expect(page.totalResults).toBe(3);
   });
 
@@ -359,13 +562,23 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
 
     const other = otherProcess();
     const job = await other.service.createJob(tenant(), l, 'api');
-    expect(await other.service.run(job, l, { batches: (async function* () { yield batchOf('+14155552811', '+14155552813'); })() })).toMatchObject({
+    expect(
+      await other.service.run(job, l, {
+        batches: (async function* () {
+          yield batchOf('+14155552811', '+14155552813');
+        })(),
+      }),
+    ).toMatchObject({
       status: 'completed',
       imported: 2,
       duplicates: 0,
     });
     expect(other.busy.count).toBe(1);
-    expect(await t().services.imports.get(dead.id)).toMatchObject({ status: 'failed', imported: 0, error: expect.stringMatching(/process running it stopped/) });
+    expect(await t().services.imports.get(dead.id)).toMatchObject({
+      status: 'failed',
+      imported: 0,
+      error: expect.stringMatching(/process running it stopped/),
+    });
     const rows = await storedContacts(t().db, l.id);
     expect(rows.map((r) => [r.phone_e164, Number(r.seq)])).toEqual([
       ['+14155552811', 1],
@@ -383,9 +596,15 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
       renamed = (await t().kore('PUT', `/campaign/contactList/${l.id}`, { name: 'After rename' })).statusCode;
       yield batchOf('+14155552822');
     }
-    expect(await t().services.imports.run(job, l, { batches: batches() })).toMatchObject({ status: 'completed', imported: 2 });
+    expect(await t().services.imports.run(job, l, { batches: batches() })).toMatchObject({
+      status: 'completed',
+      imported: 2,
+    });
     expect(renamed).toBe(200);
-    expect(await t().services.contactLists.get(tenant(), l.id)).toMatchObject({ name: 'After rename', totalRecordCount: 2 });
+    expect(await t().services.contactLists.get(tenant(), l.id)).toMatchObject({
+      name: 'After rename',
+      totalRecordCount: 2,
+    });
   });
 
   it('keeps a job queued behind another of the same list alive, so the sweep does not take it for abandoned', async () => {
@@ -405,14 +624,28 @@ describe.each(DIALECTS)('import pipeline on %s', (dialect) => {
           await gate;
         })(),
       });
-      const runSecond = t().services.imports.run(second, l, { batches: (async function* () { yield batchOf('+14155552832'); })() });
+      const runSecond = t().services.imports.run(second, l, {
+        batches: (async function* () {
+          yield batchOf('+14155552832');
+        })(),
+      });
       await firstWroteOne;
       // The first job runs longer than the sweep's limit; both processes' timers beat meanwhile.
       t().clock.advance(STALE_AFTER_MS + 1);
       vi.advanceTimersByTime(HEARTBEAT_MS);
-      const beat = async (id: string) => Number((await t().db.kysely.selectFrom('imports').select('heartbeat_at').where('id', '=', id).executeTakeFirstOrThrow()).heartbeat_at);
+      const beat = async (id: string) =>
+        Number(
+          (
+            await t()
+              .db.kysely.selectFrom('imports')
+              .select('heartbeat_at')
+              .where('id', '=', id)
+              .executeTakeFirstOrThrow()
+          ).heartbeat_at,
+        );
       // Each timer's UPDATE is its own round trip: wait for both to land before sweeping.
-      const beaten = async () => (await beat(first.id)) === t().clock.now() && (await beat(second.id)) === t().clock.now();
+      const beaten = async () =>
+        (await beat(first.id)) === t().clock.now() && (await beat(second.id)) === t().clock.now();
       for (let i = 0; i < 1000 && !(await beaten()); i++) await new Promise((resolve) => setImmediate(resolve));
       expect([await beat(first.id), await beat(second.id)]).toEqual([t().clock.now(), t().clock.now()]);
       expect(await t().services.imports.recoverAbandoned()).toEqual([]);

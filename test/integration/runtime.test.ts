@@ -23,27 +23,47 @@ function capturedLogger(): { log: Logger; lines: () => Record<string, unknown>[]
       done();
     },
   });
-  return { log: pino({ level: 'info' }, stream), lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    log: pino({ level: 'info' }, stream),
+    lines: () =>
+      out
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 function runtimeOf(t: TestApp, provider: Provider, log: Logger = silentLogger, tickMs = 60_000): Runtime {
   return new Runtime({
-    services: t.services, provider, clock: t.clock, log,
+    services: t.services,
+    provider,
+    clock: t.clock,
+    log,
     dialing: { provider, tickMs, maxConcurrentCalls: 100, callsPerSecond: 100, leaseMs: 60_000, precall: null },
   });
 }
 
-const simulator = (t: TestApp) => new SimulatorProvider({ sink: { report: (r: OutcomeReport) => t.services.outcomes.report(r) }, clock: t.clock, speed: 0 });
+const simulator = (t: TestApp) =>
+  new SimulatorProvider({
+    sink: { report: (r: OutcomeReport) => t.services.outcomes.report(r) },
+    clock: t.clock,
+    speed: 0,
+  });
 
 /** The first time `event` is emitted, with its arguments. */
 function next<E extends keyof RuntimeEvents>(rt: Runtime, event: E): Promise<RuntimeEvents[E]> {
-  return new Promise((resolve) => (rt.events as unknown as NodeJS.EventEmitter).once(event, (...args: unknown[]) => resolve(args as RuntimeEvents[E])));
+  return new Promise((resolve) =>
+    (rt.events as unknown as NodeJS.EventEmitter).once(event, (...args: unknown[]) =>
+      resolve(args as RuntimeEvents[E]),
+    ),
+  );
 }
 
 describe.each(DIALECTS)('runtime on %s', (dialect) => {
   const t = useTestApp(dialect);
 
-  it('at stop, hands back its own claims that were never dialed, and touches nobody else\'s', async () => {
+  it("at stop, hands back its own claims that were never dialed, and touches nobody else's", async () => {
     const list = await t().addList('Handed back');
     await addContacts(t(), list, [{ phone: '+15557100001' }, { phone: '+15557100002' }, { phone: '+15557100003' }]);
     const id = await createCampaign(t(), { name: 'Handed back', contactLists: ['Handed back'] });
@@ -51,18 +71,46 @@ describe.each(DIALECTS)('runtime on %s', (dialect) => {
     const rt = runtimeOf(t(), simulator(t()));
     let n = 0;
     const claim = (owner: string, limit: number) =>
-      t().repos.records.claim({ instanceId, channel: 'voice', limit, now: t().clock.now(), owner, leaseMs: 60_000, newAttemptId: () => `att-handback-${dialect}-${++n}`, place: () => ({ inside: true }) });
+      t().repos.records.claim({
+        instanceId,
+        channel: 'voice',
+        limit,
+        now: t().clock.now(),
+        owner,
+        leaseMs: 60_000,
+        newAttemptId: () => `att-handback-${dialect}-${++n}`,
+        place: () => ({ inside: true }),
+      });
     // As if a tick had died between its claim and its dials: two claims of this runtime's engine, one of another engine.
     const mine = await claim(rt.owner!, 2);
     const theirs = await claim('another-engine', 1);
     expect([mine.length, theirs.length]).toEqual([2, 1]);
 
     expect(await rt.stop()).toEqual({ stillOut: 0, releasedClaims: 2 });
-    const records = await t().db.kysely.selectFrom('dial_records').select(['id', 'state', 'attempts', 'current_attempt_id', 'lease_owner']).where('instance_id', '=', instanceId).execute();
+    const records = await t()
+      .db.kysely.selectFrom('dial_records')
+      .select(['id', 'state', 'attempts', 'current_attempt_id', 'lease_owner'])
+      .where('instance_id', '=', instanceId)
+      .execute();
     const byId = new Map(records.map((r) => [r.id, r]));
-    for (const c of mine) expect(byId.get(c.record.id)).toEqual({ id: c.record.id, state: 'pending', attempts: 0, current_attempt_id: null, lease_owner: null });
-    expect(byId.get(theirs[0]!.record.id)).toMatchObject({ state: 'leased', attempts: 1, lease_owner: 'another-engine' });
-    const attempts = await t().db.kysely.selectFrom('attempts').select('id').where('instance_id', '=', instanceId).execute();
+    for (const c of mine)
+      expect(byId.get(c.record.id)).toEqual({
+        id: c.record.id,
+        state: 'pending',
+        attempts: 0,
+        current_attempt_id: null,
+        lease_owner: null,
+      });
+    expect(byId.get(theirs[0]!.record.id)).toMatchObject({
+      state: 'leased',
+      attempts: 1,
+      lease_owner: 'another-engine',
+    });
+    const attempts = await t()
+      .db.kysely.selectFrom('attempts')
+      .select('id')
+      .where('instance_id', '=', instanceId)
+      .execute();
     expect(attempts.map((a) => a.id)).toEqual([theirs[0]!.attempt.id]);
     // A second stop is the same stop.
     expect(await rt.stop()).toEqual({ stillOut: 0, releasedClaims: 2 });
@@ -71,7 +119,11 @@ describe.each(DIALECTS)('runtime on %s', (dialect) => {
   it('at start, fails the imports whose process died, and says so', async () => {
     const list = await t().addList('Abandoned import');
     const row = (await t().repos.contactLists.find({ accountId: t().tenant.accountId, botId: t().tenant.iid }, list))!;
-    const job = await t().services.imports.createJob({ accountId: t().tenant.accountId, botId: t().tenant.iid }, row, 'api');
+    const job = await t().services.imports.createJob(
+      { accountId: t().tenant.accountId, botId: t().tenant.iid },
+      row,
+      'api',
+    );
     t().clock.advance(5 * 60_000); // no heartbeat for five minutes: its process is gone
     const { log, lines } = capturedLogger();
     const rt = runtimeOf(t(), simulator(t()), log);
@@ -80,8 +132,14 @@ describe.each(DIALECTS)('runtime on %s', (dialect) => {
     expect(await recovered).toEqual([[job.id]]);
     await rt.stop();
     expect(await t().services.imports.get(job.id)).toMatchObject({ status: 'failed' });
-    expect(lines().find((l) => l.msg === 'abandoned imports failed and cleaned up')).toMatchObject({ level: 40, component: 'imports', importIds: [job.id] });
-    expect(lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['runtime started', 'runtime stopping', 'runtime stopped']));
+    expect(lines().find((l) => l.msg === 'abandoned imports failed and cleaned up')).toMatchObject({
+      level: 40,
+      component: 'imports',
+      importIds: [job.id],
+    });
+    expect(lines().map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['runtime started', 'runtime stopping', 'runtime stopped']),
+    );
   });
 
   it('reports and logs a failing dialing run, and keeps running', async () => {
@@ -107,7 +165,15 @@ describe.each(DIALECTS)('runtime on %s', (dialect) => {
     await rt.start();
     await twice;
     await rt.stop();
-    expect(failures.slice(0, 2)).toEqual(['dialing: Error: provider sweep broke (1)', 'dialing: Error: provider sweep broke (2)']);
-    expect(lines().find((l) => l.msg === 'dialing run failed')).toMatchObject({ level: 50, component: 'runtime', loop: 'dialing', err: { message: 'provider sweep broke (1)' } });
+    expect(failures.slice(0, 2)).toEqual([
+      'dialing: Error: provider sweep broke (1)',
+      'dialing: Error: provider sweep broke (2)',
+    ]);
+    expect(lines().find((l) => l.msg === 'dialing run failed')).toMatchObject({
+      level: 50,
+      component: 'runtime',
+      loop: 'dialing',
+      err: { message: 'provider sweep broke (1)' },
+    });
   });
 });

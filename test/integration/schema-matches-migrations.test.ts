@@ -28,7 +28,14 @@ function declaredSchema(): Tables {
     `import type { Selectable } from 'kysely';\nimport type { Database } from '${path.join(ROOT, 'src/storage/schema.js')}';\nexport type Rows = { [T in keyof Database]: Selectable<Database[T]> };\n`,
   );
   try {
-    const program = ts.createProgram([probe], { strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, noEmit: true, types: [] });
+    const program = ts.createProgram([probe], {
+      strict: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      skipLibCheck: true,
+      noEmit: true,
+      types: [],
+    });
     const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     if (problems.length > 0) throw new Error(`the schema probe does not compile: ${problems.join('; ')}`);
     const checker = program.getTypeChecker();
@@ -46,7 +53,8 @@ function declaredSchema(): Tables {
         const nullable = flags.some((f) => f & ts.TypeFlags.Null);
         const numeric = flags.some((f) => f & ts.TypeFlags.NumberLike);
         const textual = flags.some((f) => f & ts.TypeFlags.StringLike);
-        if (numeric === textual) throw new Error(`${table.name}.${col.name}: cannot tell text from number in ${checker.typeToString(t)}`);
+        if (numeric === textual)
+          throw new Error(`${table.name}.${col.name}: cannot tell text from number in ${checker.typeToString(t)}`);
         out[table.name]![col.name] = { kind: numeric ? 'number' : 'text', nullable };
       }
     }
@@ -61,12 +69,23 @@ function declaredSchema(): Tables {
  * else that differs is a defect of schema.ts or of a migration.
  */
 const NULL_NEVER_STORED: Record<string, string> = {
-  'sqlite:contact_lists.list_no': 'added by migration 009 to a table with rows (SQLite cannot add a NOT NULL column then) and filled by its AFTER INSERT trigger',
+  'sqlite:contact_lists.list_no':
+    'added by migration 009 to a table with rows (SQLite cannot add a NOT NULL column then) and filled by its AFTER INSERT trigger',
 };
 
 const KINDS: Record<string, Kind> = {
-  text: 'text', varchar: 'text', 'character varying': 'text',
-  integer: 'number', int: 'number', int4: 'number', int8: 'number', bigint: 'number', real: 'number', float4: 'number', float8: 'number', numeric: 'number',
+  text: 'text',
+  varchar: 'text',
+  'character varying': 'text',
+  integer: 'number',
+  int: 'number',
+  int4: 'number',
+  int8: 'number',
+  bigint: 'number',
+  real: 'number',
+  float4: 'number',
+  float8: 'number',
+  numeric: 'number',
 };
 
 describe('schema.ts', () => {
@@ -85,7 +104,9 @@ describe('schema.ts', () => {
      */
     const primaryKey = async (table: string): Promise<Set<string>> => {
       if (dialect !== 'sqlite') return new Set();
-      const rows = db().sqlite!.prepare('select name from pragma_table_info(?) where pk > 0').all(table) as { name: string }[];
+      const rows = db().sqlite!.prepare('select name from pragma_table_info(?) where pk > 0').all(table) as {
+        name: string;
+      }[];
       return new Set(rows.map((r) => r.name));
     };
 
@@ -107,7 +128,10 @@ describe('schema.ts', () => {
       // A view's columns all read as nullable (PostgreSQL cannot tell): compare their kinds only.
       const comparable = (t: Tables) =>
         Object.fromEntries(
-          Object.entries(t).map(([name, cols]) => [name, views.has(name) ? Object.fromEntries(Object.entries(cols).map(([c, v]) => [c, v.kind])) : cols]),
+          Object.entries(t).map(([name, cols]) => [
+            name,
+            views.has(name) ? Object.fromEntries(Object.entries(cols).map(([c, v]) => [c, v.kind])) : cols,
+          ]),
         );
       expect(comparable(built)).toEqual(comparable(declared));
     });

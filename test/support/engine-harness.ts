@@ -22,26 +22,51 @@ export interface ContactSpec {
 let seq = 0;
 /** Inserts visible contacts straight into a list (the contact-list API is tested on its own). */
 export async function addContacts(t: TestApp, listId: string, contacts: ContactSpec[]): Promise<void> {
-  const { list_no } = await t.db.kysely.selectFrom('contact_lists').select('list_no').where('id', '=', listId).executeTakeFirstOrThrow();
+  const { list_no } = await t.db.kysely
+    .selectFrom('contact_lists')
+    .select('list_no')
+    .where('id', '=', listId)
+    .executeTakeFirstOrThrow();
   const rows = contacts.map((c) => ({
-    list_no, seq: ++seq, phone_e164: c.phone, phone_raw: c.phone, extension: null, first_name: null, last_name: null,
-    time_zone: c.tz ?? null, unique_id: c.uniqueId ?? null, contact_priority: c.priority ?? null, extra: null,
+    list_no,
+    seq: ++seq,
+    phone_e164: c.phone,
+    phone_raw: c.phone,
+    extension: null,
+    first_name: null,
+    last_name: null,
+    time_zone: c.tz ?? null,
+    unique_id: c.uniqueId ?? null,
+    contact_priority: c.priority ?? null,
+    extra: null,
     created_at: t.clock.now(),
   }));
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
     await t.db.kysely.insertInto('contacts').values(chunk).execute();
     // Their numbers, as a completed import indexes them (on PostgreSQL contact_phones is a view of contacts).
-    if (t.db.dialect === 'sqlite') await t.db.kysely.insertInto('contact_phones').values(chunk.map((r) => ({ list_no: r.list_no, phone_e164: r.phone_e164, seq: r.seq }))).execute();
+    if (t.db.dialect === 'sqlite')
+      await t.db.kysely
+        .insertInto('contact_phones')
+        .values(chunk.map((r) => ({ list_no: r.list_no, phone_e164: r.phone_e164, seq: r.seq })))
+        .execute();
   }
   // Visible: a list's contents are its rows up to visible_seq (migration 007).
   await t.db.kysely.updateTable('contact_lists').set({ visible_seq: seq }).where('id', '=', listId).execute();
 }
 
 /** Every day 12:00 AM–11:59 PM UTC (campaign validation refuses start == end): tests at T0 are never blocked by the window. */
-export const ALWAYS = { frequency: 'DAILY', timezone: 'UTC', days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }] };
+export const ALWAYS = {
+  frequency: 'DAILY',
+  timezone: 'UTC',
+  days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }],
+};
 
-export async function createCampaign(t: TestApp, over: Record<string, unknown> & { name: string; contactLists: string[] }, strategy: Record<string, unknown> = {}): Promise<string> {
+export async function createCampaign(
+  t: TestApp,
+  over: Record<string, unknown> & { name: string; contactLists: string[] },
+  strategy: Record<string, unknown> = {},
+): Promise<string> {
   const body = {
     ...agentlessSample,
     ...over,
@@ -74,14 +99,19 @@ export interface EngineHarness {
   pendingOutcomes(): number;
 }
 
-export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?: Partial<EngineSettings>; provider?: (inner: Provider) => Provider } = {}): EngineHarness {
+export function engineHarness(
+  t: TestApp,
+  opts: { profile?: SimProfile; engine?: Partial<EngineSettings>; provider?: (inner: Provider) => Provider } = {},
+): EngineHarness {
   const { queue, scheduler } = manualScheduler();
   const stored: Promise<void>[] = [];
-  const sink = { report: (r: OutcomeReport) => {
-    const p = t.services.outcomes.report(r);
-    stored.push(p);
-    return p;
-  } };
+  const sink = {
+    report: (r: OutcomeReport) => {
+      const p = t.services.outcomes.report(r);
+      stored.push(p);
+      return p;
+    },
+  };
   const sim = new SimulatorProvider({ sink, clock: t.clock, speed: 0, scheduler, machineRate: 0, ...opts.profile });
   const started: Started[] = [];
   const spy: Provider = {
@@ -94,7 +124,14 @@ export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?:
   };
   const provider = opts.provider ? opts.provider(spy) : spy;
   // No pre-call fetch unless a test gives one: the provider here is scripted, and so is the CRM.
-  const engine = t.services.createEngine({ provider, maxConcurrentCalls: 100, callsPerSecond: 10_000, leaseMs: 120_000, precall: null, ...opts.engine });
+  const engine = t.services.createEngine({
+    provider,
+    maxConcurrentCalls: 100,
+    callsPerSecond: 10_000,
+    leaseMs: 120_000,
+    precall: null,
+    ...opts.engine,
+  });
   const dialing = new DialingStep({ provider, schedules: t.services.schedules, engine, clock: t.clock });
   const deliver = async () => {
     for (const fn of queue.splice(0)) fn();
@@ -102,7 +139,10 @@ export function engineHarness(t: TestApp, opts: { profile?: SimProfile; engine?:
     await Promise.all(stored.splice(0));
   };
   return {
-    engine: { tick: () => dialing.run() }, started, deliver, pendingOutcomes: () => queue.length,
+    engine: { tick: () => dialing.run() },
+    started,
+    deliver,
+    pendingOutcomes: () => queue.length,
     step: async () => {
       await dialing.run();
       await deliver();

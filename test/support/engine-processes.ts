@@ -47,8 +47,7 @@ async function sqliteInDataDir(): Promise<{ db: TestDb; dataDir: string }> {
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= raw.close());
   let disposed: Promise<void> | undefined;
-  const dispose = () =>
-    (disposed ??= close().then(() => fs.rmSync(dataDir, { recursive: true, force: true })));
+  const dispose = () => (disposed ??= close().then(() => fs.rmSync(dataDir, { recursive: true, force: true })));
   return { db: { ...raw, close, file, dispose }, dataDir };
 }
 
@@ -84,7 +83,16 @@ export async function createSharedDbApp(dialect: DialectName): Promise<SharedDbA
   const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });
   const addList = (name: string, t: TestTenant = tenant) => insertList(db, clock, name, t);
   return {
-    app, db, clock, services, config, tenant, headers, addList, childDbEnv, repos: reposOf(db),
+    app,
+    db,
+    clock,
+    services,
+    config,
+    tenant,
+    headers,
+    addList,
+    childDbEnv,
+    repos: reposOf(db),
     addTenant: () => Promise.reject(new Error('not needed by the engine process tests')),
     kore: koreCaller(app, headers, tenant),
     dispose: async () => {
@@ -127,7 +135,9 @@ export class EngineProcess {
 
   constructor(vars: Record<string, string>, opts: EngineProcessOptions = {}) {
     this.child = spawn(process.execPath, opts.gated ? GATED_WORKER : WORKER, {
-      cwd: ROOT, env: childEnv(vars), stdio: [opts.gated ? 'pipe' : 'ignore', 'ignore', 'pipe'],
+      cwd: ROOT,
+      env: childEnv(vars),
+      stdio: [opts.gated ? 'pipe' : 'ignore', 'ignore', 'pipe'],
     });
     live.add(this);
     if (!exitHook) {
@@ -155,11 +165,17 @@ export class EngineProcess {
   /** Waits for `re` on stderr; fails if the process exits first. */
   private async waitFor(what: string, re: RegExp, deadlineMs: number): Promise<RegExpExecArray> {
     let m: RegExpExecArray | null = null;
-    await pollUntil(`worker ${this.pid} ${what}`, () => {
-      if (this.exitCode !== undefined) throw new Error(`worker exited (${this.exitCode ?? this.signal}) before ${what}:\n${this.stderr}`);
-      m = re.exec(this.stderr);
-      return m !== null;
-    }, deadlineMs, 20);
+    await pollUntil(
+      `worker ${this.pid} ${what}`,
+      () => {
+        if (this.exitCode !== undefined)
+          throw new Error(`worker exited (${this.exitCode ?? this.signal}) before ${what}:\n${this.stderr}`);
+        m = re.exec(this.stderr);
+        return m !== null;
+      },
+      deadlineMs,
+      20,
+    );
     return m!;
   }
 
@@ -193,7 +209,12 @@ export class EngineProcess {
  * Polls `cond` every `everyMs` until it returns true; throws at the deadline with `what`.
  * `cond` may throw to fail fast (e.g. a worker died).
  */
-export async function pollUntil(what: string, cond: () => boolean | Promise<boolean>, deadlineMs: number, everyMs = 100): Promise<void> {
+export async function pollUntil(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  deadlineMs: number,
+  everyMs = 100,
+): Promise<void> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     if (await cond()) return;

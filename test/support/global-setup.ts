@@ -31,7 +31,9 @@ export async function createTemplateDatabase(serverUrl: string, name: string): P
     // CREATE DATABASE ... TEMPLATE fails while anyone is connected to the template.
     await db.close();
   }
-  await withAdminClient(serverUrl, (c) => c.query(`ALTER DATABASE "${name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`));
+  await withAdminClient(serverUrl, (c) =>
+    c.query(`ALTER DATABASE "${name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`),
+  );
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -47,7 +49,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('pgUrl', server.url);
   project.provide('pgTemplate', template);
-  const where = server.external ? 'external server (TEST_DATABASE_URL)' : `PostgreSQL ${server.version} on port ${server.port}`;
+  const where = server.external
+    ? 'external server (TEST_DATABASE_URL)'
+    : `PostgreSQL ${server.version} on port ${server.port}`;
   console.log(`[test-db] ${where}, template ${template} ready in ${Math.round(performance.now() - started)} ms`);
 
   return async () => {

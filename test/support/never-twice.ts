@@ -47,12 +47,17 @@ export interface NeverTwiceOptions {
  * - too few: a record stopped after a retryable outcome with budget left;
  * - wrong books: the record's final outcome is not its last attempt's, an attempt never ended.
  */
-export function neverTwiceProblems(records: readonly RecordFacts[], attempts: readonly AttemptFacts[], o: NeverTwiceOptions): string[] {
+export function neverTwiceProblems(
+  records: readonly RecordFacts[],
+  attempts: readonly AttemptFacts[],
+  o: NeverTwiceOptions,
+): string[] {
   const problems: string[] = [];
   const byRecord = new Map<string, AttemptFacts[]>();
   const recordIds = new Set(records.map((r) => r.id));
   for (const a of attempts) {
-    if (!recordIds.has(a.record_id)) problems.push(`attempt ${a.id} belongs to no record of the instance (${a.record_id})`);
+    if (!recordIds.has(a.record_id))
+      problems.push(`attempt ${a.id} belongs to no record of the instance (${a.record_id})`);
     const list = byRecord.get(a.record_id) ?? [];
     list.push(a);
     byRecord.set(a.record_id, list);
@@ -60,32 +65,44 @@ export function neverTwiceProblems(records: readonly RecordFacts[], attempts: re
   for (const r of records) {
     const list = (byRecord.get(r.id) ?? []).sort((x, y) => x.attempt_no - y.attempt_no || x.started_at - y.started_at);
     const where = `record ${r.id}`;
-    if (r.state !== 'done' || r.final_outcome === null) problems.push(`${where} lost: state ${r.state}, final outcome ${r.final_outcome}`);
-    if (list.length !== r.attempts) problems.push(`${where} counts ${r.attempts} attempts but has ${list.length} attempt rows`);
+    if (r.state !== 'done' || r.final_outcome === null)
+      problems.push(`${where} lost: state ${r.state}, final outcome ${r.final_outcome}`);
+    if (list.length !== r.attempts)
+      problems.push(`${where} counts ${r.attempts} attempts but has ${list.length} attempt rows`);
     if (list.length === 0) {
       problems.push(`${where} was never attempted`);
       continue;
     }
-    if (list.length > o.maxAttempts) problems.push(`${where} has ${list.length} attempts, more than maxAttempts ${o.maxAttempts}`);
+    if (list.length > o.maxAttempts)
+      problems.push(`${where} has ${list.length} attempts, more than maxAttempts ${o.maxAttempts}`);
     const numbers = list.map((a) => a.attempt_no);
-    if (new Set(numbers).size !== numbers.length) problems.push(`${where} has duplicate attempt numbers ${numbers.join(',')}`);
-    if (numbers.some((n, i) => n !== i + 1)) problems.push(`${where} has attempt numbers ${numbers.join(',')}, not 1..${list.length}`);
+    if (new Set(numbers).size !== numbers.length)
+      problems.push(`${where} has duplicate attempt numbers ${numbers.join(',')}`);
+    if (numbers.some((n, i) => n !== i + 1))
+      problems.push(`${where} has attempt numbers ${numbers.join(',')}, not 1..${list.length}`);
     list.forEach((a, i) => {
-      if (a.outcome === null || a.ended_at === null) problems.push(`${where}: attempt ${a.id} (#${a.attempt_no}) never ended`);
+      if (a.outcome === null || a.ended_at === null)
+        problems.push(`${where}: attempt ${a.id} (#${a.attempt_no}) never ended`);
       const next = list[i + 1];
       if (!next) return;
-      if (a.ended_at === null || next.started_at < a.ended_at) problems.push(`${where}: attempt #${next.attempt_no} started while #${a.attempt_no} was still out`);
-      if (a.outcome !== null && isFinal(a.outcome as Outcome)) problems.push(`${where}: redialed (#${next.attempt_no}) after final outcome ${a.outcome} of #${a.attempt_no}`);
+      if (a.ended_at === null || next.started_at < a.ended_at)
+        problems.push(`${where}: attempt #${next.attempt_no} started while #${a.attempt_no} was still out`);
+      if (a.outcome !== null && isFinal(a.outcome as Outcome))
+        problems.push(`${where}: redialed (#${next.attempt_no}) after final outcome ${a.outcome} of #${a.attempt_no}`);
     });
     const last = list[list.length - 1]!;
-    if (r.final_outcome !== null && r.final_outcome !== last.outcome) problems.push(`${where}: final outcome ${r.final_outcome} but last attempt ended ${last.outcome}`);
+    if (r.final_outcome !== null && r.final_outcome !== last.outcome)
+      problems.push(`${where}: final outcome ${r.final_outcome} but last attempt ended ${last.outcome}`);
     if (last.outcome !== null && !isFinal(last.outcome as Outcome) && list.length < o.maxAttempts) {
-      problems.push(`${where}: stopped after retryable ${last.outcome} with ${o.maxAttempts - list.length} attempts left`);
+      problems.push(
+        `${where}: stopped after retryable ${last.outcome} with ${o.maxAttempts - list.length} attempts left`,
+      );
     }
     if (o.expectedOutcome) {
       for (const a of list) {
         const want = o.expectedOutcome(a);
-        if (want !== undefined && a.outcome !== want) problems.push(`${where}: attempt ${a.id} ended ${a.outcome}, the provider said ${want}`);
+        if (want !== undefined && a.outcome !== want)
+          problems.push(`${where}: attempt ${a.id} ended ${a.outcome}, the provider said ${want}`);
       }
     }
   }
@@ -93,19 +110,42 @@ export function neverTwiceProblems(records: readonly RecordFacts[], attempts: re
 }
 
 /** The engine outcome the simulator gives an attempt of a voice campaign (machine detection and ring time as configured). */
-export function simulatedVoiceOutcome(seed: number, attemptId: string, ringTimeoutSec: number, machine: MachineDetectMode): string {
+export function simulatedVoiceOutcome(
+  seed: number,
+  attemptId: string,
+  ringTimeoutSec: number,
+  machine: MachineDetectMode,
+): string {
   const sim = createSimulatedOutcome(seed, {
-    attemptId, campaignId: '', instanceId: '', channel: 'voice', to: '+15550000000', from: '+15550000001',
-    ringTimeoutSec, machineDetection: machine, context: {},
+    attemptId,
+    campaignId: '',
+    instanceId: '',
+    channel: 'voice',
+    to: '+15550000000',
+    from: '+15550000001',
+    ringTimeoutSec,
+    machineDetection: machine,
+    context: {},
   });
   return toOutcome(sim.outcome, machine);
 }
 
 /** Records and attempts of one instance, as the checks want them. */
-export async function loadFacts(db: Kysely<Database>, instanceId: string): Promise<{ records: RecordFacts[]; attempts: AttemptFacts[] }> {
+export async function loadFacts(
+  db: Kysely<Database>,
+  instanceId: string,
+): Promise<{ records: RecordFacts[]; attempts: AttemptFacts[] }> {
   const [records, attempts] = await Promise.all([
-    db.selectFrom('dial_records').select(['id', 'state', 'attempts', 'final_outcome', 'current_attempt_id']).where('instance_id', '=', instanceId).execute(),
-    db.selectFrom('attempts').select(['id', 'record_id', 'attempt_no', 'outcome', 'worker', 'started_at', 'ended_at']).where('instance_id', '=', instanceId).execute(),
+    db
+      .selectFrom('dial_records')
+      .select(['id', 'state', 'attempts', 'final_outcome', 'current_attempt_id'])
+      .where('instance_id', '=', instanceId)
+      .execute(),
+    db
+      .selectFrom('attempts')
+      .select(['id', 'record_id', 'attempt_no', 'outcome', 'worker', 'started_at', 'ended_at'])
+      .where('instance_id', '=', instanceId)
+      .execute(),
   ]);
   return { records, attempts };
 }

@@ -130,9 +130,22 @@ function ensurePostgresUser(): { uid: number; gid: number } {
   };
   const existing = read();
   if (existing) return existing;
-  execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', 'postgres'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'useradd',
+    [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
   const created = read();
   if (!created) throw new Error('could not create the `postgres` system user');
   return created;
@@ -343,7 +356,24 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     const versionOut = await run(binDir, 'initdb', ['--version'], baseDir);
     const version = /(\d+(?:\.\d+)?)/.exec(versionOut)?.[1] ?? 'unknown';
     // C.UTF-8: byte-order collation like SQLite's BINARY, but UTF-8 aware lower()/upper().
-    await run(binDir, 'initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'], baseDir);
+    await run(
+      binDir,
+      'initdb',
+      [
+        '-D',
+        dataDir,
+        '-A',
+        'trust',
+        '-U',
+        'postgres',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+        '--no-instructions',
+      ],
+      baseDir,
+    );
 
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -359,7 +389,12 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
         '-c max_wal_size=1GB',
       ].join(' ');
       try {
-        await run(binDir, 'pg_ctl', ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOpts], baseDir);
+        await run(
+          binDir,
+          'pg_ctl',
+          ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOpts],
+          baseDir,
+        );
         const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
         await ping(url);
         return { url, external: false, baseDir, port, version, stop };
@@ -425,7 +460,10 @@ export async function createDatabase(serverUrl: string, name: string, template?:
  */
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
   await withAdminClient(serverUrl, async (c) => {
-    const { rows } = await c.query<{ datistemplate: boolean }>('SELECT datistemplate FROM pg_database WHERE datname = $1', [name]);
+    const { rows } = await c.query<{ datistemplate: boolean }>(
+      'SELECT datistemplate FROM pg_database WHERE datname = $1',
+      [name],
+    );
     if (rows[0]?.datistemplate) await c.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`);
     await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
   });

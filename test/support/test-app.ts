@@ -38,7 +38,11 @@ export interface TestRepos {
 }
 
 export function reposOf(db: Db): TestRepos {
-  return { tenancy: new TenancyRepo(db.kysely), contactLists: new ContactListsRepo(db.kysely), records: new DialRecordsRepo(db) };
+  return {
+    tenancy: new TenancyRepo(db.kysely),
+    contactLists: new ContactListsRepo(db.kysely),
+    records: new DialRecordsRepo(db),
+  };
 }
 
 export interface TestApp {
@@ -52,7 +56,12 @@ export interface TestApp {
   /** Standard Kore headers for a tenant (default: the main one). */
   headers(t?: TestTenant): Record<string, string>;
   /** A Kore call under `/agentassist/api/v1/public/{iid}` (or the given prefix) with the tenant's headers. */
-  kore(method: string, path: string, body?: unknown, opts?: { tenant?: TestTenant; prefix?: string; headers?: Record<string, string>; query?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  kore(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { tenant?: TestTenant; prefix?: string; headers?: Record<string, string>; query?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
   /** Another tenant (account + bot + app) with the demo-like resources. */
   addTenant(): Promise<TestTenant>;
   /** Creates a contact list header directly (the contact-list API is tested on its own). */
@@ -75,12 +84,28 @@ export function koreCaller(app: FastifyInstance, headers: TestApp['headers'], te
 }
 
 /** Creates a contact list header directly (the contact-list API is tested on its own); returns its id. */
-export async function insertList(db: Db, clock: ManualClock, name: string, t: Pick<TestTenant, 'accountId' | 'iid'>): Promise<string> {
+export async function insertList(
+  db: Db,
+  clock: ManualClock,
+  name: string,
+  t: Pick<TestTenant, 'accountId' | 'iid'>,
+): Promise<string> {
   const id = newId('cl');
   const now = nowIso(clock.now());
   await new ContactListsRepo(db.kysely).insert({
-    id, account_id: t.accountId, bot_id: t.iid, name, lname: name.toLowerCase(), description: '', source: 'passiveApi',
-    allow_duplicates: 0, is_global_dnc: 0, status: 'Ready', total_record_count: 0, created_at: now, updated_at: now,
+    id,
+    account_id: t.accountId,
+    bot_id: t.iid,
+    name,
+    lname: name.toLowerCase(),
+    description: '',
+    source: 'passiveApi',
+    allow_duplicates: 0,
+    is_global_dnc: 0,
+    status: 'Ready',
+    total_record_count: 0,
+    created_at: now,
+    updated_at: now,
   });
   return id;
 }
@@ -96,7 +121,12 @@ async function seedTenant(services: Services): Promise<TestTenant> {
   await services.admin.createFlow({ accountId, iid, name: 'Voice Survey Entry Flow', channel: 'voice' });
   await services.admin.createFlow({ accountId, iid, name: 'SMS Support Flow', channel: 'sms' });
   await services.admin.createQueue({ accountId, iid, name: 'Default Queue' });
-  await services.admin.createTemplate({ accountId, iid, name: 'Payment Reminder Template', message: 'Your payment is due.' });
+  await services.admin.createTemplate({
+    accountId,
+    iid,
+    name: 'Payment Reminder Template',
+    message: 'Your payment is due.',
+  });
   const token = signHs256({ sub: '1234567890', appId: app.clientId }, app.clientSecret);
   return { accountId, iid, clientId: app.clientId, clientSecret: app.clientSecret, token };
 }
@@ -113,7 +143,15 @@ export async function createTestApp(dialect: DialectName, opts: TestAppOptions =
   await addList('Recent Buyers - Q2 2025');
   await addList('Renewal Due - May/June 2025');
   return {
-    app, db, clock, services, config, tenant, headers, addList, repos: reposOf(db),
+    app,
+    db,
+    clock,
+    services,
+    config,
+    tenant,
+    headers,
+    addList,
+    repos: reposOf(db),
     addTenant: async () => {
       const t = await seedTenant(services);
       await addList('Recent Buyers - Q2 2025', t);

@@ -54,7 +54,14 @@ describe('loadConfig', () => {
   });
 
   it('treats empty and blank values as unset and trims the others', () => {
-    const config = loadConfig({ PORT: '', HOST: '   ', ADMIN_TOKEN: ' ', DATABASE_URL: '', RATE_LIMIT_PER_MINUTE: ' 5 ', DEMO: ' false ' });
+    const config = loadConfig({
+      PORT: '',
+      HOST: '   ',
+      ADMIN_TOKEN: ' ',
+      DATABASE_URL: '',
+      RATE_LIMIT_PER_MINUTE: ' 5 ',
+      DEMO: ' false ',
+    });
     expect(config.port).toBe(3000);
     expect(config.host).toBe('0.0.0.0');
     expect(config.adminToken).toBeUndefined();
@@ -98,7 +105,11 @@ describe('loadConfig', () => {
   });
 
   it('configures the webhook provider with its URL and secret', () => {
-    const config = loadConfig({ TELEPHONY_PROVIDER: 'webhook', TELEPHONY_WEBHOOK_URL: 'https://pbx.example/dial', TELEPHONY_WEBHOOK_SECRET: 'a-secret-of-16-chars' });
+    const config = loadConfig({
+      TELEPHONY_PROVIDER: 'webhook',
+      TELEPHONY_WEBHOOK_URL: 'https://pbx.example/dial',
+      TELEPHONY_WEBHOOK_SECRET: 'a-secret-of-16-chars',
+    });
     expect(config.telephonyProvider).toBe('webhook');
     expect(config.telephonyWebhookUrl).toBe('https://pbx.example/dial');
     expect(config.telephonyWebhookSecret).toBe('a-secret-of-16-chars');
@@ -134,10 +145,15 @@ describe('loadConfig', () => {
     expect(err.message).toMatch(message);
   });
 
-  it.each(['mysql://db/x', 'sqlite:///tmp/x.db', 'localhost:5432/campaignd', 'file:data.sqlite', 'http://db:5432/x'])('DATABASE_URL must be postgres:// (rejects %s)', (url) => {
-    const err = configError({ DATABASE_URL: url });
-    expect(err.problems).toEqual(['DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)']);
-  });
+  it.each(['mysql://db/x', 'sqlite:///tmp/x.db', 'localhost:5432/campaignd', 'file:data.sqlite', 'http://db:5432/x'])(
+    'DATABASE_URL must be postgres:// (rejects %s)',
+    (url) => {
+      const err = configError({ DATABASE_URL: url });
+      expect(err.problems).toEqual([
+        'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+      ]);
+    },
+  );
 
   it('never echoes the admin token in its complaint', () => {
     const err = configError({ ADMIN_TOKEN: 'sEcReT' });
@@ -145,13 +161,19 @@ describe('loadConfig', () => {
   });
 
   it('requires the webhook URL and secret only with TELEPHONY_PROVIDER=webhook', () => {
-    const err = configError({ TELEPHONY_PROVIDER: 'webhook', TELEPHONY_WEBHOOK_URL: 'ftp://pbx', TELEPHONY_WEBHOOK_SECRET: 'short' });
+    const err = configError({
+      TELEPHONY_PROVIDER: 'webhook',
+      TELEPHONY_WEBHOOK_URL: 'ftp://pbx',
+      TELEPHONY_WEBHOOK_SECRET: 'short',
+    });
     expect(err.problems).toHaveLength(2);
     expect(err.message).toContain('TELEPHONY_WEBHOOK_URL');
     expect(err.message).toContain('TELEPHONY_WEBHOOK_SECRET');
     expect(configError({ TELEPHONY_PROVIDER: 'webhook' }).problems).toHaveLength(2);
     // Ignored with the simulator.
-    expect(loadConfig({ TELEPHONY_WEBHOOK_URL: 'ftp://pbx', TELEPHONY_WEBHOOK_SECRET: 'short' }).telephonyProvider).toBe('simulator');
+    expect(
+      loadConfig({ TELEPHONY_WEBHOOK_URL: 'ftp://pbx', TELEPHONY_WEBHOOK_SECRET: 'short' }).telephonyProvider,
+    ).toBe('simulator');
   });
 
   it('reports every bad variable together in one ConfigError', () => {

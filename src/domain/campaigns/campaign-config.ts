@@ -12,7 +12,16 @@ export const SMS_FORMATS = ['simple', 'advanced'] as const;
 export type SmsFormat = (typeof SMS_FORMATS)[number];
 export const MACHINE_DETECT_MODES = ['no', 'detect', 'disconnect'] as const;
 export type MachineDetectMode = (typeof MACHINE_DETECT_MODES)[number];
-export const CAMPAIGN_STATUSES = ['Preparing', 'Ready', 'Active', 'Paused', 'Stopped', 'Completed', 'Scheduled', 'Rescheduled'] as const;
+export const CAMPAIGN_STATUSES = [
+  'Preparing',
+  'Ready',
+  'Active',
+  'Paused',
+  'Stopped',
+  'Completed',
+  'Scheduled',
+  'Rescheduled',
+] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export type CampaignType = 'voice' | 'sms';
 

@@ -70,7 +70,8 @@ function normaliseCallingHours(raw: CampaignInput['dialingStrategy']['callingHou
   const frequency = canonical(FREQUENCIES, raw.frequency);
   if (!frequency) p.add('dialingStrategy.callingHours.frequency', `must be one of ${FREQUENCIES.join(', ')}`);
   const timezone = raw.timezone.trim();
-  if (!IANAZone.isValidZone(timezone)) p.add('dialingStrategy.callingHours.timezone', `'${raw.timezone}' is not an IANA time zone`);
+  if (!IANAZone.isValidZone(timezone))
+    p.add('dialingStrategy.callingHours.timezone', `'${raw.timezone}' is not an IANA time zone`);
   const days = raw.days.map((d, i) => {
     const field = `dialingStrategy.callingHours.days[${i}]`;
     const day = canonical(DAY_CODES, d.day);
@@ -122,8 +123,15 @@ export function normaliseCampaignInput(
 
   const ds = body.dialingStrategy;
   const callerId = ds.callerId.phoneNumber.trim();
-  if (!E164.test(callerId)) p.add('dialingStrategy.callerId.phoneNumber', `'${ds.callerId.phoneNumber}' is not an E.164 number like +15101234567`);
-  const dialingStrategy: DialingStrategy = { callerId: { phoneNumber: callerId }, callingHours: normaliseCallingHours(ds.callingHours, p) };
+  if (!E164.test(callerId))
+    p.add(
+      'dialingStrategy.callerId.phoneNumber',
+      `'${ds.callerId.phoneNumber}' is not an E.164 number like +15101234567`,
+    );
+  const dialingStrategy: DialingStrategy = {
+    callerId: { phoneNumber: callerId },
+    callingHours: normaliseCallingHours(ds.callingHours, p),
+  };
   if (ds.useSystemMappings !== undefined) dialingStrategy.useSystemMappings = ds.useSystemMappings;
 
   const dnc = Array.isArray(body.dncLists) ? body.dncLists[0] : body.dncLists;
@@ -136,7 +144,10 @@ export function normaliseCampaignInput(
     priority: priority ?? 5,
     dialingMode: null,
     dialingStrategy,
-    schedule: { isSchedulingEnabled: body.schedule?.isSchedulingEnabled ?? false, isRecurrenceEnabled: body.schedule?.isRecurrenceEnabled ?? false },
+    schedule: {
+      isSchedulingEnabled: body.schedule?.isSchedulingEnabled ?? false,
+      isRecurrenceEnabled: body.schedule?.isRecurrenceEnabled ?? false,
+    },
     contactListNames,
     dncListName,
     machineDetection: 'no',
@@ -144,7 +155,8 @@ export function normaliseCampaignInput(
 
   if (type === 'voice') {
     const mode = canonical(DIALING_MODES, body.dialingMode);
-    if (body.dialingMode === undefined) p.add('dialingMode', `is required for voice campaigns (${DIALING_MODES.join(', ')})`);
+    if (body.dialingMode === undefined)
+      p.add('dialingMode', `is required for voice campaigns (${DIALING_MODES.join(', ')})`);
     else if (!mode) p.add('dialingMode', `'${body.dialingMode}' is not supported; use ${DIALING_MODES.join(', ')}`);
     out.dialingMode = mode ?? null;
     const order = canonical(DIALING_ORDERS, ds.dialingOrder);
@@ -165,15 +177,20 @@ export function normaliseCampaignInput(
     } else if (mode) {
       if (!body.queue_name?.trim()) p.add('queue_name', `is required for ${mode} campaigns`);
       out.queueName = body.queue_name?.trim();
-      if (out.machineDetection !== 'no') p.add('enableMachineDetect', 'answering-machine detection is only available in Agentless mode');
+      if (out.machineDetection !== 'no')
+        p.add('enableMachineDetect', 'answering-machine detection is only available in Agentless mode');
     }
     if (mode === 'Preview') {
       if (body.maxSkips === undefined) p.add('maxSkips', 'is required for Preview campaigns');
       out.maxSkips = body.maxSkips ?? 0;
     }
-    if (ctx.apiVersion === 'v2' && !dncListName) p.add('dncLists', 'a DNC list name is required for voice campaigns on the v2 API');
+    if (ctx.apiVersion === 'v2' && !dncListName)
+      p.add('dncLists', 'a DNC list name is required for voice campaigns on the v2 API');
   } else {
-    const format = canonical(SMS_FORMATS, body.format === 'template' || body.format === 'basic' ? 'simple' : body.format);
+    const format = canonical(
+      SMS_FORMATS,
+      body.format === 'template' || body.format === 'basic' ? 'simple' : body.format,
+    );
     if (!format) p.add('format', 'must be simple or advanced');
     out.format = format;
     if (format === 'advanced') {

@@ -9,7 +9,12 @@ import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { CampaignRow } from '../../storage/schema.js';
 import { errors, ValidationErrors, type AppError } from '../../shared/errors.js';
 import type { CampaignConfig, CampaignType } from './campaign-config.js';
-import { type ApiVersion, normaliseCampaignInput, type NormalisedCampaign, parseCampaignType } from './campaign-rules.js';
+import {
+  type ApiVersion,
+  normaliseCampaignInput,
+  type NormalisedCampaign,
+  parseCampaignType,
+} from './campaign-rules.js';
 import { toKoreCampaign, type ViewExtras } from './campaign-view.js';
 import { EDITABLE_STATUSES, transition } from './lifecycle.js';
 import { parseScheduleBody } from './schedule.js';
@@ -42,7 +47,12 @@ export class CampaignService {
     return toKoreCampaign(row, await this.extras(row));
   }
 
-  async create(t: Tenant, body: CampaignInput, typeFromQuery: string | undefined, apiVersion: ApiVersion): Promise<Campaign> {
+  async create(
+    t: Tenant,
+    body: CampaignInput,
+    typeFromQuery: string | undefined,
+    apiVersion: ApiVersion,
+  ): Promise<Campaign> {
     const type = this.resolveType(body.campaignType, typeFromQuery);
     const { draft, lists } = await this.prepare(t, body, type, apiVersion);
     const now = nowIso(this.clock.now());
@@ -65,18 +75,31 @@ export class CampaignService {
       created_at: now,
       updated_at: now,
     };
-    await mapUnique(() => this.campaigns.insert(row, lists), () => duplicateName('Campaign', draft.name));
+    await mapUnique(
+      () => this.campaigns.insert(row, lists),
+      () => duplicateName('Campaign', draft.name),
+    );
     return toKoreCampaign(row);
   }
 
-  async update(t: Tenant, id: string, body: CampaignInput, typeFromQuery: string | undefined, apiVersion: ApiVersion): Promise<Campaign> {
+  async update(
+    t: Tenant,
+    id: string,
+    body: CampaignInput,
+    typeFromQuery: string | undefined,
+    apiVersion: ApiVersion,
+  ): Promise<Campaign> {
     const current = await this.campaigns.find(t, id);
     if (!current) throw errors.campaignNotFound(id);
     // The stored type wins: v2 update-voice docs hard-code campaignType=sms in the query (§7.9).
     const bodyType = body.campaignType === undefined ? undefined : parseCampaignType(body.campaignType);
-    if (body.campaignType !== undefined && !bodyType) throw errors.validation('campaignType', 'campaignType: must be voice or sms');
+    if (body.campaignType !== undefined && !bodyType)
+      throw errors.validation('campaignType', 'campaignType: must be voice or sms');
     if (bodyType && bodyType !== current.type) {
-      throw errors.validation('campaignType', `campaignType: campaign ${id} is a ${current.type} campaign and cannot become ${bodyType}`);
+      throw errors.validation(
+        'campaignType',
+        `campaignType: campaign ${id} is a ${current.type} campaign and cannot become ${bodyType}`,
+      );
     }
     void typeFromQuery;
     if (!EDITABLE_STATUSES.includes(current.status)) {
@@ -96,8 +119,12 @@ export class CampaignService {
       config: JSON.stringify(draft.config),
       updated_at: nowIso(this.clock.now()),
     };
-    const ok = await mapUnique(() => this.campaigns.replace(t, row, lists, EDITABLE_STATUSES), () => duplicateName('Campaign', draft.name));
-    if (!ok) throw errors.illegalState(`Campaign ${current.name} changed state during the update; stop it before updating`);
+    const ok = await mapUnique(
+      () => this.campaigns.replace(t, row, lists, EDITABLE_STATUSES),
+      () => duplicateName('Campaign', draft.name),
+    );
+    if (!ok)
+      throw errors.illegalState(`Campaign ${current.name} changed state during the update; stop it before updating`);
     return toKoreCampaign(row);
   }
 
@@ -118,7 +145,9 @@ export class CampaignService {
     const { rows, total } = await this.campaigns.list(t, q);
     const totalPages = Math.ceil(total / q.limit);
     return {
-      results: await Promise.all(rows.map(async (r) => toKoreCampaign(r, { ...(await this.extras(r)), forList: true }))),
+      results: await Promise.all(
+        rows.map(async (r) => toKoreCampaign(r, { ...(await this.extras(r)), forList: true })),
+      ),
       skip: q.offset,
       limit: q.limit,
       hasMore: q.offset + rows.length < total,
@@ -137,21 +166,36 @@ export class CampaignService {
    * campaign is named, not identified. Enabling moves it to Scheduled (the engine plays each
    * occurrence); disabling moves a Scheduled campaign back to Ready. Not while a run is going.
    */
-  async setSchedule(t: Tenant, name: string | undefined, enable: boolean, body: unknown): Promise<{ name: string; id: string }> {
+  async setSchedule(
+    t: Tenant,
+    name: string | undefined,
+    enable: boolean,
+    body: unknown,
+  ): Promise<{ name: string; id: string }> {
     if (!name?.trim()) throw errors.validation('campaignName', 'campaignName: is required (query)');
     const row = await this.campaigns.findByName(t, name);
     if (!row) throw errors.notFound('Campaign', `named '${name}'`);
     const cfg = JSON.parse(row.config) as CampaignConfig;
-    const trigger = enable ? 'schedule' : row.status === 'Scheduled' || row.status === 'Rescheduled' ? 'unschedule' : undefined;
+    const trigger = enable
+      ? 'schedule'
+      : row.status === 'Scheduled' || row.status === 'Rescheduled'
+        ? 'unschedule'
+        : undefined;
     let schedule: CampaignConfig['schedule'] = { isSchedulingEnabled: false, isRecurrenceEnabled: false };
     if (enable) {
       const parsed = parseScheduleBody(body, cfg.dialingStrategy.callingHours.timezone, this.clock.now());
       if (!parsed.ok) throw new ValidationErrors(parsed.problems);
       schedule = parsed.value;
     }
-    const check = trigger ? transition(trigger, row.status, row.name) : { ok: true as const, to: row.status, from: [row.status] };
+    const check = trigger
+      ? transition(trigger, row.status, row.name)
+      : { ok: true as const, to: row.status, from: [row.status] };
     if (!check.ok) throw errors.illegalState(check.message);
-    const ok = await this.campaigns.setSchedule(t, row.id, JSON.stringify({ ...cfg, schedule }), { to: check.to, from: check.from, nowIso: nowIso(this.clock.now()) });
+    const ok = await this.campaigns.setSchedule(t, row.id, JSON.stringify({ ...cfg, schedule }), {
+      to: check.to,
+      from: check.from,
+      nowIso: nowIso(this.clock.now()),
+    });
     if (!ok) throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
     return { name: row.name, id: row.id };
   }
@@ -159,7 +203,8 @@ export class CampaignService {
   private resolveType(fromBody: unknown, fromQuery: string | undefined): CampaignType {
     // The body's campaignType wins: the docs' query descriptions are wrong in places (§7.9).
     const raw = fromBody ?? fromQuery;
-    if (raw === undefined || raw === '') throw errors.validation('campaignType', 'campaignType: is required (query or body): voice or sms');
+    if (raw === undefined || raw === '')
+      throw errors.validation('campaignType', 'campaignType: is required (query or body): voice or sms');
     const type = parseCampaignType(raw);
     if (!type) throw errors.validation('campaignType', `campaignType: '${String(raw)}' must be voice or sms`);
     return type;
@@ -195,11 +240,23 @@ export class CampaignService {
 
     const lists: ListRef[] = contactLists.map((l, i) => ({ listId: l.id, role: 'contacts', position: i }));
     if (config.dncList) lists.push({ listId: config.dncList.id, role: 'dnc', position: 0 });
-    const draft = { type, name: n.name, description: n.description, priority: n.priority, dialingMode: n.dialingMode, config };
+    const draft = {
+      type,
+      name: n.name,
+      description: n.description,
+      priority: n.priority,
+      dialingMode: n.dialingMode,
+      config,
+    };
     return { draft, lists };
   }
 
-  private async resolveFlowQueueTemplate(t: Tenant, n: NormalisedCampaign, config: CampaignConfig, bad: (f: string, m: string) => void) {
+  private async resolveFlowQueueTemplate(
+    t: Tenant,
+    n: NormalisedCampaign,
+    config: CampaignConfig,
+    bad: (f: string, m: string) => void,
+  ) {
     if (n.experienceFlowName) {
       const flow = await this.tenancy.findFlowByName(t.botId, n.type, n.experienceFlowName);
       if (!flow) bad('experienceFlowName', `no ${n.type} experience flow named '${n.experienceFlowName}'`);
@@ -220,9 +277,14 @@ export class CampaignService {
           ? await this.tenancy.findTemplateById(t.botId, m.templateId)
           : undefined;
       if (m.templateName && !template) bad('message.template_name', `no SMS template named '${m.templateName}'`);
-      else if (!m.templateName && m.templateId && !template) bad('message.templateId', `no SMS template with id '${m.templateId}'`);
+      else if (!m.templateName && m.templateId && !template)
+        bad('message.templateId', `no SMS template with id '${m.templateId}'`);
       config.message = template
-        ? { template_name: template.name, message: m.message.trim() === '' ? template.message : m.message, templateId: template.id }
+        ? {
+            template_name: template.name,
+            message: m.message.trim() === '' ? template.message : m.message,
+            templateId: template.id,
+          }
         : { message: m.message, templateId: '' };
     }
   }

@@ -39,7 +39,8 @@ export const RUNNING_STATUSES: readonly string[] = ['Active', 'Paused'];
 /** Statuses in which a campaign's configuration may be replaced or the campaign deleted: all but the running ones. */
 export const EDITABLE_STATUSES: string[] = CAMPAIGN_STATUSES.filter((s) => !RUNNING_STATUSES.includes(s));
 
-export type TransitionCheck = { ok: true; to: CampaignStatus; from: readonly CampaignStatus[] } | { ok: false; message: string };
+export type TransitionCheck =
+  { ok: true; to: CampaignStatus; from: readonly CampaignStatus[] } | { ok: false; message: string };
 
 /** Whether `trigger` may be applied to a campaign in `status`, with the client-facing reason when not. */
 export function transition(trigger: Trigger, status: string, name: string): TransitionCheck {
@@ -55,8 +56,14 @@ export function transition(trigger: Trigger, status: string, name: string): Tran
 }
 
 const PAST: Record<Trigger, string> = {
-  play: 'started', stop: 'stopped', pause: 'paused', resume: 'resumed', complete: 'completed',
-  schedule: 'scheduled', unschedule: 'unscheduled', expire: 'expired',
+  play: 'started',
+  stop: 'stopped',
+  pause: 'paused',
+  resume: 'resumed',
+  complete: 'completed',
+  schedule: 'scheduled',
+  unschedule: 'unscheduled',
+  expire: 'expired',
 };
 
 /** Parses a client trigger case-insensitively; undefined when it is not one of play|stop|pause|resume. */

@@ -34,7 +34,8 @@ export function parseListQuery(body: ListCampaignsBody): CampaignListQuery {
   // `sortBy.name` "must be included" per the doc is contradicted by every sample; ignored (§7.21).
   let sort: CampaignListQuery['sort'] = { column: 'created_at', direction: 'desc' };
   const sortEntries = Object.entries(body.sortBy ?? {});
-  if (sortEntries.length > 1) throw errors.validation('sortBy', 'sortBy: give one field (name, createdAt or updatedAt)');
+  if (sortEntries.length > 1)
+    throw errors.validation('sortBy', 'sortBy: give one field (name, createdAt or updatedAt)');
   for (const [key, dir] of sortEntries) {
     const column = SORT_COLUMNS[key as keyof typeof SORT_COLUMNS];
     if (!column) throw errors.validation('sortBy', `sortBy: '${key}' must be name, createdAt or updatedAt`);
@@ -46,7 +47,8 @@ export function parseListQuery(body: ListCampaignsBody): CampaignListQuery {
   const f = body.filters ?? {};
   const statuses = f.status?.map((s) => {
     const v = s.toLowerCase() === 'running' ? 'Active' : canonical(CAMPAIGN_STATUSES, s);
-    if (!v) throw errors.validation('filters.status', `filters.status: '${s}' is not one of ${CAMPAIGN_STATUSES.join(', ')}`);
+    if (!v)
+      throw errors.validation('filters.status', `filters.status: '${s}' is not one of ${CAMPAIGN_STATUSES.join(', ')}`);
     return v;
   });
   const priorities = f.priority?.map((p) => {
@@ -56,11 +58,16 @@ export function parseListQuery(body: ListCampaignsBody): CampaignListQuery {
   });
   const dialingModes = f.dialingMode?.map((m) => {
     const v = canonical(DIALING_MODES, m);
-    if (!v) throw errors.validation('filters.dialingMode', `filters.dialingMode: '${m}' is not one of ${DIALING_MODES.join(', ')}`);
+    if (!v)
+      throw errors.validation(
+        'filters.dialingMode',
+        `filters.dialingMode: '${m}' is not one of ${DIALING_MODES.join(', ')}`,
+      );
     return v;
   });
   const createdFrom = isoOrThrow('startDate', body.startDate);
   const createdTo = isoOrThrow('endDate', body.endDate);
-  if (createdFrom && createdTo && createdFrom > createdTo) throw errors.validation('endDate', 'endDate: must not be before startDate');
+  if (createdFrom && createdTo && createdFrom > createdTo)
+    throw errors.validation('endDate', 'endDate: must not be before startDate');
   return { type, statuses, priorities, dialingModes, createdFrom, createdTo, sort, offset, limit };
 }

@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-import type { AppError} from '../../shared/errors.js';
+import type { AppError } from '../../shared/errors.js';
 import { errors } from '../../shared/errors.js';
 
 /**
@@ -41,13 +41,21 @@ interface Local {
 function parseLocal(raw: unknown): Local | undefined {
   const m = typeof raw === 'string' ? LOCAL.exec(raw.trim()) : null;
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const check = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone: 'UTC' });
   return check.isValid && check.day === day && hour < 24 ? { year, month, day, hour, minute, second } : undefined;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-const formatLocal = (l: Local) => `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)} ${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}`;
+const formatLocal = (l: Local) =>
+  `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)} ${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}`;
 
 /** The instant of a local wall time in `zone`; a time skipped by a DST jump moves forward with it. */
 function instant(l: Local, zone: string): number {
@@ -69,11 +77,16 @@ function weekday(v: unknown): Weekday | undefined {
  * Validates an enable-schedule body, reporting every problem. `defaultZone` is the campaign's
  * calling-hours zone, used when the body names none.
  */
-export function parseScheduleBody(body: unknown, defaultZone: string, now: number): { ok: true; value: Schedule } | { ok: false; problems: AppError[] } {
+export function parseScheduleBody(
+  body: unknown,
+  defaultZone: string,
+  now: number,
+): { ok: true; value: Schedule } | { ok: false; problems: AppError[] } {
   const problems: AppError[] = [];
   const bad = (field: string, msg: string) => problems.push(errors.validation(field, `${field}: ${msg}`));
   const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) bad('body', 'must be an object with startDateTime, endDateTime and recurrenceObject');
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+    bad('body', 'must be an object with startDateTime, endDateTime and recurrenceObject');
 
   const zone = b.timezone === undefined || b.timezone === '' ? defaultZone : b.timezone;
   const zoneOk = typeof zone === 'string' && IANAZone.isValidZone(zone);
@@ -90,7 +103,8 @@ export function parseScheduleBody(body: unknown, defaultZone: string, now: numbe
     else if (endAt <= now) bad('endDateTime', 'must be in the future');
   }
 
-  const r = (b.recurrenceObject && typeof b.recurrenceObject === 'object' ? b.recurrenceObject : undefined) as Record<string, unknown> | undefined;
+  const r = (b.recurrenceObject && typeof b.recurrenceObject === 'object' ? b.recurrenceObject : undefined) as
+    Record<string, unknown> | undefined;
   let recurrence: Recurrence | undefined;
   if (!r) bad('recurrenceObject', 'is required: { recurType: Daily | Weekly, ... }');
   else {
@@ -111,7 +125,10 @@ export function parseScheduleBody(body: unknown, defaultZone: string, now: numbe
         bad('recurrenceObject.weeklyDetails.whichDays', `must list days among ${WEEKDAYS.join(' ')}`);
       } else if (n !== undefined) {
         const set = new Set(days as Weekday[]);
-        recurrence = { recurType: 'Weekly', weeklyDetails: { onceEveryNweeks: n, whichDays: WEEKDAYS.filter((d) => set.has(d)) } };
+        recurrence = {
+          recurType: 'Weekly',
+          weeklyDetails: { onceEveryNweeks: n, whichDays: WEEKDAYS.filter((d) => set.has(d)) },
+        };
       }
     } else {
       bad('recurrenceObject.recurType', `'${String(r.recurType)}' must be Daily or Weekly`);
@@ -146,7 +163,8 @@ const dayNumber = (l: Pick<Local, 'year' | 'month' | 'day'>) => Date.UTC(l.year,
 const weekdayOf = (day: number) => (((day + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday
 
 function planOf(s: Schedule): Plan | undefined {
-  if (!s.isSchedulingEnabled || !s.recurrenceObject || !s.startDateTime || !s.endDateTime || !s.timezone) return undefined;
+  if (!s.isSchedulingEnabled || !s.recurrenceObject || !s.startDateTime || !s.endDateTime || !s.timezone)
+    return undefined;
   const start = parseLocal(s.startDateTime);
   const end = parseLocal(s.endDateTime);
   if (!start || !end) return undefined;
@@ -162,7 +180,14 @@ function planOf(s: Schedule): Plan | undefined {
     const startMonday = startDay - weekdayOf(startDay);
     matches = (day) => wanted.has(weekdayOf(day)) && Math.floor((day - startMonday) / 7) % n === 0;
   }
-  return { start, startAt: instant(start, s.timezone), endAt: instant(end, s.timezone), zone: s.timezone, startDay, matches };
+  return {
+    start,
+    startAt: instant(start, s.timezone),
+    endAt: instant(end, s.timezone),
+    zone: s.timezone,
+    startDay,
+    matches,
+  };
 }
 
 function occurrenceOn(p: Plan, day: number): number {

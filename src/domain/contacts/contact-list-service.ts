@@ -1,5 +1,12 @@
 import type { Clock } from '../../shared/clock.js';
-import type { ContactList, ContactsPage, ContactsQuery, CreateContactListBody, ListContact, UpdateContactListBody } from '../../contract/contact-list.js';
+import type {
+  ContactList,
+  ContactsPage,
+  ContactsQuery,
+  CreateContactListBody,
+  ListContact,
+  UpdateContactListBody,
+} from '../../contract/contact-list.js';
 import { newId, nowIso } from '../../shared/ids.js';
 import { isUniqueViolation } from '../../storage/db-errors.js';
 
@@ -78,9 +85,17 @@ export class ContactListService {
     }
     const rows = await this.lists.listAll(t);
     const ids = rows.map((r) => r.id);
-    const [uses, files, importing] = await Promise.all([this.lists.usesOf(ids), this.lists.filesOf(ids), this.lists.importing(ids)]);
+    const [uses, files, importing] = await Promise.all([
+      this.lists.usesOf(ids),
+      this.lists.filesOf(ids),
+      this.lists.importing(ids),
+    ]);
     return rows.map((r) =>
-      toKoreList(r, { uses: uses.filter((u) => u.listId === r.id), files: files.filter((f) => f.listId === r.id), importing: importing.has(r.id) }),
+      toKoreList(r, {
+        uses: uses.filter((u) => u.listId === r.id),
+        files: files.filter((f) => f.listId === r.id),
+        importing: importing.has(r.id),
+      }),
     );
   }
 
@@ -95,7 +110,10 @@ export class ContactListService {
       if (name.toLowerCase() !== current.lname) {
         const uses = await this.lists.usesOf([id]);
         if (uses.length > 0) {
-          throw errors.conflict(`Contact list ${current.name} is used by campaign(s) ${names(uses)}; remove it from them before renaming`, 'name');
+          throw errors.conflict(
+            `Contact list ${current.name} is used by campaign(s) ${names(uses)}; remove it from them before renaming`,
+            'name',
+          );
         }
       }
       Object.assign(set, { name, lname: name.toLowerCase() });
@@ -115,7 +133,10 @@ export class ContactListService {
     const current = await this.require(t, id);
     const before = await this.view(current);
     const { deleted, uses } = await this.lists.deleteUnused(t, id);
-    if (uses.length > 0) throw errors.conflict(`Contact list ${current.name} is used by campaign(s) ${names(uses)}; remove it from them before deleting`);
+    if (uses.length > 0)
+      throw errors.conflict(
+        `Contact list ${current.name} is used by campaign(s) ${names(uses)}; remove it from them before deleting`,
+      );
     if (!deleted) throw errors.contactListNotFound(id);
     return before;
   }
@@ -127,7 +148,14 @@ export class ContactListService {
     // The header's count is exact: imports add to it in the transaction that makes their rows visible.
     const total = Number(list.total_record_count);
     const results: ListContact[] = rows.map(toKoreContact);
-    return { results, skip: offset, limit, hasMore: offset + rows.length < total, totalPages: Math.ceil(total / limit), totalResults: total };
+    return {
+      results,
+      skip: offset,
+      limit,
+      hasMore: offset + rows.length < total,
+      totalPages: Math.ceil(total / limit),
+      totalResults: total,
+    };
   }
 
   async require(t: Tenant, id: string): Promise<ContactListRow> {
@@ -137,7 +165,11 @@ export class ContactListService {
   }
 
   private async view(row: ContactListRow): Promise<ContactList> {
-    const [uses, files, importing] = await Promise.all([this.lists.usesOf([row.id]), this.lists.filesOf([row.id]), this.lists.importing([row.id])]);
+    const [uses, files, importing] = await Promise.all([
+      this.lists.usesOf([row.id]),
+      this.lists.filesOf([row.id]),
+      this.lists.importing([row.id]),
+    ]);
     return toKoreList(row, { uses, files, importing: importing.has(row.id) });
   }
 
@@ -155,7 +187,8 @@ export function parsePage(q: ContactsPageQuery): { offset: number; limit: number
     return n;
   };
   const limit = num(q.limit, 'limit') ?? CONTACTS_PAGE.defaultLimit;
-  if (limit < 1 || limit > CONTACTS_PAGE.maxLimit) throw errors.validation('limit', `limit: must be from 1 to ${CONTACTS_PAGE.maxLimit}`);
+  if (limit < 1 || limit > CONTACTS_PAGE.maxLimit)
+    throw errors.validation('limit', `limit: must be from 1 to ${CONTACTS_PAGE.maxLimit}`);
   const skip = num(q.skip, 'skip');
   const page = num(q.page, 'page');
   if (page === 0) throw errors.validation('page', 'page: starts at 1');

@@ -46,7 +46,12 @@ export function toKoreList(row: ContactListRow, facts: ListFacts): ContactList {
 // masquerade as them; such columns are still stored and exported, only hidden here.
 export function toKoreContact(row: ListContactRow): ListContact {
   const extra = row.extra ? (JSON.parse(row.extra) as Record<string, string>) : {};
-  const out: Record<string, unknown> = { ...extra, _id: row.id, phoneNumber: row.phone_raw, phoneNumberE164: row.phone_e164 };
+  const out: Record<string, unknown> = {
+    ...extra,
+    _id: row.id,
+    phoneNumber: row.phone_raw,
+    phoneNumberE164: row.phone_e164,
+  };
   if (row.extension !== null) out.extension = row.extension;
   if (row.first_name !== null) out.firstName = row.first_name;
   if (row.last_name !== null) out.lastName = row.last_name;

@@ -22,7 +22,14 @@ import { isValidIanaZone, normalisePhone } from './phone.js';
  *   data there. Copy it with spread or Object.entries, never Object.assign onto a normal object.
  */
 
-export const KNOWN_FIELDS = ['phoneNumber', 'firstName', 'lastName', 'timeZone', 'uniqueId', 'contactPriority'] as const;
+export const KNOWN_FIELDS = [
+  'phoneNumber',
+  'firstName',
+  'lastName',
+  'timeZone',
+  'uniqueId',
+  'contactPriority',
+] as const;
 export type ContactField = (typeof KNOWN_FIELDS)[number];
 
 /** The `mapping` object Kore returns on contact lists (identity for every known field). */
@@ -105,11 +112,15 @@ export function planColumns(
   for (const [source, rawTarget] of Object.entries(mapping)) {
     const target = typeof rawTarget === 'string' ? parseTarget(rawTarget) : undefined;
     if (!target) {
-      errors.push({ column: source, reason: `mapping target "${String(rawTarget)}" is not a known field (${KNOWN_FIELDS.join(', ')}) or extra:<name>` });
+      errors.push({
+        column: source,
+        reason: `mapping target "${String(rawTarget)}" is not a known field (${KNOWN_FIELDS.join(', ')}) or extra:<name>`,
+      });
       continue;
     }
     if (target.kind === 'field') {
-      if (claimed.has(target.field)) errors.push({ column: source, reason: `more than one column is mapped to ${target.field}` });
+      if (claimed.has(target.field))
+        errors.push({ column: source, reason: `more than one column is mapped to ${target.field}` });
       claimed.add(target.field);
     }
     const index = findColumn(columns, source);
@@ -132,20 +143,28 @@ export function planColumns(
     }
     if (target.kind === 'field') {
       const other = fieldSource.get(target.field);
-      if (other !== undefined) errors.push({ column, reason: `duplicates column "${other}": both give ${target.field}` });
+      if (other !== undefined)
+        errors.push({ column, reason: `duplicates column "${other}": both give ${target.field}` });
       fieldSource.set(target.field, column);
     } else if (target.kind === 'extra') {
       extras += 1;
       const other = extraSource.get(target.name);
-      if (other !== undefined) errors.push({ column, reason: `duplicates column "${other}": both give extra "${target.name}"` });
+      if (other !== undefined)
+        errors.push({ column, reason: `duplicates column "${other}": both give extra "${target.name}"` });
       extraSource.set(target.name, column);
       if (target.name.length > CONTACT_LIMITS.maxKeyLength) {
-        errors.push({ column: column.slice(0, 40) + '…', reason: `column name longer than ${CONTACT_LIMITS.maxKeyLength} characters` });
+        errors.push({
+          column: column.slice(0, 40) + '…',
+          reason: `column name longer than ${CONTACT_LIMITS.maxKeyLength} characters`,
+        });
       }
     }
   });
   if (extras > CONTACT_LIMITS.maxExtraColumns) {
-    errors.push({ column: '(row)', reason: `${extras} extra columns; at most ${CONTACT_LIMITS.maxExtraColumns} are allowed` });
+    errors.push({
+      column: '(row)',
+      reason: `${extras} extra columns; at most ${CONTACT_LIMITS.maxExtraColumns} are allowed`,
+    });
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, plan: { columns, targets: targets as ColumnTarget[], unmatchedSources } };
@@ -174,9 +193,14 @@ function scalar(v: unknown, allowBoolean: boolean): Scalar {
     case 'bigint':
       return { ok: true, value: String(v) };
     case 'boolean':
-      return allowBoolean ? { ok: true, value: String(v) } : { ok: false, reason: 'must be text or a number, not a boolean' };
+      return allowBoolean
+        ? { ok: true, value: String(v) }
+        : { ok: false, reason: 'must be text or a number, not a boolean' };
     default:
-      return { ok: false, reason: `must be text or a number, not ${Array.isArray(v) ? 'an array' : `a${typeof v === 'object' ? 'n object' : ` ${typeof v}`}`}` };
+      return {
+        ok: false,
+        reason: `must be text or a number, not ${Array.isArray(v) ? 'an array' : `a${typeof v === 'object' ? 'n object' : ` ${typeof v}`}`}`,
+      };
   }
 }
 
@@ -216,7 +240,12 @@ class CheckedRow {
 }
 
 /** A known field's text: trimmed, "" and whitespace meaning absent; problems go to `errors`. */
-function fieldText(plan: ColumnPlan, column: number, values: readonly unknown[], errors: ColumnError[]): string | undefined {
+function fieldText(
+  plan: ColumnPlan,
+  column: number,
+  values: readonly unknown[],
+  errors: ColumnError[],
+): string | undefined {
   if (column < 0) return undefined;
   const s = scalar(values[column], false);
   if (!s.ok) {
@@ -226,7 +255,10 @@ function fieldText(plan: ColumnPlan, column: number, values: readonly unknown[],
   const v = s.value?.trim();
   if (v === undefined || v === '') return undefined;
   if (v.length > CONTACT_LIMITS.maxValueLength) {
-    errors.push({ column: plan.columns[column] as string, reason: `value longer than ${CONTACT_LIMITS.maxValueLength} characters` });
+    errors.push({
+      column: plan.columns[column] as string,
+      reason: `value longer than ${CONTACT_LIMITS.maxValueLength} characters`,
+    });
     return undefined;
   }
   // PostgreSQL text cannot hold one (the whole batch would fail); extra columns can: their JSON escapes it.
@@ -238,7 +270,11 @@ function fieldText(plan: ColumnPlan, column: number, values: readonly unknown[],
 }
 
 /** Checks the values of one row, laid out as `plan.columns`: the row, or every problem in it. */
-function checkRow(plan: ColumnPlan, values: readonly unknown[], defaultCountry: string): { ok: true; row: CheckedRow } | { ok: false; errors: ColumnError[] } {
+function checkRow(
+  plan: ColumnPlan,
+  values: readonly unknown[],
+  defaultCountry: string,
+): { ok: true; row: CheckedRow } | { ok: false; errors: ColumnError[] } {
   const errors: ColumnError[] = [];
   const row = new CheckedRow(Object.create(null) as Record<string, string>);
   const fields = fieldsOf(plan);
@@ -274,7 +310,10 @@ function checkRow(plan: ColumnPlan, values: readonly unknown[], defaultCountry: 
   const phoneColumn = phoneAt >= 0 ? (columns[phoneAt] as string) : 'phoneNumber';
   const phoneValue = phoneAt >= 0 ? values[phoneAt] : undefined;
   if (typeof phoneValue === 'number' && !(Number.isSafeInteger(phoneValue) && phoneValue > 0)) {
-    errors.push({ column: phoneColumn, reason: 'a phone number given as a JSON number must be a positive whole number' });
+    errors.push({
+      column: phoneColumn,
+      reason: 'a phone number given as a JSON number must be a positive whole number',
+    });
   } else {
     const phone = fieldText(plan, phoneAt, values, errors);
     if (phone !== undefined) {
@@ -298,14 +337,22 @@ function checkRow(plan: ColumnPlan, values: readonly unknown[], defaultCountry: 
   const tz = fieldText(plan, source[ZONE]!, values, errors);
   if (tz !== undefined) {
     if (isValidIanaZone(tz)) row.timeZone = tz;
-    else errors.push({ column: source[ZONE]! >= 0 ? (columns[source[ZONE]!] as string) : 'timeZone', reason: `unknown time zone ${preview(tz)}` });
+    else
+      errors.push({
+        column: source[ZONE]! >= 0 ? (columns[source[ZONE]!] as string) : 'timeZone',
+        reason: `unknown time zone ${preview(tz)}`,
+      });
   }
   const priority = fieldText(plan, source[PRIORITY]!, values, errors);
   if (priority !== undefined) {
     const { minPriority: lo, maxPriority: hi } = CONTACT_LIMITS;
     const n = /^[+]?\d{1,3}$/.test(priority) ? Number(priority) : NaN;
     if (n >= lo && n <= hi) row.contactPriority = n;
-    else errors.push({ column: source[PRIORITY]! >= 0 ? (columns[source[PRIORITY]!] as string) : 'contactPriority', reason: `must be a whole number from ${lo} to ${hi}` });
+    else
+      errors.push({
+        column: source[PRIORITY]! >= 0 ? (columns[source[PRIORITY]!] as string) : 'contactPriority',
+        reason: `must be a whole number from ${lo} to ${hi}`,
+      });
   }
 
   if (errors.length > 0) {
@@ -344,7 +391,20 @@ export function packedFromValues(plan: ColumnPlan, values: readonly unknown[], d
     extra = JSON.stringify(r.extra);
     break;
   }
-  return { ok: true, contact: [r.phoneE164, r.phoneRaw, r.extension ?? null, r.firstName ?? null, r.lastName ?? null, r.timeZone ?? null, r.uniqueId ?? null, r.contactPriority ?? null, extra] };
+  return {
+    ok: true,
+    contact: [
+      r.phoneE164,
+      r.phoneRaw,
+      r.extension ?? null,
+      r.firstName ?? null,
+      r.lastName ?? null,
+      r.timeZone ?? null,
+      r.uniqueId ?? null,
+      r.contactPriority ?? null,
+      extra,
+    ],
+  };
 }
 
 export type PackedResult = { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] };
@@ -373,7 +433,9 @@ export function csvRowPacker(plan: ColumnPlan, defaultCountry: string): (cells: 
     const e = named.find((x) => x.name === name)!;
     return { index: e.index, prefix: `${k === 0 ? '{' : ','}${JSON.stringify(name)}:` };
   });
-  const [phoneAt, firstAt, lastAt, zoneAt, uniqueAt, priorityAt] = [PHONE, FIRST, LAST, ZONE, UNIQUE, PRIORITY].map((f) => source[f]!) as [number, number, number, number, number, number];
+  const [phoneAt, firstAt, lastAt, zoneAt, uniqueAt, priorityAt] = [PHONE, FIRST, LAST, ZONE, UNIQUE, PRIORITY].map(
+    (f) => source[f]!,
+  ) as [number, number, number, number, number, number];
   const max = CONTACT_LIMITS.maxValueLength;
   const SLOW = undefined;
   /** A known field's trimmed text, null when absent, SLOW when too long or holding a NUL. */
@@ -426,5 +488,9 @@ export function toContact(row: Record<string, unknown>, opts: ContactOptions): C
   const columns = Object.keys(row);
   const planned = planColumns(columns, opts.mapping);
   if (!planned.ok) return planned;
-  return contactFromValues(planned.plan, columns.map((c) => row[c]), opts.defaultCountry);
+  return contactFromValues(
+    planned.plan,
+    columns.map((c) => row[c]),
+    opts.defaultCountry,
+  );
 }

@@ -81,7 +81,10 @@ export interface CsvWorkerWarmUp {
  * modules (the phone metadata above all) takes about 250 ms, which the CLI spends opening the
  * database and finding the bot and list instead of waiting for its first batch.
  */
-export function warmCsvWorker(sizeBytes: number | undefined, spare: () => Promise<boolean> = spareCore): CsvWorkerWarmUp {
+export function warmCsvWorker(
+  sizeBytes: number | undefined,
+  spare: () => Promise<boolean> = spareCore,
+): CsvWorkerWarmUp {
   const big = sizeBytes === undefined || sizeBytes >= WORKER_MIN_BYTES;
   const worker = big ? spare().then((yes) => (yes ? bootWorker() : undefined)) : Promise.resolve(undefined);
   let taken = false;
@@ -111,7 +114,10 @@ export function warmCsvWorker(sizeBytes: number | undefined, spare: () => Promis
 const PARSE_BATCH_ROWS = 1024;
 
 /** Batches of at least `rows` rows (the last one may have fewer), from smaller ones in order. */
-async function* joined(batches: AsyncIterable<ImportBatch>, rows: number): AsyncGenerator<ImportBatch, void, undefined> {
+async function* joined(
+  batches: AsyncIterable<ImportBatch>,
+  rows: number,
+): AsyncGenerator<ImportBatch, void, undefined> {
   let out: ImportBatch | undefined;
   for await (const b of batches) {
     if (!out) out = b;
@@ -139,7 +145,10 @@ function readCsvHere(input: CsvInput, opts: CsvSourceOptions): CsvBatchSource {
 }
 
 // Built, the worker is csv-worker.js; from TypeScript sources a shim registers tsx in the worker first.
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './csv-worker-dev.mjs' : './csv-worker.js', import.meta.url);
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './csv-worker-dev.mjs' : './csv-worker.js',
+  import.meta.url,
+);
 
 /**
  * The worker's heap is a second V8 heap in the process, and V8's default sizing let it fill with
@@ -168,7 +177,12 @@ export function readCsvBatches(input: CsvInput, opts: CsvSourceOptions, started?
   return { batches: joined(batches(input, opts, progress, started), opts.batchRows), bytesRead: () => progress.bytes };
 }
 
-async function* batches(input: CsvInput, opts: CsvSourceOptions, progress: { bytes: number }, started: Worker | undefined): AsyncGenerator<ImportBatch, void, undefined> {
+async function* batches(
+  input: CsvInput,
+  opts: CsvSourceOptions,
+  progress: { bytes: number },
+  started: Worker | undefined,
+): AsyncGenerator<ImportBatch, void, undefined> {
   const { sizeBytes: _size, ...csv } = opts;
   const file = 'file' in input ? input.file : undefined;
   const batchRows = Math.min(PARSE_BATCH_ROWS, opts.batchRows);

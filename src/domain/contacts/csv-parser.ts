@@ -131,7 +131,8 @@ export class CsvParser {
         if (stop > pos) {
           const text = buf.toString('utf8', pos, stop);
           const cells = text.split(',');
-          if (this.maxRecordSize !== 0 && stop - pos > this.maxRecordSize + 1) this.checkSize(buf, pos, stop, cells, line);
+          if (this.maxRecordSize !== 0 && stop - pos > this.maxRecordSize + 1)
+            this.checkSize(buf, pos, stop, cells, line);
           out.push({ cells, line });
         }
         // An empty line is skipped (skip_empty_lines), but counted.

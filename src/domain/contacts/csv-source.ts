@@ -76,10 +76,15 @@ interface ParsedRecord {
  * be imported at all: no header, duplicate or conflicting columns, no phone column, a mapped column
  * that does not exist, an unknown default country; later, on an unclosed quote or an oversized row.
  */
-export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
+export async function* readCsvRows(
+  input: NodeJS.ReadableStream,
+  opts: CsvOptions,
+): AsyncGenerator<CsvRow, void, undefined> {
   for await (const chunk of csvChunks(input, opts)) {
     if ('reference' in chunk) yield* chunk.reference;
-    else for (const { cells, line } of chunk.records) yield { rowNumber: line, result: rowResult(chunk.plan, cells, opts.defaultCountry) };
+    else
+      for (const { cells, line } of chunk.records)
+        yield { rowNumber: line, result: rowResult(chunk.plan, cells, opts.defaultCountry) };
   }
 }
 
@@ -88,7 +93,11 @@ export async function* readCsvRows(input: NodeJS.ReadableStream, opts: CsvOption
  * the same rows and reasons, valid contacts packed for the insert. The import's hot path: the rows
  * of one input chunk are converted in one synchronous loop, and only batches cross a promise.
  */
-export async function* readCsvImportBatches(input: NodeJS.ReadableStream, opts: CsvOptions, batchRows: number): AsyncGenerator<ImportBatch, void, undefined> {
+export async function* readCsvImportBatches(
+  input: NodeJS.ReadableStream,
+  opts: CsvOptions,
+  batchRows: number,
+): AsyncGenerator<ImportBatch, void, undefined> {
   const encoded = opts.copyText ? asCopyText : (b: ImportBatch) => b;
   let batch = emptyBatch();
   let pack: ReturnType<typeof csvRowPacker> | undefined;
@@ -122,7 +131,11 @@ function asCopyText(batch: ImportBatch): ImportBatch {
   return { ...batch, contacts: [], copy: [toCopyText(batch.contacts)] };
 }
 
-function addRow(batch: ImportBatch, rowNumber: number, result: { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] }): void {
+function addRow(
+  batch: ImportBatch,
+  rowNumber: number,
+  result: { ok: true; contact: PackedContact } | { ok: false; errors: ColumnError[] },
+): void {
   batch.rows++;
   if (result.ok) batch.contacts.push(result.contact);
   else {
@@ -216,15 +229,24 @@ function isBlank(cells: string[]): boolean {
 
 function syntaxError(err: CsvSyntaxError): Error {
   return err.code === 'CSV_QUOTE_NOT_CLOSED'
-    ? errors.validation('file', `CSV is malformed: the quoted field in the row starting on line ${err.line} is never closed`)
-    : errors.validation('file', `CSV row starting on line ${err.line} is larger than the row size limit (an unclosed quote?)`);
+    ? errors.validation(
+        'file',
+        `CSV is malformed: the quoted field in the row starting on line ${err.line} is never closed`,
+      )
+    : errors.validation(
+        'file',
+        `CSV row starting on line ${err.line} is larger than the row size limit (an unclosed quote?)`,
+      );
 }
 
 /**
  * readCsvRows with csv-parse as the tokenizer: the same contract, slower. Used for UTF-16 input
  * and as the reference csv-parser.ts is tested against.
  */
-export async function* readCsvRowsReference(input: NodeJS.ReadableStream, opts: CsvOptions): AsyncGenerator<CsvRow, void, undefined> {
+export async function* readCsvRowsReference(
+  input: NodeJS.ReadableStream,
+  opts: CsvOptions,
+): AsyncGenerator<CsvRow, void, undefined> {
   if (!toCountryCode(opts.defaultCountry)) {
     throw errors.validation('defaultCountry', `"${opts.defaultCountry}" is not a supported ISO 3166 country code`);
   }
@@ -269,7 +291,14 @@ export async function* readCsvRowsReference(input: NodeJS.ReadableStream, opts: 
 }
 
 function rowResult(plan: ColumnPlan, record: string[], defaultCountry: string): ContactResult {
-  return checkedColumns(plan, record) ?? contactFromValues(plan, record.length > plan.columns.length ? record.slice(0, plan.columns.length) : record, defaultCountry);
+  return (
+    checkedColumns(plan, record) ??
+    contactFromValues(
+      plan,
+      record.length > plan.columns.length ? record.slice(0, plan.columns.length) : record,
+      defaultCountry,
+    )
+  );
 }
 
 /** The row's failure when its cell count differs from the header's (extra cells that are all blank are fine). */
@@ -277,7 +306,10 @@ function checkedColumns(plan: ColumnPlan, record: string[]): { ok: false; errors
   const expected = plan.columns.length;
   if (record.length === expected) return undefined;
   if (record.length > expected && record.slice(expected).every((cell) => cell.trim() === '')) return undefined;
-  return { ok: false, errors: [{ column: '(row)', reason: `expected ${expected} columns as in the header, found ${record.length}` }] };
+  return {
+    ok: false,
+    errors: [{ column: '(row)', reason: `expected ${expected} columns as in the header, found ${record.length}` }],
+  };
 }
 
 const leadingBreaks = (raw: string): number => countBreaks(/^[\r\n]*/.exec(raw)?.[0] ?? '');
@@ -298,7 +330,10 @@ function planHeader(header: string[], mapping: Record<string, string> | undefine
   const seen = new Set<string>();
   const duplicates = columns.filter((c) => c !== '' && (seen.has(c) ? true : (seen.add(c), false)));
   if (duplicates.length > 0) {
-    throw errors.validation('file', `CSV header repeats column ${[...new Set(duplicates)].map((c) => JSON.stringify(c)).join(', ')}; ${found}`);
+    throw errors.validation(
+      'file',
+      `CSV header repeats column ${[...new Set(duplicates)].map((c) => JSON.stringify(c)).join(', ')}; ${found}`,
+    );
   }
   const planned = planColumns(columns, mapping);
   if (!planned.ok) {
@@ -324,10 +359,16 @@ function malformed(err: CsvError, parsedLines: number): Error {
   const raw = (err as CsvError & { raw?: unknown }).raw;
   const line = parsedLines + leadingBreaks(typeof raw === 'string' ? raw : '');
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-    return errors.validation('file', `CSV is malformed: the quoted field in the row starting on line ${line} is never closed`);
+    return errors.validation(
+      'file',
+      `CSV is malformed: the quoted field in the row starting on line ${line} is never closed`,
+    );
   }
   if (err.code === 'CSV_MAX_RECORD_SIZE') {
-    return errors.validation('file', `CSV row starting on line ${line} is larger than the row size limit (an unclosed quote?)`);
+    return errors.validation(
+      'file',
+      `CSV row starting on line ${line} is larger than the row size limit (an unclosed quote?)`,
+    );
   }
   return errors.validation('file', `CSV is malformed in the row starting on line ${line}: ${err.message}`);
 }
@@ -352,7 +393,9 @@ export function parseMapArgs(args: readonly string[]): Record<string, string> {
     }
     const target = parseTarget(targetText);
     if (!target) {
-      problems.push(`${JSON.stringify(arg)}: ${JSON.stringify(targetText)} is not one of ${KNOWN_FIELDS.join(', ')} or extra:<name>`);
+      problems.push(
+        `${JSON.stringify(arg)}: ${JSON.stringify(targetText)} is not one of ${KNOWN_FIELDS.join(', ')} or extra:<name>`,
+      );
       continue;
     }
     if (Object.hasOwn(mapping, source)) {
@@ -361,7 +404,8 @@ export function parseMapArgs(args: readonly string[]): Record<string, string> {
     }
     if (target.kind === 'field') {
       const other = fieldSources.get(target.field);
-      if (other !== undefined) problems.push(`${target.field} is mapped from both ${JSON.stringify(other)} and ${JSON.stringify(source)}`);
+      if (other !== undefined)
+        problems.push(`${target.field} is mapped from both ${JSON.stringify(other)} and ${JSON.stringify(source)}`);
       fieldSources.set(target.field, source);
     }
     mapping[source] = target.kind === 'field' ? target.field : `extra:${target.name}`;

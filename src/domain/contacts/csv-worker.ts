@@ -19,14 +19,18 @@ export interface WorkerInput extends CsvOptions {
   file?: string | undefined;
 }
 /** main -> worker */
-export type ToWorker = { type: 'start'; input: WorkerInput } | { type: 'chunk'; data: ArrayBuffer } | { type: 'end' } | { type: 'ack' };
+export type ToWorker =
+  { type: 'start'; input: WorkerInput } | { type: 'chunk'; data: ArrayBuffer } | { type: 'end' } | { type: 'ack' };
 /** worker -> main */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'more' }
   | { type: 'batch'; batch: ImportBatch; bytesRead: number }
   | { type: 'done' }
-  | { type: 'error'; error: { app: boolean; status: number; code: string; message: string; field?: string | undefined } };
+  | {
+      type: 'error';
+      error: { app: boolean; status: number; code: string; message: string; field?: string | undefined };
+    };
 
 /** Enough for the worker to parse a whole write transaction (8,192 rows on SQLite) ahead of the main thread. */
 const MAX_UNACKED = 16;
@@ -61,7 +65,13 @@ function main(port: NonNullable<typeof parentPort>, opts: WorkerInput): void {
       const e = err as AppError;
       port.postMessage({
         type: 'error',
-        error: { app, status: app ? e.status : 500, code: app ? e.code : 'INTERNAL', message: String(e?.message ?? err), field: app ? e.field : undefined },
+        error: {
+          app,
+          status: app ? e.status : 500,
+          code: app ? e.code : 'INTERNAL',
+          message: String(e?.message ?? err),
+          field: app ? e.field : undefined,
+        },
       } satisfies FromWorker);
     }
   })();

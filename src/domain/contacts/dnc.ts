@@ -31,7 +31,11 @@ export class DncService {
   }
 
   /** The subset of `numbers` on any of `listIds` or on the account's global DNC list. */
-  async blockedNumbers(t: Pick<Tenant, 'accountId'>, listIds: readonly string[], numbers: readonly string[]): Promise<Set<string>> {
+  async blockedNumbers(
+    t: Pick<Tenant, 'accountId'>,
+    listIds: readonly string[],
+    numbers: readonly string[],
+  ): Promise<Set<string>> {
     const global = (await this.lists.findGlobalDnc(t.accountId))?.id;
     const ids = global && !listIds.includes(global) ? [...listIds, global] : [...listIds];
     return new Set((await this.contacts.onLists(ids, numbers)).keys());

@@ -4,7 +4,15 @@ import { AppError, errors } from '../../shared/errors.js';
 import { newId, nowIso } from '../../shared/ids.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
-import { ImportCancelled, emptyBatch, packContact, type ImportBatch, type ImportsRepo, type ImportTarget, type ImportWriter } from '../../storage/repos/imports-repo.js';
+import {
+  ImportCancelled,
+  emptyBatch,
+  packContact,
+  type ImportBatch,
+  type ImportsRepo,
+  type ImportTarget,
+  type ImportWriter,
+} from '../../storage/repos/imports-repo.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { ContactListRow, ImportRow } from '../../storage/schema.js';
 import { toImportJob } from './contact-list-view.js';
@@ -80,9 +88,17 @@ export class ImportService {
       return toImportJob(job);
     }
     const job = await this.createJob(t, list, 'csv', input.fileName);
-    const csv = { mapping: input.mapping, defaultCountry: bot.default_country, sizeBytes: input.sizeBytes, ...this.batchOptions };
+    const csv = {
+      mapping: input.mapping,
+      defaultCountry: bot.default_country,
+      sizeBytes: input.sizeBytes,
+      ...this.batchOptions,
+    };
     const source = csvSource(input.csv, csv, input.warm);
-    return this.run(job, list, source, { onWaiting: req.onWaiting, onProgress: (p) => req.onProgress?.({ ...p, bytesRead: source.bytesRead() }) });
+    return this.run(job, list, source, {
+      onWaiting: req.onWaiting,
+      onProgress: (p) => req.onProgress?.({ ...p, bytesRead: source.bytesRead() }),
+    });
   }
 
   private async listFor(t: Tenant, ref: ImportListRef): Promise<ContactListRow> {
@@ -100,7 +116,12 @@ export class ImportService {
     return { batchRows: this.repo.batchSize, copyText: this.repo.copyText };
   }
 
-  async createJob(t: Tenant, list: ContactListRow, source: 'csv' | 'api', fileName: string | null = null): Promise<ImportRow> {
+  async createJob(
+    t: Tenant,
+    list: ContactListRow,
+    source: 'csv' | 'api',
+    fileName: string | null = null,
+  ): Promise<ImportRow> {
     const now = this.clock.now();
     const row: ImportRow = {
       id: newId('imp'),
@@ -125,7 +146,12 @@ export class ImportService {
   }
 
   /** Runs a job to its end; resolves with the final job, or rejects (after marking it failed). */
-  run(job: ImportRow, list: ContactListRow, rows: RowSource | BatchSource, opts: ImportOptions = {}): Promise<ImportJob> {
+  run(
+    job: ImportRow,
+    list: ContactListRow,
+    rows: RowSource | BatchSource,
+    opts: ImportOptions = {},
+  ): Promise<ImportJob> {
     // Alive from now on, also while queued behind another job of the list: a job whose heartbeat
     // goes stale is taken for abandoned (recoverAbandoned), queued or running.
     const timer = setInterval(() => void this.repo.heartbeat(job.id, this.clock.now()).catch(() => {}), HEARTBEAT_MS);
@@ -178,7 +204,8 @@ export class ImportService {
     const now = this.clock.now();
     const failed: string[] = [];
     for (const id of await this.repo.abandoned(now - staleAfterMs)) {
-      const msg = 'Import interrupted: the process running it stopped before it finished; no contacts were added. Run it again.';
+      const msg =
+        'Import interrupted: the process running it stopped before it finished; no contacts were added. Run it again.';
       if (await this.repo.fail(id, msg, nowIso(now))) failed.push(id);
     }
     return failed;
@@ -202,7 +229,12 @@ export class ImportService {
     }
   }
 
-  private async execute(job: ImportRow, list: ContactListRow, source: RowSource | BatchSource, opts: ImportOptions): Promise<ImportJob> {
+  private async execute(
+    job: ImportRow,
+    list: ContactListRow,
+    source: RowSource | BatchSource,
+    opts: ImportOptions,
+  ): Promise<ImportJob> {
     const target: ImportTarget = { id: job.id, listId: list.id, allowDuplicates: list.allow_duplicates === 1 };
     const progress: ImportProgress = { rows: 0, imported: 0, duplicates: 0, rejected: 0 };
     let writer: ImportWriter | undefined;
@@ -242,13 +274,21 @@ export class ImportService {
       const done = this.clock.now();
       const finished = toImportJob(await w.complete(done, nowIso(done)));
       // The final counts: completing may find duplicates the batches could not (SQLite finds them all then).
-      opts.onProgress?.({ rows: finished.totalRows, imported: finished.imported, duplicates: finished.duplicates, rejected: finished.rejected });
+      opts.onProgress?.({
+        rows: finished.totalRows,
+        imported: finished.imported,
+        duplicates: finished.duplicates,
+        rejected: finished.rejected,
+      });
       return finished;
     } catch (err) {
       // Nothing of the job may still be running once run() ends (PostgreSQL commits a batch while the
       // next is written): its caller may close the database. The failure then deletes what it wrote.
       await writer?.settle();
-      const msg = err instanceof AppError || err instanceof ImportCancelled ? err.message : `Import failed: ${String((err as Error)?.message ?? err)}`;
+      const msg =
+        err instanceof AppError || err instanceof ImportCancelled
+          ? err.message
+          : `Import failed: ${String((err as Error)?.message ?? err)}`;
       await this.repo.fail(job.id, msg, nowIso(this.clock.now())).catch(() => {});
       throw err;
     }

@@ -75,7 +75,8 @@ interface Json {
   nonGeographic?: Record<string, RawPlan | undefined>;
 }
 const json = metadata as unknown as Json;
-const supported = json.version === 4 && typeof json.countries === 'object' && typeof json.country_calling_codes === 'object';
+const supported =
+  json.version === 4 && typeof json.countries === 'object' && typeof json.country_calling_codes === 'object';
 
 const entirely = (pattern: string): RegExp => new RegExp(`^(?:${pattern})$`);
 const truthyString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -141,7 +142,9 @@ const countryPlan = memo((country: string): Plan | undefined => {
 
 /** Metadata.getCountryCodesForCallingCode. */
 const countriesOf = memo((callingCode: string): readonly string[] | undefined => {
-  const codes = Object.hasOwn(json.country_calling_codes, callingCode) ? json.country_calling_codes[callingCode] : undefined;
+  const codes = Object.hasOwn(json.country_calling_codes, callingCode)
+    ? json.country_calling_codes[callingCode]
+    : undefined;
   if (!codes || (codes.length === 1 && codes[0]!.length === 3)) return undefined;
   return codes;
 });
@@ -158,7 +161,8 @@ function callingCodePlan(callingCode: string): Plan | undefined {
   return raw ? plan(raw) : undefined;
 }
 
-const hasCallingCode = (callingCode: string): boolean => countriesOf(callingCode) !== undefined || nonGeographic(callingCode) !== undefined;
+const hasCallingCode = (callingCode: string): boolean =>
+  countriesOf(callingCode) !== undefined || nonGeographic(callingCode) !== undefined;
 
 function atStart(re: RegExp, text: string): RegExpExecArray | null {
   re.lastIndex = 0;
@@ -176,7 +180,8 @@ function hasType(p: Plan, nationalNumber: string): boolean {
 }
 
 /** es6/isValid.js */
-const isValid = (p: Plan, nationalNumber: string): boolean => (p.hasTypes ? hasType(p, nationalNumber) : p.nnp.test(nationalNumber));
+const isValid = (p: Plan, nationalNumber: string): boolean =>
+  p.hasTypes ? hasType(p, nationalNumber) : p.nnp.test(nationalNumber);
 
 type LengthCheck = 'IS_POSSIBLE' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_LENGTH';
 
@@ -258,12 +263,16 @@ function callingCodeWithoutPlus(number: string, p: Plan): string | undefined {
   const shorter = number.slice(callingCode.length);
   const shorterNational = extractNationalNumber(shorter, p);
   const national = extractNationalNumber(number, p);
-  if ((!p.nnp.test(national) && p.nnp.test(shorterNational)) || checkNumberLength(national, p) === 'TOO_LONG') return callingCode;
+  if ((!p.nnp.test(national) && p.nnp.test(shorterNational)) || checkNumberLength(national, p) === 'TOO_LONG')
+    return callingCode;
   return undefined;
 }
 
 /** es6/helpers/extractCountryCallingCode.js: `{}` is returned as undefined. */
-function extractCallingCode(number: string, defaultPlan: Plan | undefined): { callingCode?: string; number?: string } | undefined {
+function extractCallingCode(
+  number: string,
+  defaultPlan: Plan | undefined,
+): { callingCode?: string; number?: string } | undefined {
   if (!number) return undefined;
   if (number[0] !== '+') {
     const withoutIdd = defaultPlan ? stripIddPrefix(number, defaultPlan) : undefined;
@@ -323,5 +332,9 @@ export function fastParse(text: string, defaultCountry?: string): FastNumber | u
 
   // PhoneNumber.isValid(): the country's plan when known, else the calling code's main one.
   const validity = country !== undefined ? countryPlan(country) : callingCodePlan(callingCode);
-  return { valid: validity ? isValid(validity, nationalNumber) : false, e164: `+${callingCode}${nationalNumber}`, country };
+  return {
+    valid: validity ? isValid(validity, nationalNumber) : false,
+    e164: `+${callingCode}${nationalNumber}`,
+    country,
+  };
 }

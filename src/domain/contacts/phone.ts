@@ -93,7 +93,8 @@ const failed = (raw: string, reason: string): PhoneResult => ({ ok: false, raw, 
 // No closures are created per call: a million-row import calls this a million times.
 function normalise(raw: string, defaultCountry: string, reader: Reader, plainShortcut: boolean): PhoneResult {
   if (typeof raw !== 'string') return { ok: false, raw: String(raw), reason: 'not a string' };
-  if (raw.length > MAX_PHONE_INPUT_LENGTH) return failed(raw, `too long (more than ${MAX_PHONE_INPUT_LENGTH} characters)`);
+  if (raw.length > MAX_PHONE_INPUT_LENGTH)
+    return failed(raw, `too long (more than ${MAX_PHONE_INPUT_LENGTH} characters)`);
 
   let digits: string;
   let hasPlus: boolean;
@@ -108,14 +109,18 @@ function normalise(raw: string, defaultCountry: string, reader: Reader, plainSho
     const ext = EXTENSION.exec(text);
     if (ext && ext.index > 0) {
       extension = ext[1] as string;
-      if (extension.length > MAX_EXTENSION_DIGITS) return failed(raw, `extension longer than ${MAX_EXTENSION_DIGITS} digits`);
+      if (extension.length > MAX_EXTENSION_DIGITS)
+        return failed(raw, `extension longer than ${MAX_EXTENSION_DIGITS} digits`);
       text = text.slice(0, ext.index).trim();
     }
 
     if (LETTER.test(text)) return failed(raw, 'contains letters');
     if (!ALLOWED.test(text)) {
       const bad = [...text].find((c) => !ALLOWED.test(c)) ?? '';
-      return failed(raw, /\p{Nd}/u.test(bad) ? `contains unsupported digit "${bad}"` : `contains invalid character "${bad}"`);
+      return failed(
+        raw,
+        /\p{Nd}/u.test(bad) ? `contains unsupported digit "${bad}"` : `contains invalid character "${bad}"`,
+      );
     }
     const plusAt = text.indexOf('+');
     if (plusAt > 0 || text.lastIndexOf('+') !== plusAt) return failed(raw, '"+" is only allowed once, at the start');
@@ -147,10 +152,21 @@ const asciiDigit = (d: string): string => parseDigits(d) || d;
 
 function nationalReading(digits: string, country: CountryCode | undefined, requested: string, read: Reader): Reading {
   if (country) return read(digits, country);
-  return { valid: false, text: digits, country: undefined, reason: `no country code and "${requested}" is not a supported default country` };
+  return {
+    valid: false,
+    text: digits,
+    country: undefined,
+    reason: `no country code and "${requested}" is not a supported default country`,
+  };
 }
 
-function choose(digits: string, hasPlus: boolean, country: CountryCode | undefined, requested: string, read: Reader): Reading {
+function choose(
+  digits: string,
+  hasPlus: boolean,
+  country: CountryCode | undefined,
+  requested: string,
+  read: Reader,
+): Reading {
   if (hasPlus) return read(`+${digits}`);
 
   if (digits.startsWith('00')) {
@@ -165,7 +181,9 @@ function choose(digits: string, hasPlus: boolean, country: CountryCode | undefin
   if (intl.valid && nat.valid && intl.e164 !== nat.e164) {
     // Both readings are real numbers: see the module comment for why this tie-break. Rare enough
     // (about 1 in 10 valid US numbers) that the library's own formatter is used.
-    const domestic = parsePhoneNumberFromString(digits, { defaultCountry: country, extract: false })!.formatNational().replace(/\D/g, '');
+    const domestic = parsePhoneNumberFromString(digits, { defaultCountry: country, extract: false })!
+      .formatNational()
+      .replace(/\D/g, '');
     return domestic === digits ? nat : intl;
   }
   if (intl.valid) return intl;

@@ -30,7 +30,9 @@ export class CallbackService {
     const campaign = inst ? await this.campaigns.find(t, inst.campaign_id) : undefined;
     if (!inst || !campaign) throw errors.notFound('Campaign instance', instanceId);
     if (campaign.instance_id !== inst.id || (inst.status !== 'Active' && inst.status !== 'Paused')) {
-      throw errors.illegalState(`Campaign instance ${instanceId} is not running (campaign ${campaign.name} is ${campaign.status}); call-backs need an Active or Paused instance`);
+      throw errors.illegalState(
+        `Campaign instance ${instanceId} is not running (campaign ${campaign.name} is ${campaign.status}); call-backs need an Active or Paused instance`,
+      );
     }
     const now = this.clock.now();
     const out: CallbackResult[] = [];
@@ -45,7 +47,11 @@ export class CallbackService {
         out.push({ ...base, status: 'failed', reason: 'time_in_past' });
         continue;
       }
-      const rec = await this.records.findByKey(inst.id, item.campaignDialingListId, phoneOfKey(item.campaignDialingListId));
+      const rec = await this.records.findByKey(
+        inst.id,
+        item.campaignDialingListId,
+        phoneOfKey(item.campaignDialingListId),
+      );
       if (!rec) {
         out.push({ ...base, status: 'failed', reason: 'contact_not_found' });
         continue;
@@ -54,7 +60,12 @@ export class CallbackService {
       if (moved === 'moved') out.push({ ...base, status: 'success', timeToContact: new Date(at).toISOString() });
       // The instance ended (its last record went final, or a stop) while this request ran.
       else if (moved === 'not_running') out.push({ ...base, status: 'failed', reason: 'campaign_not_running' });
-      else out.push({ ...base, status: 'failed', reason: rec.final_outcome === 'dnc' ? 'dnc_excluded' : 'call_in_progress' });
+      else
+        out.push({
+          ...base,
+          status: 'failed',
+          reason: rec.final_outcome === 'dnc' ? 'dnc_excluded' : 'call_in_progress',
+        });
     }
     return out;
   }

@@ -183,7 +183,7 @@ function nextOutsideWall(c: CompiledCallingHours, w0: number): number | null {
 
 /** First instant in (from, to] whose offset differs from `off`, or null. */
 function firstTransition(z: IANAZone, from: number, off: number, to: number): number | null {
-  for (let lo = from; lo < to; ) {
+  for (let lo = from; lo < to;) {
     let hi = Math.min(lo + TRANSITION_PROBE_MS, to);
     if (offsetMs(z, hi) !== off) {
       while (hi - lo > 1) {
@@ -199,14 +199,9 @@ function firstTransition(z: IANAZone, from: number, off: number, to: number): nu
 }
 
 /** Walks offset segments from t, asking `onWall` for the first matching wall time in each. */
-function scan(
-  z: IANAZone,
-  t: number,
-  horizonMs: number,
-  onWall: (wall: number) => number | null,
-): number | null {
+function scan(z: IANAZone, t: number, horizonMs: number, onWall: (wall: number) => number | null): number | null {
   const limit = t + horizonMs;
-  for (let cur = t; cur <= limit; ) {
+  for (let cur = t; cur <= limit;) {
     const off = offsetMs(z, cur);
     const w = onWall(cur + off);
     if (w === null) return null;
@@ -226,7 +221,11 @@ export interface WindowSearchOptions {
 const horizonMs = (o?: WindowSearchOptions): number => (o?.horizonDays ?? 15) * DAY;
 
 /** True iff the wall-clock time of `instantMs` in `zone` lies in one of the windows. */
-export function isWithinCallingHours(hours: CallingHoursLike | CompiledCallingHours, zone: string, instantMs: number): boolean {
+export function isWithinCallingHours(
+  hours: CallingHoursLike | CompiledCallingHours,
+  zone: string,
+  instantMs: number,
+): boolean {
   const z = zoneOf(zone);
   return matchWall(compileCallingHours(hours), instantMs + offsetMs(z, instantMs)) !== null;
 }

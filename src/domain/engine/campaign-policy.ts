@@ -10,7 +10,12 @@ import { decodeSmsMessage } from './sms-message.js';
  * set its own (CampaignCaps). Progressive / Preview would be bounded by agents, which campaignd
  * does not model yet.
  */
-export const POLICY_DEFAULTS = Object.freeze({ maxAttemptsPerRecord: 1, defaultRetryPeriodMin: 60, maxRingTimeSec: 30, maxConcurrent: 10 });
+export const POLICY_DEFAULTS = Object.freeze({
+  maxAttemptsPerRecord: 1,
+  defaultRetryPeriodMin: 60,
+  maxRingTimeSec: 30,
+  maxConcurrent: 10,
+});
 
 /** What the engine needs to know about a running campaign, parsed once from its stored config. */
 export interface CampaignPolicy {
@@ -63,7 +68,11 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
   if (c.queue) p.queue = c.queue.name;
   if (row.type === 'sms') {
     // An advanced SMS hands the conversation to its experience flow; the opening text names it.
-    p.message = c.message ? decodeSmsMessage(c.message.message) : c.experienceFlow ? `[flow:${c.experienceFlow.name}]` : '';
+    p.message = c.message
+      ? decodeSmsMessage(c.message.message)
+      : c.experienceFlow
+        ? `[flow:${c.experienceFlow.name}]`
+        : '';
   }
   return p;
 }

@@ -45,8 +45,7 @@ const nonNegInt = (n: number): number => (Number.isFinite(n) ? Math.max(0, Math.
 
 /** Solves Σ clamp(λ·p_i, lo_i, hi_i) = target for λ; f is piecewise linear, so interpolate between breakpoints. */
 function waterLevel(p: number[], lo: number[], hi: number[], target: number): number {
-  const f = (lambda: number): number =>
-    p.reduce((s, pi, i) => s + Math.min(hi[i]!, Math.max(lo[i]!, lambda * pi)), 0);
+  const f = (lambda: number): number => p.reduce((s, pi, i) => s + Math.min(hi[i]!, Math.max(lo[i]!, lambda * pi)), 0);
   const breaks = [...new Set(p.flatMap((pi, i) => [lo[i]! / pi, hi[i]! / pi]))].sort((a, b) => a - b);
   let prev = 0;
   let fPrev = f(0);
@@ -81,17 +80,27 @@ function computeShares(totalSlots: number, input: readonly CampaignDemand[], opt
     Math.max(0, Math.min(nonNegInt(c.wanted), nonNegInt(c.maxConcurrent ?? DEFAULT_MAX_CONCURRENT) - inFlight[i]!)),
   );
   const free = Math.max(0, nonNegInt(totalSlots) - inFlight.reduce((a, b) => a + b, 0));
-  const n = Math.min(free, need.reduce((a, b) => a + b, 0));
+  const n = Math.min(
+    free,
+    need.reduce((a, b) => a + b, 0),
+  );
   const p = campaigns.map((c) => c.priority);
   const hi = inFlight.map((f, i) => f + need[i]!);
   const level = inFlight.reduce((a, b) => a + b, 0) + n;
   // Fair level ignoring who already holds what: in-flight calls above it are an overdraft the credit remembers.
-  const mu = waterLevel(p, p.map(() => 0), hi, level);
+  const mu = waterLevel(
+    p,
+    p.map(() => 0),
+    hi,
+    level,
+  );
   campaigns.forEach((c, i) => ideal.set(c.id, Math.min(hi[i]!, mu * p[i]!)));
   if (n === 0) return { slots, ideal };
 
   const lambda = waterLevel(p, inFlight, hi, level);
-  const share = campaigns.map((_, i) => Math.min(need[i]!, Math.max(0, Math.min(hi[i]!, lambda * p[i]!) - inFlight[i]!)));
+  const share = campaigns.map((_, i) =>
+    Math.min(need[i]!, Math.max(0, Math.min(hi[i]!, lambda * p[i]!) - inFlight[i]!)),
+  );
 
   // Floors first (the epsilon absorbs float error such as 2.9999999997), then leftovers by remainder + credit.
   const alloc = share.map((s, i) => Math.min(need[i]!, Math.floor(s + 1e-9)));
@@ -175,13 +184,17 @@ export class TokenBucket {
   readonly ratePerSec: number;
   readonly burst: number;
 
-  constructor(options: TokenBucketOptions, private readonly clock: Clock) {
+  constructor(
+    options: TokenBucketOptions,
+    private readonly clock: Clock,
+  ) {
     if (!(Number.isFinite(options.ratePerSec) && options.ratePerSec > 0)) {
       throw new RangeError(`ratePerSec must be > 0, got ${options.ratePerSec}`);
     }
     this.ratePerSec = options.ratePerSec;
     this.burst = options.burst ?? Math.max(1, options.ratePerSec);
-    if (!(Number.isFinite(this.burst) && this.burst >= 1)) throw new RangeError(`burst must be >= 1, got ${this.burst}`);
+    if (!(Number.isFinite(this.burst) && this.burst >= 1))
+      throw new RangeError(`burst must be >= 1, got ${this.burst}`);
     this.tokens = Math.min(this.burst, Math.max(0, options.initialTokens ?? this.burst));
     this.last = clock.now();
   }

@@ -17,7 +17,11 @@ export interface DispatchResult {
 
 /** Do-not-call membership (domain/contacts/dnc.ts): the numbers of `numbers` on the lists or the account's global list. */
 export interface DncCheck {
-  blockedNumbers(t: { accountId: string }, listIds: readonly string[], numbers: readonly string[]): Promise<Set<string>>;
+  blockedNumbers(
+    t: { accountId: string },
+    listIds: readonly string[],
+    numbers: readonly string[],
+  ): Promise<Set<string>>;
 }
 
 export interface DialerDeps {
@@ -53,12 +57,21 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
   const renewals = new LeaseRenewals(deps);
   let down = false;
   // Play scrubbed the lists; this catches numbers added to a DNC list since (one indexed query per batch).
-  const blocked = deps.dnc ? await deps.dnc.blockedNumbers(policy, policy.dncListIds, claimed.map((c) => c.record.phone_e164)) : new Set<string>();
+  const blocked = deps.dnc
+    ? await deps.dnc.blockedNumbers(
+        policy,
+        policy.dncListIds,
+        claimed.map((c) => c.record.phone_e164),
+      )
+    : new Set<string>();
   await Promise.all(
     claimed.map(async ({ record, attempt }) => {
       if (blocked.has(record.phone_e164)) {
         const detail = 'put on a DNC list after the campaign started; not dialed';
-        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail, botOutboundStatusDetail: detail, at: clock.now() }, 'dnc');
+        await deps.outcomes.report(
+          { attemptId: attempt.id, outcome: 'failed', detail, botOutboundStatusDetail: detail, at: clock.now() },
+          'dnc',
+        );
         res.skipped++;
         return;
       }
@@ -71,7 +84,16 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
       if (deps.precall && policy.type === 'voice') {
         const d = await deps.precall.decide(policy, record, attempt.id, context);
         if (!d.call) {
-          await deps.outcomes.report({ attemptId: attempt.id, outcome: 'failed', detail: d.reason, botOutboundStatusDetail: d.reason, at: clock.now() }, 'skipped-precall');
+          await deps.outcomes.report(
+            {
+              attemptId: attempt.id,
+              outcome: 'failed',
+              detail: d.reason,
+              botOutboundStatusDetail: d.reason,
+              at: clock.now(),
+            },
+            'skipped-precall',
+          );
           res.skipped++;
           return;
         }
@@ -109,7 +131,12 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
           await deps.records.markInFlight(record.id, attempt.id, at + deps.inFlightLeaseMs(policy), at);
           res.accepted++;
         } else {
-          await deps.outcomes.report({ attemptId: attempt.id, outcome: started.outcome, detail: started.detail, at: clock.now() });
+          await deps.outcomes.report({
+            attemptId: attempt.id,
+            outcome: started.outcome,
+            detail: started.detail,
+            at: clock.now(),
+          });
           res.refused++;
         }
       } catch (err) {
@@ -119,7 +146,12 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
           res.released++;
           return;
         }
-        await deps.outcomes.report({ attemptId: attempt.id, outcome: 'unknown', detail: `provider error: ${String(err)}`, at: clock.now() });
+        await deps.outcomes.report({
+          attemptId: attempt.id,
+          outcome: 'unknown',
+          detail: `provider error: ${String(err)}`,
+          at: clock.now(),
+        });
         res.refused++;
       }
     }),
@@ -134,7 +166,12 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
  * order), and a batch costs one statement instead of one per record.
  */
 class LeaseRenewals {
-  private waiting: { recordId: string; attemptId: string; done: (renewed: boolean) => void; failed: (err: unknown) => void }[] = [];
+  private waiting: {
+    recordId: string;
+    attemptId: string;
+    done: (renewed: boolean) => void;
+    failed: (err: unknown) => void;
+  }[] = [];
 
   constructor(private readonly deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'claimLeaseMs'>) {}
 

@@ -51,7 +51,16 @@ export interface TickReport {
   completed: number;
 }
 
-const emptyReport = (): TickReport => ({ reconciled: 0, claimed: 0, accepted: 0, refused: 0, skipped: 0, released: 0, lost: 0, completed: 0 });
+const emptyReport = (): TickReport => ({
+  reconciled: 0,
+  claimed: 0,
+  accepted: 0,
+  refused: 0,
+  skipped: 0,
+  released: 0,
+  lost: 0,
+  completed: 0,
+});
 
 /**
  * The dialer. One `tick()`: reconcile expired leases, share capacity among Active instances by
@@ -87,7 +96,12 @@ export class Engine {
     // so the attempt becomes `unknown` (final), never a blind redial.
     for (const e of await o.records.expiredLeases(now, 1000)) {
       if (!e.current_attempt_id) continue;
-      await o.outcomes.report({ attemptId: e.current_attempt_id, outcome: 'unknown', detail: 'lease expired before an outcome was recorded', at: now });
+      await o.outcomes.report({
+        attemptId: e.current_attempt_id,
+        outcome: 'unknown',
+        detail: 'lease expired before an outcome was recorded',
+        at: now,
+      });
       rep.reconciled++;
     }
 
@@ -113,20 +127,30 @@ export class Engine {
     const totalOut = [...inFlight.values()].reduce((a, b) => a + b, 0);
     const activeOut = demands.reduce((a, d) => a + d.inFlight, 0);
     // Calls of stopped instances still occupy lines; only active ones take part in the sharing.
-    const capacity = Math.max(0, Math.min(o.maxConcurrentCalls - (totalOut - activeOut), activeOut + this.bucket.available()));
+    const capacity = Math.max(
+      0,
+      Math.min(o.maxConcurrentCalls - (totalOut - activeOut), activeOut + this.bucket.available()),
+    );
     const slots = this.allocator.allocate(capacity, demands);
 
     for (const [instanceId, n] of slots) {
       if (n <= 0) continue;
       const policy = policies.get(instanceId)!;
       const claimed = await o.records.claim({
-        instanceId, channel: policy.type, limit: n, now, owner: this.owner, leaseMs: o.leaseMs,
+        instanceId,
+        channel: policy.type,
+        limit: n,
+        now,
+        owner: this.owner,
+        leaseMs: o.leaseMs,
         // The sharing above works from counts read before any claim; other engines claim too.
         caps: { instance: policy.cap, total: o.maxConcurrentCalls },
         newAttemptId: () => newId('att'),
         place: (r) => {
           const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
-          return isWithinCallingHours(policy.compiled, zone, now) ? { inside: true } : { inside: false, nextAt: windowedAt(policy, r, now) };
+          return isWithinCallingHours(policy.compiled, zone, now)
+            ? { inside: true }
+            : { inside: false, nextAt: windowedAt(policy, r, now) };
         },
       });
       if (claimed.length === 0) continue;
@@ -134,13 +158,18 @@ export class Engine {
       rep.claimed += claimed.length;
       const d = await dispatch(
         {
-          clock: o.clock, owner: this.owner, claimLeaseMs: o.leaseMs,
-          provider: o.provider, records: o.records, outcomes: o.outcomes,
+          clock: o.clock,
+          owner: this.owner,
+          claimLeaseMs: o.leaseMs,
+          provider: o.provider,
+          records: o.records,
+          outcomes: o.outcomes,
           ...(o.precall ? { precall: o.precall } : {}),
           ...(o.dnc ? { dnc: o.dnc } : {}),
           inFlightLeaseMs: (p) => o.leaseMs + (o.outcomeTimeoutMs ?? 300_000) + p.ringSec * 1000,
         },
-        policy, claimed,
+        policy,
+        claimed,
       );
       rep.accepted += d.accepted;
       rep.refused += d.refused;

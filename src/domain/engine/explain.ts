@@ -37,7 +37,8 @@ export class ExplainService {
   async explain(t: Tenant, campaignId: string, key: string): Promise<Explanation> {
     const row = await this.campaigns.find(t, campaignId);
     if (!row) throw errors.campaignNotFound(campaignId);
-    if (!row.instance_id) throw errors.notFound('Contact', `${key} of campaign ${campaignId} (the campaign has never been started)`);
+    if (!row.instance_id)
+      throw errors.notFound('Contact', `${key} of campaign ${campaignId} (the campaign has never been started)`);
     const inst = await this.instances.find(row.instance_id);
     const rec = await this.records.findByKey(row.instance_id, key, phoneOfKey(key));
     if (!rec || !inst) throw errors.notFound('Contact', `${key} in campaign ${campaignId}`);
@@ -47,41 +48,71 @@ export class ExplainService {
     const cfg = JSON.parse(row.config) as CampaignConfig;
     const rules: ExplainRule[] = [];
     const running = row.status === 'Active' && inst.status === 'Active';
-    rules.push({ rule: 'campaign', ok: running, detail: running ? 'campaign is Active' : `campaign is ${row.status}`, facts: { campaignStatus: row.status, instanceStatus: inst.status } });
+    rules.push({
+      rule: 'campaign',
+      ok: running,
+      detail: running ? 'campaign is Active' : `campaign is ${row.status}`,
+      facts: { campaignStatus: row.status, instanceStatus: inst.status },
+    });
 
     const final = rec.state === 'done';
     const recordDetail = final
       ? `final: ${rec.final_outcome}${rec.excluded_reason ? ` (${rec.excluded_reason})` : ''}`
-      : rec.state === 'pending' ? 'waiting to be dialed' : `attempt ${rec.current_attempt_id} is ${rec.state === 'leased' ? 'being placed' : 'in progress'}`;
-    rules.push({ rule: 'record', ok: rec.state === 'pending', detail: recordDetail, facts: { state: rec.state, lastOutcome: rec.last_outcome, finalOutcome: rec.final_outcome } });
+      : rec.state === 'pending'
+        ? 'waiting to be dialed'
+        : `attempt ${rec.current_attempt_id} is ${rec.state === 'leased' ? 'being placed' : 'in progress'}`;
+    rules.push({
+      rule: 'record',
+      ok: rec.state === 'pending',
+      detail: recordDetail,
+      facts: { state: rec.state, lastOutcome: rec.last_outcome, finalOutcome: rec.final_outcome },
+    });
 
     const dncLists = await this.dnc.listsFor(t, cfg.dncList);
     const dncIds = dncLists.map((l) => l.id);
     const hitNow = (await this.dnc.hits(dncLists, [rec.phone_e164])).get(rec.phone_e164)?.id;
     const dncOk = rec.final_outcome !== 'dnc' && hitNow === undefined;
     rules.push({
-      rule: 'dnc', ok: dncOk,
-      detail: dncOk ? 'not on the campaign or global DNC list' : rec.excluded_reason ?? `on DNC list ${hitNow}`,
+      rule: 'dnc',
+      ok: dncOk,
+      detail: dncOk ? 'not on the campaign or global DNC list' : (rec.excluded_reason ?? `on DNC list ${hitNow}`),
       facts: { excludedAtStart: rec.excluded_reason, onListNow: hitNow ?? null, listsChecked: dncIds },
     });
 
-    rules.push({ rule: 'attempts', ok: rec.attempts < policy.maxAttempts, detail: `${rec.attempts} of ${policy.maxAttempts} attempts used`, facts: { used: rec.attempts, max: policy.maxAttempts } });
+    rules.push({
+      rule: 'attempts',
+      ok: rec.attempts < policy.maxAttempts,
+      detail: `${rec.attempts} of ${policy.maxAttempts} attempts used`,
+      facts: { used: rec.attempts, max: policy.maxAttempts },
+    });
 
     const last = rec.attempts > 0 && rec.state === 'pending' ? await this.lastEnded(rec.id, rec.attempts) : null;
     const retryAt = last !== null ? last + policy.retryMin * 60_000 : null;
     const waitOk = retryAt === null || retryAt <= now;
     rules.push({
-      rule: 'retry-wait', ok: waitOk,
-      detail: retryAt === null ? 'no retry wait' : waitOk ? 'retry period has passed' : `retry period of ${policy.retryMin} min runs until ${iso(retryAt)}`,
+      rule: 'retry-wait',
+      ok: waitOk,
+      detail:
+        retryAt === null
+          ? 'no retry wait'
+          : waitOk
+            ? 'retry period has passed'
+            : `retry period of ${policy.retryMin} min runs until ${iso(retryAt)}`,
       facts: { retryPeriodMin: policy.retryMin, lastAttemptEndedAt: iso(last), notBefore: iso(retryAt) },
     });
 
     const z = effectiveZone(rec.time_zone, policy.hours.timezone);
     const w = describeWindowAt(policy.compiled, z.zone, now);
     rules.push({
-      rule: 'calling-window', ok: w.inWindow,
+      rule: 'calling-window',
+      ok: w.inWindow,
       detail: `${w.inWindow ? 'inside' : 'outside'} calling hours in ${z.zone} (${z.source} zone${z.ignoredContactZone ? `; contact zone '${z.ignoredContactZone}' is not a valid IANA zone` : ''}), local ${w.local.weekday} ${w.local.time}`,
-      facts: { ...w, zoneSource: z.source, ignoredContactZone: z.ignoredContactZone ?? null, frequency: policy.hours.frequency },
+      facts: {
+        ...w,
+        zoneSource: z.source,
+        ignoredContactZone: z.ignoredContactZone ?? null,
+        frequency: policy.hours.frequency,
+      },
     });
 
     const inFlight = await this.records.inFlightByInstance();
@@ -90,9 +121,16 @@ export class ExplainService {
     const cap = await this.campaignCaps.of(policy.botId, true);
     const capOk = mine < cap && total < this.maxConcurrentCalls;
     rules.push({
-      rule: 'capacity', ok: capOk,
+      rule: 'capacity',
+      ok: capOk,
       detail: `${mine} of ${cap} campaign lines and ${total} of ${this.maxConcurrentCalls} lines busy; shared by priority ${policy.priority}`,
-      facts: { campaignInFlight: mine, campaignMax: cap, totalInFlight: total, maxConcurrentCalls: this.maxConcurrentCalls, priority: policy.priority },
+      facts: {
+        campaignInFlight: mine,
+        campaignMax: cap,
+        totalInFlight: total,
+        maxConcurrentCalls: this.maxConcurrentCalls,
+        priority: policy.priority,
+      },
     });
 
     let next: number | null = null;
@@ -100,9 +138,15 @@ export class ExplainService {
       next = windowedAt(policy, rec, Math.max(now, rec.state === 'pending' ? rec.next_at : now, retryAt ?? now));
     }
     return {
-      campaignId: row.id, campaignStatus: row.status, campaignInstanceId: inst.id, recordId: rec.id,
-      phoneNumber: rec.phone_e164.replace(/^\+/, ''), at: new Date(now).toISOString(),
-      dialableNow: rules.every((r) => r.ok), nextDialableAt: running || row.status === 'Paused' ? iso(next) : null, rules,
+      campaignId: row.id,
+      campaignStatus: row.status,
+      campaignInstanceId: inst.id,
+      recordId: rec.id,
+      phoneNumber: rec.phone_e164.replace(/^\+/, ''),
+      at: new Date(now).toISOString(),
+      dialableNow: rules.every((r) => r.ok),
+      nextDialableAt: running || row.status === 'Paused' ? iso(next) : null,
+      rules,
     };
   }
 

@@ -29,11 +29,17 @@ export class InstanceCompletion {
     if (await this.records.hasOpen(instanceId)) return false;
     const { from, to } = TRANSITIONS.complete;
     const now = this.clock.now();
-    if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now))) return false;
+    if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now)))
+      return false;
     const schedule = (await this.policies.of(campaignId, instanceId))?.schedule;
     const again = schedule?.isSchedulingEnabled && nextOccurrence(schedule, now) !== undefined;
     if (again) {
-      await this.instances.changeStatus(null, { campaignId, from: ['Completed'], to: TRANSITIONS.schedule.to, nowIso: nowIso(now) }, null, now);
+      await this.instances.changeStatus(
+        null,
+        { campaignId, from: ['Completed'], to: TRANSITIONS.schedule.to, nowIso: nowIso(now) },
+        null,
+        now,
+      );
     }
     this.log.info({ campaignId, instanceId, next: again ? 'Scheduled' : 'Completed' }, 'campaign run completed');
     return true;

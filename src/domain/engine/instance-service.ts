@@ -56,17 +56,40 @@ export class InstanceService {
   }
 
   /** A new instance from the full lists: de-duplicated, DNC-scrubbed, ordered (dial-plan.ts). */
-  private async play(t: Tenant, row: CampaignRow, change: { campaignId: string; from: readonly string[]; to: string; nowIso: string }, now: number): Promise<string> {
+  private async play(
+    t: Tenant,
+    row: CampaignRow,
+    change: { campaignId: string; from: readonly string[]; to: string; nowIso: string },
+    now: number,
+  ): Promise<string> {
     const cfg = JSON.parse(row.config) as CampaignConfig;
     const contacts = await this.contactsRepo.playContacts(cfg.contactLists.map((l) => l.id));
-    const hits = await this.dnc.hits(await this.dnc.listsFor(t, cfg.dncList), [...new Set(contacts.map((c) => c.phone_e164))]);
+    const hits = await this.dnc.hits(await this.dnc.listsFor(t, cfg.dncList), [
+      ...new Set(contacts.map((c) => c.phone_e164)),
+    ]);
     const dnc = new Map<string, DncHit>();
     for (const [phone, l] of hits) dnc.set(phone, { listId: l.id, reason: `on ${l.kind} '${l.name}'` });
     const instance: CampaignInstanceRow = {
-      id: newId('cid'), campaign_id: row.id, account_id: row.account_id, bot_id: row.bot_id, type: row.type,
-      status: 'Active', total_records: 0, excluded_records: 0, started_at: now, ended_at: null,
+      id: newId('cid'),
+      campaign_id: row.id,
+      account_id: row.account_id,
+      bot_id: row.bot_id,
+      type: row.type,
+      status: 'Active',
+      total_records: 0,
+      excluded_records: 0,
+      started_at: now,
+      ended_at: null,
     };
-    const plan = planRecords({ instance, contacts, order: cfg.dialingStrategy.dialingOrder ?? 'FIFO', dnc, hours: cfg.dialingStrategy.callingHours, now, newId: () => newId('dr') });
+    const plan = planRecords({
+      instance,
+      contacts,
+      order: cfg.dialingStrategy.dialingOrder ?? 'FIFO',
+      dnc,
+      hours: cfg.dialingStrategy.callingHours,
+      now,
+      newId: () => newId('dr'),
+    });
     instance.total_records = plan.records.length;
     instance.excluded_records = plan.excluded;
     if (!(await this.instances.start(t, change, instance, plan.records))) {
@@ -90,8 +113,16 @@ export class InstanceService {
   async contacts(t: Tenant, campaignId: string, page: number, limit: number): Promise<ContactResultsPage> {
     const row = await this.campaigns.find(t, campaignId);
     if (!row) throw errors.campaignNotFound(campaignId);
-    const { rows, total } = row.instance_id ? await this.records.page(row.instance_id, (page - 1) * limit, limit) : { rows: [], total: 0 };
-    return { results: rows.map(toContactResult), page, limit, totalPages: Math.ceil(total / limit), totalResults: total };
+    const { rows, total } = row.instance_id
+      ? await this.records.page(row.instance_id, (page - 1) * limit, limit)
+      : { rows: [], total: 0 };
+    return {
+      results: rows.map(toContactResult),
+      page,
+      limit,
+      totalPages: Math.ceil(total / limit),
+      totalResults: total,
+    };
   }
 }
 

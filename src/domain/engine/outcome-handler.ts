@@ -57,16 +57,27 @@ export class OutcomeHandler implements OutcomeSink {
     let patch: Partial<DialRecordRow> | null = null;
     if (rec.current_attempt_id === att.id && (rec.state === 'leased' || rec.state === 'in_flight')) {
       const common = {
-        last_outcome: outcome, lease_owner: null, lease_expires_at: null, updated_at: at,
+        last_outcome: outcome,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: at,
         ...(r.botSessionId !== undefined ? { bot_session_id: r.botSessionId } : {}),
         ...(r.botOutboundStatus !== undefined ? { bot_outbound_status: r.botOutboundStatus } : {}),
         ...(r.botOutboundStatusDetail !== undefined ? { bot_outbound_status_detail: r.botOutboundStatusDetail } : {}),
-        ...(r.agentDispositionCodes !== undefined ? { agent_disposition_codes: JSON.stringify(r.agentDispositionCodes) } : {}),
+        ...(r.agentDispositionCodes !== undefined
+          ? { agent_disposition_codes: JSON.stringify(r.agentDispositionCodes) }
+          : {}),
       };
       if (inst.status === 'Stopped' || inst.status === 'Completed') {
         patch = { ...common, state: 'done', final_outcome: isFinal(outcome) ? outcome : 'cancelled' };
       } else {
-        const next = nextAttemptAt({ outcome, attemptsSoFar: rec.attempts, maxAttemptsPerRecord: policy.maxAttempts, defaultRetryPeriodMin: policy.retryMin, finishedAtMs: at });
+        const next = nextAttemptAt({
+          outcome,
+          attemptsSoFar: rec.attempts,
+          maxAttemptsPerRecord: policy.maxAttempts,
+          defaultRetryPeriodMin: policy.retryMin,
+          finishedAtMs: at,
+        });
         patch = next.final
           ? { ...common, state: 'done', final_outcome: outcome }
           : { ...common, state: 'pending', current_attempt_id: null, next_at: windowedAt(policy, rec, next.notBefore) };
@@ -75,8 +86,12 @@ export class OutcomeHandler implements OutcomeSink {
     const applied = await this.attempts.apply(
       att.id,
       {
-        outcome, provider_outcome: engineOutcome ? null : r.outcome, ended_at: at, detail: r.detail ?? null,
-        ring_sec: r.ringSec ?? null, talk_sec: r.talkSec ?? null,
+        outcome,
+        provider_outcome: engineOutcome ? null : r.outcome,
+        ended_at: at,
+        detail: r.detail ?? null,
+        ring_sec: r.ringSec ?? null,
+        talk_sec: r.talkSec ?? null,
         machine_detected: r.machineDetected === undefined ? null : r.machineDetected ? 1 : 0,
       },
       rec.id,

@@ -23,7 +23,11 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
 
 /** Validates an operator's pre-call configuration (admin API, CLI); the first problem names its field. */
-export function checkPrecallConfig(input: { url?: unknown; headers?: unknown; timeoutMs?: unknown }): { ok: true; value: PrecallConfig } | { ok: false; field: string; message: string } {
+export function checkPrecallConfig(input: {
+  url?: unknown;
+  headers?: unknown;
+  timeoutMs?: unknown;
+}): { ok: true; value: PrecallConfig } | { ok: false; field: string; message: string } {
   const bad = (field: string, message: string) => ({ ok: false as const, field, message: `${field}: ${message}` });
   let url: URL;
   try {
@@ -35,19 +39,23 @@ export function checkPrecallConfig(input: { url?: unknown; headers?: unknown; ti
   if (url.username || url.password) return bad('precall.url', 'must not carry credentials; use a header');
   const value: PrecallConfig = { url: url.toString() };
   if (input.headers !== undefined) {
-    if (typeof input.headers !== 'object' || input.headers === null || Array.isArray(input.headers)) return bad('precall.headers', 'must be an object of header names to values');
+    if (typeof input.headers !== 'object' || input.headers === null || Array.isArray(input.headers))
+      return bad('precall.headers', 'must be an object of header names to values');
     const headers: Record<string, string> = {};
     for (const [name, v] of Object.entries(input.headers)) {
       if (!HEADER_NAME.test(name)) return bad('precall.headers', `'${name}' is not a valid header name`);
-      if (RESERVED_HEADERS.has(name.toLowerCase())) return bad('precall.headers', `'${name}' is set by campaignd itself`);
-      if (typeof v !== 'string' || /[\r\n\0]/.test(v) || v.length > 4096) return bad('precall.headers', `the value of '${name}' must be a single-line string of at most 4096 characters`);
+      if (RESERVED_HEADERS.has(name.toLowerCase()))
+        return bad('precall.headers', `'${name}' is set by campaignd itself`);
+      if (typeof v !== 'string' || /[\r\n\0]/.test(v) || v.length > 4096)
+        return bad('precall.headers', `the value of '${name}' must be a single-line string of at most 4096 characters`);
       headers[name] = v;
     }
     value.headers = headers;
   }
   if (input.timeoutMs !== undefined) {
     const t = input.timeoutMs;
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 100 || t > TIMEOUT_MAX_MS) return bad('precall.timeoutMs', `must be an integer from 100 to ${TIMEOUT_MAX_MS}`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 100 || t > TIMEOUT_MAX_MS)
+      return bad('precall.timeoutMs', `must be an integer from 100 to ${TIMEOUT_MAX_MS}`);
     value.timeoutMs = t;
   }
   return { ok: true, value };
@@ -91,10 +99,20 @@ export class PrecallFetcher {
     return cfg;
   }
 
-  async decide(policy: CampaignPolicy, record: DialRecordRow, dialingId: string, contactData: Record<string, unknown>): Promise<PrecallDecision> {
+  async decide(
+    policy: CampaignPolicy,
+    record: DialRecordRow,
+    dialingId: string,
+    contactData: Record<string, unknown>,
+  ): Promise<PrecallDecision> {
     const cfg = await this.configOf(policy.botId);
     if (!cfg) return { call: true, extra: {} };
-    const body = JSON.stringify({ CampaignName: policy.name, CampaignId: policy.campaignId, DialingId: dialingId, contactData: { ...contactData, phoneNumber: contactData.phoneNumber ?? record.phone_e164 } });
+    const body = JSON.stringify({
+      CampaignName: policy.name,
+      CampaignId: policy.campaignId,
+      DialingId: dialingId,
+      contactData: { ...contactData, phoneNumber: contactData.phoneNumber ?? record.phone_e164 },
+    });
     let status: number;
     let text: string;
     try {
@@ -108,7 +126,10 @@ export class PrecallFetcher {
       text = await res.text();
     } catch (err) {
       const name = (err as { name?: string }).name;
-      return { call: false, reason: name === 'TimeoutError' ? 'pre-call fetch timed out' : `pre-call fetch failed: ${String(err)}` };
+      return {
+        call: false,
+        reason: name === 'TimeoutError' ? 'pre-call fetch timed out' : `pre-call fetch failed: ${String(err)}`,
+      };
     }
     if (status !== 200) return { call: false, reason: `pre-call fetch answered HTTP ${status}` };
     let parsed: unknown;
@@ -121,9 +142,16 @@ export class PrecallFetcher {
     const handle = typeof handling?.handle === 'string' ? handling.handle.toUpperCase() : undefined;
     if (handle === 'CALL') {
       const extra = (parsed as { detailedContactData?: unknown }).detailedContactData;
-      return { call: true, extra: extra && typeof extra === 'object' && !Array.isArray(extra) ? (extra as Record<string, unknown>) : {} };
+      return {
+        call: true,
+        extra: extra && typeof extra === 'object' && !Array.isArray(extra) ? (extra as Record<string, unknown>) : {},
+      };
     }
-    if (handle === 'SKIP') return { call: false, reason: `pre-call fetch: SKIP${typeof handling?.reason === 'string' ? ` (${handling.reason})` : ''}` };
+    if (handle === 'SKIP')
+      return {
+        call: false,
+        reason: `pre-call fetch: SKIP${typeof handling?.reason === 'string' ? ` (${handling.reason})` : ''}`,
+      };
     return { call: false, reason: 'pre-call fetch answer has no contactHandling.handle CALL or SKIP' };
   }
 }

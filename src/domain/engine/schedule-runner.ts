@@ -31,7 +31,10 @@ export class ScheduleRunner {
       const { schedule } = JSON.parse(row.config) as CampaignConfig;
       if (!schedule.isSchedulingEnabled) continue;
       // Occurrences up to the last change of the campaign's run state are spent.
-      const since = Math.max(schedule.enabledAt ?? 0, row.instance_updated_at ? Date.parse(row.instance_updated_at) : 0);
+      const since = Math.max(
+        schedule.enabledAt ?? 0,
+        row.instance_updated_at ? Date.parse(row.instance_updated_at) : 0,
+      );
       const tenant = { accountId: row.account_id, botId: row.bot_id };
       try {
         if (latestDueOccurrence(schedule, since, now) !== undefined) {
@@ -40,7 +43,9 @@ export class ScheduleRunner {
           started++;
         } else if (nextOccurrence(schedule, now) === undefined) {
           const { from, to } = TRANSITIONS.expire;
-          if (await this.instances.changeCampaignStatus(tenant, { campaignId: row.id, from, to, nowIso: nowIso(now) })) {
+          if (
+            await this.instances.changeCampaignStatus(tenant, { campaignId: row.id, from, to, nowIso: nowIso(now) })
+          ) {
             this.log.info({ campaignId: row.id }, 'schedule has no run left: campaign completed');
           }
         }

@@ -10,12 +10,18 @@ export function createProvider(config: Config, sink: OutcomeSink, clock: Clock, 
   if (config.telephonyProvider === 'webhook') {
     // loadConfig has already refused a webhook provider without URL or secret.
     return new WebhookProvider({
-      url: config.telephonyWebhookUrl!, secret: config.telephonyWebhookSecret!, clock, sink,
+      url: config.telephonyWebhookUrl!,
+      secret: config.telephonyWebhookSecret!,
+      clock,
+      sink,
       timeoutSec: config.telephonyOutcomeTimeoutSec,
     });
   }
   return new SimulatorProvider({
-    sink, clock, seed: config.simulatorSeed, speed: config.simulatorSpeed,
+    sink,
+    clock,
+    seed: config.simulatorSeed,
+    speed: config.simulatorSpeed,
     onError: (err, report) => log.error({ err, attemptId: report.attemptId }, 'simulated outcome was not recorded'),
   });
 }

@@ -126,10 +126,18 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  */
 export function precheck(req: DialRequest): { accepted: false; outcome: ProviderOutcome; detail: string } | undefined {
   if (typeof req.attemptId !== 'string' || req.attemptId === '' || req.attemptId.length > 200) {
-    return { accepted: false, outcome: 'failed', detail: 'attemptId must be a non-empty string of at most 200 characters' };
+    return {
+      accepted: false,
+      outcome: 'failed',
+      detail: 'attemptId must be a non-empty string of at most 200 characters',
+    };
   }
   if (!E164.test(req.to)) {
-    return { accepted: false, outcome: 'invalid', detail: `destination ${JSON.stringify(req.to)} is not an E.164 number` };
+    return {
+      accepted: false,
+      outcome: 'invalid',
+      detail: `destination ${JSON.stringify(req.to)} is not an E.164 number`,
+    };
   }
   if (req.channel === 'sms' && (req.message === undefined || req.message.trim() === '')) {
     return { accepted: false, outcome: 'sms-failed', detail: 'SMS message is empty' };

@@ -30,7 +30,13 @@ export interface SimProfile {
 }
 
 const DEFAULT_VOICE: Record<SimVoiceOutcome, number> = {
-  completed: 70, 'no-answer': 15, busy: 7, failed: 4, invalid: 2, rejected: 2, unknown: 0,
+  completed: 70,
+  'no-answer': 15,
+  busy: 7,
+  failed: 4,
+  invalid: 2,
+  rejected: 2,
+  unknown: 0,
 };
 const DEFAULT_SMS: Record<SimSmsOutcome, number> = { 'sms-sent': 97, 'sms-failed': 3 };
 const DEFAULT_RING_TIMEOUT_SEC = 30;
@@ -77,7 +83,10 @@ function pick<K extends string>(weights: Record<K, number>, u: number): K {
   return entries[entries.length - 1]![0];
 }
 
-function tables(mix: SimMix | undefined): { voice: Record<SimVoiceOutcome, number>; sms: Record<SimSmsOutcome, number> } {
+function tables(mix: SimMix | undefined): {
+  voice: Record<SimVoiceOutcome, number>;
+  sms: Record<SimSmsOutcome, number>;
+} {
   const keys = Object.keys(mix ?? {});
   const voiceKeys = Object.keys(DEFAULT_VOICE);
   const given = (k: string): number => Math.max(0, Number((mix as Record<string, number>)[k] ?? 0));
@@ -106,7 +115,11 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
 
   if (req.channel === 'sms') {
     const outcome = pick(sms, uOutcome);
-    return { outcome, durationSec: round1(1 + uRing * 2), ...(outcome === 'sms-failed' ? { detail: 'carrier rejected the message' } : {}) };
+    return {
+      outcome,
+      durationSec: round1(1 + uRing * 2),
+      ...(outcome === 'sms-failed' ? { detail: 'carrier rejected the message' } : {}),
+    };
   }
 
   const [ringMin, ringMax] = profile.ringSec ?? [2, 20];
@@ -130,7 +143,8 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
 
   const ringSec = round1(ringMin + uRing * (ringMax - ringMin));
   // The callee would have answered, but the network gave up first.
-  if (ringSec > ringTimeout) return { outcome: 'no-answer', ringSec: ringTimeout, talkSec: 0, durationSec: ringTimeout };
+  if (ringSec > ringTimeout)
+    return { outcome: 'no-answer', ringSec: ringTimeout, talkSec: 0, durationSec: ringTimeout };
 
   const isMachine = uMachine < (profile.machineRate ?? 0.15);
   const mode = req.machineDetection ?? 'no';
@@ -138,13 +152,21 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
   if (isMachine && mode === 'disconnect') {
     // Only Kore's userHangUp / agentHangUp samples are documented; a system hang-up is our own label.
     return {
-      outcome: 'machine', machineDetected: true, ringSec, talkSec: AMD_DECISION_SEC,
-      durationSec: ringSec + AMD_DECISION_SEC, botOutboundStatus: 'systemHangUp', botOutboundStatusDetail: 'machine_detected',
+      outcome: 'machine',
+      machineDetected: true,
+      ringSec,
+      talkSec: AMD_DECISION_SEC,
+      durationSec: ringSec + AMD_DECISION_SEC,
+      botOutboundStatus: 'systemHangUp',
+      botOutboundStatusDetail: 'machine_detected',
     };
   }
   const agentEnded = uHangup < 0.3;
   const flow = {
-    ringSec, talkSec, durationSec: round1(ringSec + talkSec), botSessionId,
+    ringSec,
+    talkSec,
+    durationSec: round1(ringSec + talkSec),
+    botSessionId,
     botOutboundStatus: agentEnded ? 'agentHangUp' : 'userHangUp',
     botOutboundStatusDetail: agentEnded ? 'agent_hangup' : uHangup < 0.65 ? 'user_hangup' : 'Client side',
     agentDispositionCodes: req.queue !== undefined && agentEnded ? ['System Generated'] : [],
@@ -243,7 +265,9 @@ export class SimulatorProvider implements Provider {
     // is shorter in real time than ringSec + talkSec, and a start-plus-duration stamp would lie in
     // the engine's future (skewing retry waits). The simulated durations stay in ringSec / talkSec.
     const report: OutcomeReport = { attemptId, ...fields, at: this.opts.clock.now() };
-    const onError = this.opts.onError ?? ((err: unknown) => process.emitWarning(`simulator outcome for ${attemptId} was not recorded: ${String(err)}`));
+    const onError =
+      this.opts.onError ??
+      ((err: unknown) => process.emitWarning(`simulator outcome for ${attemptId} was not recorded: ${String(err)}`));
     this.reporting++;
     Promise.resolve()
       .then(() => this.opts.sink.report(report))

@@ -18,7 +18,10 @@ import type { HeaderBag } from './signature.js';
  *   idempotency key, then refused as `unknown`, which the engine records and never redials blindly.
  */
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface WebhookProviderOptions {
   /** TELEPHONY_WEBHOOK_URL. */
@@ -40,13 +43,22 @@ export interface WebhookProviderOptions {
 }
 
 export type CallbackResult =
-  | { ok: true; report: OutcomeReport; duplicate: boolean }
-  | { ok: false; status: 400 | 401; message: string };
+  { ok: true; report: OutcomeReport; duplicate: boolean } | { ok: false; status: 400 | 401; message: string };
 
-type TryResult = { kind: 'status'; status: number; body: string } | { kind: 'unsent'; error: unknown } | { kind: 'maybe-sent'; error: unknown };
+type TryResult =
+  | { kind: 'status'; status: number; body: string }
+  | { kind: 'unsent'; error: unknown }
+  | { kind: 'maybe-sent'; error: unknown };
 
 /** Error codes meaning the TCP connection never opened, so the provider cannot have seen the request. */
-const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNSENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
@@ -106,14 +118,25 @@ export class WebhookProvider implements Provider {
       return { accepted: true };
     }
     if (end.kind === 'status' && end.status < 500 && !everMaybeSent) {
-      return { accepted: false, outcome: 'failed', detail: `provider refused with HTTP ${end.status}: ${snippet(end.body)}` };
+      return {
+        accepted: false,
+        outcome: 'failed',
+        detail: `provider refused with HTTP ${end.status}: ${snippet(end.body)}`,
+      };
     }
     // One earlier try might have reached the provider even if the last one certainly did not.
     if (end.kind === 'unsent' && !everMaybeSent) {
-      throw new ProviderUnavailableError(`telephony webhook unreachable: ${errorCode(end.error) ?? String(end.error)}`, { cause: end.error });
+      throw new ProviderUnavailableError(
+        `telephony webhook unreachable: ${errorCode(end.error) ?? String(end.error)}`,
+        { cause: end.error },
+      );
     }
     const why = end.kind === 'status' ? `HTTP ${end.status}` : `${errorCode(end.error) ?? String(end.error)}`;
-    return { accepted: false, outcome: 'unknown', detail: `provider may have received the request (${why}); not redialing blindly` };
+    return {
+      accepted: false,
+      outcome: 'unknown',
+      detail: `provider may have received the request (${why}); not redialing blindly`,
+    };
   }
 
   private async post(attemptId: string, body: string): Promise<TryResult> {
@@ -126,7 +149,10 @@ export class WebhookProvider implements Provider {
     const doFetch = this.opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
     try {
       const res = await doFetch(this.opts.url, {
-        method: 'POST', headers, body, signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
       });
       return { kind: 'status', status: res.status, body: await res.text().catch(() => '') };
     } catch (error) {
@@ -142,7 +168,12 @@ export class WebhookProvider implements Provider {
       if (now - acceptedAt < limitMs) continue;
       // Forgotten only once stored, so a failing sink is retried by the next sweep. Not added to
       // `reported`: a late real callback is still worth passing on (see OutcomeSink).
-      await this.opts.sink.report({ attemptId, outcome: 'unknown', detail: `no outcome within ${limitMs / 1000}s`, at: now });
+      await this.opts.sink.report({
+        attemptId,
+        outcome: 'unknown',
+        detail: `no outcome within ${limitMs / 1000}s`,
+        at: now,
+      });
       this.pending.delete(attemptId);
     }
   }
@@ -164,7 +195,11 @@ export class WebhookProvider implements Provider {
    */
   async handleCallback(rawBody: string, headers: HeaderBag): Promise<CallbackResult> {
     const verified = verifyRequest({
-      secret: this.opts.secret, rawBody, headers, nowMs: this.opts.clock.now(), toleranceSec: this.opts.toleranceSec ?? DEFAULT_TOLERANCE_SEC,
+      secret: this.opts.secret,
+      rawBody,
+      headers,
+      nowMs: this.opts.clock.now(),
+      toleranceSec: this.opts.toleranceSec ?? DEFAULT_TOLERANCE_SEC,
     });
     if (!verified.ok) return { ok: false, status: 401, message: verified.reason };
     let parsed: unknown;
@@ -194,7 +229,8 @@ export class WebhookProvider implements Provider {
 export function parseCallback(body: unknown, at: number): OutcomeReport | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
   const b = body as Record<string, unknown>;
-  if (typeof b.attemptId !== 'string' || b.attemptId === '' || b.attemptId.length > 200) return 'attemptId must be a non-empty string';
+  if (typeof b.attemptId !== 'string' || b.attemptId === '' || b.attemptId.length > 200)
+    return 'attemptId must be a non-empty string';
   if (!isProviderOutcome(b.outcome)) return `outcome ${JSON.stringify(b.outcome)} is not a known outcome`;
   const report: OutcomeReport = { attemptId: b.attemptId, outcome: b.outcome, at };
   for (const k of ['ringSec', 'talkSec'] as const) {

@@ -34,15 +34,39 @@ export class AdminService {
     if (name === '' || name.length > NAME_MAX) throw errors.validation('name', `name must be 1-${NAME_MAX} characters`);
     const now = nowIso(this.clock.now());
     await this.repo.ensureAccount(input.accountId, input.accountId, now);
-    const bot = await this.repo.ensureBot({ id: input.iid, account_id: input.accountId, name: input.iid, created_at: now, default_country: this.defaultCountry });
+    const bot = await this.repo.ensureBot({
+      id: input.iid,
+      account_id: input.accountId,
+      name: input.iid,
+      created_at: now,
+      default_country: this.defaultCountry,
+    });
     if (bot.account_id !== input.accountId) {
       throw errors.conflict(`Bot ${input.iid} belongs to another account`, 'iid');
     }
     const clientId = newId('cs');
     const clientSecret = randomBytes(32).toString('base64url');
     const enforceJti = input.enforceJti ?? false;
-    await this.repo.insertApp({ id: clientId, account_id: input.accountId, name, secret: clientSecret, enforce_jti: enforceJti ? 1 : 0, created_at: now }, input.iid);
-    return { accountId: input.accountId, iid: input.iid, name, clientId, clientSecret, enforceJti, scopes: ['Campaign Management'] };
+    await this.repo.insertApp(
+      {
+        id: clientId,
+        account_id: input.accountId,
+        name,
+        secret: clientSecret,
+        enforce_jti: enforceJti ? 1 : 0,
+        created_at: now,
+      },
+      input.iid,
+    );
+    return {
+      accountId: input.accountId,
+      iid: input.iid,
+      name,
+      clientId,
+      clientSecret,
+      enforceJti,
+      scopes: ['Campaign Management'],
+    };
   }
 
   /** Issues an HS256 token `{sub, appId}` (plus iat/exp, and jti when the app enforces it). */
@@ -63,59 +87,116 @@ export class AdminService {
     return { token, expiresAt: ttl === undefined ? null : new Date((iat + ttl) * 1000).toISOString() };
   }
 
-  async createFlow(input: { accountId: string; iid: string; name: string; channel: string }): Promise<NamedResource & { channel: string }> {
+  async createFlow(input: {
+    accountId: string;
+    iid: string;
+    name: string;
+    channel: string;
+  }): Promise<NamedResource & { channel: string }> {
     const channel = input.channel?.toLowerCase();
     if (channel !== 'voice' && channel !== 'sms') throw errors.validation('channel', 'channel must be voice or sms');
     const name = await this.checkNamed(input);
-    const row = { id: newId('cf'), account_id: input.accountId, bot_id: input.iid, name, lname: name.toLowerCase(), channel, created_at: nowIso(this.clock.now()) };
-    await mapUnique(() => this.repo.insertFlow(row), () => duplicateName('Experience flow', name));
+    const row = {
+      id: newId('cf'),
+      account_id: input.accountId,
+      bot_id: input.iid,
+      name,
+      lname: name.toLowerCase(),
+      channel,
+      created_at: nowIso(this.clock.now()),
+    };
+    await mapUnique(
+      () => this.repo.insertFlow(row),
+      () => duplicateName('Experience flow', name),
+    );
     return { id: row.id, accountId: input.accountId, iid: input.iid, name, channel };
   }
 
   async createQueue(input: { accountId: string; iid: string; name: string }): Promise<NamedResource> {
     const name = await this.checkNamed(input);
-    const row = { id: newId('qu'), account_id: input.accountId, bot_id: input.iid, name, lname: name.toLowerCase(), created_at: nowIso(this.clock.now()) };
-    await mapUnique(() => this.repo.insertQueue(row), () => duplicateName('Queue', name));
+    const row = {
+      id: newId('qu'),
+      account_id: input.accountId,
+      bot_id: input.iid,
+      name,
+      lname: name.toLowerCase(),
+      created_at: nowIso(this.clock.now()),
+    };
+    await mapUnique(
+      () => this.repo.insertQueue(row),
+      () => duplicateName('Queue', name),
+    );
     return { id: row.id, accountId: input.accountId, iid: input.iid, name };
   }
 
-  async createTemplate(input: { accountId: string; iid: string; name: string; message: string }): Promise<NamedResource & { message: string }> {
+  async createTemplate(input: {
+    accountId: string;
+    iid: string;
+    name: string;
+    message: string;
+  }): Promise<NamedResource & { message: string }> {
     const name = await this.checkNamed(input);
     if (typeof input.message !== 'string' || input.message.trim() === '' || input.message.length > 2000) {
       throw errors.validation('message', 'message must be 1-2000 characters');
     }
-    const row = { id: newId('cmt'), account_id: input.accountId, bot_id: input.iid, name, lname: name.toLowerCase(), message: input.message, created_at: nowIso(this.clock.now()) };
-    await mapUnique(() => this.repo.insertTemplate(row), () => duplicateName('SMS template', name));
+    const row = {
+      id: newId('cmt'),
+      account_id: input.accountId,
+      bot_id: input.iid,
+      name,
+      lname: name.toLowerCase(),
+      message: input.message,
+      created_at: nowIso(this.clock.now()),
+    };
+    await mapUnique(
+      () => this.repo.insertTemplate(row),
+      () => duplicateName('SMS template', name),
+    );
     return { id: row.id, accountId: input.accountId, iid: input.iid, name, message: input.message };
   }
 
   async botSettings(input: { accountId: string; iid: string }): Promise<BotSettings> {
     this.checkTenant(input.accountId, input.iid);
     const bot = await this.repo.findBot(input.iid);
-    if (!bot || bot.account_id !== input.accountId) throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);
+    if (!bot || bot.account_id !== input.accountId)
+      throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);
     const precall = parsePrecallConfig(bot.precall_config);
     return {
       accountId: input.accountId,
       iid: input.iid,
       defaultCountry: bot.default_country,
       campaignMaxConcurrent: bot.campaign_max_concurrent ?? POLICY_DEFAULTS.maxConcurrent,
-      precall: precall ? { url: precall.url, headerNames: Object.keys(precall.headers ?? {}), timeoutMs: precall.timeoutMs ?? PRECALL_DEFAULT_TIMEOUT_MS } : null,
+      precall: precall
+        ? {
+            url: precall.url,
+            headerNames: Object.keys(precall.headers ?? {}),
+            timeoutMs: precall.timeoutMs ?? PRECALL_DEFAULT_TIMEOUT_MS,
+          }
+        : null,
     };
   }
 
   /** Changes only what the patch names; every problem is reported before anything is written. */
   async configureBot(patch: BotSettingsPatch): Promise<BotSettings> {
     await this.botSettings(patch);
-    const set: { default_country?: string; campaign_max_concurrent?: number | null; precall_config?: string | null } = {};
+    const set: { default_country?: string; campaign_max_concurrent?: number | null; precall_config?: string | null } =
+      {};
     if (patch.defaultCountry !== undefined) {
       const country = toCountryCode(patch.defaultCountry);
-      if (!country) throw errors.validation('defaultCountry', `defaultCountry: '${String(patch.defaultCountry)}' is not a supported ISO 3166-1 alpha-2 country code`);
+      if (!country)
+        throw errors.validation(
+          'defaultCountry',
+          `defaultCountry: '${String(patch.defaultCountry)}' is not a supported ISO 3166-1 alpha-2 country code`,
+        );
       set.default_country = country;
     }
     if (patch.campaignMaxConcurrent !== undefined) {
       const n = patch.campaignMaxConcurrent;
       if (n !== null && (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > CAMPAIGN_CAP_MAX)) {
-        throw errors.validation('campaignMaxConcurrent', `campaignMaxConcurrent must be an integer from 1 to ${CAMPAIGN_CAP_MAX}, or null for the default (${POLICY_DEFAULTS.maxConcurrent})`);
+        throw errors.validation(
+          'campaignMaxConcurrent',
+          `campaignMaxConcurrent must be an integer from 1 to ${CAMPAIGN_CAP_MAX}, or null for the default (${POLICY_DEFAULTS.maxConcurrent})`,
+        );
       }
       set.campaign_max_concurrent = n;
     }

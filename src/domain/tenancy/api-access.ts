@@ -69,15 +69,20 @@ export class ApiAccess {
 
   /** The checks after the token. */
   private checkClaim(claim: ApiClaim, token: VerifiedToken): asserts claim is Admitted {
-    if (!claim.accountId) throw errors.badRequest('accountId is required (accountId header or query parameter)', 'accountId');
+    if (!claim.accountId)
+      throw errors.badRequest('accountId is required (accountId header or query parameter)', 'accountId');
     if (claim.iidHeader !== undefined && claim.iidHeader !== claim.iid) {
       throw errors.badRequest(`iid header ${claim.iidHeader} does not match the path id ${claim.iid}`, 'iid');
     }
-    if (token.accountId !== claim.accountId) throw errors.forbidden(`App ${token.appId} is not authorised for account ${claim.accountId}`);
+    if (token.accountId !== claim.accountId)
+      throw errors.forbidden(`App ${token.appId} is not authorised for account ${claim.accountId}`);
   }
 
   private tenantOf(claim: Admitted, token: VerifiedToken, scope: ScopeDecision): ApiTenant {
-    if (!scope.ok) throw errors.forbidden(`App ${token.appId} has no Campaign Management scope for bot ${claim.iid} in account ${claim.accountId}`);
+    if (!scope.ok)
+      throw errors.forbidden(
+        `App ${token.appId} has no Campaign Management scope for bot ${claim.iid} in account ${claim.accountId}`,
+      );
     return { accountId: claim.accountId, botId: claim.iid, appId: token.appId, defaultCountry: scope.country };
   }
 
@@ -94,8 +99,10 @@ export class ApiAccess {
       throw errors.unauthenticated('Invalid token: signature does not verify');
     }
     const nowSec = now / 1000;
-    if (claims.exp !== undefined && claims.exp <= nowSec) throw errors.unauthenticated('Invalid token: token has expired');
-    if (claims.nbf !== undefined && claims.nbf > nowSec) throw errors.unauthenticated('Invalid token: token is not valid yet (nbf)');
+    if (claims.exp !== undefined && claims.exp <= nowSec)
+      throw errors.unauthenticated('Invalid token: token has expired');
+    if (claims.nbf !== undefined && claims.nbf > nowSec)
+      throw errors.unauthenticated('Invalid token: token is not valid yet (nbf)');
     const verified = { appId: app.id, accountId: app.account_id };
     if (app.enforce_jti === 1) {
       if (!claims.jti) throw errors.unauthenticated('Invalid token: this app requires a jti claim');
@@ -108,7 +115,11 @@ export class ApiAccess {
       // Never cached: every request of a jti app must present a fresh token.
       return verified;
     }
-    this.tokens.set(token, verified, Math.min(TOKEN_CACHE_MS, claims.exp !== undefined ? claims.exp * 1000 - now : Infinity));
+    this.tokens.set(
+      token,
+      verified,
+      Math.min(TOKEN_CACHE_MS, claims.exp !== undefined ? claims.exp * 1000 - now : Infinity),
+    );
     return verified;
   }
 
@@ -116,11 +127,15 @@ export class ApiAccess {
     const key = scopeKey(appId, botId, accountId);
     const cached = this.scopes.get(key);
     if (cached) return cached;
-    const [bot, scoped] = await Promise.all([this.repo.findBot(botId), this.repo.hasScope(appId, botId, CAMPAIGN_SCOPE)]);
+    const [bot, scoped] = await Promise.all([
+      this.repo.findBot(botId),
+      this.repo.hasScope(appId, botId, CAMPAIGN_SCOPE),
+    ]);
     const decision = { ok: !!bot && bot.account_id === accountId && scoped, country: bot?.default_country ?? 'US' };
     this.scopes.set(key, decision, SCOPE_CACHE_MS);
     return decision;
   }
 }
 
-const scopeKey = (appId: string, botId: string, accountId: string | undefined) => `${appId}\u0000${botId}\u0000${accountId ?? ''}`;
+const scopeKey = (appId: string, botId: string, accountId: string | undefined) =>
+  `${appId}\u0000${botId}\u0000${accountId ?? ''}`;

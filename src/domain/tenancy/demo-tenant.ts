@@ -50,8 +50,16 @@ export class DemoTenantService {
     await this.admin.createFlow({ accountId, iid, name: demo.voiceFlow, channel: 'voice' });
     await this.admin.createFlow({ accountId, iid, name: demo.smsFlow, channel: 'sms' });
     await this.admin.createQueue({ accountId, iid, name: demo.queue });
-    await this.admin.createTemplate({ accountId, iid, name: demo.template, message: 'This is a reminder that your payment is due.' });
-    await this.contactLists.create({ accountId, botId: iid }, { name: demo.contactList, description: 'Demo list created on first start' });
+    await this.admin.createTemplate({
+      accountId,
+      iid,
+      name: demo.template,
+      message: 'This is a reminder that your payment is due.',
+    });
+    await this.contactLists.create(
+      { accountId, botId: iid },
+      { name: demo.contactList, description: 'Demo list created on first start' },
+    );
     // If another process seeded at the same moment, keep its tenant (ours stays as an unused extra).
     if (!(await this.kv.setIfAbsent(DEMO_KEY, JSON.stringify(demo)))) {
       return { demo: JSON.parse((await this.kv.get(DEMO_KEY))!) as DemoTenant, created: false };
@@ -71,7 +79,11 @@ export function demoBanner(baseUrl: string, demo: DemoTenant, token: string, cre
     dialingMode: 'Agentless',
     dialingStrategy: {
       callerId: { phoneNumber: '+15101234567' },
-      callingHours: { frequency: 'WEEKLY', timezone: 'America/New_York', days: ['MO', 'TU', 'WE', 'TH', 'FR'].map((day) => ({ day, start: '9:00 AM', end: '6:00 PM' })) },
+      callingHours: {
+        frequency: 'WEEKLY',
+        timezone: 'America/New_York',
+        days: ['MO', 'TU', 'WE', 'TH', 'FR'].map((day) => ({ day, start: '9:00 AM', end: '6:00 PM' })),
+      },
       dialingOrder: 'FIFO',
       maxAttemptsPerRecord: 3,
       defaultRetryPeriod: 10,

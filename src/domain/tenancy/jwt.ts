@@ -12,8 +12,7 @@ export interface TokenClaims {
 }
 
 export type DecodeResult =
-  | { ok: true; claims: TokenClaims; signingInput: string; signature: Buffer }
-  | { ok: false; reason: string };
+  { ok: true; claims: TokenClaims; signingInput: string; signature: Buffer } | { ok: false; reason: string };
 
 const b64url = (buf: Buffer | string): string => Buffer.from(buf).toString('base64url');
 

@@ -19,7 +19,10 @@ function claimOf(req: FastifyRequest): ApiClaim {
   const fromQuery = single(query.accountId) ?? single(query.accountid);
   // v2 clients send both; two different accounts in one request is a mistake, not a choice to make for them.
   if (fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery) {
-    throw errors.badRequest(`accountId header ${fromHeader} does not match the accountId query parameter ${fromQuery}`, 'accountId');
+    throw errors.badRequest(
+      `accountId header ${fromHeader} does not match the accountId query parameter ${fromQuery}`,
+      'accountId',
+    );
   }
   return {
     token,
@@ -53,7 +56,8 @@ export function koreAuthHook(access: ApiAccess, limiter: AccountRateLimiter) {
     limiter.hit(tenant.accountId);
     req.tenant = tenant;
     // Child loggers cost an allocation per request; only pay for them when info lines are written.
-    if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) req.log = req.log.child({ accountId: tenant.accountId, iid: tenant.botId });
+    if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info'))
+      req.log = req.log.child({ accountId: tenant.accountId, iid: tenant.botId });
   };
   return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     let claim: ApiClaim;

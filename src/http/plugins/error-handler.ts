@@ -8,7 +8,9 @@ function envelope(err: AppError): Envelope {
   return {
     status: 'failure',
     message: err.message,
-    errors: list.map((e) => (e.field ? { msg: e.message, code: e.code, field: e.field } : { msg: e.message, code: e.code })),
+    errors: list.map((e) =>
+      e.field ? { msg: e.message, code: e.code, field: e.field } : { msg: e.message, code: e.code },
+    ),
   };
 }
 
@@ -23,7 +25,10 @@ function fieldOf(instancePath: string, missing?: string): string | undefined {
 /** Maps whatever was thrown to an AppError; anything unexpected becomes a logged 500. */
 export function toAppError(err: FastifyError | AppError | Error, req: FastifyRequest): AppError {
   if (err instanceof AppError) return err;
-  const fe = err as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
+  const fe = err as FastifyError & {
+    validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[];
+    validationContext?: string;
+  };
   if (fe.validation && fe.validation.length > 0) {
     const v = fe.validation[0]!;
     const missing = typeof v.params?.missingProperty === 'string' ? v.params.missingProperty : undefined;

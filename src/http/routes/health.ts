@@ -6,7 +6,13 @@ import type { TypedApp } from './kore/kore-router.js';
 export function healthRoutes(app: TypedApp, services: Services): void {
   app.get(
     '/healthz',
-    { schema: { tags: ['Operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'The process is up',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
@@ -15,7 +21,10 @@ export function healthRoutes(app: TypedApp, services: Services): void {
       schema: {
         tags: ['Operations'],
         summary: 'The database answers',
-        response: withErrors({ 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }), 503: Type.Ref('ErrorEnvelope') }),
+        response: withErrors({
+          200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }),
+          503: Type.Ref('ErrorEnvelope'),
+        }),
       },
     },
     async () => ({ status: 'ready' as const, ...(await services.health.readiness()) }),

@@ -108,7 +108,12 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('contact_lists_name_uq').on('contact_lists').columns(['bot_id', 'lname']).unique().execute();
+  await db.schema
+    .createIndex('contact_lists_name_uq')
+    .on('contact_lists')
+    .columns(['bot_id', 'lname'])
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('campaign_lists')

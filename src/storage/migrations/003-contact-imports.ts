@@ -9,7 +9,10 @@ import type { MigrationDialect } from './migration-dialect.js';
  *   hold under concurrent creates (both dialects support `CREATE UNIQUE INDEX … WHERE`).
  */
 export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> {
-  await db.schema.alterTable('imports').addColumn('heartbeat_at', d.epochMs, (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('imports')
+    .addColumn('heartbeat_at', d.epochMs, (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.createIndex('imports_status_idx').on('imports').columns(['status', 'heartbeat_at']).execute();
   await db.schema
     .createIndex('contact_lists_global_dnc_uq')

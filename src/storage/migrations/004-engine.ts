@@ -27,7 +27,11 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
     .addColumn('started_at', d.epochMs, (c) => c.notNull())
     .addColumn('ended_at', d.epochMs)
     .execute();
-  await db.schema.createIndex('campaign_instances_campaign_idx').on('campaign_instances').columns(['campaign_id', 'started_at']).execute();
+  await db.schema
+    .createIndex('campaign_instances_campaign_idx')
+    .on('campaign_instances')
+    .columns(['campaign_id', 'started_at'])
+    .execute();
   await db.schema.createIndex('campaign_instances_status_idx').on('campaign_instances').column('status').execute();
 
   await db.schema
@@ -56,11 +60,32 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
     .addColumn('contact_data', 'text')
     .addColumn('updated_at', d.epochMs, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('dial_records_phone_uq').on('dial_records').columns(['instance_id', 'phone_e164']).unique().execute();
-  await db.schema.createIndex('dial_records_due_idx').on('dial_records').columns(['instance_id', 'state', 'next_at', 'order_key']).execute();
-  await db.schema.createIndex('dial_records_lease_idx').on('dial_records').columns(['state', 'lease_expires_at']).execute();
-  await db.schema.createIndex('dial_records_view_idx').on('dial_records').columns(['instance_id', 'order_key']).execute();
-  await db.schema.createIndex('dial_records_contact_idx').on('dial_records').columns(['instance_id', 'contact_id']).execute();
+  await db.schema
+    .createIndex('dial_records_phone_uq')
+    .on('dial_records')
+    .columns(['instance_id', 'phone_e164'])
+    .unique()
+    .execute();
+  await db.schema
+    .createIndex('dial_records_due_idx')
+    .on('dial_records')
+    .columns(['instance_id', 'state', 'next_at', 'order_key'])
+    .execute();
+  await db.schema
+    .createIndex('dial_records_lease_idx')
+    .on('dial_records')
+    .columns(['state', 'lease_expires_at'])
+    .execute();
+  await db.schema
+    .createIndex('dial_records_view_idx')
+    .on('dial_records')
+    .columns(['instance_id', 'order_key'])
+    .execute();
+  await db.schema
+    .createIndex('dial_records_contact_idx')
+    .on('dial_records')
+    .columns(['instance_id', 'contact_id'])
+    .execute();
 
   await db.schema
     .createTable('attempts')
@@ -80,6 +105,11 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
     .addColumn('machine_detected', 'integer')
     .addColumn('late_outcome', 'text')
     .execute();
-  await db.schema.createIndex('attempts_record_no_uq').on('attempts').columns(['record_id', 'attempt_no']).unique().execute();
+  await db.schema
+    .createIndex('attempts_record_no_uq')
+    .on('attempts')
+    .columns(['record_id', 'attempt_no'])
+    .unique()
+    .execute();
   await db.schema.createIndex('attempts_instance_idx').on('attempts').columns(['instance_id', 'outcome']).execute();
 }

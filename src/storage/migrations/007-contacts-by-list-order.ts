@@ -32,7 +32,10 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
 }
 
 async function rebuild(db: Kysely<unknown>, d: MigrationDialect): Promise<void> {
-  await db.schema.alterTable('contact_lists').addColumn('visible_seq', d.epochMs, (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('contact_lists')
+    .addColumn('visible_seq', d.epochMs, (c) => c.notNull().defaultTo(0))
+    .execute();
 
   let table = db.schema
     .createTable('contacts_v7')
@@ -54,12 +57,16 @@ async function rebuild(db: Kysely<unknown>, d: MigrationDialect): Promise<void> 
   if (d.name === 'sqlite') table = table.modifyEnd(sql`without rowid`);
   await table.execute();
 
-  const columns = sql.raw('id, phone_e164, phone_raw, extension, first_name, last_name, time_zone, unique_id, contact_priority, extra, created_at, updated_at');
+  const columns = sql.raw(
+    'id, phone_e164, phone_raw, extension, first_name, last_name, time_zone, unique_id, contact_priority, extra, created_at, updated_at',
+  );
   await sql`
     INSERT INTO contacts_v7 (list_id, seq, ${columns})
     SELECT list_id, ROW_NUMBER() OVER (PARTITION BY list_id ORDER BY seq, id), ${columns}
     FROM contacts WHERE pending_import_id IS NULL`.execute(db);
-  await sql`UPDATE contact_lists SET visible_seq = COALESCE((SELECT MAX(seq) FROM contacts_v7 c WHERE c.list_id = contact_lists.id), 0)`.execute(db);
+  await sql`UPDATE contact_lists SET visible_seq = COALESCE((SELECT MAX(seq) FROM contacts_v7 c WHERE c.list_id = contact_lists.id), 0)`.execute(
+    db,
+  );
   await sql`
     UPDATE imports SET status = 'failed', imported = 0, duplicates = 0,
       error = 'Import interrupted by an upgrade of campaignd; no contacts were added. Run it again.'

@@ -58,5 +58,7 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
     END $$`.execute(db);
   await sql`
     CREATE TRIGGER contact_lists_keep_list_no BEFORE UPDATE OF list_no ON contact_lists
-    FOR EACH ROW WHEN (OLD.list_no IS DISTINCT FROM NEW.list_no) EXECUTE FUNCTION contact_lists_keep_list_no()`.execute(db);
+    FOR EACH ROW WHEN (OLD.list_no IS DISTINCT FROM NEW.list_no) EXECUTE FUNCTION contact_lists_keep_list_no()`.execute(
+    db,
+  );
 }

@@ -14,7 +14,6 @@ import * as m009 from './009-contacts-by-list-number.js';
 import * as m010 from './010-contacts-list-check-per-statement.js';
 import * as m011 from './011-contact-phones.js';
 
-
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
 /** Forward-only, numbered. Append; never edit one that has shipped. */
@@ -49,11 +48,19 @@ export async function migrate(db: Db, upTo?: string): Promise<string[]> {
   const applied: string[] = [];
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
-    for (const r of results ?? []) if (r.status === 'Success' && !applied.includes(r.migrationName)) applied.push(r.migrationName);
+    for (const r of results ?? [])
+      if (r.status === 'Success' && !applied.includes(r.migrationName)) applied.push(r.migrationName);
     // Kysely takes no cross-process lock on SQLite: when several processes start on a fresh file,
     // the losers fail on "already exists" (or a duplicate column) and roll back. Running again then
     // finds the winner's migrations applied. (PostgreSQL is serialised by Kysely's lock.)
-    if (error && db.dialect === 'sqlite' && attempt < 100 && /already exists|duplicate column|UNIQUE constraint failed: kysely_migration|database is locked/.test(String((error as Error).message))) {
+    if (
+      error &&
+      db.dialect === 'sqlite' &&
+      attempt < 100 &&
+      /already exists|duplicate column|UNIQUE constraint failed: kysely_migration|database is locked/.test(
+        String((error as Error).message),
+      )
+    ) {
       // Give the winner time to finish before looking again (up to ~10 s in all).
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
       continue;

@@ -17,9 +17,19 @@ export class AttemptsRepo {
    * Stores the outcome once: the `outcome IS NULL` guard makes a repeated or racing report a no-op
    * (false). The record is updated only while this attempt is still its current one.
    */
-  apply(attemptId: string, attempt: Updateable<AttemptRow>, recordId: string, record: Updateable<DialRecordRow> | null): Promise<boolean> {
+  apply(
+    attemptId: string,
+    attempt: Updateable<AttemptRow>,
+    recordId: string,
+    record: Updateable<DialRecordRow> | null,
+  ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx.updateTable('attempts').set(attempt).where('id', '=', attemptId).where('outcome', 'is', null).executeTakeFirst();
+      const res = await trx
+        .updateTable('attempts')
+        .set(attempt)
+        .where('id', '=', attemptId)
+        .where('outcome', 'is', null)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       if (record) {
         await trx
@@ -35,12 +45,22 @@ export class AttemptsRepo {
   }
 
   async endedAt(recordId: string, attemptNo: number): Promise<number | null> {
-    const row = await this.db.selectFrom('attempts').select('ended_at').where('record_id', '=', recordId).where('attempt_no', '=', attemptNo).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('attempts')
+      .select('ended_at')
+      .where('record_id', '=', recordId)
+      .where('attempt_no', '=', attemptNo)
+      .executeTakeFirst();
     return row?.ended_at ?? null;
   }
 
   /** A real outcome after `unknown`: kept for reporting only (the record stays final). */
   async storeLate(attemptId: string, outcome: string): Promise<void> {
-    await this.db.updateTable('attempts').set({ late_outcome: outcome }).where('id', '=', attemptId).where('late_outcome', 'is', null).execute();
+    await this.db
+      .updateTable('attempts')
+      .set({ late_outcome: outcome })
+      .where('id', '=', attemptId)
+      .where('late_outcome', 'is', null)
+      .execute();
   }
 }

@@ -70,11 +70,21 @@ export class CampaignsRepo {
 
   /** Every campaign waiting for its next scheduled run, across tenants (the engine's schedule runner). */
   scheduled(): Promise<CampaignRow[]> {
-    return this.db.selectFrom('campaigns').selectAll().where('status', 'in', ['Scheduled', 'Rescheduled']).orderBy('id').execute();
+    return this.db
+      .selectFrom('campaigns')
+      .selectAll()
+      .where('status', 'in', ['Scheduled', 'Rescheduled'])
+      .orderBy('id')
+      .execute();
   }
 
   /** Stores a schedule and the status it implies, if the campaign is still in one of `fromStatuses`. */
-  async setSchedule(t: Tenant, id: string, config: string, status: { to: string; from: readonly string[]; nowIso: string }): Promise<boolean> {
+  async setSchedule(
+    t: Tenant,
+    id: string,
+    config: string,
+    status: { to: string; from: readonly string[]; nowIso: string },
+  ): Promise<boolean> {
     const res = await this.db
       .updateTable('campaigns')
       .set({ config, status: status.to, updated_at: status.nowIso })

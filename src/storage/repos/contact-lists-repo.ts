@@ -65,14 +65,23 @@ export class ContactListsRepo {
 
   /** The account's global DNC list, whichever bot it was created under. */
   findGlobalDnc(accountId: string): Promise<ContactListRow | undefined> {
-    return this.db.selectFrom('contact_lists').selectAll().where('account_id', '=', accountId).where('is_global_dnc', '=', 1).executeTakeFirst();
+    return this.db
+      .selectFrom('contact_lists')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('is_global_dnc', '=', 1)
+      .executeTakeFirst();
   }
 
   insert(row: ContactListRow): Promise<unknown> {
     return this.db.insertInto('contact_lists').values(row).execute();
   }
 
-  async update(t: Tenant, id: string, set: Partial<Pick<ContactListRow, 'name' | 'lname' | 'description' | 'allow_duplicates' | 'updated_at'>>): Promise<boolean> {
+  async update(
+    t: Tenant,
+    id: string,
+    set: Partial<Pick<ContactListRow, 'name' | 'lname' | 'description' | 'allow_duplicates' | 'updated_at'>>,
+  ): Promise<boolean> {
     const res = await this.db
       .updateTable('contact_lists')
       .set(set)

@@ -34,7 +34,20 @@ function visibleContacts(db: Kysely<Database>) {
 export type ListContactRow = Omit<ContactRow, 'list_no' | 'id'> & { id: string; list_id: string };
 
 /** A contact as the engine needs it at play time. */
-export type PlayContact = Pick<ListContactRow, 'id' | 'list_id' | 'seq' | 'phone_e164' | 'phone_raw' | 'first_name' | 'last_name' | 'time_zone' | 'unique_id' | 'contact_priority' | 'extra'>;
+export type PlayContact = Pick<
+  ListContactRow,
+  | 'id'
+  | 'list_id'
+  | 'seq'
+  | 'phone_e164'
+  | 'phone_raw'
+  | 'first_name'
+  | 'last_name'
+  | 'time_zone'
+  | 'unique_id'
+  | 'contact_priority'
+  | 'extra'
+>;
 
 /** Contacts of lists, as they are visible (see visibleContacts). */
 export class ContactsRepo {
@@ -43,8 +56,23 @@ export class ContactsRepo {
   /** One page of a list in list order. */
   page(listId: string, offset: number, limit: number): Promise<ListContactRow[]> {
     return visibleContacts(this.db)
-      .select([contactIdSql.as('id'), 'contact_lists.id as list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.extension'])
-      .select(['contacts.first_name', 'contacts.last_name', 'contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra', 'contacts.created_at'])
+      .select([
+        contactIdSql.as('id'),
+        'contact_lists.id as list_id',
+        'contacts.seq',
+        'contacts.phone_e164',
+        'contacts.phone_raw',
+        'contacts.extension',
+      ])
+      .select([
+        'contacts.first_name',
+        'contacts.last_name',
+        'contacts.time_zone',
+        'contacts.unique_id',
+        'contacts.contact_priority',
+        'contacts.extra',
+        'contacts.created_at',
+      ])
       .where('contact_lists.id', '=', listId)
       .orderBy('contacts.seq')
       .offset(offset)
@@ -57,7 +85,15 @@ export class ContactsRepo {
     const out: PlayContact[] = [];
     for (const listId of listIds) {
       const rows = await visibleContacts(this.db)
-        .select([contactIdSql.as('id'), 'contact_lists.id as list_id', 'contacts.seq', 'contacts.phone_e164', 'contacts.phone_raw', 'contacts.first_name', 'contacts.last_name'])
+        .select([
+          contactIdSql.as('id'),
+          'contact_lists.id as list_id',
+          'contacts.seq',
+          'contacts.phone_e164',
+          'contacts.phone_raw',
+          'contacts.first_name',
+          'contacts.last_name',
+        ])
         .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
         .where('contact_lists.id', '=', listId)
         .orderBy('contacts.seq', 'asc')

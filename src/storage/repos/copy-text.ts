@@ -11,7 +11,8 @@ import type { CopyText, PackedContact } from './import-batch.js';
  */
 
 /** Columns of a COPY line: the packed values (PackedContact's order), then what the writer adds. */
-export const COPY_COLUMNS = 'phone_e164, phone_raw, extension, first_name, last_name, time_zone, unique_id, contact_priority, extra, created_at, list_no, seq';
+export const COPY_COLUMNS =
+  'phone_e164, phone_raw, extension, first_name, last_name, time_zone, unique_id, contact_priority, extra, created_at, list_no, seq';
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIALS = /[\\\t\n\r]/g;

@@ -51,7 +51,10 @@ export class DialRecordsRepo {
         // Exact now: beginClaim made this the only claim in progress (see dialect.ts).
         const out = await trx
           .selectFrom('dial_records')
-          .select((eb) => [eb.fn.countAll<number>().as('total'), eb.fn.sum<number>(eb.case().when('instance_id', '=', req.instanceId).then(1).else(0).end()).as('mine')])
+          .select((eb) => [
+            eb.fn.countAll<number>().as('total'),
+            eb.fn.sum<number>(eb.case().when('instance_id', '=', req.instanceId).then(1).else(0).end()).as('mine'),
+          ])
           .where('lease_expires_at', 'is not', null)
           .where('state', 'in', ['leased', 'in_flight'])
           .executeTakeFirstOrThrow();
@@ -82,16 +85,37 @@ export class DialRecordsRepo {
         else deferred.set(p.nextAt, [...(deferred.get(p.nextAt) ?? []), r.id]);
       }
       for (const [nextAt, ids] of deferred) {
-        await trx.updateTable('dial_records').set({ next_at: nextAt, updated_at: req.now }).where('id', 'in', ids).where('state', '=', 'pending').execute();
+        await trx
+          .updateTable('dial_records')
+          .set({ next_at: nextAt, updated_at: req.now })
+          .where('id', 'in', ids)
+          .where('state', '=', 'pending')
+          .execute();
       }
       if (inside.length === 0) return [];
       const attempts: AttemptRow[] = inside.map((r) => ({
-        id: req.newAttemptId(), record_id: r.id, instance_id: r.instance_id, attempt_no: r.attempts + 1, channel: req.channel,
-        worker: req.owner, started_at: req.now, ended_at: null, outcome: null, provider_outcome: null, detail: null,
-        ring_sec: null, talk_sec: null, machine_detected: null, late_outcome: null,
+        id: req.newAttemptId(),
+        record_id: r.id,
+        instance_id: r.instance_id,
+        attempt_no: r.attempts + 1,
+        channel: req.channel,
+        worker: req.owner,
+        started_at: req.now,
+        ended_at: null,
+        outcome: null,
+        provider_outcome: null,
+        detail: null,
+        ring_sec: null,
+        talk_sec: null,
+        machine_detected: null,
+        late_outcome: null,
       }));
       const size = insertChunkSize(15);
-      for (let i = 0; i < attempts.length; i += size) await trx.insertInto('attempts').values(attempts.slice(i, i + size)).execute();
+      for (let i = 0; i < attempts.length; i += size)
+        await trx
+          .insertInto('attempts')
+          .values(attempts.slice(i, i + size))
+          .execute();
       // Each record points at the attempt just written for it: (record_id, attempt_no) is unique.
       const res = await trx
         .updateTable('dial_records')
@@ -107,13 +131,22 @@ export class DialRecordsRepo {
           lease_expires_at: req.now + req.leaseMs,
           updated_at: req.now,
         }))
-        .where('id', 'in', inside.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          inside.map((r) => r.id),
+        )
         .where('state', '=', 'pending')
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== inside.length) {
-        throw new Error(`claim of instance ${req.instanceId}: ${inside.length} records read but ${String(res.numUpdatedRows)} leased; rolled back`);
+        throw new Error(
+          `claim of instance ${req.instanceId}: ${inside.length} records read but ${String(res.numUpdatedRows)} leased; rolled back`,
+        );
       }
-      const out: Claimed[] = inside.map((r, i) => ({ record: { ...r, state: 'leased', attempts: r.attempts + 1, current_attempt_id: attempts[i]!.id }, attempt: attempts[i]! }));
+      const out: Claimed[] = inside.map((r, i) => ({
+        record: { ...r, state: 'leased', attempts: r.attempts + 1, current_attempt_id: attempts[i]!.id },
+        attempt: attempts[i]!,
+      }));
       return out;
     });
   }
@@ -124,14 +157,27 @@ export class DialRecordsRepo {
    * from it ran out (reconciliation may already have recorded the attempt `unknown`, or will) and
    * must not be dialed. A read-then-write would let another engine reconcile a record between the two.
    */
-  async renewLeases(claims: readonly { recordId: string; attemptId: string }[], owner: string, now: number, leaseExpiresAt: number): Promise<Set<string>> {
+  async renewLeases(
+    claims: readonly { recordId: string; attemptId: string }[],
+    owner: string,
+    now: number,
+    leaseExpiresAt: number,
+  ): Promise<Set<string>> {
     if (claims.length === 0) return new Set();
     const rows = await this.k
       .updateTable('dial_records')
       .set({ lease_expires_at: leaseExpiresAt, updated_at: now })
-      .where('id', 'in', claims.map((c) => c.recordId))
+      .where(
+        'id',
+        'in',
+        claims.map((c) => c.recordId),
+      )
       // An attempt belongs to one record, so matching both lists pairs them.
-      .where('current_attempt_id', 'in', claims.map((c) => c.attemptId))
+      .where(
+        'current_attempt_id',
+        'in',
+        claims.map((c) => c.attemptId),
+      )
       .where('state', '=', 'leased')
       .where('lease_owner', '=', owner)
       .where('lease_expires_at', '>', now)
@@ -156,7 +202,14 @@ export class DialRecordsRepo {
     await this.k.transaction().execute(async (trx) => {
       const res = await trx
         .updateTable('dial_records')
-        .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), current_attempt_id: null, lease_owner: null, lease_expires_at: null, updated_at: now }))
+        .set((eb) => ({
+          state: 'pending',
+          attempts: eb('attempts', '-', 1),
+          current_attempt_id: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: now,
+        }))
         .where('id', '=', recordId)
         .where('current_attempt_id', '=', attemptId)
         .where('state', '=', 'leased')
@@ -184,14 +237,26 @@ export class DialRecordsRepo {
       if (held.length === 0) return 0;
       const res = await trx
         .updateTable('dial_records')
-        .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), current_attempt_id: null, lease_owner: null, lease_expires_at: null, updated_at: now }))
-        .where('id', 'in', held.map((r) => r.id))
+        .set((eb) => ({
+          state: 'pending',
+          attempts: eb('attempts', '-', 1),
+          current_attempt_id: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: now,
+        }))
+        .where(
+          'id',
+          'in',
+          held.map((r) => r.id),
+        )
         .where('state', '=', 'leased')
         .where('lease_owner', '=', owner)
         .where('lease_expires_at', '>', now)
         .executeTakeFirst();
       const attempts = held.flatMap((r) => (r.current_attempt_id ? [r.current_attempt_id] : []));
-      if (attempts.length > 0) await trx.deleteFrom('attempts').where('id', 'in', attempts).where('outcome', 'is', null).execute();
+      if (attempts.length > 0)
+        await trx.deleteFrom('attempts').where('id', 'in', attempts).where('outcome', 'is', null).execute();
       return Number(res.numUpdatedRows);
     });
   }
@@ -252,8 +317,19 @@ export class DialRecordsRepo {
 
   async page(instanceId: string, offset: number, limit: number): Promise<{ rows: DialRecordRow[]; total: number }> {
     const [count, rows] = await Promise.all([
-      this.k.selectFrom('dial_records').select((eb) => eb.fn.countAll<number>().as('n')).where('instance_id', '=', instanceId).executeTakeFirstOrThrow(),
-      this.k.selectFrom('dial_records').selectAll().where('instance_id', '=', instanceId).orderBy('order_key', 'asc').offset(offset).limit(limit).execute(),
+      this.k
+        .selectFrom('dial_records')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('instance_id', '=', instanceId)
+        .executeTakeFirstOrThrow(),
+      this.k
+        .selectFrom('dial_records')
+        .selectAll()
+        .where('instance_id', '=', instanceId)
+        .orderBy('order_key', 'asc')
+        .offset(offset)
+        .limit(limit)
+        .execute(),
     ]);
     return { rows, total: Number(count.n) };
   }
@@ -264,7 +340,14 @@ export class DialRecordsRepo {
       .selectFrom('dial_records')
       .selectAll()
       .where('instance_id', '=', instanceId)
-      .where((eb) => eb.or([eb('id', '=', key), eb('contact_id', '=', key), eb('unique_id', '=', key), eb('phone_e164', '=', phone ?? key)]))
+      .where((eb) =>
+        eb.or([
+          eb('id', '=', key),
+          eb('contact_id', '=', key),
+          eb('unique_id', '=', key),
+          eb('phone_e164', '=', phone ?? key),
+        ]),
+      )
       .orderBy('order_key', 'asc')
       .limit(1)
       .executeTakeFirst();
@@ -276,11 +359,20 @@ export class DialRecordsRepo {
    * is never touched ('refused'), whatever happens concurrently; and only while the instance is
    * Active or Paused, checked under the instance lock ('not_running').
    */
-  async scheduleCallback(instanceId: string, recordId: string, at: number, now: number): Promise<'moved' | 'refused' | 'not_running'> {
+  async scheduleCallback(
+    instanceId: string,
+    recordId: string,
+    at: number,
+    now: number,
+  ): Promise<'moved' | 'refused' | 'not_running'> {
     return this.k.transaction().execute(async (trx) => {
       // Serialised with completion (lockInstance): a record is reopened only while the instance runs.
       await lockInstance(this.db.dialect, trx, instanceId);
-      const inst = await trx.selectFrom('campaign_instances').select('status').where('id', '=', instanceId).executeTakeFirst();
+      const inst = await trx
+        .selectFrom('campaign_instances')
+        .select('status')
+        .where('id', '=', instanceId)
+        .executeTakeFirst();
       if (inst?.status !== 'Active' && inst?.status !== 'Paused') return 'not_running';
       const res = await trx
         .updateTable('dial_records')
@@ -306,10 +398,22 @@ export class DialRecordsRepo {
  */
 export async function openRecordExists(k: Kysely<Database>, instanceId: string): Promise<boolean> {
   const probe = (state: (typeof OPEN_STATES)[number]) =>
-    k.selectFrom((eb) =>
-      eb.selectFrom('dial_records').select('id').where('instance_id', '=', instanceId).where('state', '=', state).orderBy('next_at', 'asc').limit(1).as(`open_${state}`),
-    ).select('id');
+    k
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('dial_records')
+          .select('id')
+          .where('instance_id', '=', instanceId)
+          .where('state', '=', state)
+          .orderBy('next_at', 'asc')
+          .limit(1)
+          .as(`open_${state}`),
+      )
+      .select('id');
   const [first, ...rest] = OPEN_STATES.map(probe);
-  const row = await rest.reduce((q, p) => q.unionAll(p), first!).limit(1).executeTakeFirst();
+  const row = await rest
+    .reduce((q, p) => q.unionAll(p), first!)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }

@@ -30,7 +30,17 @@ export interface RejectValues {
  * contact, not one flat array per batch: storing young strings into a big old array costs a
  * write barrier each, which was slower than the allocation.)
  */
-export type PackedContact = [string, string, string | null, string | null, string | null, string | null, string | null, number | null, string | null];
+export type PackedContact = [
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+];
 
 /** Contacts' packed values as COPY text, each contact's ending in a tab (its line goes on). */
 export interface CopyText {
@@ -62,7 +72,17 @@ function extraJson(extra: Record<string, string>): string | null {
 }
 
 export function packContact(c: ContactValues): PackedContact {
-  return [c.phoneE164, c.phoneRaw, c.extension ?? null, c.firstName ?? null, c.lastName ?? null, c.timeZone ?? null, c.uniqueId ?? null, c.contactPriority ?? null, extraJson(c.extra)];
+  return [
+    c.phoneE164,
+    c.phoneRaw,
+    c.extension ?? null,
+    c.firstName ?? null,
+    c.lastName ?? null,
+    c.timeZone ?? null,
+    c.uniqueId ?? null,
+    c.contactPriority ?? null,
+    extraJson(c.extra),
+  ];
 }
 
 export const emptyBatch = (): ImportBatch => ({ contacts: [], rejects: [], rows: 0, rejectedRows: 0 });

@@ -43,10 +43,18 @@ export interface ImportWriter {
 
 /** Deletes the list's rows beyond `visible_seq`: those of its running job, which is being failed. */
 export async function deleteUnfinishedRows(trx: Kysely<Database>, listId: string): Promise<void> {
-  const list = await trx.selectFrom('contact_lists').select(['list_no', 'visible_seq']).where('id', '=', listId).executeTakeFirst();
+  const list = await trx
+    .selectFrom('contact_lists')
+    .select(['list_no', 'visible_seq'])
+    .where('id', '=', listId)
+    .executeTakeFirst();
   if (!list) return;
   // SQLite: the numbers a completing job had indexed. (PostgreSQL: the view deletes the same contacts.)
-  await trx.deleteFrom('contact_phones').where('list_no', '=', list.list_no).where('seq', '>', list.visible_seq).execute();
+  await trx
+    .deleteFrom('contact_phones')
+    .where('list_no', '=', list.list_no)
+    .where('seq', '>', list.visible_seq)
+    .execute();
   await trx.deleteFrom('contacts').where('list_no', '=', list.list_no).where('seq', '>', list.visible_seq).execute();
 }
 /** What both dialects share: list order and completion. */
@@ -95,7 +103,11 @@ export abstract class BaseImportWriter implements ImportWriter {
       const row = await trx.selectFrom('imports').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
       await trx
         .updateTable('contact_lists')
-        .set((eb) => ({ visible_seq: lastSeq, total_record_count: eb('total_record_count', '+', Number(row.imported)), updated_at: nowIso }))
+        .set((eb) => ({
+          visible_seq: lastSeq,
+          total_record_count: eb('total_record_count', '+', Number(row.imported)),
+          updated_at: nowIso,
+        }))
         .where('id', '=', job.listId)
         .execute();
       return row;

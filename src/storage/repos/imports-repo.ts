@@ -49,15 +49,32 @@ export class ImportsRepo {
   }
 
   findForTenant(t: Tenant, id: string): Promise<ImportRow | undefined> {
-    return this.k.selectFrom('imports').selectAll().where('id', '=', id).where('account_id', '=', t.accountId).where('bot_id', '=', t.botId).executeTakeFirst();
+    return this.k
+      .selectFrom('imports')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', t.accountId)
+      .where('bot_id', '=', t.botId)
+      .executeTakeFirst();
   }
 
   rejects(id: string, offset: number, limit: number): Promise<ImportRejectRow[]> {
-    return this.k.selectFrom('import_rejects').selectAll().where('import_id', '=', id).orderBy('row_number').offset(offset).limit(limit).execute();
+    return this.k
+      .selectFrom('import_rejects')
+      .selectAll()
+      .where('import_id', '=', id)
+      .orderBy('row_number')
+      .offset(offset)
+      .limit(limit)
+      .execute();
   }
 
   async countRejects(id: string): Promise<number> {
-    const r = await this.k.selectFrom('import_rejects').select((eb) => eb.fn.countAll().as('n')).where('import_id', '=', id).executeTakeFirst();
+    const r = await this.k
+      .selectFrom('import_rejects')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('import_id', '=', id)
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
@@ -82,18 +99,29 @@ export class ImportsRepo {
 
   /** A sign of life of an unfinished job (a queued one may be waiting for its list). */
   async heartbeat(id: string, nowMs: number): Promise<void> {
-    await this.k.updateTable('imports').set({ heartbeat_at: nowMs }).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute();
+    await this.k
+      .updateTable('imports')
+      .set({ heartbeat_at: nowMs })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .execute();
   }
 
   /** A writer for the running job's batches, continuing its list after the list's last contact. */
   async openWriter(job: ImportTarget): Promise<ImportWriter> {
-    const list = await this.k.selectFrom('contact_lists').select(['list_no', 'visible_seq']).where('id', '=', job.listId).executeTakeFirst();
+    const list = await this.k
+      .selectFrom('contact_lists')
+      .select(['list_no', 'visible_seq'])
+      .where('id', '=', job.listId)
+      .executeTakeFirst();
     if (!list) throw new ImportCancelled(`import ${job.id} is no longer running: its list was deleted`);
     // Normally none: every way a job ends without completing deletes its rows. Rows left anyway
     // (a job's status changed by hand) would collide with this job's, and nobody else owns them now.
     await deleteUnfinishedRows(this.k, job.listId);
     const at = { listNo: Number(list.list_no), lastSeq: Number(list.visible_seq) };
-    return this.db.dialect === 'postgres' ? new PgImportWriter(this.db, job, at) : new SqliteImportWriter(this.db, job, at);
+    return this.db.dialect === 'postgres'
+      ? new PgImportWriter(this.db, job, at)
+      : new SqliteImportWriter(this.db, job, at);
   }
 
   /**
@@ -102,7 +130,11 @@ export class ImportsRepo {
    */
   async fail(id: string, error: string, nowIso: string): Promise<boolean> {
     return this.k.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('imports').select(['list_id', 'status']).where('id', '=', id).executeTakeFirst();
+      const before = await trx
+        .selectFrom('imports')
+        .select(['list_id', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirst();
       const res = await trx
         .updateTable('imports')
         .set({ status: 'failed', error, finished_at: nowIso, imported: 0, duplicates: 0 })
@@ -117,7 +149,12 @@ export class ImportsRepo {
 
   /** Jobs not finished whose process showed no sign of life since `staleBeforeMs`. */
   async abandoned(staleBeforeMs: number): Promise<string[]> {
-    const rows = await this.k.selectFrom('imports').select('id').where('status', 'in', ['queued', 'running']).where('heartbeat_at', '<', staleBeforeMs).execute();
+    const rows = await this.k
+      .selectFrom('imports')
+      .select('id')
+      .where('status', 'in', ['queued', 'running'])
+      .where('heartbeat_at', '<', staleBeforeMs)
+      .execute();
     return rows.map((r) => r.id);
   }
 }

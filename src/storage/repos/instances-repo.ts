@@ -25,11 +25,21 @@ export class InstancesRepo {
    * new instance and writes every dial record. All or nothing; false when the campaign's status
    * changed under us (a concurrent trigger won).
    */
-  async start(t: Tenant, change: StatusChange, instance: CampaignInstanceRow, records: DialRecordRow[]): Promise<boolean> {
+  async start(
+    t: Tenant,
+    change: StatusChange,
+    instance: CampaignInstanceRow,
+    records: DialRecordRow[],
+  ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
         .updateTable('campaigns')
-        .set({ status: change.to, instance_id: instance.id, instance_updated_at: change.nowIso, updated_at: change.nowIso })
+        .set({
+          status: change.to,
+          instance_id: instance.id,
+          instance_updated_at: change.nowIso,
+          updated_at: change.nowIso,
+        })
         .where('id', '=', change.campaignId)
         .where('account_id', '=', t.accountId)
         .where('bot_id', '=', t.botId)
@@ -39,14 +49,22 @@ export class InstancesRepo {
       await trx.insertInto('campaign_instances').values(instance).execute();
       const size = insertChunkSize(24);
       for (let i = 0; i < records.length; i += size) {
-        await trx.insertInto('dial_records').values(records.slice(i, i + size)).execute();
+        await trx
+          .insertInto('dial_records')
+          .values(records.slice(i, i + size))
+          .execute();
       }
       return true;
     });
   }
 
   /** Applies a status change to the campaign and its current instance together (applyStatusChange). */
-  async changeStatus(t: Tenant | null, change: StatusChange, instanceId: string | null, nowMs: number): Promise<boolean> {
+  async changeStatus(
+    t: Tenant | null,
+    change: StatusChange,
+    instanceId: string | null,
+    nowMs: number,
+  ): Promise<boolean> {
     return this.db.transaction().execute((trx) => applyStatusChange(trx, t, change, instanceId, nowMs));
   }
 
@@ -96,7 +114,13 @@ export class InstancesRepo {
  * Applies a status change to the campaign and its current instance together. Stop also ends
  * every record still waiting (pending) as `cancelled`; calls already out keep their outcomes.
  */
-async function applyStatusChange(trx: Kysely<Database>, t: Tenant | null, change: StatusChange, instanceId: string | null, nowMs: number): Promise<boolean> {
+async function applyStatusChange(
+  trx: Kysely<Database>,
+  t: Tenant | null,
+  change: StatusChange,
+  instanceId: string | null,
+  nowMs: number,
+): Promise<boolean> {
   let q = trx
     .updateTable('campaigns')
     .set({ status: change.to, updated_at: change.nowIso, instance_updated_at: change.nowIso })

@@ -11,11 +11,19 @@ export class KvRepo {
 
   /** Sets the key only if absent; true when this call set it (the first of concurrent starters wins). */
   async setIfAbsent(key: string, value: string): Promise<boolean> {
-    const res = await this.db.insertInto('kv').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+    const res = await this.db
+      .insertInto('kv')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
   async set(key: string, value: string): Promise<void> {
-    await this.db.insertInto('kv').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+    await this.db
+      .insertInto('kv')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
   }
 }

@@ -90,7 +90,8 @@ export class PgImportWriter extends BaseImportWriter {
     let onList = new Set<string>();
     if (!job.allowDuplicates) {
       const maybe = parts.flatMap((p) => p.phones.filter((n) => this.mayRepeat(n)));
-      if (maybe.length > 0) onList = new Set((await numbersOnListPg(listNo, maybe).execute(this.db.kysely)).rows.map((x) => x.phone));
+      if (maybe.length > 0)
+        onList = new Set((await numbersOnListPg(listNo, maybe).execute(this.db.kysely)).rows.map((x) => x.phone));
     }
     const pending = this.inFlight?.numbers;
     /** The numbers this batch keeps (a later row with one of them is a duplicate), the next batch's `pending`. */
@@ -124,7 +125,12 @@ export class PgImportWriter extends BaseImportWriter {
         await client.query(
           `INSERT INTO import_rejects (import_id, row_number, column_name, reason)
            SELECT $1, u.r, u.c, u.why FROM unnest($2::integer[], $3::text[], $4::text[]) AS u(r, c, why)`,
-          [job.id, batch.rejects.map((x) => x.rowNumber), batch.rejects.map((x) => x.column), batch.rejects.map((x) => x.reason)],
+          [
+            job.id,
+            batch.rejects.map((x) => x.rowNumber),
+            batch.rejects.map((x) => x.column),
+            batch.rejects.map((x) => x.reason),
+          ],
         );
       }
       // A heartbeat timer may have beaten since this batch was sent: GREATEST never moves it back.

@@ -4,7 +4,8 @@ import type { ImportBatch } from './import-batch.js';
 import { BaseImportWriter, ImportCancelled, type BatchResult } from './import-writer.js';
 
 /** The columns of a contact row as the SQLite writer binds them. */
-const CONTACT_COLUMNS = 'list_no, seq, phone_e164, phone_raw, extension, first_name, last_name, time_zone, unique_id, contact_priority, extra, created_at';
+const CONTACT_COLUMNS =
+  'list_no, seq, phone_e164, phone_raw, extension, first_name, last_name, time_zone, unique_id, contact_priority, extra, created_at';
 
 /** Contacts per SQLite INSERT statement: one statement per row spent more on each call than on the row. */
 const ROWS_PER_INSERT = 16;
@@ -40,9 +41,13 @@ export class SqliteImportWriter extends BaseImportWriter {
     const row = `(${this.listNo}, ${Array(VALUES_PER_ROW).fill('?').join(', ')})`;
     return {
       one: s.prepare(`INSERT INTO contacts (${CONTACT_COLUMNS}) VALUES ${row}`),
-      many: s.prepare(`INSERT INTO contacts (${CONTACT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(row).join(', ')}`),
+      many: s.prepare(
+        `INSERT INTO contacts (${CONTACT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(row).join(', ')}`,
+      ),
       reject: s.prepare('INSERT INTO import_rejects (import_id, row_number, column_name, reason) VALUES (?, ?, ?, ?)'),
-      progress: s.prepare("UPDATE imports SET total_rows = total_rows + ?, imported = imported + ?, rejected = rejected + ?, heartbeat_at = ? WHERE id = ? AND status = 'running'"),
+      progress: s.prepare(
+        "UPDATE imports SET total_rows = total_rows + ?, imported = imported + ?, rejected = rejected + ?, heartbeat_at = ? WHERE id = ? AND status = 'running'",
+      ),
     };
   }
 
@@ -69,7 +74,8 @@ export class SqliteImportWriter extends BaseImportWriter {
         }
         for (let r = 0; r < held; r++) st.one.run(values.slice(r * VALUES_PER_ROW, (r + 1) * VALUES_PER_ROW));
         for (const r of batch.rejects) st.reject.run(job.id, r.rowNumber, r.column, r.reason);
-        if (st.progress.run(batch.rows, batch.contacts.length, batch.rejectedRows, nowMs, job.id).changes !== 1) throw new ImportCancelled(`import ${job.id} is no longer running`);
+        if (st.progress.run(batch.rows, batch.contacts.length, batch.rejectedRows, nowMs, job.id).changes !== 1)
+          throw new ImportCancelled(`import ${job.id} is no longer running`);
       })();
       this.lastSeq += batch.contacts.length;
       return { imported: batch.contacts.length, duplicates: 0 };
@@ -93,30 +99,44 @@ export class SqliteImportWriter extends BaseImportWriter {
   private indexNumbers(nowMs: number): Promise<number> {
     const { job, listNo, visibleSeq } = this;
     return this.withoutForeignKeys(async (s) => {
-      s.exec('DROP TABLE IF EXISTS temp.import_numbers; CREATE TEMP TABLE import_numbers (phone TEXT NOT NULL, seq INTEGER NOT NULL, repeat INTEGER NOT NULL DEFAULT 0)');
+      s.exec(
+        'DROP TABLE IF EXISTS temp.import_numbers; CREATE TEMP TABLE import_numbers (phone TEXT NOT NULL, seq INTEGER NOT NULL, repeat INTEGER NOT NULL DEFAULT 0)',
+      );
       try {
         // rowid 1..n in (number, seq) order: the chunks below are rowid ranges. Numbers that came
         // in ascending order are in that order already (list order), and need no sorting.
         const order = this.ascending ? 'seq' : 'phone_e164, seq';
         const n = s
-          .prepare(`INSERT INTO temp.import_numbers (phone, seq) SELECT phone_e164, seq FROM contacts WHERE list_no = ${listNo} AND seq > ? ORDER BY ${order}`)
+          .prepare(
+            `INSERT INTO temp.import_numbers (phone, seq) SELECT phone_e164, seq FROM contacts WHERE list_no = ${listNo} AND seq > ? ORDER BY ${order}`,
+          )
           .run(visibleSeq).changes;
         const chunk = 'rowid BETWEEN ? AND ?';
         const alive = s.prepare("UPDATE imports SET heartbeat_at = ? WHERE id = ? AND status = 'running'");
         // A repeat: the number of the row before it (sorted, so an earlier row of the job), or one the list already held.
-        const onList = visibleSeq > 0 ? `OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.list_no = ${listNo} AND p.phone_e164 = n.phone AND p.seq <= ${visibleSeq})` : '';
+        const onList =
+          visibleSeq > 0
+            ? `OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.list_no = ${listNo} AND p.phone_e164 = n.phone AND p.seq <= ${visibleSeq})`
+            : '';
         const repeats = s.prepare(
           `UPDATE temp.import_numbers AS n SET repeat = 1 WHERE ${chunk}
            AND (n.phone = (SELECT b.phone FROM temp.import_numbers b WHERE b.rowid = n.rowid - 1) ${onList})`,
         );
-        const index = s.prepare(`INSERT INTO contact_phones (list_no, phone_e164, seq) SELECT ${listNo}, phone, seq FROM temp.import_numbers WHERE ${chunk} AND repeat = 0`);
-        const indexAll = s.prepare(`INSERT INTO contact_phones (list_no, phone_e164, seq) SELECT ${listNo}, phone, seq FROM temp.import_numbers WHERE ${chunk}`);
-        const drop = s.prepare(`DELETE FROM contacts WHERE list_no = ${listNo} AND seq IN (SELECT seq FROM temp.import_numbers WHERE ${chunk} AND repeat = 1)`);
+        const index = s.prepare(
+          `INSERT INTO contact_phones (list_no, phone_e164, seq) SELECT ${listNo}, phone, seq FROM temp.import_numbers WHERE ${chunk} AND repeat = 0`,
+        );
+        const indexAll = s.prepare(
+          `INSERT INTO contact_phones (list_no, phone_e164, seq) SELECT ${listNo}, phone, seq FROM temp.import_numbers WHERE ${chunk}`,
+        );
+        const drop = s.prepare(
+          `DELETE FROM contacts WHERE list_no = ${listNo} AND seq IN (SELECT seq FROM temp.import_numbers WHERE ${chunk} AND repeat = 1)`,
+        );
         let duplicates = 0;
         for (let from = 1; from <= n; from += INDEX_CHUNK) {
           const to = from + INDEX_CHUNK - 1;
           s.transaction(() => {
-            if (alive.run(nowMs, job.id).changes !== 1) throw new ImportCancelled(`import ${job.id} is no longer running`);
+            if (alive.run(nowMs, job.id).changes !== 1)
+              throw new ImportCancelled(`import ${job.id} is no longer running`);
             if (job.allowDuplicates) {
               indexAll.run(from, to);
               return;

@@ -45,16 +45,26 @@ export class TenancyRepo {
       .execute();
   }
 
-  async ensureBot(bot: Omit<BotRow, 'precall_config' | 'default_country' | 'campaign_max_concurrent'> & { default_country?: string }): Promise<BotRow> {
+  async ensureBot(
+    bot: Omit<BotRow, 'precall_config' | 'default_country' | 'campaign_max_concurrent'> & { default_country?: string },
+  ): Promise<BotRow> {
     await this.db
       .insertInto('bots')
-      .values({ ...bot, default_country: bot.default_country ?? 'US', precall_config: null, campaign_max_concurrent: null })
+      .values({
+        ...bot,
+        default_country: bot.default_country ?? 'US',
+        precall_config: null,
+        campaign_max_concurrent: null,
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
     return (await this.findBot(bot.id))!;
   }
 
-  async updateBot(botId: string, patch: Partial<Pick<BotRow, 'default_country' | 'precall_config' | 'campaign_max_concurrent' | 'name'>>): Promise<void> {
+  async updateBot(
+    botId: string,
+    patch: Partial<Pick<BotRow, 'default_country' | 'precall_config' | 'campaign_max_concurrent' | 'name'>>,
+  ): Promise<void> {
     await this.db.updateTable('bots').set(patch).where('id', '=', botId).execute();
   }
 
@@ -96,13 +106,28 @@ export class TenancyRepo {
     return this.db.selectFrom('flows').selectAll().where('bot_id', '=', botId).where('id', '=', id).executeTakeFirst();
   }
   findQueueByName(botId: string, name: string): Promise<QueueRow | undefined> {
-    return this.db.selectFrom('queues').selectAll().where('bot_id', '=', botId).where('lname', '=', name.toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('queues')
+      .selectAll()
+      .where('bot_id', '=', botId)
+      .where('lname', '=', name.toLowerCase())
+      .executeTakeFirst();
   }
   findTemplateByName(botId: string, name: string): Promise<TemplateRow | undefined> {
-    return this.db.selectFrom('templates').selectAll().where('bot_id', '=', botId).where('lname', '=', name.toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('templates')
+      .selectAll()
+      .where('bot_id', '=', botId)
+      .where('lname', '=', name.toLowerCase())
+      .executeTakeFirst();
   }
   findTemplateById(botId: string, id: string): Promise<TemplateRow | undefined> {
-    return this.db.selectFrom('templates').selectAll().where('bot_id', '=', botId).where('id', '=', id).executeTakeFirst();
+    return this.db
+      .selectFrom('templates')
+      .selectAll()
+      .where('bot_id', '=', botId)
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 
   listBotResources(botId: string) {

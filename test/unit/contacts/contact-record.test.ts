@@ -57,11 +57,15 @@ describe('toContact: phone number', () => {
   });
 
   it.each([null, [], 'phone', 42])('rejects %j as a row', (row) => {
-    expect(errorsOf(toContact(row as unknown as Record<string, unknown>, US))).toEqual([{ column: '(row)', reason: 'a contact must be an object' }]);
+    expect(errorsOf(toContact(row as unknown as Record<string, unknown>, US))).toEqual([
+      { column: '(row)', reason: 'a contact must be an object' },
+    ]);
   });
 
   it('requires the phone column to be present at all', () => {
-    expect(errorsOf(toContact({ firstName: 'Ann' }, US))).toEqual([{ column: 'phoneNumber', reason: 'phone number is required' }]);
+    expect(errorsOf(toContact({ firstName: 'Ann' }, US))).toEqual([
+      { column: 'phoneNumber', reason: 'phone number is required' },
+    ]);
   });
 
   it('reads national numbers in the default country', () => {
@@ -74,7 +78,14 @@ describe('toContact: known fields', () => {
   it('fills every known field, trimmed', () => {
     const c = ok(
       toContact(
-        { phoneNumber: PHONE, firstName: ' Ann ', lastName: 'Lee', timeZone: 'America/Los_Angeles', uniqueId: 'u-1', contactPriority: '3' },
+        {
+          phoneNumber: PHONE,
+          firstName: ' Ann ',
+          lastName: 'Lee',
+          timeZone: 'America/Los_Angeles',
+          uniqueId: 'u-1',
+          contactPriority: '3',
+        },
         US,
       ),
     );
@@ -97,12 +108,21 @@ describe('toContact: known fields', () => {
   });
 
   it('treats empty optional fields as absent', () => {
-    const c = ok(toContact({ phoneNumber: PHONE, firstName: '', lastName: '  ', timeZone: '', uniqueId: null, contactPriority: '' }, US));
-    for (const field of ['firstName', 'lastName', 'timeZone', 'uniqueId', 'contactPriority']) expect(c).not.toHaveProperty(field);
+    const c = ok(
+      toContact(
+        { phoneNumber: PHONE, firstName: '', lastName: '  ', timeZone: '', uniqueId: null, contactPriority: '' },
+        US,
+      ),
+    );
+    for (const field of ['firstName', 'lastName', 'timeZone', 'uniqueId', 'contactPriority'])
+      expect(c).not.toHaveProperty(field);
   });
 
   it('stringifies numbers in text fields', () => {
-    expect(ok(toContact({ phoneNumber: PHONE, uniqueId: 12345, firstName: 7 }, US))).toMatchObject({ uniqueId: '12345', firstName: '7' });
+    expect(ok(toContact({ phoneNumber: PHONE, uniqueId: 12345, firstName: 7 }, US))).toMatchObject({
+      uniqueId: '12345',
+      firstName: '7',
+    });
   });
 
   it('rejects booleans and objects in text fields', () => {
@@ -141,18 +161,27 @@ describe('toContact: known fields', () => {
   it('caps known field values at the value limit', () => {
     const max = 'a'.repeat(CONTACT_LIMITS.maxValueLength);
     expect(ok(toContact({ phoneNumber: PHONE, firstName: max }, US)).firstName).toBe(max);
-    expect(errorsOf(toContact({ phoneNumber: PHONE, firstName: `${max}a` }, US))[0]?.reason).toMatch(/longer than 1024/);
+    expect(errorsOf(toContact({ phoneNumber: PHONE, firstName: `${max}a` }, US))[0]?.reason).toMatch(
+      /longer than 1024/,
+    );
   });
 
   it('reports every problem of a row at once', () => {
-    const errors = errorsOf(toContact({ phoneNumber: 'abc', timeZone: 'Nowhere', contactPriority: 99, notes: { x: 1 } }, US));
+    const errors = errorsOf(
+      toContact({ phoneNumber: 'abc', timeZone: 'Nowhere', contactPriority: 99, notes: { x: 1 } }, US),
+    );
     expect(errors.map((e) => e.column).sort()).toEqual(['contactPriority', 'notes', 'phoneNumber', 'timeZone']);
   });
 });
 
 describe('toContact: extra columns', () => {
   it('keeps unknown columns as given, spaces included', () => {
-    const c = ok(toContact({ phoneNumber: PHONE, 'first name': 'Ann', 'last name': ' Lee ', email: 'a@b.c', tz: 'UTC', notes: '' }, US));
+    const c = ok(
+      toContact(
+        { phoneNumber: PHONE, 'first name': 'Ann', 'last name': ' Lee ', email: 'a@b.c', tz: 'UTC', notes: '' },
+        US,
+      ),
+    );
     expect(c.firstName).toBeUndefined();
     expect(c.timeZone).toBeUndefined();
     expect({ ...c.extra }).toEqual({ 'first name': 'Ann', 'last name': ' Lee ', email: 'a@b.c', tz: 'UTC', notes: '' });
@@ -174,9 +203,15 @@ describe('toContact: extra columns', () => {
 
   it('caps key length, value length and the number of extra columns', () => {
     const { maxKeyLength, maxValueLength, maxExtraColumns } = CONTACT_LIMITS;
-    expect(ok(toContact({ phoneNumber: PHONE, ['k'.repeat(maxKeyLength)]: 'v' }, US)).extra).toHaveProperty('k'.repeat(maxKeyLength));
-    expect(errorsOf(toContact({ phoneNumber: PHONE, ['k'.repeat(maxKeyLength + 1)]: 'v' }, US))[0]?.reason).toMatch(/longer than 128/);
-    expect(ok(toContact({ phoneNumber: PHONE, note: 'v'.repeat(maxValueLength) }, US)).extra.note).toHaveLength(maxValueLength);
+    expect(ok(toContact({ phoneNumber: PHONE, ['k'.repeat(maxKeyLength)]: 'v' }, US)).extra).toHaveProperty(
+      'k'.repeat(maxKeyLength),
+    );
+    expect(errorsOf(toContact({ phoneNumber: PHONE, ['k'.repeat(maxKeyLength + 1)]: 'v' }, US))[0]?.reason).toMatch(
+      /longer than 128/,
+    );
+    expect(ok(toContact({ phoneNumber: PHONE, note: 'v'.repeat(maxValueLength) }, US)).extra.note).toHaveLength(
+      maxValueLength,
+    );
     expect(errorsOf(toContact({ phoneNumber: PHONE, note: 'v'.repeat(maxValueLength + 1) }, US))).toEqual([
       { column: 'note', reason: 'value longer than 1024 characters' },
     ]);
@@ -189,13 +224,17 @@ describe('toContact: extra columns', () => {
 
   it('ignores an unnamed empty column but rejects a value under no name', () => {
     expect(ok(toContact({ phoneNumber: PHONE, '': '' }, US)).extra).toEqual({});
-    expect(errorsOf(toContact({ phoneNumber: PHONE, '': 'x' }, US))).toEqual([{ column: '', reason: 'value in a column that has no name' }]);
+    expect(errorsOf(toContact({ phoneNumber: PHONE, '': 'x' }, US))).toEqual([
+      { column: '', reason: 'value in a column that has no name' },
+    ]);
   });
 });
 
 describe('toContact: prototype pollution', () => {
   it('stores __proto__, constructor and prototype keys as plain data', () => {
-    const row = JSON.parse('{"phoneNumber":"+15102345678","__proto__":"x","constructor":"y","prototype":"z","hasOwnProperty":"w"}');
+    const row = JSON.parse(
+      '{"phoneNumber":"+15102345678","__proto__":"x","constructor":"y","prototype":"z","hasOwnProperty":"w"}',
+    );
     const { extra } = ok(toContact(row, US));
     expect(Object.getPrototypeOf(extra)).toBeNull();
     expect(Object.keys(extra).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'prototype']);
@@ -208,7 +247,9 @@ describe('toContact: prototype pollution', () => {
 
   it('rejects an object under __proto__ without polluting anything', () => {
     const row = JSON.parse('{"phoneNumber":"+15102345678","__proto__":{"polluted":"yes"}}');
-    expect(errorsOf(toContact(row, US))).toEqual([{ column: '__proto__', reason: 'must be text or a number, not an object' }]);
+    expect(errorsOf(toContact(row, US))).toEqual([
+      { column: '__proto__', reason: 'must be text or a number, not an object' },
+    ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -225,28 +266,38 @@ describe('toContact: mapping', () => {
   const row = { 'Mobile Number': '510 234 5678', phoneNumber: 'old', Fname: 'Ann', Email: 'a@b.c' };
 
   it('maps source columns to fields; the displaced same-named column stays extra', () => {
-    const c = ok(toContact(row, { defaultCountry: 'US', mapping: { 'Mobile Number': 'phoneNumber', Fname: 'firstName' } }));
+    const c = ok(
+      toContact(row, { defaultCountry: 'US', mapping: { 'Mobile Number': 'phoneNumber', Fname: 'firstName' } }),
+    );
     expect(c).toMatchObject({ phoneE164: PHONE, firstName: 'Ann' });
     expect({ ...c.extra }).toEqual({ phoneNumber: 'old', Email: 'a@b.c' });
   });
 
   it('matches mapping sources case-insensitively and targets in any case', () => {
-    const c = ok(toContact(row, { defaultCountry: 'US', mapping: { 'mobile number': 'PHONENUMBER', email: 'extra:contactEmail' } }));
+    const c = ok(
+      toContact(row, {
+        defaultCountry: 'US',
+        mapping: { 'mobile number': 'PHONENUMBER', email: 'extra:contactEmail' },
+      }),
+    );
     expect(c.phoneE164).toBe(PHONE);
     expect({ ...c.extra }).toEqual({ phoneNumber: 'old', Fname: 'Ann', contactEmail: 'a@b.c' });
   });
 
   it('ignores mapped columns that a JSON row does not have', () => {
-    expect(ok(toContact({ phoneNumber: PHONE }, { defaultCountry: 'US', mapping: { Fname: 'firstName' } })).firstName).toBeUndefined();
+    expect(
+      ok(toContact({ phoneNumber: PHONE }, { defaultCountry: 'US', mapping: { Fname: 'firstName' } })).firstName,
+    ).toBeUndefined();
   });
 
   it('reports unknown targets, double mappings and collisions', () => {
     expect(errorsOf(toContact(row, { defaultCountry: 'US', mapping: { Fname: 'givenName' } }))[0]?.reason).toMatch(
       /mapping target "givenName" is not a known field/,
     );
-    expect(errorsOf(toContact(row, { defaultCountry: 'US', mapping: { Fname: 'phoneNumber', Email: 'phoneNumber' } }))[0]?.reason).toMatch(
-      /more than one column is mapped to phoneNumber/,
-    );
+    expect(
+      errorsOf(toContact(row, { defaultCountry: 'US', mapping: { Fname: 'phoneNumber', Email: 'phoneNumber' } }))[0]
+        ?.reason,
+    ).toMatch(/more than one column is mapped to phoneNumber/);
     expect(errorsOf(toContact(row, { defaultCountry: 'US', mapping: { Fname: 'extra:Email' } }))).toEqual([
       { column: 'Email', reason: 'duplicates column "Fname": both give extra "Email"' },
     ]);

@@ -71,20 +71,48 @@ function withCsvParser(chunks: Buffer[], max: number): Outcome {
   }
 }
 
-const PIECES = ['a', 'b', 'é', '€', '😀', ' ', ',', ',', '"', '"', '""', 'x"y', '\n', '\r\n', '\r', '\u0000', '\ufeff'].map((s) => Buffer.from(s));
+const PIECES = [
+  'a',
+  'b',
+  'é',
+  '€',
+  '😀',
+  ' ',
+  ',',
+  ',',
+  '"',
+  '"',
+  '""',
+  'x"y',
+  '\n',
+  '\r\n',
+  '\r',
+  '\u0000',
+  '\ufeff',
+].map((s) => Buffer.from(s));
 const BYTES = [[0xe2], [0x82], [0xff], [0xff, 0xfe], [0xef, 0xbb, 0xbf]].map((b) => Buffer.from(b));
-const fileArb = fc.array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...PIECES) }, { weight: 1, arbitrary: fc.constantFrom(...BYTES) }), { maxLength: 60 }).map((parts) => Buffer.concat(parts));
+const fileArb = fc
+  .array(
+    fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom(...PIECES) },
+      { weight: 1, arbitrary: fc.constantFrom(...BYTES) },
+    ),
+    { maxLength: 60 },
+  )
+  .map((parts) => Buffer.concat(parts));
 
 /** The file cut into chunks of 1–8 bytes. */
-const chunkedArb = fc.tuple(fileArb, fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 })).map(([file, sizes]) => {
-  const chunks: Buffer[] = [];
-  for (let i = 0, k = 0; i < file.length; k++) {
-    const size = sizes[k % sizes.length]!;
-    chunks.push(file.subarray(i, i + size));
-    i += size;
-  }
-  return chunks;
-});
+const chunkedArb = fc
+  .tuple(fileArb, fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 }))
+  .map(([file, sizes]) => {
+    const chunks: Buffer[] = [];
+    for (let i = 0, k = 0; i < file.length; k++) {
+      const size = sizes[k % sizes.length]!;
+      chunks.push(file.subarray(i, i + size));
+      i += size;
+    }
+    return chunks;
+  });
 const maxArb = fc.oneof(fc.integer({ min: 1, max: 14 }), fc.constant(1000));
 
 describe('CsvParser tokenizes as csv-parse does', () => {
@@ -108,10 +136,16 @@ describe('CsvParser tokenizes as csv-parse does', () => {
 
   it('agrees on a long file whatever the chunking', async () => {
     for (const eol of ['\n', '\r\n']) {
-      const lines = Array.from({ length: 2_000 }, (_, i) => `+1510${2_000_000 + i},First ${i},${i % 5 === 0 ? `"Last, ${i}"` : `Last ${i}`},${i % 7 === 0 ? '' : 'x'}`);
+      const lines = Array.from(
+        { length: 2_000 },
+        (_, i) =>
+          `+1510${2_000_000 + i},First ${i},${i % 5 === 0 ? `"Last, ${i}"` : `Last ${i}`},${i % 7 === 0 ? '' : 'x'}`,
+      );
       const buf = Buffer.from(`phoneNumber,a,b,c${eol}${lines.join(eol)}${eol}`);
       for (const size of [1, 3, 64, 4096, 1 << 20]) {
-        const chunks = Array.from({ length: Math.ceil(buf.length / size) }, (_, k) => buf.subarray(k * size, (k + 1) * size));
+        const chunks = Array.from({ length: Math.ceil(buf.length / size) }, (_, k) =>
+          buf.subarray(k * size, (k + 1) * size),
+        );
         expect(withCsvParser(chunks, 1000)).toEqual(await withCsvParse(chunks, 1000));
       }
     }
@@ -134,13 +168,32 @@ async function rowsOf(read: typeof readCsvRows, chunks: Buffer[], opts: CsvOptio
 }
 
 const cellArb = fc.oneof(
-  fc.constantFrom('+15102345678', '5102345679', '(510) 234-5680', '+44 20 7946 0958', 'not a phone', '', ' ', 'America/New_York', 'Nowhere/Zone', '3', '11'),
+  fc.constantFrom(
+    '+15102345678',
+    '5102345679',
+    '(510) 234-5680',
+    '+44 20 7946 0958',
+    'not a phone',
+    '',
+    ' ',
+    'America/New_York',
+    'Nowhere/Zone',
+    '3',
+    '11',
+  ),
   fc.string({ maxLength: 8 }),
   fc.constantFrom('"a, b"', '"x""y"', '"line\nbreak"', '"line\r\nbreak"', 'x"y', '"unclosed'),
 );
 const csvArb = fc
   .tuple(
-    fc.constantFrom('phoneNumber,firstName,timeZone,contactPriority', 'phoneNumber', 'Phone,Name', '\ufeffphoneNumber,note', '', 'phoneNumber,,x'),
+    fc.constantFrom(
+      'phoneNumber,firstName,timeZone,contactPriority',
+      'phoneNumber',
+      'Phone,Name',
+      '\ufeffphoneNumber,note',
+      '',
+      'phoneNumber,,x',
+    ),
     fc.array(fc.array(cellArb, { maxLength: 5 }), { maxLength: 12 }),
     fc.constantFrom('\n', '\r\n', '\r'),
     fc.integer({ min: 1, max: 16 }),
@@ -153,28 +206,49 @@ const csvArb = fc
 describe('readCsvRows is readCsvRowsReference (csv-parse)', () => {
   it('gives the same rows, results and failures for generated contact files', async () => {
     await fc.assert(
-      fc.asyncProperty(csvArb, fc.constantFrom<CsvOptions>(US, { ...US, maxRowBytes: 20 }, { defaultCountry: 'GB', mapping: { Phone: 'phoneNumber' } }), async (chunks, opts) => {
-        const [mine, theirs] = [await rowsOf(readCsvRows, chunks, opts), await rowsOf(readCsvRowsReference, chunks, opts)];
-        const syntax = /^CSV (is malformed|row starting on line)/;
-        if (mine.error !== undefined && theirs.error !== undefined && !syntax.test(mine.error) && syntax.test(theirs.error)) {
-          // A bad header and, further on, a syntax error: which csv-parse reported depended on how
-          // far it had read ahead of the header being checked; this reader reports them in file order.
-          expect(mine.rows).toEqual([]);
-        } else if (theirs.error !== undefined) {
-          expect(mine.error).toBe(theirs.error);
-          expect(mine.rows.slice(0, theirs.rows.length)).toEqual(theirs.rows);
-        } else {
-          expect(mine).toEqual(theirs);
-        }
-      }),
+      fc.asyncProperty(
+        csvArb,
+        fc.constantFrom<CsvOptions>(
+          US,
+          { ...US, maxRowBytes: 20 },
+          { defaultCountry: 'GB', mapping: { Phone: 'phoneNumber' } },
+        ),
+        async (chunks, opts) => {
+          const [mine, theirs] = [
+            await rowsOf(readCsvRows, chunks, opts),
+            await rowsOf(readCsvRowsReference, chunks, opts),
+          ];
+          const syntax = /^CSV (is malformed|row starting on line)/;
+          if (
+            mine.error !== undefined &&
+            theirs.error !== undefined &&
+            !syntax.test(mine.error) &&
+            syntax.test(theirs.error)
+          ) {
+            // A bad header and, further on, a syntax error: which csv-parse reported depended on how
+            // far it had read ahead of the header being checked; this reader reports them in file order.
+            expect(mine.rows).toEqual([]);
+          } else if (theirs.error !== undefined) {
+            expect(mine.error).toBe(theirs.error);
+            expect(mine.rows.slice(0, theirs.rows.length)).toEqual(theirs.rows);
+          } else {
+            expect(mine).toEqual(theirs);
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
 
   it('reads a UTF-16 file through csv-parse', async () => {
-    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('phoneNumber,name\n+15102345678,Ann\n', 'utf16le')]);
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('phoneNumber,name\n+15102345678,Ann\n', 'utf16le'),
+    ]);
     const mine = await rowsOf(readCsvRows, [utf16.subarray(0, 5), utf16.subarray(5)], US);
     expect(mine).toEqual(await rowsOf(readCsvRowsReference, [utf16], US));
-    expect(mine.rows).toMatchObject([{ result: { ok: true, contact: { phoneE164: '+15102345678', extra: { name: 'Ann' } } } }]);
+    expect(mine.rows).toMatchObject([
+      { result: { ok: true, contact: { phoneE164: '+15102345678', extra: { name: 'Ann' } } } },
+    ]);
   });
 });

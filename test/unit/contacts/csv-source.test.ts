@@ -18,7 +18,10 @@ async function collect(input: NodeJS.ReadableStream | string, opts: CsvOptions =
   return rows;
 }
 const summary = (rows: CsvRow[]) =>
-  rows.map((r) => [r.rowNumber, r.result.ok ? r.result.contact.phoneE164 : r.result.errors.map((e) => `${e.column}: ${e.reason}`).join(' | ')]);
+  rows.map((r) => [
+    r.rowNumber,
+    r.result.ok ? r.result.contact.phoneE164 : r.result.errors.map((e) => `${e.column}: ${e.reason}`).join(' | '),
+  ]);
 
 async function failure(input: NodeJS.ReadableStream | string, opts: CsvOptions = US): Promise<AppError> {
   const err = await collect(input, opts).then(
@@ -37,12 +40,22 @@ describe('readCsvRows: parsing', () => {
       [2, '+919876543210'],
       [3, '+15102345678'],
       [5, '+447400123456'],
-      [7, 'phoneNumber: invalid phone number "not a phone": contains letters | timeZone: unknown time zone "Nowhere/Zone" | contactPriority: must be a whole number from 1 to 10'],
+      [
+        7,
+        'phoneNumber: invalid phone number "not a phone": contains letters | timeZone: unknown time zone "Nowhere/Zone" | contactPriority: must be a whole number from 1 to 10',
+      ],
       [9, '+15102345679'],
     ]);
     const [jose, li, zoe] = rows.map((r) => (r.result.ok ? r.result.contact : undefined));
-    expect(jose).toMatchObject({ timeZone: 'Asia/Kolkata', contactPriority: 1, extra: { 'first name': 'José', 'last name': 'García' } });
-    expect(li).toMatchObject({ phoneRaw: '+1 (510) 234-5678', extra: { 'first name': '李', 'last name': 'Wong, Jr.' } });
+    expect(jose).toMatchObject({
+      timeZone: 'Asia/Kolkata',
+      contactPriority: 1,
+      extra: { 'first name': 'José', 'last name': 'García' },
+    });
+    expect(li).toMatchObject({
+      phoneRaw: '+1 (510) 234-5678',
+      extra: { 'first name': '李', 'last name': 'Wong, Jr.' },
+    });
     expect(li).not.toHaveProperty('contactPriority');
     expect(zoe).toMatchObject({ contactPriority: 10, extra: { 'last name': 'O"Brien', email: 'multi\r\nline' } });
   });
@@ -53,7 +66,8 @@ describe('readCsvRows: parsing', () => {
   });
 
   it('numbers rows by the physical line they start on, with LF, CR or mixed line ends', async () => {
-    const text = 'phoneNumber,note\n+15102345678,"a\r\nb"\r\n\n+15102345679,x\r+15102345680,"c\nd\re"\n\n\n+15102345681,y';
+    const text =
+      'phoneNumber,note\n+15102345678,"a\r\nb"\r\n\n+15102345679,x\r+15102345680,"c\nd\re"\n\n\n+15102345681,y';
     expect((await collect(text)).map((r) => r.rowNumber)).toEqual([2, 5, 6, 11]);
   });
 
@@ -73,7 +87,9 @@ describe('readCsvRows: parsing', () => {
   });
 
   it('rejects a row with too few or too many cells and carries on', async () => {
-    const rows = await collect('phoneNumber,a,b\n+15102345678,1\n+15102345679,1,2,3\n+15102345680,1,2,,\n+15102345681,1,2\n');
+    const rows = await collect(
+      'phoneNumber,a,b\n+15102345678,1\n+15102345679,1,2,3\n+15102345680,1,2,,\n+15102345681,1,2\n',
+    );
     expect(summary(rows)).toEqual([
       [2, '(row): expected 3 columns as in the header, found 2'],
       [3, '(row): expected 3 columns as in the header, found 4'],
@@ -124,7 +140,9 @@ describe('readCsvRows: whole-file failures', () => {
   });
 
   it('aborts on an unclosed quote', async () => {
-    const err = await failure('phoneNumber,note\r\n+15102345678,"a\r\nb"\r\n\r\n+15102345679,"never closed\n+15102345680,x\n');
+    const err = await failure(
+      'phoneNumber,note\r\n+15102345678,"a\r\nb"\r\n\r\n+15102345679,"never closed\n+15102345680,x\n',
+    );
     expect(err.message).toBe('CSV is malformed: the quoted field in the row starting on line 5 is never closed');
   });
 
@@ -223,7 +241,9 @@ describe('readCsvRows: streaming', () => {
 
 describe('parseMapArgs', () => {
   it('parses column=field pairs, trimming and canonicalising targets', () => {
-    expect({ ...parseMapArgs(['Mobile=phoneNumber', ' First Name = FIRSTNAME ', 'E-mail=extra:email', 'a=b=uniqueId']) }).toEqual({
+    expect({
+      ...parseMapArgs(['Mobile=phoneNumber', ' First Name = FIRSTNAME ', 'E-mail=extra:email', 'a=b=uniqueId']),
+    }).toEqual({
       Mobile: 'phoneNumber',
       'First Name': 'firstName',
       'E-mail': 'extra:email',
@@ -235,7 +255,16 @@ describe('parseMapArgs', () => {
   it('lists every problem in one error', () => {
     let err: unknown;
     try {
-      parseMapArgs(['noequals', '=phoneNumber', 'x=phonenumbr', 'y=extra:', 'A=firstName', 'A=lastName', 'B=phoneNumber', 'C=phoneNumber']);
+      parseMapArgs([
+        'noequals',
+        '=phoneNumber',
+        'x=phonenumbr',
+        'y=extra:',
+        'A=firstName',
+        'A=lastName',
+        'B=phoneNumber',
+        'C=phoneNumber',
+      ]);
     } catch (e) {
       err = e;
     }

@@ -33,11 +33,43 @@ function forms(c: CountryCode): string[] {
   const cc = getCountryCallingCode(c);
   const intl = `${cc}${parsePhoneNumberFromString(national, c)!.nationalNumber}`;
   const domestic = parsePhoneNumberFromString(national, c)!.formatNational().replace(/\D/g, '');
-  return [national, domestic, intl, `+${intl}`, `00${intl}`, `011${intl}`, `0011${intl}`, `810${intl}`, `0${national}`, `1${national}`, `8${national}`, `${cc}0${national}`];
+  return [
+    national,
+    domestic,
+    intl,
+    `+${intl}`,
+    `00${intl}`,
+    `011${intl}`,
+    `0011${intl}`,
+    `810${intl}`,
+    `0${national}`,
+    `1${national}`,
+    `8${national}`,
+    `${cc}0${national}`,
+  ];
 }
 
 const countryArb = fc.constantFrom(...countries);
-const commonCountryArb = fc.constantFrom<CountryCode>('US', 'CA', 'GB', 'DE', 'FR', 'IN', 'AU', 'BR', 'MX', 'AR', 'RU', 'KZ', 'IT', 'CN', 'JP', 'NG', 'ZA', 'AE');
+const commonCountryArb = fc.constantFrom<CountryCode>(
+  'US',
+  'CA',
+  'GB',
+  'DE',
+  'FR',
+  'IN',
+  'AU',
+  'BR',
+  'MX',
+  'AR',
+  'RU',
+  'KZ',
+  'IT',
+  'CN',
+  'JP',
+  'NG',
+  'ZA',
+  'AE',
+);
 const defaultCountryArb = fc.oneof(countryArb, commonCountryArb);
 
 /**
@@ -48,7 +80,9 @@ const numberArb = fc
   .tuple(
     fc.constantFrom(...withExamples),
     fc.nat(),
-    fc.array(fc.tuple(fc.constantFrom('set', 'drop', 'add'), fc.nat(), fc.integer({ min: 0, max: 9 })), { maxLength: 3 }),
+    fc.array(fc.tuple(fc.constantFrom('set', 'drop', 'add'), fc.nat(), fc.integer({ min: 0, max: 9 })), {
+      maxLength: 3,
+    }),
     fc.option(defaultCountryArb, { freq: 2 }),
   )
   .map(([c, pick, edits, other]) => {
@@ -58,7 +92,12 @@ const numberArb = fc
       const plus = s.startsWith('+') ? 1 : 0;
       const body = s.slice(plus);
       const i = body.length === 0 ? 0 : at % body.length;
-      const next = op === 'set' ? body.slice(0, i) + d + body.slice(i + 1) : op === 'drop' ? body.slice(0, i) + body.slice(i + 1) : body.slice(0, i) + d + body.slice(i);
+      const next =
+        op === 'set'
+          ? body.slice(0, i) + d + body.slice(i + 1)
+          : op === 'drop'
+            ? body.slice(0, i) + body.slice(i + 1)
+            : body.slice(0, i) + d + body.slice(i);
       s = (plus ? '+' : '') + next;
     }
     return { text: s, country: other ?? c };
@@ -67,7 +106,29 @@ const digitsArb = numberArb.map((n) => n.text);
 
 /** Random digit strings behind the prefixes that steer the parser. */
 const randomDigitsArb = fc
-  .tuple(fc.constantFrom('', '', '+', '0', '00', '011', '0011', '1', '7', '8', '44', '91', '+0', '+1', '+7', '+44', '+800', '+979'), fc.stringMatching(/^[0-9]{0,17}$/))
+  .tuple(
+    fc.constantFrom(
+      '',
+      '',
+      '+',
+      '0',
+      '00',
+      '011',
+      '0011',
+      '1',
+      '7',
+      '8',
+      '44',
+      '91',
+      '+0',
+      '+1',
+      '+7',
+      '+44',
+      '+800',
+      '+979',
+    ),
+    fc.stringMatching(/^[0-9]{0,17}$/),
+  )
   .map(([prefix, digits]) => prefix + digits);
 
 describe('fastParse is libphonenumber-js parse + isValid', () => {
@@ -120,14 +181,36 @@ describe('fastParse is libphonenumber-js parse + isValid', () => {
 });
 
 const PUNCTUATION = [' ', '-', '.', '(', ')', '/', '\u00a0', '\u2013', '\u2010', '  '];
-const GARBAGE = ['a', 'x', '#', ';', '*', ',', '+', '١', '۲', '５', '\u0967', '\u200b', 'ext', 'e', '\t', '\n', '"', "'", '\u0000'];
+const GARBAGE = [
+  'a',
+  'x',
+  '#',
+  ';',
+  '*',
+  ',',
+  '+',
+  '١',
+  '۲',
+  '５',
+  '\u0967',
+  '\u200b',
+  'ext',
+  'e',
+  '\t',
+  '\n',
+  '"',
+  "'",
+  '\u0000',
+];
 
 /** A cell as people and CRMs write it: digits with punctuation, maybe an extension, maybe garbage. */
 const cellArb = fc
   .tuple(
     fc.oneof(digitsArb, digitsArb, randomDigitsArb),
     fc.array(fc.tuple(fc.nat(), fc.constantFrom(...PUNCTUATION)), { maxLength: 4 }),
-    fc.option(fc.constantFrom(' ext. 12', ' x7', ';ext=345', ' #9', 'x', ' extension 12345678901', ' ext 1'), { freq: 4 }),
+    fc.option(fc.constantFrom(' ext. 12', ' x7', ';ext=345', ' #9', 'x', ' extension 12345678901', ' ext 1'), {
+      freq: 4,
+    }),
     fc.option(fc.tuple(fc.nat(), fc.constantFrom(...GARBAGE)), { freq: 3 }),
     fc.constantFrom('', ' ', '\t'),
     fc.boolean(),
@@ -168,9 +251,17 @@ describe('normalisePhone (fast path) is normalisePhoneReference (library only)',
 
   it('agrees on arbitrary text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 70 }), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.stringMatching(/^[+0-9 ()-]{0,30}$/)), commonCountryArb, (cell, dc) => {
-        expect(normalisePhone(cell, dc)).toEqual(normalisePhoneReference(cell, dc));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 70 }),
+          fc.string({ unit: 'grapheme', maxLength: 30 }),
+          fc.stringMatching(/^[+0-9 ()-]{0,30}$/),
+        ),
+        commonCountryArb,
+        (cell, dc) => {
+          expect(normalisePhone(cell, dc)).toEqual(normalisePhoneReference(cell, dc));
+        },
+      ),
       { numRuns: 10_000 },
     );
   });

@@ -143,8 +143,12 @@ describe('normalisePhone', () => {
 
   it('reads every example number in its own national format and as bare digits', () => {
     for (const { country, number } of examplesByCountry) {
-      expect(normalisePhone(number.formatNational(), country), `${country} national`).toMatchObject({ e164: number.number });
-      expect(normalisePhone(number.number.slice(1), country), `${country} digits`).toMatchObject({ e164: number.number });
+      expect(normalisePhone(number.formatNational(), country), `${country} national`).toMatchObject({
+        e164: number.number,
+      });
+      expect(normalisePhone(number.number.slice(1), country), `${country} digits`).toMatchObject({
+        e164: number.number,
+      });
     }
   });
 
@@ -156,7 +160,10 @@ describe('normalisePhone', () => {
         fc.array(separator, { minLength: 20, maxLength: 20 }),
         fc.option(fc.stringMatching(/^[0-9]{1,6}$/), { nil: undefined }),
         ({ number }, seps, ext) => {
-          const spaced = [...number.number.slice(1)].map((d, i) => d + (seps[i] ?? '')).join('').trim();
+          const spaced = [...number.number.slice(1)]
+            .map((d, i) => d + (seps[i] ?? ''))
+            .join('')
+            .trim();
           const text = `+${spaced}${ext === undefined ? '' : ` ext. ${ext}`}`;
           const r = normalisePhone(text, 'US');
           return r.ok && r.e164 === number.number && r.extension === ext;

@@ -1,6 +1,11 @@
 /** Calling windows in zones far from UTC and across DST changes (New York, London, Lord Howe). */
 import { describe, expect, it } from 'vitest';
-import { describeWindowAt, isWithinCallingHours, nextWindowEnd, nextWindowStart } from '../../../src/domain/engine/calling-window.js';
+import {
+  describeWindowAt,
+  isWithinCallingHours,
+  nextWindowEnd,
+  nextWindowStart,
+} from '../../../src/domain/engine/calling-window.js';
 import type { CallingHoursLike } from '../../../src/domain/engine/calling-window.js';
 
 type Entry = { day: string; start: string; end: string };

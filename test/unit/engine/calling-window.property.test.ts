@@ -65,7 +65,8 @@ function minutes(s: string): number {
 function oracleInside(hours: CallingHoursLike, zone: string, t: number): boolean {
   const { weekday, msOfDay } = wallClock(zone, t);
   const mins = msOfDay / 60_000;
-  const applies = (entryDay: string, weekdayIdx: number): boolean => hours.frequency === 'DAILY' || entryDay === DAYS[weekdayIdx];
+  const applies = (entryDay: string, weekdayIdx: number): boolean =>
+    hours.frequency === 'DAILY' || entryDay === DAYS[weekdayIdx];
   return hours.days.some((e) => {
     const s = minutes(e.start);
     const rawEnd = minutes(e.end);
@@ -105,15 +106,34 @@ function transitions(zone: string): number[] {
 
 const clockTime = fc.oneof(
   fc
-    .record({ h: fc.integer({ min: 1, max: 12 }), m: fc.integer({ min: 0, max: 59 }), pm: fc.boolean(), sp: fc.boolean() })
+    .record({
+      h: fc.integer({ min: 1, max: 12 }),
+      m: fc.integer({ min: 0, max: 59 }),
+      pm: fc.boolean(),
+      sp: fc.boolean(),
+    })
     .map(({ h, m, pm, sp }) => `${h}:${String(m).padStart(2, '0')}${sp ? ' ' : ''}${pm ? 'PM' : 'am'}`),
   // Times around midnight and the usual DST hours, where the edge cases live.
-  fc.constantFrom('12:00 AM', '12:30 AM', '1:00 AM', '1:30 AM', '2:00 AM', '2:15 AM', '2:30 AM', '3:00 AM', '11:00 PM', '11:59 PM'),
+  fc.constantFrom(
+    '12:00 AM',
+    '12:30 AM',
+    '1:00 AM',
+    '1:30 AM',
+    '2:00 AM',
+    '2:15 AM',
+    '2:30 AM',
+    '3:00 AM',
+    '11:00 PM',
+    '11:59 PM',
+  ),
 );
 const hoursArb = fc.record({
   frequency: fc.constantFrom('WEEKLY', 'WEEKLY', 'DAILY', 'CUSTOM'),
   timezone: fc.constant('UTC'),
-  days: fc.array(fc.record({ day: fc.constantFrom(...DAYS), start: clockTime, end: clockTime }), { minLength: 1, maxLength: 4 }),
+  days: fc.array(fc.record({ day: fc.constantFrom(...DAYS), start: clockTime, end: clockTime }), {
+    minLength: 1,
+    maxLength: 4,
+  }),
 });
 const anyInstant = fc.integer({ min: FROM, max: TO });
 
@@ -121,7 +141,11 @@ const anyInstant = fc.integer({ min: FROM, max: TO });
 const zoneAndInstant = fc.oneof(
   fc.record({ zone: fc.constantFrom(...ALL_ZONES), t: anyInstant }),
   fc
-    .record({ zone: fc.constantFrom(...DST_ZONES), pick: fc.nat(), delta: fc.integer({ min: -26 * HOUR, max: 26 * HOUR }) })
+    .record({
+      zone: fc.constantFrom(...DST_ZONES),
+      pick: fc.nat(),
+      delta: fc.integer({ min: -26 * HOUR, max: 26 * HOUR }),
+    })
     .map(({ zone, pick, delta }) => {
       const tr = transitions(zone);
       return { zone, t: tr.length ? tr[pick % tr.length]! + delta : FROM + delta };
@@ -144,42 +168,54 @@ describe('calling windows agree with an Intl oracle', () => {
 
   it('(b, c) nextWindowStart is the first inside instant at or after t', () => {
     fc.assert(
-      fc.property(hoursArb, zoneAndInstant, fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { maxLength: 4 }), (hours, { zone, t }, fractions) => {
-        const r = nextWindowStart(hours, zone, t);
-        expect(r).not.toBeNull();
-        const start = r!;
-        expect(start).toBeGreaterThanOrEqual(t);
-        expect(isWithinCallingHours(hours, zone, start)).toBe(true);
-        expect(oracleInside(hours, zone, start)).toBe(true);
-        if (start > t) {
-          expect(oracleInside(hours, zone, t)).toBe(false);
-          expect(oracleInside(hours, zone, start - 1)).toBe(false);
-          if (start - 60_000 > t) expect(oracleInside(hours, zone, start - 60_000)).toBe(false);
-          for (const f of fractions) {
-            const x = t + Math.floor((start - t) * f);
-            if (x > t && x < start) expect(oracleInside(hours, zone, x)).toBe(false);
+      fc.property(
+        hoursArb,
+        zoneAndInstant,
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { maxLength: 4 }),
+        (hours, { zone, t }, fractions) => {
+          const r = nextWindowStart(hours, zone, t);
+          expect(r).not.toBeNull();
+          const start = r!;
+          expect(start).toBeGreaterThanOrEqual(t);
+          expect(isWithinCallingHours(hours, zone, start)).toBe(true);
+          expect(oracleInside(hours, zone, start)).toBe(true);
+          if (start > t) {
+            expect(oracleInside(hours, zone, t)).toBe(false);
+            expect(oracleInside(hours, zone, start - 1)).toBe(false);
+            if (start - 60_000 > t) expect(oracleInside(hours, zone, start - 60_000)).toBe(false);
+            for (const f of fractions) {
+              const x = t + Math.floor((start - t) * f);
+              if (x > t && x < start) expect(oracleInside(hours, zone, x)).toBe(false);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('nextWindowEnd is the first outside instant after an opening, and the window holds until then', () => {
     fc.assert(
-      fc.property(hoursArb, zoneAndInstant, fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { maxLength: 4 }), (hours, { zone, t }, fractions) => {
-        const start = nextWindowStart(hours, zone, t)!;
-        const end = nextWindowEnd(hours, zone, start);
-        if (end === null) {
-          // Only a week covered end to end never closes; spot-check that.
-          for (const f of fractions) expect(oracleInside(hours, zone, start + Math.floor(f * 7 * 24 * HOUR))).toBe(true);
-          return;
-        }
-        expect(end).toBeGreaterThan(start);
-        expect(oracleInside(hours, zone, end)).toBe(false);
-        expect(oracleInside(hours, zone, end - 1)).toBe(true);
-        for (const f of fractions) expect(oracleInside(hours, zone, start + Math.floor((end - start) * f))).toBe(true);
-      }),
+      fc.property(
+        hoursArb,
+        zoneAndInstant,
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { maxLength: 4 }),
+        (hours, { zone, t }, fractions) => {
+          const start = nextWindowStart(hours, zone, t)!;
+          const end = nextWindowEnd(hours, zone, start);
+          if (end === null) {
+            // Only a week covered end to end never closes; spot-check that.
+            for (const f of fractions)
+              expect(oracleInside(hours, zone, start + Math.floor(f * 7 * 24 * HOUR))).toBe(true);
+            return;
+          }
+          expect(end).toBeGreaterThan(start);
+          expect(oracleInside(hours, zone, end)).toBe(false);
+          expect(oracleInside(hours, zone, end - 1)).toBe(true);
+          for (const f of fractions)
+            expect(oracleInside(hours, zone, start + Math.floor((end - start) * f))).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

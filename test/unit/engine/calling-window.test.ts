@@ -12,7 +12,11 @@ import {
 import type { CallingHoursLike } from '../../../src/domain/engine/calling-window.js';
 
 type Entry = { day: string; start: string; end: string };
-const weekly = (days: Entry[], frequency = 'WEEKLY', timezone = 'UTC'): CallingHoursLike => ({ frequency, timezone, days });
+const weekly = (days: Entry[], frequency = 'WEEKLY', timezone = 'UTC'): CallingHoursLike => ({
+  frequency,
+  timezone,
+  days,
+});
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -34,13 +38,26 @@ describe('parseClockTime / isClockTime', () => {
     expect(parseClockTime(s)).toBe(min);
   });
 
-  it.each(['13:00 PM', '0:30 AM', '00:30 AM', '9:60 AM', '9:0 AM', '9:00', '21:00', '9:00  AM', ' 9:00 AM', '9:00 AM ', '9.00 AM', '9:00 XM', '', '123:00 AM', '9:000 AM'])(
-    'rejects %j',
-    (s) => {
-      expect(isClockTime(s)).toBe(false);
-      expect(() => parseClockTime(s)).toThrow(RangeError);
-    },
-  );
+  it.each([
+    '13:00 PM',
+    '0:30 AM',
+    '00:30 AM',
+    '9:60 AM',
+    '9:0 AM',
+    '9:00',
+    '21:00',
+    '9:00  AM',
+    ' 9:00 AM',
+    '9:00 AM ',
+    '9.00 AM',
+    '9:00 XM',
+    '',
+    '123:00 AM',
+    '9:000 AM',
+  ])('rejects %j', (s) => {
+    expect(isClockTime(s)).toBe(false);
+    expect(() => parseClockTime(s)).toThrow(RangeError);
+  });
 });
 
 describe('effectiveZone', () => {
@@ -174,13 +191,19 @@ describe('frequency', () => {
     const wed = at('2025-07-02T09:30:00Z');
     expect(isWithinCallingHours(weekly(days, 'DAILY'), 'UTC', wed)).toBe(true);
     expect(isWithinCallingHours(weekly(days, 'WEEKLY'), 'UTC', wed)).toBe(false);
-    expect(iso(nextWindowStart(weekly(days, 'DAILY'), 'UTC', at('2025-07-02T10:00:00Z')))).toBe('2025-07-03T09:00:00.000Z');
+    expect(iso(nextWindowStart(weekly(days, 'DAILY'), 'UTC', at('2025-07-02T10:00:00Z')))).toBe(
+      '2025-07-03T09:00:00.000Z',
+    );
   });
   it('CUSTOM behaves like WEEKLY', () => {
     for (const t of ['2025-06-30T09:30:00Z', '2025-07-01T09:30:00Z', '2025-07-01T11:00:00Z']) {
-      expect(isWithinCallingHours(weekly(days, 'CUSTOM'), 'UTC', at(t))).toBe(isWithinCallingHours(weekly(days, 'WEEKLY'), 'UTC', at(t)));
+      expect(isWithinCallingHours(weekly(days, 'CUSTOM'), 'UTC', at(t))).toBe(
+        isWithinCallingHours(weekly(days, 'WEEKLY'), 'UTC', at(t)),
+      );
     }
-    expect(iso(nextWindowStart(weekly(days, 'CUSTOM'), 'UTC', at('2025-07-01T00:00:00Z')))).toBe('2025-07-07T09:00:00.000Z');
+    expect(iso(nextWindowStart(weekly(days, 'CUSTOM'), 'UTC', at('2025-07-01T00:00:00Z')))).toBe(
+      '2025-07-07T09:00:00.000Z',
+    );
   });
   it('has no opening without windows', () => {
     const none = weekly([]);
@@ -205,7 +228,13 @@ describe('describeWindowAt', () => {
     expect(describeWindowAt(hours, 'Asia/Kolkata', at('2025-06-30T05:00:00Z'))).toEqual({
       zone: 'Asia/Kolkata',
       instant: '2025-06-30T05:00:00.000Z',
-      local: { date: '2025-06-30', time: '10:30:00', weekday: 'MO', offset: '+05:30', iso: '2025-06-30T10:30:00.000+05:30' },
+      local: {
+        date: '2025-06-30',
+        time: '10:30:00',
+        weekday: 'MO',
+        offset: '+05:30',
+        iso: '2025-06-30T10:30:00.000+05:30',
+      },
       inWindow: true,
       window: { day: 'MO', start: '9:00 AM', end: '6:00 PM', overnight: false, spillover: false },
       closesAt: '2025-06-30T12:30:00.000Z',

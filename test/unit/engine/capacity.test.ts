@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/shared/clock.js';
-import { DEFAULT_MAX_CONCURRENT, FairShareAllocator, TokenBucket, shareCapacity } from '../../../src/domain/engine/capacity.js';
+import {
+  DEFAULT_MAX_CONCURRENT,
+  FairShareAllocator,
+  TokenBucket,
+  shareCapacity,
+} from '../../../src/domain/engine/capacity.js';
 import type { CampaignDemand } from '../../../src/domain/engine/capacity.js';
 
 const c = (id: string, priority: number, wanted: number, inFlight = 0, maxConcurrent?: number): CampaignDemand => ({
@@ -14,7 +19,7 @@ const c = (id: string, priority: number, wanted: number, inFlight = 0, maxConcur
 const obj = (m: Map<string, number>): Record<string, number> => Object.fromEntries(m);
 
 describe('shareCapacity', () => {
-  it("splits by p / Σp (Kore FAQ: 5 vs 3 -> 62.5% / 37.5%)", () => {
+  it('splits by p / Σp (Kore FAQ: 5 vs 3 -> 62.5% / 37.5%)', () => {
     expect(obj(shareCapacity(8, [c('a', 5, 100), c('b', 3, 100)]))).toEqual({ a: 5, b: 3 });
     expect(obj(shareCapacity(16, [c('a', 5, 100, 0, 50), c('b', 3, 100, 0, 50)]))).toEqual({ a: 10, b: 6 });
     expect(obj(shareCapacity(40, [c('a', 5, 100, 0, 100), c('b', 3, 100, 0, 100)]))).toEqual({ a: 25, b: 15 });
@@ -89,7 +94,12 @@ describe('shareCapacity', () => {
         }
         expect(sum).toBeLessThanOrEqual(free);
         // Work-conserving: either every free slot is used or every campaign got all it can use.
-        expect(sum).toBe(Math.min(free, demands.reduce((s, d) => s + need(d), 0)));
+        expect(sum).toBe(
+          Math.min(
+            free,
+            demands.reduce((s, d) => s + need(d), 0),
+          ),
+        );
       }),
       { numRuns: 500 },
     );
@@ -212,7 +222,9 @@ describe('TokenBucket', () => {
       fc.property(
         fc.double({ min: 0.1, max: 50, noNaN: true }),
         fc.integer({ min: 1, max: 20 }),
-        fc.array(fc.record({ dt: fc.integer({ min: 0, max: 3000 }), n: fc.integer({ min: 0, max: 30 }) }), { maxLength: 60 }),
+        fc.array(fc.record({ dt: fc.integer({ min: 0, max: 3000 }), n: fc.integer({ min: 0, max: 30 }) }), {
+          maxLength: 60,
+        }),
         (rate, burst, steps) => {
           const clock = new ManualClock(0);
           const b = new TokenBucket({ ratePerSec: rate, burst }, clock);

@@ -39,14 +39,17 @@ describe('outcome taxonomy', () => {
     expect(new Set(OUTCOMES).size).toBe(OUTCOMES.length);
   });
 
-  it.each(OUTCOMES.map((o) => [o, TABLE[o].final, TABLE[o].kore] as const))('%s: final=%s, Kore %j', (o, final, kore) => {
-    expect(isOutcome(o)).toBe(true);
-    expect(isFinal(o)).toBe(final);
-    expect(isRetryable(o)).toBe(!final);
-    expect(toKoreDialerOutcome(o, true)).toBe(kore);
-    // Kore shows '' while a record is still in progress, including while it waits for a retry.
-    expect(toKoreDialerOutcome(o, false)).toBe('');
-  });
+  it.each(OUTCOMES.map((o) => [o, TABLE[o].final, TABLE[o].kore] as const))(
+    '%s: final=%s, Kore %j',
+    (o, final, kore) => {
+      expect(isOutcome(o)).toBe(true);
+      expect(isFinal(o)).toBe(final);
+      expect(isRetryable(o)).toBe(!final);
+      expect(toKoreDialerOutcome(o, true)).toBe(kore);
+      // Kore shows '' while a record is still in progress, including while it waits for a retry.
+      expect(toKoreDialerOutcome(o, false)).toBe('');
+    },
+  );
 
   it('retries only the four "nobody was reached" outcomes', () => {
     expect(RETRYABLE.sort()).toEqual(['busy', 'failed', 'machine', 'no-answer']);
@@ -69,28 +72,46 @@ describe('outcome taxonomy', () => {
 
 describe('nextAttemptAt', () => {
   it.each(OUTCOMES.filter((o) => TABLE[o].final))('%s ends the record even with budget left', (outcome) => {
-    expect(nextAttemptAt({ ...base, outcome, maxAttemptsPerRecord: 100 })).toEqual({ final: true, reason: 'final-outcome' });
+    expect(nextAttemptAt({ ...base, outcome, maxAttemptsPerRecord: 100 })).toEqual({
+      final: true,
+      reason: 'final-outcome',
+    });
   });
 
   it.each(RETRYABLE)('%s waits defaultRetryPeriod after the attempt ended', (outcome) => {
     expect(nextAttemptAt({ ...base, outcome })).toEqual({ final: false, notBefore: T0 + 10 * 60_000 });
-    expect(nextAttemptAt({ ...base, outcome, defaultRetryPeriodMin: 1440 })).toEqual({ final: false, notBefore: T0 + 86_400_000 });
+    expect(nextAttemptAt({ ...base, outcome, defaultRetryPeriodMin: 1440 })).toEqual({
+      final: false,
+      notBefore: T0 + 86_400_000,
+    });
   });
 
   it('maxAttemptsPerRecord 1 means no retry at all', () => {
     for (const outcome of RETRYABLE) {
-      expect(nextAttemptAt({ ...base, outcome, maxAttemptsPerRecord: 1 })).toEqual({ final: true, reason: 'max-attempts' });
+      expect(nextAttemptAt({ ...base, outcome, maxAttemptsPerRecord: 1 })).toEqual({
+        final: true,
+        reason: 'max-attempts',
+      });
     }
   });
 
   it('stops exactly at the budget', () => {
     expect(nextAttemptAt({ ...base, outcome: 'busy', attemptsSoFar: 2 })).toMatchObject({ final: false });
-    expect(nextAttemptAt({ ...base, outcome: 'busy', attemptsSoFar: 3 })).toEqual({ final: true, reason: 'max-attempts' });
-    expect(nextAttemptAt({ ...base, outcome: 'busy', attemptsSoFar: 7 })).toEqual({ final: true, reason: 'max-attempts' });
+    expect(nextAttemptAt({ ...base, outcome: 'busy', attemptsSoFar: 3 })).toEqual({
+      final: true,
+      reason: 'max-attempts',
+    });
+    expect(nextAttemptAt({ ...base, outcome: 'busy', attemptsSoFar: 7 })).toEqual({
+      final: true,
+      reason: 'max-attempts',
+    });
   });
 
   it('prefers final-outcome over max-attempts when both hold', () => {
-    expect(nextAttemptAt({ ...base, outcome: 'invalid', attemptsSoFar: 3 })).toEqual({ final: true, reason: 'final-outcome' });
+    expect(nextAttemptAt({ ...base, outcome: 'invalid', attemptsSoFar: 3 })).toEqual({
+      final: true,
+      reason: 'final-outcome',
+    });
   });
 
   it.each([
@@ -119,7 +140,13 @@ describe('nextAttemptAt', () => {
           for (const outcome of stream) {
             dials += 1;
             allRetryable &&= isRetryable(outcome);
-            const next = nextAttemptAt({ outcome, attemptsSoFar: dials, maxAttemptsPerRecord: max, defaultRetryPeriodMin: period, finishedAtMs: now });
+            const next = nextAttemptAt({
+              outcome,
+              attemptsSoFar: dials,
+              maxAttemptsPerRecord: max,
+              defaultRetryPeriodMin: period,
+              finishedAtMs: now,
+            });
             if (next.final) {
               expect(next.reason).toBe(isFinal(outcome) ? 'final-outcome' : 'max-attempts');
               break;

@@ -9,7 +9,9 @@ describe('decodeSmsMessage', () => {
   });
 
   it('sends plain text as is, including words that happen to be valid Base64', () => {
-    expect(decodeSmsMessage('Hi, This is just reminder for upcoming event')).toBe('Hi, This is just reminder for upcoming event');
+    expect(decodeSmsMessage('Hi, This is just reminder for upcoming event')).toBe(
+      'Hi, This is just reminder for upcoming event',
+    );
     expect(decodeSmsMessage('test')).toBe('test');
     expect(decodeSmsMessage('Hello123')).toBe('Hello123');
     expect(decodeSmsMessage('50%25 off today')).toBe('50% off today');

@@ -32,10 +32,15 @@ describe('Loop', () => {
   it('reports a failed run and goes on', async () => {
     const failures: unknown[] = [];
     let n = 0;
-    const loop = new Loop('test', 60_000, async () => {
-      if (++n === 1) throw new Error('database gone');
-      return n;
-    }, { done: () => {}, failed: (err) => failures.push(err) });
+    const loop = new Loop(
+      'test',
+      60_000,
+      async () => {
+        if (++n === 1) throw new Error('database gone');
+        return n;
+      },
+      { done: () => {}, failed: (err) => failures.push(err) },
+    );
     expect(await loop.runOnce()).toBeUndefined();
     expect(await loop.runOnce()).toBe(2);
     expect(failures.map(String)).toEqual(['Error: database gone']);

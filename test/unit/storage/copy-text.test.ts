@@ -17,11 +17,20 @@ function readCopy(data: Buffer): (string | null)[][] {
     .slice(0, -1)
     .split('\n')
     .map((line) =>
-      line.split('\t').map((v) => (v === '\\N' ? null : v.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c))),
+      line
+        .split('\t')
+        .map((v) =>
+          v === '\\N'
+            ? null
+            : v.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c),
+        ),
     );
 }
 
-const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('\\N', '\\', '\t', '\r\n', 'é日本😀', '\\.'));
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constantFrom('\\N', '\\', '\t', '\r\n', 'é日本😀', '\\.'),
+);
 const contact: fc.Arbitrary<PackedContact> = fc.tuple(
   text,
   text,
@@ -54,7 +63,12 @@ describe('COPY text', () => {
               expect(phone).toBe(pieces[p]![i]![0]);
               if (skips[k++ % skips.length]) return;
               lines.add(part, i, ++seq);
-              expected.push([...pieces[p]![i]!.map((v) => (v === null ? null : String(v))), String(createdAt), String(listNo), String(seq)]);
+              expected.push([
+                ...pieces[p]![i]!.map((v) => (v === null ? null : String(v))),
+                String(createdAt),
+                String(listNo),
+                String(seq),
+              ]);
             }),
           );
           expect(lines.empty).toBe(expected.length === 0);
@@ -66,6 +80,19 @@ describe('COPY text', () => {
   });
 
   it('names its columns in the order of the values', () => {
-    expect(COPY_COLUMNS.split(', ')).toEqual(['phone_e164', 'phone_raw', 'extension', 'first_name', 'last_name', 'time_zone', 'unique_id', 'contact_priority', 'extra', 'created_at', 'list_no', 'seq']);
+    expect(COPY_COLUMNS.split(', ')).toEqual([
+      'phone_e164',
+      'phone_raw',
+      'extension',
+      'first_name',
+      'last_name',
+      'time_zone',
+      'unique_id',
+      'contact_priority',
+      'extra',
+      'created_at',
+      'list_no',
+      'seq',
+    ]);
   });
 });

@@ -6,16 +6,28 @@ import { SimulatorProvider, createSimulatedOutcome } from '../../../src/domain/t
 import type { Scheduler } from '../../../src/domain/telephony/simulator.js';
 
 const req = (attemptId: string, over: Partial<DialRequest> = {}): DialRequest => ({
-  attemptId, campaignId: 'cd-1', instanceId: 'cid-1', channel: 'voice', to: '+15551230000', from: '+15550000000', context: {}, ...over,
+  attemptId,
+  campaignId: 'cd-1',
+  instanceId: 'cid-1',
+  channel: 'voice',
+  to: '+15551230000',
+  from: '+15550000000',
+  context: {},
+  ...over,
 });
 
 /** A scheduler the test drains by hand: no timers, no sleeping. */
-function manualScheduler(): Scheduler & { jobs: { fn: () => void; delayMs: number; cancelled: boolean }[]; flush(): Promise<void> } {
+function manualScheduler(): Scheduler & {
+  jobs: { fn: () => void; delayMs: number; cancelled: boolean }[];
+  flush(): Promise<void>;
+} {
   const jobs: { fn: () => void; delayMs: number; cancelled: boolean }[] = [];
   const s = ((fn: () => void, delayMs: number) => {
     const job = { fn, delayMs, cancelled: false };
     jobs.push(job);
-    return () => { job.cancelled = true; };
+    return () => {
+      job.cancelled = true;
+    };
   }) as Scheduler & { jobs: typeof jobs; flush(): Promise<void> };
   s.jobs = jobs;
   s.flush = async () => {
@@ -29,7 +41,10 @@ describe('createSimulatedOutcome', () => {
   it('is deterministic for the same seed and attempt, whatever the order', () => {
     const ids = Array.from({ length: 50 }, (_, i) => `att-${i}`);
     const forward = ids.map((id) => createSimulatedOutcome(7, req(id)));
-    const backward = [...ids].reverse().map((id) => createSimulatedOutcome(7, req(id))).reverse();
+    const backward = [...ids]
+      .reverse()
+      .map((id) => createSimulatedOutcome(7, req(id)))
+      .reverse();
     expect(backward).toEqual(forward);
   });
 
@@ -56,7 +71,11 @@ describe('createSimulatedOutcome', () => {
   it('uses the SMS table for SMS and never a voice outcome', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 2000; i++) {
-      seen.add(createSimulatedOutcome(1, req(`s${i}`, { channel: 'sms', message: 'hi' }), { mix: { 'sms-sent': 1, 'sms-failed': 1 } }).outcome);
+      seen.add(
+        createSimulatedOutcome(1, req(`s${i}`, { channel: 'sms', message: 'hi' }), {
+          mix: { 'sms-sent': 1, 'sms-failed': 1 },
+        }).outcome,
+      );
     }
     expect([...seen].sort()).toEqual(['sms-failed', 'sms-sent']);
   });
@@ -64,7 +83,11 @@ describe('createSimulatedOutcome', () => {
   it('turns a ring longer than ringTimeoutSec into no-answer', () => {
     const o = createSimulatedOutcome(1, req('x', { ringTimeoutSec: 5 }), { mix: { completed: 1 }, ringSec: [10, 20] });
     expect(o).toMatchObject({ outcome: 'no-answer', ringSec: 5, talkSec: 0 });
-    const ok = createSimulatedOutcome(1, req('x', { ringTimeoutSec: 30 }), { mix: { completed: 1 }, ringSec: [10, 20], machineRate: 0 });
+    const ok = createSimulatedOutcome(1, req('x', { ringTimeoutSec: 30 }), {
+      mix: { completed: 1 },
+      ringSec: [10, 20],
+      machineRate: 0,
+    });
     expect(ok.outcome).toBe('completed');
     expect(ok.ringSec).toBeGreaterThanOrEqual(10);
     expect(ok.ringSec).toBeLessThanOrEqual(20);
@@ -78,7 +101,12 @@ describe('createSimulatedOutcome', () => {
     expect(off.botSessionId).toMatch(/^[0-9a-f]{24}$/);
 
     const detect = createSimulatedOutcome(1, req('m', { machineDetection: 'detect' }), profile);
-    expect(detect).toMatchObject({ outcome: 'machine', machineDetected: true, talkSec: off.talkSec, ringSec: off.ringSec });
+    expect(detect).toMatchObject({
+      outcome: 'machine',
+      machineDetected: true,
+      talkSec: off.talkSec,
+      ringSec: off.ringSec,
+    });
     expect(detect.botSessionId).toBe(off.botSessionId);
 
     const hangUp = createSimulatedOutcome(1, req('m', { machineDetection: 'disconnect' }), profile);
@@ -96,7 +124,15 @@ describe('SimulatorProvider', () => {
     const reports: OutcomeReport[] = [];
     const clock = new ManualClock(Date.parse('2025-06-01T12:00:00Z'));
     const scheduler = manualScheduler();
-    const sim = new SimulatorProvider({ sink: { report: (r) => void reports.push(r) }, clock, seed: 9, speed, scheduler, mix: { completed: 1 }, machineRate: 0 });
+    const sim = new SimulatorProvider({
+      sink: { report: (r) => void reports.push(r) },
+      clock,
+      seed: 9,
+      speed,
+      scheduler,
+      mix: { completed: 1 },
+      machineRate: 0,
+    });
     return { reports, clock, scheduler, sim };
   };
 
@@ -109,7 +145,10 @@ describe('SimulatorProvider', () => {
     clock.advance(5000);
     await scheduler.flush();
     expect(reports).toHaveLength(1);
-    const { durationSec: _d, ...expected } = createSimulatedOutcome(9, req('a1'), { mix: { completed: 1 }, machineRate: 0 });
+    const { durationSec: _d, ...expected } = createSimulatedOutcome(9, req('a1'), {
+      mix: { completed: 1 },
+      machineRate: 0,
+    });
     expect(reports[0]).toEqual({ ...expected, attemptId: 'a1', at: clock.now() });
   });
 
@@ -133,7 +172,10 @@ describe('SimulatorProvider', () => {
   it('refuses bad numbers and empty SMS without scheduling anything', async () => {
     const { scheduler, sim } = setup(0);
     expect(await sim.start(req('b1', { to: '5551234' }))).toMatchObject({ accepted: false, outcome: 'invalid' });
-    expect(await sim.start(req('b2', { channel: 'sms', message: ' ' }))).toMatchObject({ accepted: false, outcome: 'sms-failed' });
+    expect(await sim.start(req('b2', { channel: 'sms', message: ' ' }))).toMatchObject({
+      accepted: false,
+      outcome: 'sms-failed',
+    });
     expect(scheduler.jobs).toHaveLength(0);
   });
 
@@ -151,7 +193,11 @@ describe('SimulatorProvider', () => {
     const scheduler = manualScheduler();
     const errors: unknown[] = [];
     const sim = new SimulatorProvider({
-      sink: { report: () => Promise.reject(new Error('db down')) }, clock: new ManualClock(0), speed: 0, scheduler, onError: (e) => errors.push(e),
+      sink: { report: () => Promise.reject(new Error('db down')) },
+      clock: new ManualClock(0),
+      speed: 0,
+      scheduler,
+      onError: (e) => errors.push(e),
     });
     await sim.start(req('e1'));
     await scheduler.flush();
@@ -161,7 +207,16 @@ describe('SimulatorProvider', () => {
   it('completes 100 attempts with the default scheduler at speed 0', async () => {
     const reports: OutcomeReport[] = [];
     const done = new Promise<void>((resolve) => {
-      const sim = new SimulatorProvider({ sink: { report: (r) => { reports.push(r); if (reports.length === 100) resolve(); } }, clock: new ManualClock(0), speed: 0 });
+      const sim = new SimulatorProvider({
+        sink: {
+          report: (r) => {
+            reports.push(r);
+            if (reports.length === 100) resolve();
+          },
+        },
+        clock: new ManualClock(0),
+        speed: 0,
+      });
       for (let i = 0; i < 100; i++) void sim.start(req(`d${i}`));
     });
     await done;

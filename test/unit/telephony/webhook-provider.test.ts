@@ -13,11 +13,22 @@ const secret = 'webhook-test-secret-0123456789';
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 
 const req = (attemptId: string, over: Partial<DialRequest> = {}): DialRequest => ({
-  attemptId, campaignId: 'cd-1', instanceId: 'cid-1', channel: 'voice', to: '+15551230000', from: '+15550000000',
-  ringTimeoutSec: 25, machineDetection: 'detect', context: { firstName: 'Ada' }, ...over,
+  attemptId,
+  campaignId: 'cd-1',
+  instanceId: 'cid-1',
+  channel: 'voice',
+  to: '+15551230000',
+  from: '+15550000000',
+  ringTimeoutSec: 25,
+  machineDetection: 'detect',
+  context: { firstName: 'Ada' },
+  ...over,
 });
 
-interface Recorded { headers: IncomingHttpHeaders; body: string }
+interface Recorded {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** A real local HTTP server answering with scripted statuses (the last one repeats). */
 let server: Server;
@@ -49,14 +60,23 @@ function setup(over: Partial<WebhookProviderOptions> = {}) {
   const reports: OutcomeReport[] = [];
   const clock = new ManualClock(T0);
   const provider = new WebhookProvider({
-    url, secret, clock, timeoutSec: 60, retryDelaysMs: [0, 0], sink: { report: (r) => void reports.push(r) }, ...over,
+    url,
+    secret,
+    clock,
+    timeoutSec: 60,
+    retryDelaysMs: [0, 0],
+    sink: { report: (r) => void reports.push(r) },
+    ...over,
   });
   return { reports, clock, provider };
 }
 
 const callback = (body: unknown, nowMs = T0) => {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  return { raw, headers: Object.fromEntries(Object.entries(signRequest(secret, raw, nowMs)).map(([k, v]) => [k.toLowerCase(), v])) };
+  return {
+    raw,
+    headers: Object.fromEntries(Object.entries(signRequest(secret, raw, nowMs)).map(([k, v]) => [k.toLowerCase(), v])),
+  };
 };
 
 describe('WebhookProvider.start', () => {
@@ -121,7 +141,9 @@ describe('WebhookProvider.start', () => {
   });
 
   it('throws ProviderUnavailableError when nothing could be sent', async () => {
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    });
     const { provider } = setup({ fetch: () => Promise.reject(refused) });
     await expect(provider.start(req('att-8'))).rejects.toBeInstanceOf(ProviderUnavailableError);
     await provider.close();
@@ -129,7 +151,9 @@ describe('WebhookProvider.start', () => {
   });
 
   it('reports unknown when the connection broke after sending', async () => {
-    const reset = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket'), { code: 'ECONNRESET' }) });
+    const reset = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('socket'), { code: 'ECONNRESET' }),
+    });
     const { provider } = setup({ fetch: () => Promise.reject(reset) });
     expect(await provider.start(req('att-10'))).toMatchObject({ accepted: false, outcome: 'unknown' });
   });
@@ -140,11 +164,29 @@ describe('WebhookProvider.handleCallback', () => {
     const { provider, reports, clock } = setup();
     await provider.start(req('att-1'));
     clock.advance(20_000);
-    const body = { attemptId: 'att-1', outcome: 'completed', ringSec: 4, talkSec: 33, botSessionId: '685d3c819e81807087b6abcd', agentDispositionCodes: [], extra: 'ignored' };
+    const body = {
+      attemptId: 'att-1',
+      outcome: 'completed',
+      ringSec: 4,
+      talkSec: 33,
+      botSessionId: '685d3c819e81807087b6abcd',
+      agentDispositionCodes: [],
+      extra: 'ignored',
+    };
     const cb = callback(body, clock.now());
     const first = await provider.handleCallback(cb.raw, cb.headers);
     expect(first).toMatchObject({ ok: true, duplicate: false });
-    expect(reports).toEqual([{ attemptId: 'att-1', outcome: 'completed', ringSec: 4, talkSec: 33, botSessionId: '685d3c819e81807087b6abcd', agentDispositionCodes: [], at: T0 + 20_000 }]);
+    expect(reports).toEqual([
+      {
+        attemptId: 'att-1',
+        outcome: 'completed',
+        ringSec: 4,
+        talkSec: 33,
+        botSessionId: '685d3c819e81807087b6abcd',
+        agentDispositionCodes: [],
+        at: T0 + 20_000,
+      },
+    ]);
     expect(provider.inFlight).toBe(0);
 
     const again = await provider.handleCallback(cb.raw, cb.headers);
@@ -165,7 +207,14 @@ describe('WebhookProvider.handleCallback', () => {
 
   it('rejects malformed JSON and invalid fields with 400', async () => {
     const { provider, reports } = setup();
-    for (const body of ['{not json', '[]', { outcome: 'completed' }, { attemptId: 'a', outcome: 'answered' }, { attemptId: 'a', outcome: 'busy', ringSec: -1 }, { attemptId: 'a', outcome: 'busy', agentDispositionCodes: [1] }]) {
+    for (const body of [
+      '{not json',
+      '[]',
+      { outcome: 'completed' },
+      { attemptId: 'a', outcome: 'answered' },
+      { attemptId: 'a', outcome: 'busy', ringSec: -1 },
+      { attemptId: 'a', outcome: 'busy', agentDispositionCodes: [1] },
+    ]) {
       const cb = callback(body);
       expect(await provider.handleCallback(cb.raw, cb.headers)).toMatchObject({ ok: false, status: 400 });
     }
@@ -182,7 +231,14 @@ describe('WebhookProvider.handleCallback', () => {
   it('lets the provider retry when the sink fails', async () => {
     let fail = true;
     const reports: OutcomeReport[] = [];
-    const { provider } = setup({ sink: { report: (r) => { if (fail) throw new Error('db down'); reports.push(r); } } });
+    const { provider } = setup({
+      sink: {
+        report: (r) => {
+          if (fail) throw new Error('db down');
+          reports.push(r);
+        },
+      },
+    });
     const cb = callback({ attemptId: 'a', outcome: 'busy' });
     await expect(provider.handleCallback(cb.raw, cb.headers)).rejects.toThrow('db down');
     fail = false;
@@ -202,7 +258,9 @@ describe('WebhookProvider.sweep', () => {
     expect(reports).toHaveLength(0);
     clock.advance(1_000);
     await provider.sweep(clock.now());
-    expect(reports).toEqual([{ attemptId: 's-1', outcome: 'unknown', detail: 'no outcome within 60s', at: T0 + 60_000 }]);
+    expect(reports).toEqual([
+      { attemptId: 's-1', outcome: 'unknown', detail: 'no outcome within 60s', at: T0 + 60_000 },
+    ]);
     await provider.sweep(clock.now() + 1);
     expect(reports).toHaveLength(1);
     expect(provider.inFlight).toBe(1);
@@ -218,7 +276,12 @@ describe('WebhookProvider ordering', () => {
     const reports: OutcomeReport[] = [];
     const clock = new ManualClock(T0);
     const provider: WebhookProvider = new WebhookProvider({
-      url, secret, clock, timeoutSec: 1, retryDelaysMs: [], sink: { report: (r) => void reports.push(r) },
+      url,
+      secret,
+      clock,
+      timeoutSec: 1,
+      retryDelaysMs: [],
+      sink: { report: (r) => void reports.push(r) },
       fetch: async () => {
         const cb = callback({ attemptId: 'fast', outcome: 'busy' });
         await provider.handleCallback(cb.raw, cb.headers);

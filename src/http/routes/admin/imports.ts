@@ -16,8 +16,12 @@ const UploadQuery = Type.Object({
   accountId: Type.String(),
   iid: Type.String(),
   list: Type.Optional(Type.String({ description: 'list name (POST /imports only)' })),
-  fileName: Type.Optional(Type.String({ description: 'shown in the list\'s `files`; default upload.csv' })),
-  map: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: '<column>=<field>, repeatable, as the CLI --map' })),
+  fileName: Type.Optional(Type.String({ description: "shown in the list's `files`; default upload.csv" })),
+  map: Type.Optional(
+    Type.Union([Type.String(), Type.Array(Type.String())], {
+      description: '<column>=<field>, repeatable, as the CLI --map',
+    }),
+  ),
 });
 
 /**
@@ -29,8 +33,14 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
   return (app) => {
     app.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload));
 
-    const upload = (q: typeof UploadQuery.static, list: ImportListRef, body: unknown, contentLength: string | undefined) => {
-      if (!body || typeof (body as Readable).pipe !== 'function') throw errors.unsupportedMediaType('(none): send the file as text/csv');
+    const upload = (
+      q: typeof UploadQuery.static,
+      list: ImportListRef,
+      body: unknown,
+      contentLength: string | undefined,
+    ) => {
+      if (!body || typeof (body as Readable).pipe !== 'function')
+        throw errors.unsupportedMediaType('(none): send the file as text/csv');
       const mapping = parseMapArgs(q.map === undefined ? [] : Array.isArray(q.map) ? q.map : [q.map]);
       const sizeBytes = contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
       const input = { csv: body as Readable, fileName: q.fileName ?? 'upload.csv', mapping, sizeBytes };
@@ -41,8 +51,12 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
       '/contact-lists/:listId/imports',
       {
         schema: {
-          tags: [TAG], security, summary: 'Import a CSV file (Content-Type: text/csv) into a contact list; answers the finished job',
-          params: Type.Object({ listId: Type.String() }), querystring: UploadQuery, response: withErrors({ 201: ImportEnvelope }),
+          tags: [TAG],
+          security,
+          summary: 'Import a CSV file (Content-Type: text/csv) into a contact list; answers the finished job',
+          params: Type.Object({ listId: Type.String() }),
+          querystring: UploadQuery,
+          response: withErrors({ 201: ImportEnvelope }),
         },
       },
       async (req, reply) => {
@@ -53,7 +67,15 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
     );
     app.post(
       '/imports',
-      { schema: { tags: [TAG], security, summary: 'Import a CSV file into the list named by `list`', querystring: UploadQuery, response: withErrors({ 201: ImportEnvelope }) } },
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: 'Import a CSV file into the list named by `list`',
+          querystring: UploadQuery,
+          response: withErrors({ 201: ImportEnvelope }),
+        },
+      },
       async (req, reply) => {
         if (!req.query.list) throw errors.validation('list', 'list: is required (the contact list name)');
         const job = await upload(req.query, { name: req.query.list }, req.body, req.headers['content-length']);
@@ -63,16 +85,29 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
     );
     app.get(
       '/imports/:id',
-      { schema: { tags: [TAG], security, summary: 'An import job: status (queued, running, completed, failed) and counts', params: Type.Object({ id: Type.String() }), response: withErrors({ 200: ImportEnvelope }) } },
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: 'An import job: status (queued, running, completed, failed) and counts',
+          params: Type.Object({ id: Type.String() }),
+          response: withErrors({ 200: ImportEnvelope }),
+        },
+      },
       async (req) => services.imports.get(req.params.id),
     );
     app.get(
       '/imports/:id/rejects',
       {
         schema: {
-          tags: [TAG], security, summary: 'Rejected rows of an import (row number, column, reason), by row number',
+          tags: [TAG],
+          security,
+          summary: 'Rejected rows of an import (row number, column, reason), by row number',
           params: Type.Object({ id: Type.String() }),
-          querystring: Type.Object({ skip: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+          querystring: Type.Object({
+            skip: Type.Optional(Type.Integer({ minimum: 0 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          }),
           response: withErrors({ 200: ImportRejects }),
         },
       },

@@ -36,39 +36,127 @@ function adminGuard(adminToken: string | undefined) {
 }
 
 /** `/admin/v1`: what Kore.ai configures in its UI, the same operations as the CLI. */
-export function adminRoutes(services: Services, adminToken: string | undefined, extra: ((app: TypedApp) => void)[] = []): FastifyPluginAsync {
+export function adminRoutes(
+  services: Services,
+  adminToken: string | undefined,
+  extra: ((app: TypedApp) => void)[] = [],
+): FastifyPluginAsync {
   return async (root) => {
     const app = root as unknown as TypedApp;
     app.addHook('onRequest', adminGuard(adminToken));
     const { admin } = services;
 
-    app.post('/apps', { schema: { tags: [TAG], security, summary: 'Create a JWT app with the Campaign Management scope (creates the account and bot if new)', body: CreateAppBody, response: withErrors({ 201: CreatedApp }) } }, async (req, reply) => {
-      reply.code(201);
-      return admin.createApp(req.body);
-    });
-    app.post('/tokens', { schema: { tags: [TAG], security, summary: 'Issue an HS256 JWT {sub, appId} for an app', body: CreateTokenBody, response: withErrors({ 201: CreatedToken }) } }, async (req, reply) => {
-      const ttlSec = req.body.ttl === undefined ? undefined : parseTtl(req.body.ttl);
-      if (ttlSec === null) throw errors.validation('ttl', `ttl: '${req.body.ttl}' is not a duration like 30m, 1h or 3600`);
-      reply.code(201);
-      return admin.issueToken({ clientId: req.body.clientId, ttlSec });
-    });
-    app.post('/flows', { schema: { tags: [TAG], security, summary: 'Create an experience flow (cf-…)', body: CreateFlowBody, response: withErrors({ 201: NamedResource }) } }, async (req, reply) => {
-      reply.code(201);
-      return admin.createFlow(req.body);
-    });
-    app.post('/queues', { schema: { tags: [TAG], security, summary: 'Create an agent queue', body: CreateQueueBody, response: withErrors({ 201: NamedResource }) } }, async (req, reply) => {
-      reply.code(201);
-      return admin.createQueue(req.body);
-    });
-    app.post('/templates', { schema: { tags: [TAG], security, summary: 'Create an SMS template (cmt-…)', body: CreateTemplateBody, response: withErrors({ 201: NamedResource }) } }, async (req, reply) => {
-      reply.code(201);
-      return admin.createTemplate(req.body);
-    });
-    app.get('/bots/:iid', { schema: { tags: [TAG], security, summary: "A bot's settings: default country, calls out per campaign, pre-call contact fetch (header values are not shown)", params: BotParams, querystring: BotQuery, response: withErrors({ 200: BotSettings }) } }, async (req) =>
-      admin.botSettings({ accountId: req.query.accountId, iid: req.params.iid }),
+    app.post(
+      '/apps',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: 'Create a JWT app with the Campaign Management scope (creates the account and bot if new)',
+          body: CreateAppBody,
+          response: withErrors({ 201: CreatedApp }),
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return admin.createApp(req.body);
+      },
     );
-    app.patch('/bots/:iid', { schema: { tags: [TAG], security, summary: "Change a bot's settings; only the fields given change", params: BotParams, body: BotSettingsBody, response: withErrors({ 200: BotSettings }) } }, async (req) =>
-      admin.configureBot({ ...req.body, iid: req.params.iid }),
+    app.post(
+      '/tokens',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: 'Issue an HS256 JWT {sub, appId} for an app',
+          body: CreateTokenBody,
+          response: withErrors({ 201: CreatedToken }),
+        },
+      },
+      async (req, reply) => {
+        const ttlSec = req.body.ttl === undefined ? undefined : parseTtl(req.body.ttl);
+        if (ttlSec === null)
+          throw errors.validation('ttl', `ttl: '${req.body.ttl}' is not a duration like 30m, 1h or 3600`);
+        reply.code(201);
+        return admin.issueToken({ clientId: req.body.clientId, ttlSec });
+      },
+    );
+    app.post(
+      '/flows',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: 'Create an experience flow (cf-…)',
+          body: CreateFlowBody,
+          response: withErrors({ 201: NamedResource }),
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return admin.createFlow(req.body);
+      },
+    );
+    app.post(
+      '/queues',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: 'Create an agent queue',
+          body: CreateQueueBody,
+          response: withErrors({ 201: NamedResource }),
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return admin.createQueue(req.body);
+      },
+    );
+    app.post(
+      '/templates',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: 'Create an SMS template (cmt-…)',
+          body: CreateTemplateBody,
+          response: withErrors({ 201: NamedResource }),
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return admin.createTemplate(req.body);
+      },
+    );
+    app.get(
+      '/bots/:iid',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary:
+            "A bot's settings: default country, calls out per campaign, pre-call contact fetch (header values are not shown)",
+          params: BotParams,
+          querystring: BotQuery,
+          response: withErrors({ 200: BotSettings }),
+        },
+      },
+      async (req) => admin.botSettings({ accountId: req.query.accountId, iid: req.params.iid }),
+    );
+    app.patch(
+      '/bots/:iid',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: "Change a bot's settings; only the fields given change",
+          params: BotParams,
+          body: BotSettingsBody,
+          response: withErrors({ 200: BotSettings }),
+        },
+      },
+      async (req) => admin.configureBot({ ...req.body, iid: req.params.iid }),
     );
     for (const route of extra) route(app);
   };

@@ -43,14 +43,24 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
 ];
 
 /** Mounts the Kore-compatible API under every documented prefix, behind JWT auth. */
-export function koreRoutes(services: Services, auth: onRequestHookHandler, extra: ((ctx: KoreRouteContext) => void)[] = []): FastifyPluginAsync {
+export function koreRoutes(
+  services: Services,
+  auth: onRequestHookHandler,
+  extra: ((ctx: KoreRouteContext) => void)[] = [],
+): FastifyPluginAsync {
   return async (root) => {
     const getCache = new ResponseCache();
     for (const { prefix, apiVersion, primary } of KORE_PREFIXES) {
       await root.register(
         async (scoped) => {
           scoped.addHook('onRequest', auth);
-          const ctx: KoreRouteContext = { app: scoped as unknown as TypedApp, services, apiVersion, hide: !primary, getCache };
+          const ctx: KoreRouteContext = {
+            app: scoped as unknown as TypedApp,
+            services,
+            apiVersion,
+            hide: !primary,
+            getCache,
+          };
           for (const route of [...ROUTES, ...extra]) route(ctx);
         },
         { prefix },
@@ -61,7 +71,13 @@ export function koreRoutes(services: Services, auth: onRequestHookHandler, extra
       await root.register(
         async (scoped) => {
           scoped.addHook('onRequest', auth);
-          addContactsRoute({ app: scoped as unknown as TypedApp, services, apiVersion: 'v1', hide: prefix !== ADD_CONTACTS_PREFIXES[0], getCache });
+          addContactsRoute({
+            app: scoped as unknown as TypedApp,
+            services,
+            apiVersion: 'v1',
+            hide: prefix !== ADD_CONTACTS_PREFIXES[0],
+            getCache,
+          });
         },
         { prefix },
       );

@@ -12,7 +12,8 @@ export function callContactAtRoute({ app, services, hide }: KoreRouteContext): v
         hide,
         tags: [KORE_TAG],
         summary: 'Schedule call-backs for contacts of a running campaign instance',
-        description: 'Each item answers on its own: `success` with the time, or `failed` with a reason. A final record is reopened for one more attempt; calling hours still apply.',
+        description:
+          'Each item answers on its own: `success` with the time, or `failed` with a reason. A final record is reopened for one more attempt; calling hours still apply.',
         security: koreSecurity,
         params: Type.Object({ iid: Type.String(), campaignInstanceId: Type.String() }),
         querystring: Type.Object({ accountId: Type.Optional(Type.String()) }),
@@ -20,6 +21,9 @@ export function callContactAtRoute({ app, services, hide }: KoreRouteContext): v
         response: withErrors({ 200: CallContactAtEnvelope }),
       },
     },
-    async (req) => ({ status: 'success' as const, data: await services.callbacks.schedule(req.tenant, req.params.campaignInstanceId, req.body) }),
+    async (req) => ({
+      status: 'success' as const,
+      data: await services.callbacks.schedule(req.tenant, req.params.campaignInstanceId, req.body),
+    }),
   );
 }

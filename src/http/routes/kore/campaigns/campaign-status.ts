@@ -35,13 +35,20 @@ export function campaignStatusRoute({ app, services, hide }: KoreRouteContext): 
       async (req) => {
         const view = (req.query.view ?? 'status').trim().toLowerCase();
         if (view === 'status' || view === '') {
-          return { status: 'success' as const, data: await services.instances.status(req.tenant, req.params.campaignId) };
+          return {
+            status: 'success' as const,
+            data: await services.instances.status(req.tenant, req.params.campaignId),
+          };
         }
-        if (view !== 'contacts') throw errors.validation('view', `view: '${req.query.view}' must be status or contacts`);
+        if (view !== 'contacts')
+          throw errors.validation('view', `view: '${req.query.view}' must be status or contacts`);
         const body = (req.body ?? {}) as { page?: unknown; limit?: unknown };
         const page = intParam('page', body.page ?? req.query.page, 1, 1, 1_000_000);
         const limit = intParam('limit', body.limit ?? req.query.limit, 100, 1, 100);
-        return { status: 'success' as const, data: await services.instances.contacts(req.tenant, req.params.campaignId, page, limit) };
+        return {
+          status: 'success' as const,
+          data: await services.instances.contacts(req.tenant, req.params.campaignId, page, limit),
+        };
       },
     );
   }

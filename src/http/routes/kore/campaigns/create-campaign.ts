@@ -12,10 +12,14 @@ export function createCampaignRoute({ app, services, apiVersion, hide }: KoreRou
         hide,
         tags: [KORE_TAG],
         summary: 'Create a voice or SMS campaign',
-        description: 'Voice: Agentless (experienceFlowName), Progressive (queue_name), Preview (queue_name, maxSkips). SMS: simple (message, optional template_name) or advanced (experienceFlowName).',
+        description:
+          'Voice: Agentless (experienceFlowName), Progressive (queue_name), Preview (queue_name, maxSkips). SMS: simple (message, optional template_name) or advanced (experienceFlowName).',
         security: koreSecurity,
         params: IidParams,
-        querystring: Type.Object({ campaignType: Type.Optional(Type.String({ description: 'voice | sms' })), ...AccountQuery }),
+        querystring: Type.Object({
+          campaignType: Type.Optional(Type.String({ description: 'voice | sms' })),
+          ...AccountQuery,
+        }),
         body: CampaignInput,
         response: withErrors({ 200: CreateCampaignEnvelope }),
       },

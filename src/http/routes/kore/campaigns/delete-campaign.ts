@@ -23,7 +23,10 @@ export function deleteCampaignRoute({ app, services, hide }: KoreRouteContext): 
       const id = req.params.campaignId;
       // The delete docs print `/campaign/{{campaignType}}` where the id belongs (§7.7).
       if (/^(voice|sms|\{\{?campaigntype\}?\})$/i.test(id)) {
-        throw errors.badRequest(`'${id}' is a campaign type, not a campaign id: the path is /campaign/{campaignId}`, 'campaignId');
+        throw errors.badRequest(
+          `'${id}' is a campaign type, not a campaign id: the path is /campaign/{campaignId}`,
+          'campaignId',
+        );
       }
       const c = await services.campaigns.delete(req.tenant, id);
       return { status: 'success' as const, message: `Campaign ${c.name} deleted successfully`, data: c };

@@ -12,13 +12,17 @@ export function explainContactRoute({ app, services, hide }: KoreRouteContext): 
         hide,
         tags: [KORE_TAG],
         summary: 'Explain a contact’s dialing decision (campaignd extension)',
-        description: '`contact` is a contact id, dial-record id, uniqueId or phone number of the campaign’s current instance.',
+        description:
+          '`contact` is a contact id, dial-record id, uniqueId or phone number of the campaign’s current instance.',
         security: koreSecurity,
         params: Type.Object({ iid: Type.String(), campaignId: Type.String(), contact: Type.String() }),
         querystring: Type.Object({ accountId: Type.Optional(Type.String()) }),
         response: withErrors({ 200: ExplainEnvelope }),
       },
     },
-    async (req) => ({ status: 'success' as const, data: await services.explain.explain(req.tenant, req.params.campaignId, req.params.contact) }),
+    async (req) => ({
+      status: 'success' as const,
+      data: await services.explain.explain(req.tenant, req.params.campaignId, req.params.contact),
+    }),
   );
 }

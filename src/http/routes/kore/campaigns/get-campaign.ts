@@ -18,7 +18,8 @@ export function getCampaignRoute({ app, services, hide, getCache }: KoreRouteCon
         hide,
         tags: [KORE_TAG],
         summary: 'Get a campaign (voice or SMS)',
-        description: 'The seed documentation labels this PUT; a body-less PUT on the same path answers the same (§7.1).',
+        description:
+          'The seed documentation labels this PUT; a body-less PUT on the same path answers the same (§7.1).',
         security: koreSecurity,
         params: CampaignIdParams,
         response: withErrors({ 200: CampaignEnvelope }),

@@ -12,7 +12,8 @@ export function listCampaignsRoute({ app, services, hide }: KoreRouteContext): v
         hide,
         tags: [KORE_TAG],
         summary: 'List campaigns with paging, creation-date window, sort and filters',
-        description: 'Paging: `skip` (wins when > 0) or 1-based `page`, `limit` 1–100 (default 50). Without `type` both voice and SMS campaigns are listed. Sort defaults to createdAt desc.',
+        description:
+          'Paging: `skip` (wins when > 0) or 1-based `page`, `limit` 1–100 (default 50). Without `type` both voice and SMS campaigns are listed. Sort defaults to createdAt desc.',
         security: koreSecurity,
         params: IidParams,
         querystring: Type.Object(AccountQuery),

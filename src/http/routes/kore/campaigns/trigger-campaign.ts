@@ -19,7 +19,8 @@ export function triggerCampaignRoute({ app, services, hide }: KoreRouteContext):
           hide: hide || path.includes('trigger'),
           tags: [KORE_TAG],
           summary: 'Start, stop, pause or resume a campaign',
-          description: 'Each play starts a new campaign instance (cid-…) from the full contact lists. Illegal transitions answer 409.',
+          description:
+            'Each play starts a new campaign instance (cid-…) from the full contact lists. Illegal transitions answer 409.',
           security: koreSecurity,
           params: CampaignIdParams,
           querystring: TriggerQuery,
@@ -31,10 +32,14 @@ export function triggerCampaignRoute({ app, services, hide }: KoreRouteContext):
         const id = req.params.campaignId;
         // The stop-SMS sample prints `{{campaignType}}` where the id belongs (§4.5).
         if (/^(voice|sms|\{\{?campaigntype\}?\})$/i.test(id)) {
-          throw errors.badRequest(`'${id}' is a campaign type, not a campaign id: the path is /campaign/{campaignId}?trigger=…`, 'campaignId');
+          throw errors.badRequest(
+            `'${id}' is a campaign type, not a campaign id: the path is /campaign/{campaignId}?trigger=…`,
+            'campaignId',
+          );
         }
         const raw = req.query.trigger;
-        if (raw === undefined || raw.trim() === '') throw errors.validation('trigger', 'trigger: is required: play, stop, pause or resume');
+        if (raw === undefined || raw.trim() === '')
+          throw errors.validation('trigger', 'trigger: is required: play, stop, pause or resume');
         const trigger = parseTrigger(raw);
         if (!trigger) throw errors.validation('trigger', `trigger: '${raw}' must be play, stop, pause or resume`);
         return services.instances.trigger(req.tenant, id, trigger);

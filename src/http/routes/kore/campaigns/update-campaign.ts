@@ -5,7 +5,11 @@ import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 function isEmptyBody(body: unknown): boolean {
-  return body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0);
+  return (
+    body === undefined ||
+    body === null ||
+    (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)
+  );
 }
 
 export function updateCampaignRoute({ app, services, apiVersion, hide }: KoreRouteContext): void {
@@ -37,9 +41,17 @@ export function updateCampaignRoute({ app, services, apiVersion, hide }: KoreRou
         const c = await services.campaigns.get(req.tenant, req.params.campaignId);
         return { status: 'success' as const, message: `Campaign ${c.name} retrieved successfully`, data: c };
       }
-      const c = await services.campaigns.update(req.tenant, req.params.campaignId, req.body!, req.query.campaignType, apiVersion);
+      const c = await services.campaigns.update(
+        req.tenant,
+        req.params.campaignId,
+        req.body!,
+        req.query.campaignType,
+        apiVersion,
+      );
       const message = `Campaign ${c.name} details updated successfully`;
-      return c.campaignType === 'voice' ? { status: 'success' as const, message, id: c.id, data: c } : { status: 'success' as const, message, data: c };
+      return c.campaignType === 'voice'
+        ? { status: 'success' as const, message, id: c.id, data: c }
+        : { status: 'success' as const, message, data: c };
     },
   );
 }

@@ -16,7 +16,7 @@ export function addContactsRoute({ app, services, hide }: KoreRouteContext): voi
         tags: [KORE_TAG],
         summary: 'Add contacts to a list named in the body (asynchronous)',
         description:
-          'Answers at once; the contacts are added by an import job (`importId`, see GET /admin/v1/imports/{id}). Numbers without `+` are read with the bot\'s default country. Invalid rows are reported by the job (row = 1-based position in `data`); duplicates by normalised number are skipped unless the list allows them.',
+          "Answers at once; the contacts are added by an import job (`importId`, see GET /admin/v1/imports/{id}). Numbers without `+` are read with the bot's default country. Invalid rows are reported by the job (row = 1-based position in `data`); duplicates by normalised number are skipped unless the list allows them.",
         security: koreSecurity,
         params: IidParams,
         querystring: Type.Object(AccountQuery),
@@ -26,7 +26,12 @@ export function addContactsRoute({ app, services, hide }: KoreRouteContext): voi
     },
     async (req) => {
       const { body, tenant } = req;
-      const job = await services.imports.submit({ tenant, list: { name: body.contact_list_name }, input: { rows: body.data }, background: true });
+      const job = await services.imports.submit({
+        tenant,
+        list: { name: body.contact_list_name },
+        input: { rows: body.data },
+        background: true,
+      });
       // Current wording plus XO-old's `status` (§7.33): clients of either generation find what they read.
       return { status: 'success' as const, message: 'Adding contacts to public list is in progress', importId: job.id };
     },

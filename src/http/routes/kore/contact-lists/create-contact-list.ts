@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { errors } from '../../../../shared/errors.js';
-import { ContactListEnvelope, CreateContactListBody, UpdateContactListEnvelope } from '../../../../contract/contact-list.js';
+import {
+  ContactListEnvelope,
+  CreateContactListBody,
+  UpdateContactListEnvelope,
+} from '../../../../contract/contact-list.js';
 import { AccountQuery, IidParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
@@ -28,8 +32,19 @@ export function createContactListRoute({ app, services, hide }: KoreRouteContext
       const target = req.query.contactListId ?? contactListId ?? _id ?? id;
       if (target !== undefined) {
         // §7.18: an update sent to the create URL. Only what an update can change is taken.
-        if (body.isGlobalDNC !== undefined) throw errors.validation('isGlobalDNC', 'isGlobalDNC: can only be set when a list is created, not by an update');
-        return updateAnswer(await services.contactLists.update(req.tenant, target, { name: body.name, name1: body.name1, description: body.description, allowDuplicates: body.allowDuplicates }));
+        if (body.isGlobalDNC !== undefined)
+          throw errors.validation(
+            'isGlobalDNC',
+            'isGlobalDNC: can only be set when a list is created, not by an update',
+          );
+        return updateAnswer(
+          await services.contactLists.update(req.tenant, target, {
+            name: body.name,
+            name1: body.name1,
+            description: body.description,
+            allowDuplicates: body.allowDuplicates,
+          }),
+        );
       }
       const list = await services.contactLists.create(req.tenant, body);
       return { status: 'success' as const, message: `Contact list ${list.name} created successfully`, data: list };

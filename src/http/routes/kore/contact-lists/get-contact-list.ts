@@ -15,6 +15,10 @@ export function getContactListRoute({ app, services, hide }: KoreRouteContext): 
         response: withErrors({ 200: ContactListEnvelope }),
       },
     },
-    async (req) => ({ status: 'success' as const, message: '', data: await services.contactLists.get(req.tenant, req.params.contactListId) }),
+    async (req) => ({
+      status: 'success' as const,
+      message: '',
+      data: await services.contactLists.get(req.tenant, req.params.contactListId),
+    }),
   );
 }

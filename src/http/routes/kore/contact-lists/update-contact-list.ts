@@ -1,13 +1,29 @@
 import { Type } from '@sinclair/typebox';
-import { ContactListIdParams, UpdateContactListBody, UpdateContactListEnvelope, type ContactList } from '../../../../contract/contact-list.js';
+import {
+  ContactListIdParams,
+  UpdateContactListBody,
+  UpdateContactListEnvelope,
+  type ContactList,
+} from '../../../../contract/contact-list.js';
 import { AccountQuery } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /** The update answer: both documented shapes, `contactListId` + `body` (current) and the full list (XO-old). */
 export function updateAnswer(list: ContactList) {
-  const body = { name: list.name, description: list.description, iId: list.iId, listType: list.listType, accountId: list.accountId, scope: ['campaign_management'] };
-  return { status: 'success' as const, message: `Contact list ${list.name} updated successfully`, data: { ...list, contactListId: list._id, body } };
+  const body = {
+    name: list.name,
+    description: list.description,
+    iId: list.iId,
+    listType: list.listType,
+    accountId: list.accountId,
+    scope: ['campaign_management'],
+  };
+  return {
+    status: 'success' as const,
+    message: `Contact list ${list.name} updated successfully`,
+    data: { ...list, contactListId: list._id, body },
+  };
 }
 
 export function updateContactListRoute({ app, services, hide }: KoreRouteContext): void {
@@ -27,6 +43,7 @@ export function updateContactListRoute({ app, services, hide }: KoreRouteContext
       body: UpdateContactListBody,
       response: withErrors({ 200: UpdateContactListEnvelope }),
     },
-    handler: async (req) => updateAnswer(await services.contactLists.update(req.tenant, req.params.contactListId, req.body)),
+    handler: async (req) =>
+      updateAnswer(await services.contactLists.update(req.tenant, req.params.contactListId, req.body)),
   });
 }
