@@ -15,24 +15,20 @@ export async function telephonyCallbackRoutes(app: FastifyInstance, provider: Pr
     );
     scoped.post('/telephony/v1/callbacks', { schema: { hide: true } }, async (req, reply) => {
       if (!(provider instanceof WebhookProvider)) {
-        return reply
-          .code(404)
-          .send({
-            status: 'failure',
-            message: 'callbacks are served only with TELEPHONY_PROVIDER=webhook',
-            errors: [{ msg: 'webhook provider not configured', code: 'NOT_FOUND' }],
-          });
+        return reply.code(404).send({
+          status: 'failure',
+          message: 'callbacks are served only with TELEPHONY_PROVIDER=webhook',
+          errors: [{ msg: 'webhook provider not configured', code: 'NOT_FOUND' }],
+        });
       }
       const raw = typeof req.body === 'string' ? req.body : '';
       const res = await provider.handleCallback(raw, req.headers);
       if (!res.ok)
-        return reply
-          .code(res.status)
-          .send({
-            status: 'failure',
-            message: res.message,
-            errors: [{ msg: res.message, code: res.status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST' }],
-          });
+        return reply.code(res.status).send({
+          status: 'failure',
+          message: res.message,
+          errors: [{ msg: res.message, code: res.status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST' }],
+        });
       return { status: 'success', duplicate: res.duplicate };
     });
   });
