@@ -56,12 +56,13 @@ export class Runtime {
   /** The engine's id in leases and attempts; undefined when this process does not dial. */
   readonly owner: string | undefined;
   private readonly engine: Engine | undefined;
-  private readonly loops: Loop<unknown>[] = [];
+  private readonly recovery: Loop<string[]>;
+  private readonly dialing: Loop<DialingReport> | undefined;
   private stopped: Promise<StopSummary> | undefined;
 
   constructor(private readonly o: RuntimeOptions) {
-    const { services, log } = o;
-    const recovery = new Loop(
+    const { services } = o;
+    this.recovery = new Loop(
       'import-recovery',
       o.importRecoveryMs ?? 60_000,
       () => services.imports.recoverAbandoned(),
@@ -70,36 +71,26 @@ export class Runtime {
         failed: (err) => this.events.emit('loop-failed', 'import-recovery', err),
       },
     );
-    this.loops.push(recovery as Loop<unknown>);
     if (o.dialing) {
       const { tickMs, ...settings } = o.dialing;
-      this.engine = services.createEngine(settings);
-      this.owner = this.engine.owner;
-      const step = new DialingStep({
-        provider: o.provider,
-        schedules: services.schedules,
-        engine: this.engine,
-        clock: o.clock,
+      const engine = (this.engine = services.createEngine(settings));
+      this.owner = engine.owner;
+      const step = new DialingStep({ provider: o.provider, schedules: services.schedules, engine, clock: o.clock });
+      this.dialing = new Loop('dialing', tickMs, () => step.run(), {
+        done: (report) => this.events.emit('dialed', report),
+        failed: (err) => this.events.emit('loop-failed', 'dialing', err),
       });
-      this.loops.push(
-        new Loop('dialing', tickMs, () => step.run(), {
-          done: (report) => this.events.emit('dialed', report),
-          failed: (err) => this.events.emit('loop-failed', 'dialing', err),
-        }) as Loop<unknown>,
-      );
     }
-    logEvents(this.events, log);
+    logEvents(this.events, o.log);
   }
 
   /** Recovers abandoned imports once (a restart after a crash cleans up at once), then starts every loop. */
   async start(): Promise<void> {
-    await this.loops[0]!.runOnce();
-    for (const loop of this.loops) loop.start();
-    this.events.emit('started', {
-      loops: this.loops.map((l) => l.name as LoopName),
-      owner: this.owner,
-      provider: this.o.provider.name,
-    });
+    await this.recovery.runOnce();
+    this.recovery.start();
+    this.dialing?.start();
+    const loops: LoopName[] = this.dialing ? ['import-recovery', 'dialing'] : ['import-recovery'];
+    this.events.emit('started', { loops, owner: this.owner, provider: this.o.provider.name });
   }
 
   /** Phased, and only once: a second call waits for the first. */
@@ -110,7 +101,7 @@ export class Runtime {
 
   private async shutDown(): Promise<StopSummary> {
     this.events.emit('stopping');
-    await Promise.all(this.loops.map((l) => l.stop()));
+    await Promise.all([this.recovery.stop(), this.dialing?.stop()]);
     const summary: StopSummary = { stillOut: 0, releasedClaims: 0 };
     if (this.engine) {
       const { provider } = this.o;
