@@ -12,12 +12,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toKoreDialerOutcome, type Outcome } from '../../src/domain/engine/retry-policy.js';
-import { addContacts, createCampaign, trigger, type ContactSpec } from '../support/engine-harness.js';
+import { trigger } from '../support/engine-harness.js';
 import {
   createSharedDbApp,
   EngineProcess,
   killEngineProcesses,
   pollUntil,
+  recordCounts,
+  retriesDueNow,
+  twoAttemptCampaign,
   type SharedDbApp,
 } from '../support/engine-processes.js';
 import { loadFacts, neverTwiceProblems, simulatedVoiceOutcome } from '../support/never-twice.js';
@@ -78,17 +81,7 @@ describe('kill -9 mid-campaign', () => {
         const ready = Promise.all([first.started(), second.gateReady()]);
         ready.catch(() => {}); // awaited below
 
-        const name = `Crash ${dialect}`;
-        const list = await t.addList(name);
-        const contacts: ContactSpec[] = Array.from({ length: CONTACTS }, (_, i) => ({
-          phone: `+1555${String(3_000_000 + i).padStart(7, '0')}`,
-        }));
-        await addContacts(t, list, contacts);
-        const id = await createCampaign(
-          t,
-          { name, contactLists: [name] },
-          { maxAttemptsPerRecord: 2, defaultRetryPeriod: 1, maxRingTime: RING_SEC },
-        );
+        const id = await twoAttemptCampaign(t, `Crash ${dialect}`, CONTACTS, 3_000_000, RING_SEC);
         // Both processes ready before the play: from here on nothing waits between "mid-campaign" and the kill.
         const [firstOwner] = await ready;
         t.clock.set(Date.now());
@@ -103,30 +96,9 @@ describe('kill -9 mid-campaign', () => {
           if (p.exitCode !== undefined)
             throw new Error(`worker ${p.pid} exited (${p.exitCode ?? p.signal}):\n${p.stderr}`);
         };
-        const counts = async () => {
-          const rows = await k
-            .selectFrom('dial_records')
-            .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
-            .where('instance_id', '=', instanceId)
-            .groupBy('state')
-            .execute();
-          return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)])) as Record<string, number | undefined>;
-        };
-        // Due retries now rather than in a minute (see the header); only rows still waiting are touched.
-        // At most every 200 ms: on SQLite every write of the test waits for, and holds up, the engine's.
-        let movedAt = 0;
-        const retriesDueNow = async () => {
-          if (Date.now() - movedAt < 200) return;
-          movedAt = Date.now();
-          await k
-            .updateTable('dial_records')
-            .set({ next_at: movedAt })
-            .where('instance_id', '=', instanceId)
-            .where('state', '=', 'pending')
-            .where('attempts', '>', 0)
-            .where('next_at', '>', movedAt)
-            .execute();
-        };
+        const counts = () => recordCounts(k, instanceId);
+        // Due retries now rather than in a minute (see the header).
+        const hurryRetries = retriesDueNow(k, instanceId);
 
         // Mid-campaign: some records final, calls out at the provider right now (more may be claimed,
         // not yet sent). Retries are not hurried before the kill, so the calls out are first attempts,
@@ -177,7 +149,7 @@ describe('kill -9 mid-campaign', () => {
           'the restarted worker to complete the campaign',
           async () => {
             alive(second);
-            await retriesDueNow();
+            await hurryRetries();
             return (await status()) === 'Completed';
           },
           RUN_DEADLINE_MS,

@@ -6,12 +6,15 @@
  * dialed within its budget, never twice, with exactly the outcomes the simulator gave.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addContacts, createCampaign, trigger, type ContactSpec } from '../support/engine-harness.js';
+import { trigger } from '../support/engine-harness.js';
 import {
   createSharedDbApp,
   EngineProcess,
   killEngineProcesses,
   pollUntil,
+  recordCounts,
+  retriesDueNow,
+  twoAttemptCampaign,
   type SharedDbApp,
 } from '../support/engine-processes.js';
 import { loadFacts, neverTwiceProblems, simulatedVoiceOutcome } from '../support/never-twice.js';
@@ -55,30 +58,12 @@ describe('SIGTERM mid-campaign', () => {
         const firstOwner = first.started();
         firstOwner.catch(() => {}); // awaited below
 
-        const name = `Shutdown ${dialect}`;
-        const list = await t.addList(name);
-        const contacts: ContactSpec[] = Array.from({ length: CONTACTS }, (_, i) => ({
-          phone: `+1555${String(4_000_000 + i).padStart(7, '0')}`,
-        }));
-        await addContacts(t, list, contacts);
-        const id = await createCampaign(
-          t,
-          { name, contactLists: [name] },
-          { maxAttemptsPerRecord: 2, defaultRetryPeriod: 1, maxRingTime: RING_SEC },
-        );
+        const id = await twoAttemptCampaign(t, `Shutdown ${dialect}`, CONTACTS, 4_000_000, RING_SEC);
         const owner = await firstOwner;
         t.clock.set(Date.now());
         const instanceId = (await trigger(t, id, 'play')).campaignInstanceId as string;
         const k = t.db.kysely;
-        const counts = async () => {
-          const rows = await k
-            .selectFrom('dial_records')
-            .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
-            .where('instance_id', '=', instanceId)
-            .groupBy('state')
-            .execute();
-          return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)])) as Record<string, number | undefined>;
-        };
+        const counts = () => recordCounts(k, instanceId);
 
         await pollUntil(
           'the worker to be mid-campaign, with calls out',
@@ -112,22 +97,15 @@ describe('SIGTERM mid-campaign', () => {
         const second = new EngineProcess(env);
         procs.push(second);
         const secondOwner = await second.started();
-        // Retries now rather than in a minute: only rows still waiting are touched.
-        const retriesDueNow = () =>
-          k
-            .updateTable('dial_records')
-            .set({ next_at: Date.now() })
-            .where('instance_id', '=', instanceId)
-            .where('state', '=', 'pending')
-            .where('attempts', '>', 0)
-            .execute();
+        // Retries now rather than in a minute.
+        const hurryRetries = retriesDueNow(k, instanceId);
         const status = async () =>
           (await t.kore('POST', `/campaign/${id}/status?view=status`)).json().data.status as string;
         await pollUntil(
           'the second worker to complete the campaign',
           async () => {
             if (second.exitCode !== undefined) throw new Error(`second worker exited:\n${second.stderr}`);
-            await retriesDueNow();
+            await hurryRetries();
             return (await status()) === 'Completed';
           },
           RUN_DEADLINE_MS,

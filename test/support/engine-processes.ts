@@ -12,6 +12,7 @@
  * - `pollUntil`: a condition with a deadline, never a sleep used as an assertion.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Kysely } from 'kysely';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,8 @@ import { newId } from '../../src/shared/ids.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
+import type { Database } from '../../src/storage/schema.js';
+import { addContacts, createCampaign, type ContactSpec } from './engine-harness.js';
 import { insertList, koreCaller, reposOf, type TestApp, type TestTenant } from './test-app.js';
 import { createTestDb, type DialectName, type TestDb } from './test-db.js';
 
@@ -221,4 +224,61 @@ export async function pollUntil(
     if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Dial records of an instance by state, e.g. `{ done: 36, in_flight: 4, pending: 80 }`. */
+export async function recordCounts(
+  db: Kysely<Database>,
+  instanceId: string,
+): Promise<Record<string, number | undefined>> {
+  const rows = await db
+    .selectFrom('dial_records')
+    .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+    .where('instance_id', '=', instanceId)
+    .groupBy('state')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+/**
+ * A list `name` of `count` contacts numbered from +1555 `first` on, and a voice campaign of that name
+ * over it allowing 2 attempts a minute apart (not played yet). Returns the campaign id.
+ */
+export async function twoAttemptCampaign(
+  t: TestApp,
+  name: string,
+  count: number,
+  first: number,
+  ringSec: number,
+): Promise<string> {
+  const list = await t.addList(name);
+  const contacts: ContactSpec[] = Array.from({ length: count }, (_, i) => ({
+    phone: `+1555${String(first + i).padStart(7, '0')}`,
+  }));
+  await addContacts(t, list, contacts);
+  return createCampaign(
+    t,
+    { name, contactLists: [name] },
+    { maxAttemptsPerRecord: 2, defaultRetryPeriod: 1, maxRingTime: ringSec },
+  );
+}
+
+/**
+ * Makes waiting retries of an instance due now rather than in a minute (only rows still waiting are
+ * touched), at most every 200 ms: on SQLite every write of the test waits for, and holds up, the engine's.
+ */
+export function retriesDueNow(db: Kysely<Database>, instanceId: string): () => Promise<void> {
+  let movedAt = 0;
+  return async () => {
+    if (Date.now() - movedAt < 200) return;
+    movedAt = Date.now();
+    await db
+      .updateTable('dial_records')
+      .set({ next_at: movedAt })
+      .where('instance_id', '=', instanceId)
+      .where('state', '=', 'pending')
+      .where('attempts', '>', 0)
+      .where('next_at', '>', movedAt)
+      .execute();
+  };
 }
