@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Db } from '../db.js';
 import { beginClaim, insertChunkSize, lockForClaim, lockInstance } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
@@ -30,6 +30,16 @@ export interface Claimed {
 
 const OPEN_STATES = ['pending', 'leased', 'in_flight'] as const;
 
+/** A claim undone: the record waits again as if never claimed (the caller deletes its attempt). */
+const unclaimed = (now: number) => (eb: ExpressionBuilder<Database, 'dial_records'>) => ({
+  state: 'pending' as const,
+  attempts: eb('attempts', '-', 1),
+  current_attempt_id: null,
+  lease_owner: null,
+  lease_expires_at: null,
+  updated_at: now,
+});
+
 /** Dial records of campaign instances: claiming, leases, and the reads of the status views. */
 export class DialRecordsRepo {
   private readonly k: Kysely<Database>;
@@ -39,7 +49,7 @@ export class DialRecordsRepo {
 
   /**
    * Claims up to `limit` due records of one instance: lease, attempt row and attempts+1 in ONE
-   * transaction (ARCHITECTURE §5). Due records outside their window get next_at = window start in
+   * transaction (docs/engine.md, Invariants). Due records outside their window get next_at = window start in
    * the same transaction, so later ticks do not rescan them. On PostgreSQL rows held by another
    * worker are skipped; the `state = 'pending'` guard on the UPDATE is a second line of defence.
    */
@@ -202,14 +212,7 @@ export class DialRecordsRepo {
     await this.k.transaction().execute(async (trx) => {
       const res = await trx
         .updateTable('dial_records')
-        .set((eb) => ({
-          state: 'pending',
-          attempts: eb('attempts', '-', 1),
-          current_attempt_id: null,
-          lease_owner: null,
-          lease_expires_at: null,
-          updated_at: now,
-        }))
+        .set(unclaimed(now))
         .where('id', '=', recordId)
         .where('current_attempt_id', '=', attemptId)
         .where('state', '=', 'leased')
@@ -237,14 +240,7 @@ export class DialRecordsRepo {
       if (held.length === 0) return 0;
       const res = await trx
         .updateTable('dial_records')
-        .set((eb) => ({
-          state: 'pending',
-          attempts: eb('attempts', '-', 1),
-          current_attempt_id: null,
-          lease_owner: null,
-          lease_expires_at: null,
-          updated_at: now,
-        }))
+        .set(unclaimed(now))
         .where(
           'id',
           'in',
