@@ -36,7 +36,10 @@ export interface AppDeps {
   provider?: Provider;
 }
 
-/** The docs print `/public{{streamId}}` without the slash (§7.7); put it back before routing. */
+/**
+ * The docs print `/public{{streamId}}` without the slash (docs/kore-compatibility.md,
+ * inconsistency 7); put it back before routing.
+ */
 function rewriteUrl(req: { url?: string }): string {
   const url = req.url ?? '/';
   return url.includes('/publicst-') ? url.replace('/publicst-', '/public/st-') : url;

@@ -42,7 +42,7 @@ export type EngineSettings = Pick<
 /**
  * The use cases of campaignd, wired once per process (HTTP server, worker or CLI) over one
  * database. Only domain services: HTTP routes, the CLI and the runtime call these and never
- * reach the database themselves (ARCHITECTURE §1).
+ * reach the database themselves (docs/architecture.md).
  */
 export interface Services {
   /** Admits Kore API callers: token, account, scope (the auth plugin asks it). */

@@ -144,7 +144,7 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
       return Number(v);
     },
   )
-  .option('--precall-url <url>', 'pre-call contact fetch: POST each contact here before dialing (§4.11)')
+  .option('--precall-url <url>', 'pre-call contact fetch: POST each contact here before dialing')
   .option(
     '--precall-header <name:value>',
     'static header for the pre-call request (repeatable)',

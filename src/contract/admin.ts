@@ -69,7 +69,7 @@ export const BotSettingsBody = Type.Object({
         Type.Object({
           url: Type.String({
             description:
-              'http(s) URL POSTed {CampaignName, CampaignId, DialingId, contactData} before each voice dial (§4.11)',
+              "http(s) URL POSTed {CampaignName, CampaignId, DialingId, contactData} before each voice dial (Kore's pre-call contact fetch)",
           }),
           headers: Type.Optional(
             Type.Record(Type.String(), Type.String(), { description: 'static headers sent with each request' }),

@@ -81,7 +81,10 @@ export type CampaignInput = Static<typeof CampaignInput>;
 
 const DayOut = Type.Object({ day: Type.String(), start: Type.String(), end: Type.String() });
 
-/** A campaign as every Kore endpoint returns it; both `_id` and `id` are present (§7.11). */
+/**
+ * A campaign as every Kore endpoint returns it; both `_id` and `id` are present
+ * (docs/kore-compatibility.md, inconsistency 11).
+ */
 export const Campaign = Type.Object(
   {
     _id: Type.String(),
@@ -111,7 +114,7 @@ export const Campaign = Type.Object(
     schedule: Type.Object({
       isSchedulingEnabled: Type.Boolean(),
       isRecurrenceEnabled: Type.Boolean(),
-      startDateTime: Type.Optional(Type.String({ description: 'set by the schedule API (§5.1), local to timezone' })),
+      startDateTime: Type.Optional(Type.String({ description: 'set by the schedule API, local to timezone' })),
       endDateTime: Type.Optional(Type.String()),
       timezone: Type.Optional(Type.String()),
       recurrenceObject: Type.Optional(
@@ -144,7 +147,10 @@ export type Campaign = Static<typeof Campaign>;
 
 export const CampaignEnvelope = Success(Type.Ref('Campaign'));
 
-/** Voice create answers the full object plus top-level `id` and `data.campId` (§4.1 recommendation). */
+/**
+ * Create answers the full object plus top-level `id` and `data.campId`
+ * (docs/kore-compatibility.md, inconsistency 10).
+ */
 export const CreateCampaignEnvelope = Type.Object({
   status: Type.Literal('success'),
   message: Type.String(),

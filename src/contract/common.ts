@@ -8,7 +8,7 @@ export const CampaignIdParams = Type.Object({
   campaignId: Type.String({ description: 'Campaign id, cd-…' }),
 });
 
-/** accountId is accepted in the query as well as in the header (§7.3). */
+/** accountId is accepted in the query as well as in the header (docs/kore-compatibility.md, inconsistency 3). */
 export const AccountQuery = {
   accountId: Type.Optional(Type.String({ description: 'Account id; may be sent as the accountId header instead' })),
 };

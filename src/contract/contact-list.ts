@@ -5,7 +5,10 @@ import { PageMeta, Success } from './envelope.js';
 const Name = Type.String({ minLength: 1, maxLength: 48 });
 const Description = Type.String({ maxLength: 256 });
 
-/** createContactList body (§4.9.1); `name1` is the documented sample's typo for `name` (§7.17). */
+/**
+ * createContactList body; `name1` is the documented sample's typo for `name` (docs/kore-compatibility.md,
+ * inconsistency 17).
+ */
 export const CreateContactListBody = Type.Object(
   {
     name: Type.Optional(Name),
@@ -19,7 +22,7 @@ export const CreateContactListBody = Type.Object(
     contactListId: Type.Optional(
       Type.String({
         description:
-          '§7.18: the update sample is sent to this URL; naming a list (contactListId, _id or id) updates it',
+          "Kore's Update Contact List sample is sent to this URL; naming a list (contactListId, _id or id) updates it",
       }),
     ),
     _id: Type.Optional(Type.String()),
@@ -42,7 +45,7 @@ export type UpdateContactListBody = Static<typeof UpdateContactListBody>;
 
 const CampaignRef = Type.Object({ id: Type.String(), name: Type.String() });
 
-/** A contact list as Kore returns it (§4.9, union of samples). */
+/** A contact list as Kore returns it (the union of Kore's samples). */
 export const ContactList = Type.Object(
   {
     _id: Type.String(),
@@ -80,7 +83,7 @@ export type ContactList = Static<typeof ContactList>;
 export const ContactListEnvelope = Success(Type.Ref('ContactList'));
 export const ContactListsEnvelope = Success(Type.Array(Type.Ref('ContactList')));
 
-/** Update answers the current shape ({contactListId, body}) and the XO-old full object together (§4.9.4). */
+/** Update answers the current shape ({contactListId, body}) and the XO-old full object together. */
 export const UpdateContactListEnvelope = Success(
   Type.Intersect([
     Type.Ref('ContactList'),
@@ -135,7 +138,7 @@ export const ContactsPage = Type.Object({ results: Type.Array(ListContact), ...P
 export type ContactsPage = Static<typeof ContactsPage>;
 export const ContactsEnvelope = Success(ContactsPage);
 
-/** addContacts body (§4.9.7); items are validated one by one so a bad row is a reported reject, not a 400. */
+/** addContacts body; items are validated one by one so a bad row is a reported reject, not a 400. */
 export const AddContactsBody = Type.Object({
   contact_list_name: Type.String({ minLength: 1, maxLength: 48, description: 'name of the target list' }),
   data: Type.Array(Type.Unknown(), { description: 'one object per contact: phoneNumber plus any columns' }),

@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** §4.5: one object covers every documented play / stop shape (voice and SMS differ in optional fields). */
+/**
+ * One object covers every play / stop shape of Kore's start and stop pages (voice and SMS differ in optional
+ * fields).
+ */
 export const TriggerResponse = Type.Object({
   status: Type.String({ description: 'Active | Paused | Stopped' }),
   message: Type.String({ description: 'Campaign Started | Campaign Stopped | Campaign Paused | Campaign Resumed' }),
@@ -87,7 +90,7 @@ export type Explanation = Static<typeof Explanation>;
 
 export const ExplainEnvelope = Type.Object({ status: Type.Literal('success'), data: Explanation });
 
-/** §5.3: a JSON array of call-back requests. */
+/** Kore's call-back API takes a JSON array of call-back requests. */
 export const CallbackRequest = Type.Object({
   campaignDialingListId: Type.String({
     minLength: 1,

@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
-/** The failure envelope of every error response (ARCHITECTURE §4). */
+/** The failure envelope of every error response (docs/kore-compatibility.md, envelopes and errors). */
 export const ErrorEnvelope = Type.Object(
   {
     status: Type.Literal('failure'),

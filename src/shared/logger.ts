@@ -5,7 +5,7 @@ export type { Logger };
 
 /**
  * Paths that must never reach a log line: credentials in request headers and anything named like
- * a secret in what is logged (ARCHITECTURE §3.6).
+ * a secret in what is logged (docs/architecture.md).
  */
 export const REDACT = [
   'req.headers.auth',

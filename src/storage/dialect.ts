@@ -3,7 +3,7 @@ import type { DialectName } from './db.js';
 import type { Database } from './schema.js';
 
 /**
- * The engine's dialect differences, in one place (ARCHITECTURE §1).
+ * The engine's dialect differences, in one place (docs/architecture.md).
  *
  * Claiming: on PostgreSQL several engine processes share the tables, so the due-record read locks
  * what it returns and skips rows another worker holds (`FOR UPDATE SKIP LOCKED`); the following

@@ -17,7 +17,7 @@ export interface BotRow {
   name: string;
   /** ISO country used to read numbers given without `+`. */
   default_country: string;
-  /** Pre-call contact fetch (§4.11) configuration as JSON, or null when off. */
+  /** Kore's pre-call contact fetch: its configuration as JSON, or null when off. */
   precall_config: string | null;
   /** Calls one campaign of the bot may have out at once; null: Kore's agentless default (migration 008). */
   campaign_max_concurrent: number | null;

@@ -1,6 +1,7 @@
 /**
- * Kore API authentication (§3), tenant resolution (§2.3, §7.3–7.4), tenant isolation
- * (ARCHITECTURE §3.8) and the per-account rate limit (§8), on both dialects.
+ * Kore API authentication (Kore's JWT page), tenant resolution (docs/kore-compatibility.md,
+ * inconsistencies 3 and 4), tenant isolation (docs/architecture.md) and the per-account rate limit
+ * (Kore's rate-limit page), on both dialects.
  */
 import { createHmac } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
@@ -14,7 +15,7 @@ import { expectEnvelope, type FailureBody } from '../support/failure-envelope.js
 const LIST = '/campaign/getAllCampaignDetails';
 const RATE_LIMIT_MESSAGE = "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.";
 
-/** Asserts the failure envelope (ARCHITECTURE §4) and returns it. */
+/** Asserts the failure envelope (docs/kore-compatibility.md, envelopes and errors) and returns it. */
 function expectFailure(res: LightMyRequestResponse, status: number, code: string, field?: string): FailureBody {
   const body = expectEnvelope(res, status);
   expect(body.errors).toEqual([field === undefined ? { msg: body.message, code } : { msg: body.message, code, field }]);

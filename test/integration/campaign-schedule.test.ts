@@ -1,4 +1,4 @@
-/** §5.1 / §5.2 recurring schedules: the API, and the engine playing each occurrence. Both dialects. */
+/** Kore's schedule API, recurring schedules: the API, and the engine playing each occurrence. Both dialects. */
 import { describe, expect, it } from 'vitest';
 import { addContacts, createCampaign, engineHarness, trigger } from '../support/engine-harness.js';
 import { T0, useTestApp } from '../support/test-app.js';

@@ -72,7 +72,7 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     const tpl = await create(smsTemplateSample, 'sms');
     expect(tpl.data.message.template_name).toBe('Payment Reminder Template');
     expect(tpl.data.message.templateId).toMatch(/^cmt-/);
-    // Stored as received, URL-encoded Base64 included (§7.16).
+    // Stored as received, URL-encoded Base64 included (docs/kore-compatibility.md, inconsistency 16).
     expect(tpl.data.message.message).toBe('VGhpcyBpcyBhIHJlbWluZGVyLg%3D%3D');
     const adv = await create(smsAdvancedSample, 'sms');
     expect(adv.data).toMatchObject({ format: 'advanced', direction: 'advanced', totalMessagesSent: 0 });
@@ -91,7 +91,7 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     });
   });
 
-  it('takes campaignType from the body when the query disagrees or is missing (§7.9)', async () => {
+  it('takes campaignType from the body when the query disagrees or is missing (docs/kore-compatibility.md, inconsistency 9)', async () => {
     const res = await t().kore('POST', '/campaign?campaignType=sms', { ...agentlessSample, name: 'Body type wins' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().data.campaignType).toBe('voice');
@@ -128,7 +128,7 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     });
   });
 
-  it('defaults the lenient fields (§7.13)', async () => {
+  it('defaults the lenient fields (docs/kore-compatibility.md, inconsistency 13)', async () => {
     const { description: _d, priority: _p, enableMachineDetect: _e, schedule: _s, ...rest } = agentlessSample;
     const res = await create({ ...rest, name: 'Lenient defaults' });
     expect(res.data).toMatchObject({
@@ -216,7 +216,7 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
 
   it('keeps the stored type on update even when the query says otherwise, and refuses a type change', async () => {
     const created = await create({ ...agentlessSample, name: 'Type kept' });
-    // The v2 update-voice doc hard-codes campaignType=sms in the query (§7.9).
+    // The v2 update-voice doc hard-codes campaignType=sms in the query (inconsistency 9).
     const ok = await t().kore('PUT', `/campaign/${created.id}?campaignType=sms`, {
       ...agentlessSample,
       name: 'Type kept',
@@ -227,7 +227,7 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     expect(bad.json().errors[0].field).toBe('campaignType');
   });
 
-  it('answers a body-less PUT like a Get, as the seed page documents (§7.1)', async () => {
+  it('answers a body-less PUT like a Get, as the XO Get Voice Campaign page documents (docs/kore-compatibility.md, inconsistency 1)', async () => {
     const created = await create({ ...agentlessSample, name: 'Get by PUT' });
     for (const payload of [undefined, '', '{}']) {
       const res = await t().app.inject({
@@ -259,7 +259,7 @@ describe.each(DIALECTS)('campaign CRUD on %s', (dialect) => {
     await create({ ...agentlessSample, name: 'To delete' });
   });
 
-  it('explains the documented placeholder path instead of a bare 404 (§7.7)', async () => {
+  it('explains the documented placeholder path instead of a bare 404 (docs/kore-compatibility.md, inconsistency 7)', async () => {
     const res = await t().kore('DELETE', '/campaign/voice?campaignType=voice');
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toContain('/campaign/{campaignId}');

@@ -3,7 +3,7 @@ import { agentlessSample } from '../fixtures/kore-samples.js';
 import { useTestApp } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
 
-/** §4.10 sample bodies. */
+/** Kore's Create Contact List sample body. */
 const createSample = {
   name: 'Renewal Due - July 2025',
   description: 'Customers whose policy renews in July.',
@@ -60,7 +60,7 @@ describe.each(DIALECTS)('contact lists on %s', (dialect) => {
     expect(got.json()).toEqual({ status: 'success', message: '', data: body.data });
   });
 
-  it('tolerates the sample typos: name1 and source passiveApiIntegration; defaults description and allowDuplicates (§7.13, §7.17)', async () => {
+  it('tolerates the sample typos: name1 and source passiveApiIntegration; defaults description and allowDuplicates (docs/kore-compatibility.md, inconsistencies 13, 17)', async () => {
     const data = await create({ name1: 'Typo sample list', source: 'PassiveApiIntegration' });
     expect(data).toMatchObject({
       name: 'Typo sample list',
@@ -86,13 +86,13 @@ describe.each(DIALECTS)('contact lists on %s', (dialect) => {
     expect(dup.json().message).toBe("Contact list name 'unique name' already exists");
   });
 
-  it("answers 400 to the samples' broken JSON (§7.22)", async () => {
+  it("answers 400 to the samples' broken JSON (docs/kore-compatibility.md, inconsistency 22)", async () => {
     const res = await t().kore('POST', '/campaign/contactList/createContactList', '{"name": "a" "description": "b"}');
     expect(res.statusCode).toBe(400);
     expect(res.json().status).toBe('failure');
   });
 
-  it('lists every list with GET and POST, type=call optional, and rejects another type (§4.9.2, §7.19)', async () => {
+  it('lists every list with GET and POST, type=call optional, and rejects another type (docs/kore-compatibility.md, inconsistency 19)', async () => {
     const made = await create({ name: 'Listed list' });
     for (const method of ['GET', 'POST']) {
       for (const query of [{ type: 'call' }, {}, { type: 'CALL' }] as Record<string, string>[]) {
@@ -111,7 +111,7 @@ describe.each(DIALECTS)('contact lists on %s', (dialect) => {
     expect(bad.statusCode).toBe(400);
   });
 
-  it('answers under every prefix, with accountId in the query and no iid header (§7.3, §7.4)', async () => {
+  it('answers under every prefix, with accountId in the query and no iid header (docs/kore-compatibility.md, inconsistencies 3, 4)', async () => {
     const { iid, accountId, token } = t().tenant;
     for (const prefix of ['/campaign/api/v1/public', '/campaign/api/v2/public', '/api/v2/public', '/api/v1/public']) {
       const res = await t().app.inject({
@@ -123,7 +123,7 @@ describe.each(DIALECTS)('contact lists on %s', (dialect) => {
     }
   });
 
-  it('updates name, description and allowDuplicates, answering both documented shapes (§4.9.4)', async () => {
+  it('updates name, description and allowDuplicates, answering both documented shapes', async () => {
     const made = await create({ name: 'Renewal Due - July', description: 'old' });
     t().clock.advance(1000);
     const res = await t().kore('PUT', `/campaign/contactList/${made._id}`, { name: 'Renewal Due - August 2025' });
@@ -159,7 +159,7 @@ describe.each(DIALECTS)('contact lists on %s', (dialect) => {
     expect(taken.json().message).toBe("Contact list name 'Recent Buyers - Q2 2025' already exists");
   });
 
-  it('tolerates the update sample sent to the createContactList URL with POST (§7.18)', async () => {
+  it('tolerates the update sample sent to the createContactList URL with POST (docs/kore-compatibility.md, inconsistency 18)', async () => {
     const made = await create({ name: 'Update sample list', description: 'old' });
     const count = async () => (await t().kore('GET', '/campaign/contactList/getAllListDetails')).json().data.length;
     const before = await count();
@@ -229,7 +229,7 @@ describe.each(DIALECTS)('contact lists on %s', (dialect) => {
     expect(dnc.json().errors[0]).toMatchObject({ field: 'isGlobalDNC' });
     expect(await count()).toBe(before);
 
-    // Without a list named, the create URL still creates (the §7.17 sample).
+    // Without a list named, the create URL still creates (the Create Contact List sample, inconsistency 17).
     const created = await t().kore('POST', '/campaign/contactList/createContactList', {
       name1: 'Created by the sample URL',
     });

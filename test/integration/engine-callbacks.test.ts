@@ -1,4 +1,4 @@
-/** §5.3 callContactAt: call-backs for contacts of a running instance, on both dialects. */
+/** Kore's callContactAt: call-backs for contacts of a running instance, on both dialects. */
 import { describe, expect, it } from 'vitest';
 import { CampaignPolicies } from '../../src/domain/engine/campaign-policies.js';
 import { InstanceCompletion } from '../../src/domain/engine/instance-completion.js';

@@ -1,5 +1,5 @@
 /**
- * Never lost (issue 4, ARCHITECTURE §5): a real `campaignd worker` is killed with SIGKILL in the
+ * Never lost (docs/engine.md, Invariants): a real `campaignd worker` is killed with SIGKILL in the
  * middle of a campaign and a new process takes over. Nothing may be lost or dialed twice; every
  * attempt that was out at the kill must end `unknown` once its lease has run out, and must never
  * be redialed, although the campaign's attempt budget would allow it.

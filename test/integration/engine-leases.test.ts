@@ -1,5 +1,5 @@
 /**
- * A claim's lease against the waits before its dial (dialer.ts): the pre-call fetch (§4.11) may
+ * A claim's lease against the waits before its dial (dialer.ts): the pre-call fetch may
  * hold a record longer than LEASE_MS, and meanwhile another engine may reconcile the record as
  * `unknown`. The fetch here is a stand-in held open until the test answers it, and time is the
  * test clock, so "longer than the lease" is a clock move, not a wait. Both dialects.

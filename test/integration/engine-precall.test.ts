@@ -1,5 +1,5 @@
 /**
- * Right before a dial: the pre-call contact fetch (§4.11) against a real local HTTP server, and
+ * Right before a dial: Kore's pre-call contact fetch against a real local HTTP server, and
  * the DNC check repeated for numbers put on a DNC list after play. Both dialects.
  */
 import http from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Graceful shutdown (ARCHITECTURE §3.7): a real `campaignd worker` gets SIGTERM in the middle of a
+ * Graceful shutdown (docs/architecture.md, the runtime): a real `campaignd worker` gets SIGTERM in the middle of a
  * campaign. It must stop claiming, finish the tick in progress, wait for the outcomes of the calls
  * it has out, hand back what it claimed but never dialed, close the database and exit 0, leaving
  * nothing leased and nothing unknown. A second worker then finishes the campaign: every contact is

@@ -1,5 +1,5 @@
 /**
- * Never twice (issue 4, ARCHITECTURE §5): three real `campaignd worker` processes share one
+ * Never twice (docs/engine.md, Invariants): three real `campaignd worker` processes share one
  * PostgreSQL database and a 10,000-contact Agentless campaign. Every contact must be attempted
  * exactly once (maxAttemptsPerRecord 1), no attempt may be made twice, the work must really be
  * shared, and the Kore status views must tell the same story as the tables.

@@ -1,6 +1,7 @@
 /**
- * HTTP edges of the Kore API (§2.1, §7.5–7.8, §7.22): every prefix, slash quirks, body parsing and
- * content types, body limits, unknown routes, and the operational endpoints. A rejected request
+ * HTTP edges of the Kore API (docs/kore-compatibility.md: paths and prefixes, inconsistencies 5–8
+ * and 22): every prefix, slash quirks, body parsing and content types, body limits, unknown routes,
+ * and the operational endpoints. A rejected request
  * must never leave a partial write behind.
  */
 import type { LightMyRequestResponse } from 'fastify';
@@ -20,7 +21,7 @@ const PREFIXES = [
   '/api/v1/public/:iid',
 ];
 
-/** The list-filter sample of §4.8 exactly as the docs print it: no comma after `"priority": [5]` (§7.22). */
+/** Kore's Get All Campaigns filter sample exactly as printed: no comma after `"priority": [5]` (inconsistency 22). */
 const BROKEN_LIST_SAMPLE = `{
   "limit": 50, "skip": 0, "page": 1,
   "startDate": "2025-05-29T18:30:00.000Z", "endDate": "2025-06-27T18:29:59.999Z",
@@ -99,7 +100,7 @@ describe.each(DIALECTS)('HTTP edges on %s', (dialect) => {
       }
     });
 
-    it('collapses a double slash (`campaign//getAllCampaignDetails`, §7.8)', async () => {
+    it('collapses a double slash (`campaign//getAllCampaignDetails`, inconsistency 8)', async () => {
       expectList(
         await raw(t(), 'POST', `${base()}/campaign//getAllCampaignDetails`, '{"type":"voice"}', 'application/json'),
       );
@@ -114,7 +115,7 @@ describe.each(DIALECTS)('HTTP edges on %s', (dialect) => {
       );
     });
 
-    it('ignores a trailing slash, on the list and on a GET with ?accountId= only (§7.8)', async () => {
+    it('ignores a trailing slash, on the list and on a GET with ?accountId= only (inconsistency 8)', async () => {
       expectList(await raw(t(), 'POST', `${base()}${LIST}/`, '{"type":"voice"}', 'application/json'));
       const created = await t().kore('POST', '/campaign?campaignType=voice', {
         ...agentlessSample,
@@ -131,7 +132,7 @@ describe.each(DIALECTS)('HTTP edges on %s', (dialect) => {
       expect(res.json<{ data: { name: string } }>().data.name).toBe('Trailing slash campaign');
     });
 
-    it('puts back the slash missing in `/public{{streamId}}` (§7.7)', async () => {
+    it('puts back the slash missing in `/public{{streamId}}` (inconsistency 7)', async () => {
       expectList(
         await raw(
           t(),

@@ -1,5 +1,5 @@
 /**
- * The fast import path (issue 3, Speed) on both dialects: the CSV worker thread, packed batches,
+ * The fast import path on both dialects: the CSV worker thread, packed batches,
  * dedupe with and without the exclusive-mode filter, and what is visible while a job runs.
  */
 import fs from 'node:fs';

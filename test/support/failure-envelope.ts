@@ -7,7 +7,10 @@ export interface FailureBody {
   errors: { msg: string; code: string; field?: string }[];
 }
 
-/** Asserts the failure envelope of ARCHITECTURE §4 with the given HTTP status, and returns the body. */
+/**
+ * Asserts the failure envelope (docs/kore-compatibility.md, envelopes and errors) with the given HTTP status, and
+ * returns the body.
+ */
 export function expectEnvelope(res: LightMyRequestResponse, status: number): FailureBody {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);

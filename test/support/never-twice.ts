@@ -1,5 +1,5 @@
 /**
- * The "never twice, never lost" checks (ARCHITECTURE §5) over the rows an engine run leaves behind,
+ * The "never twice, never lost" checks (docs/engine.md, Invariants) over the rows an engine run leaves behind,
  * as a pure function returning every problem found, so a test can print them all and a self-test
  * can prove the checks catch a duplicate, a lost record and a blind redial.
  */

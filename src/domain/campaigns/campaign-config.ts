@@ -1,5 +1,8 @@
 import type { Schedule } from './schedule.js';
-/** Canonical enumerations (§6). Input is matched case-insensitively and stored in these spellings. */
+/**
+ * Canonical enumerations (the Kore docs' enumerations). Input is matched case-insensitively and stored in these
+ * spellings.
+ */
 export const DIALING_MODES = ['Agentless', 'Progressive', 'Preview'] as const;
 export type DialingMode = (typeof DIALING_MODES)[number];
 export const FREQUENCIES = ['WEEKLY', 'DAILY', 'CUSTOM'] as const;
@@ -59,7 +62,10 @@ export interface CampaignConfig {
   maxSkips?: number;
   machineDetection: MachineDetectMode;
   format?: SmsFormat;
-  /** SMS text as received (Base64, URL-encoded Base64 or plain); decoded only for sending (§7.16). */
+  /**
+   * SMS text as received (Base64, URL-encoded Base64 or plain); decoded only for sending
+   * (docs/kore-compatibility.md, inconsistency 16).
+   */
   message?: { message: string; templateId: string; template_name?: string };
 }
 

@@ -18,7 +18,7 @@ import {
   type SmsFormat,
 } from './campaign-config.js';
 
-/** Which generation of the API a request came through; v2 adds `dncLists` rules (§5). */
+/** Which generation of the API a request came through; v2 adds `dncLists` rules (Kore's v2 pages). */
 export type ApiVersion = 'v1' | 'v2';
 
 /** The body after shape checks and canonicalisation, with names still to be resolved. */
@@ -49,7 +49,7 @@ export function canonical<T extends string>(values: readonly T[], raw: unknown):
   return values.find((v) => v.toLowerCase() === lower);
 }
 
-/** Priority "1"–"5" given as a string or a number (§7.15). */
+/** Priority "1"–"5" given as a string or a number (docs/kore-compatibility.md, inconsistency 15). */
 export function parsePriority(raw: unknown): number | undefined {
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
   return Number.isInteger(n) && n >= 1 && n <= 5 ? n : undefined;
@@ -99,7 +99,7 @@ function normaliseMachineDetect(raw: unknown, p: Problems): MachineDetectMode {
 }
 
 /**
- * Checks a create / update body against the reference's rules and canonicalises it.
+ * Checks a create / update body against the rules of Kore's create pages and canonicalises it.
  * Every problem is collected so the caller sees all of them at once.
  */
 export function normaliseCampaignInput(

@@ -65,7 +65,7 @@ export class CampaignService {
       lname: draft.name.toLowerCase(),
       description: draft.description,
       // Preparation (resolving names, checking lists) is done synchronously above, so the
-      // campaign is Ready as soon as it is stored; the voice response still says Preparing (§2.6).
+      // campaign is Ready as soon as it is stored; the voice response still says Preparing, as Kore's samples do.
       status: 'Ready',
       priority: draft.priority,
       dialing_mode: draft.dialingMode,
@@ -91,7 +91,8 @@ export class CampaignService {
   ): Promise<Campaign> {
     const current = await this.campaigns.find(t, id);
     if (!current) throw errors.campaignNotFound(id);
-    // The stored type wins: v2 update-voice docs hard-code campaignType=sms in the query (§7.9).
+    // The stored type wins: v2 update-voice docs hard-code campaignType=sms in the query
+    // (docs/kore-compatibility.md, inconsistency 9).
     const bodyType = body.campaignType === undefined ? undefined : parseCampaignType(body.campaignType);
     if (body.campaignType !== undefined && !bodyType)
       throw errors.validation('campaignType', 'campaignType: must be voice or sms');
@@ -162,7 +163,7 @@ export class CampaignService {
   }
 
   /**
-   * §5.1 / §5.2: enables (with a validated recurrence) or disables a campaign's schedule; the
+   * Kore's schedule API: enables (with a validated recurrence) or disables a campaign's schedule; the
    * campaign is named, not identified. Enabling moves it to Scheduled (the engine plays each
    * occurrence); disabling moves a Scheduled campaign back to Ready. Not while a run is going.
    */
@@ -201,7 +202,7 @@ export class CampaignService {
   }
 
   private resolveType(fromBody: unknown, fromQuery: string | undefined): CampaignType {
-    // The body's campaignType wins: the docs' query descriptions are wrong in places (§7.9).
+    // The body's campaignType wins: the docs' query descriptions are wrong in places (inconsistency 9).
     const raw = fromBody ?? fromQuery;
     if (raw === undefined || raw === '')
       throw errors.validation('campaignType', 'campaignType: is required (query or body): voice or sms');

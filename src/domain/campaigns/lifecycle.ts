@@ -1,8 +1,9 @@
 import { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign-config.js';
 
 /**
- * The campaign state machine, in one table (§6 of the reference): Ready → Active ⇄ Paused →
- * Stopped / Completed, and a rerun (play) from Stopped or Completed starts a new instance.
+ * The campaign state machine, in one table (docs/kore-compatibility.md, lifecycle and triggers):
+ * Ready → Active ⇄ Paused → Stopped / Completed, and a rerun (play) from Stopped or Completed
+ * starts a new instance.
  * Every status change of a campaign goes through `transition()`, and the repository applies it
  * with `WHERE status IN (from)`, so two concurrent triggers cannot both succeed.
  */

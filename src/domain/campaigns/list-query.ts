@@ -31,7 +31,7 @@ export function parseListQuery(body: ListCampaignsBody): CampaignListQuery {
     if (!type) throw errors.validation('type', `type: '${body.type}' must be voice or sms`);
   }
 
-  // `sortBy.name` "must be included" per the doc is contradicted by every sample; ignored (§7.21).
+  // `sortBy.name` "must be included" per the doc is contradicted by every sample; ignored (inconsistency 21).
   let sort: CampaignListQuery['sort'] = { column: 'created_at', direction: 'desc' };
   const sortEntries = Object.entries(body.sortBy ?? {});
   if (sortEntries.length > 1)

@@ -3,9 +3,9 @@ import type { AppError } from '../../shared/errors.js';
 import { errors } from '../../shared/errors.js';
 
 /**
- * Recurring campaign schedules (§5.1, §5.2): from `startDateTime` to `endDateTime`, in a zone, the
- * campaign is played at the start's time of day on every Nth day, or on chosen weekdays of every
- * Nth week. Kept in the campaign's config in Kore's own shape, so Get echoes it; `enabledAt` is
+ * Recurring campaign schedules (Kore's schedule API): from `startDateTime` to `endDateTime`, in a
+ * zone, the campaign is played at the start's time of day on every Nth day, or on chosen weekdays
+ * of every Nth week. Kept in the campaign's config in Kore's own shape, so Get echoes it; `enabledAt` is
  * campaignd's (never shown): occurrences before the schedule was enabled do not count.
  */
 export interface Schedule {
@@ -25,7 +25,10 @@ export type Recurrence =
   | { recurType: 'Weekly'; weeklyDetails: { onceEveryNweeks: number; whichDays: Weekday[] } };
 
 const WEEKDAYS: readonly Weekday[] = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-/** The docs' sample `"2026-01-1 18:29:00"` is not zero-padded (§7.30); seconds are optional. */
+/**
+ * The docs' sample `"2026-01-1 18:29:00"` is not zero-padded (docs/kore-compatibility.md, inconsistency 30);
+ * seconds are optional.
+ */
 const LOCAL = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 const DAY_MS = 86_400_000;
 
@@ -110,7 +113,7 @@ export function parseScheduleBody(
   else {
     const type = typeof r.recurType === 'string' ? r.recurType.trim().toLowerCase() : '';
     const daily = (r.dailyDetails ?? {}) as Record<string, unknown>;
-    // The weekly page labels its fields dailyDetails while its sample says weeklyDetails (§7.30).
+    // The weekly page labels its fields dailyDetails while its sample says weeklyDetails (inconsistency 30).
     const weekly = (r.weeklyDetails ?? r.dailyDetails ?? {}) as Record<string, unknown>;
     if (type === 'daily') {
       const n = intIn(daily.onceEveryNdays, 1, 365);

@@ -21,7 +21,7 @@ const SOURCES = new Map([
   ['passiveapi', 'passiveApi'],
   ['passiveapiintegration', 'passiveApiIntegration'],
 ]);
-/** getAllListDetails `type`: the docs say "must be call"; XO-old passes the campaign type (§4.9.2). */
+/** getAllListDetails `type`: the docs say "must be call"; XO-old passes the campaign type. */
 const LIST_TYPES = new Set(['call', 'voice', 'sms']);
 export const CONTACTS_PAGE = { defaultLimit: 50, maxLimit: 500 };
 

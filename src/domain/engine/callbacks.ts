@@ -11,7 +11,7 @@ import { phoneOfKey } from './explain.js';
 const ZONED_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
- * Call-back scheduling (§5.3 `callContactAt`): an external tool asks that contacts of a running
+ * Call-back scheduling (Kore's `callContactAt`): an external tool asks that contacts of a running
  * instance be dialed at given times. Each item answers on its own. A record waiting for its turn
  * or a retry is moved; a final one (completed, no answer…) is reopened for one more attempt;
  * a number excluded by DNC or out on a call is refused. The calling hours still apply: a time

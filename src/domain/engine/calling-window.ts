@@ -96,7 +96,7 @@ function isValidZoneName(tz: string): boolean {
   return ok;
 }
 
-/** The contact's zone when it has a valid one, else the campaign's (ARCHITECTURE §5). */
+/** The contact's zone when it has a valid one, else the campaign's (docs/engine.md, Invariants). */
 export function effectiveZone(contactTz: string | undefined | null, campaignTz: string): EffectiveZone {
   const tz = contactTz?.trim();
   if (tz && isValidZoneName(tz)) return { zone: tz, source: 'contact' };

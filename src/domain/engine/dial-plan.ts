@@ -1,7 +1,7 @@
 /**
  * Turns a campaign's contacts into the dial records of a new instance (pure; no I/O).
  *
- * Decisions (the issue is silent on them; see docs/engine.md):
+ * Decisions (the Kore documentation is silent on them; see docs/engine.md):
  * - Order: higher `contactPriority` first (like campaign priority, 5 beats 1; no priority dials
  *   after any priority), then list order: FIFO = lists in the campaign's order and each list in
  *   insertion order; LIFO = exactly the reverse.
@@ -105,7 +105,7 @@ export function contactData(c: PlayContact): Record<string, unknown> {
   if (c.extra) {
     try {
       const extra = JSON.parse(c.extra) as Record<string, unknown>;
-      // Contact-record fields win on name collisions (§4.11).
+      // Contact-record fields win on name collisions (Kore's pre-call contact fetch page).
       for (const [k, v] of Object.entries(extra)) if (!(k in out)) out[k] = v;
     } catch {
       // A malformed extra blob only loses the custom fields, never the record.

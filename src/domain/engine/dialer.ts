@@ -97,7 +97,7 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
           res.skipped++;
           return;
         }
-        // Contact-record fields win on name collisions (§4.11).
+        // Contact-record fields win on name collisions (Kore's pre-call contact fetch page).
         for (const [k, v] of Object.entries(d.extra)) if (!(k in context)) context[k] = v;
       }
       const req: DialRequest = {

@@ -21,7 +21,7 @@ export function phoneOfKey(key: string): string | undefined {
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-/** Answers, rule by rule, why a record is or is not dialable at the clock's now (ARCHITECTURE §5). */
+/** Answers, rule by rule, why a record is or is not dialable at the clock's now (docs/engine.md, Invariants). */
 export class ExplainService {
   constructor(
     private readonly campaigns: CampaignsRepo,

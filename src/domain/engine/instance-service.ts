@@ -126,7 +126,7 @@ export class InstanceService {
   }
 }
 
-/** Kore's contact result; numbers are shown as digits without `+`, like the reference samples. */
+/** Kore's contact result; numbers are shown as digits without `+`, like Kore's samples. */
 export function toContactResult(r: DialRecordRow): ContactResult {
   const final = r.state === 'done' && r.final_outcome !== null && isOutcome(r.final_outcome);
   return {

@@ -3,7 +3,7 @@ import type { DialRecordRow } from '../../storage/schema.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 
 /**
- * Pre-call contact fetch (§4.11): when a bot has `precall_config` ({"url", "headers"?, "timeoutMs"?}),
+ * Kore's pre-call contact fetch: when a bot has `precall_config` ({"url", "headers"?, "timeoutMs"?}),
  * each contact is POSTed there right before dialing. `CALL` proceeds with the returned
  * `detailedContactData` added to the call context; `SKIP`, a timeout, a non-200, malformed JSON or
  * a missing `handle` skip the contact with the reason recorded (outcome `skipped-precall`).

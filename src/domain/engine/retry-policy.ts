@@ -28,11 +28,11 @@
  * - `declined` is final because the person actively refused the call (jambonz users asked for no
  *   retry after 603). Kore has no such value, so it reports as `failed`.
  * - `unknown` is final for the engine: an ambiguous call is never redialed automatically
- *   (ARCHITECTURE §5); an operator can requeue it by hand.
+ *   (docs/engine.md, Invariants); an operator can requeue it by hand.
  * - SMS is one message per contact and a failed delivery receipt does not prove the message was
  *   not delivered, so neither SMS outcome is retried.
  * - `filter_skipped` and `dnc_excluded` are inferred from the Kore dashboard labels "Filter
- *   Skipped" and "DNC Excluded"; the other Kore values are in the reference's §6 list.
+ *   Skipped" and "DNC Excluded"; the other values are Kore's dialer outcome names.
  */
 
 export const OUTCOMES = [

@@ -1,6 +1,6 @@
 /**
- * SMS text arrives in three documented shapes (§7.16): Base64, URL-encoded Base64
- * (`VGhp...%3D%3D`) and plain text. It is stored as received and decoded only for sending.
+ * SMS text arrives in three documented shapes (docs/kore-compatibility.md, inconsistency 16):
+ * Base64, URL-encoded Base64 (`VGhp...%3D%3D`) and plain text. It is stored as received and decoded only for sending.
  *
  * Base64 is recognised conservatively, because many plain words are also valid Base64 ("test",
  * "Hello123"): the text must be canonical Base64 (re-encoding gives it back) and decode to valid

@@ -10,7 +10,7 @@ export type Channel = 'voice' | 'sms';
 export type MachineDetectMode = 'no' | 'detect' | 'disconnect';
 
 export interface DialRequest {
-  /** The engine's attempt id; doubles as the idempotency key everywhere (ARCHITECTURE §5). */
+  /** The engine's attempt id; doubles as the idempotency key everywhere (docs/engine.md, Invariants). */
   attemptId: string;
   campaignId: string;
   /** Campaign instance (`cid-…`) the attempt belongs to. */

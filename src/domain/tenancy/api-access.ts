@@ -33,7 +33,7 @@ interface ScopeDecision {
 type Admitted = ApiClaim & { accountId: string };
 
 /**
- * Who may call the Kore API for which bot (ARCHITECTURE §4): an HS256 JWT `{appId}` signed with the
+ * Who may call the Kore API for which bot (docs/kore-compatibility.md): an HS256 JWT `{appId}` signed with the
  * app's secret, the account it belongs to, and the app's Campaign Management scope on the bot in the
  * path. Verified tokens and scope decisions are cached (bounded), so a repeated caller is admitted
  * without a database read or an HMAC: `admitCached` answers synchronously (this runs on every API

@@ -10,7 +10,7 @@ declare module 'fastify' {
   }
 }
 
-/** What the request claims, read from where Kore clients put it (ARCHITECTURE §4). */
+/** What the request claims, read from where Kore clients put it (docs/kore-compatibility.md). */
 function claimOf(req: FastifyRequest): ApiClaim {
   const token = tokenFrom(req);
   if (!token) throw errors.unauthenticated('Missing auth header with a JWT');

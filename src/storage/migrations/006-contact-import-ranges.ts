@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { MigrationDialect } from './migration-dialect.js';
 
 /**
- * Faster imports (issue 3, Speed). An import's rows are found by their place in the list instead of
+ * Faster imports. An import's rows are found by their place in the list instead of
  * by an index on `pending_import_id`:
  * - `imports.first_seq` / `last_seq`: the `seq` range of the rows a job wrote, recorded in the same
  *   transaction as the rows. Completing (clear `pending_import_id`) and failing (delete) a job walk

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { MigrationDialect } from './migration-dialect.js';
 
 /**
- * Contacts keyed by their place in the list, and imports made visible by one counter (issue 3, Speed).
+ * Contacts keyed by their place in the list, and imports made visible by one counter (for import speed).
  *
  * Before: every imported row carried `pending_import_id` until its import completed, and completing
  * a million-row import rewrote a million rows to clear it (as long as the insert itself); the text

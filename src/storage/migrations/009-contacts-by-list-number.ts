@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { MigrationDialect } from './migration-dialect.js';
 
 /**
- * Narrower contact rows (issue 3, Speed): a million-row import writes every byte of its rows twice
+ * Narrower contact rows, for import speed: a million-row import writes every byte of its rows twice
  * (WAL, then the database file) and the list's key once more into the number index, so the row's
  * size is the import's cost. Measured on SQLite, inserting 1M contacts took 5.1 s with 007's rows
  * (340 MB) and 2.7 s with these (172 MB).

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { MigrationDialect } from './migration-dialect.js';
 
 /**
- * `contact_phones`: which list holds which number (issue 3: duplicates and DNC membership), for
+ * `contact_phones`: which list holds which number (for duplicates and DNC membership), for
  * reads on both dialects.
  * - SQLite: a table of its own instead of the index contacts(list_no, phone_e164), so an import
  *   can fill it once, sorted, when it completes (sqlite-import-writer.ts). Kept up row by row, the index

@@ -20,7 +20,7 @@ type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 const steps: Record<string, Step> = {
   '001-tenancy-and-campaigns': m001,
   '002-contacts': m002,
-  // 003 is the contact-imports migration (issue 3); the engine's is 004 so the two can land in either order.
+  // 003 is the contact-imports migration; the engine's is 004 so the two could land in either order.
   '004-engine': m004,
   '003-contact-imports': m003contacts,
   '005-engine-indexes': m005,

@@ -24,7 +24,7 @@ const all = (s: Schedule, from: number) => {
 };
 
 describe('parseScheduleBody', () => {
-  it("reads the docs' samples, unpadded dates and the weekly fields under dailyDetails (§7.30)", () => {
+  it("reads the docs' samples, unpadded dates and the weekly fields under dailyDetails (docs/kore-compatibility.md, inconsistency 30)", () => {
     const weekly = ok(
       {
         startDateTime: '2026-6-1 18:29:00',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeSmsMessage } from '../../../src/domain/engine/sms-message.js';
 
 describe('decodeSmsMessage', () => {
-  it('decodes Base64 and URL-encoded Base64 (§7.16)', () => {
+  it('decodes Base64 and URL-encoded Base64 (docs/kore-compatibility.md, inconsistency 16)', () => {
     expect(decodeSmsMessage('VGhpcyBpcyBhIHJlbWluZGVyLg==')).toBe('This is a reminder.');
     expect(decodeSmsMessage('VGhpcyBpcyBhIHJlbWluZGVyLg%3D%3D')).toBe('This is a reminder.');
     expect(decodeSmsMessage(Buffer.from('Grüße, José ✓').toString('base64'))).toBe('Grüße, José ✓');

@@ -66,7 +66,7 @@ export function koreRoutes(
         { prefix },
       );
     }
-    // koreserver's prefixes carry addContacts only (§2.1), behind the same authentication.
+    // The prefixes where Kore documents addContacts carry that route only, behind the same authentication.
     for (const prefix of ADD_CONTACTS_PREFIXES) {
       await root.register(
         async (scoped) => {

@@ -29,7 +29,7 @@ export interface KoreRouteContext {
   getCache: ResponseCache;
 }
 
-/** Every documented prefix (§2.1, §7.5); the same routes are mounted under each. */
+/** Every documented prefix (docs/kore-compatibility.md, inconsistency 5); the same routes are mounted under each. */
 export const KORE_PREFIXES: { prefix: string; apiVersion: ApiVersion; primary: boolean }[] = [
   { prefix: '/agentassist/api/v1/public/:iid', apiVersion: 'v1', primary: true },
   { prefix: '/campaign/api/v1/public/:iid', apiVersion: 'v1', primary: false },

@@ -3,7 +3,7 @@ import { CallContactAtBody, CallContactAtEnvelope } from '../../../../contract/e
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
-/** §5.3 call-back scheduling for contacts of a running instance (documented on v2; answered on every prefix). */
+/** Kore's call-back scheduling for contacts of a running instance (documented on v2; answered on every prefix). */
 export function callContactAtRoute({ app, services, hide }: KoreRouteContext): void {
   app.post(
     '/campaign/:campaignInstanceId/callContactAt',

@@ -15,7 +15,7 @@ function intParam(name: string, v: unknown, def: number, min: number, max: numbe
   return n;
 }
 
-/** §4.6 / §4.7: `view=status` (default) and `view=contacts`, by POST (documented) or GET (XO-old). */
+/** Kore's status APIs: `view=status` (default) and `view=contacts`, by POST (documented) or GET (XO-old). */
 export function campaignStatusRoute({ app, services, hide }: KoreRouteContext): void {
   for (const method of ['get', 'post'] as const) {
     app[method](

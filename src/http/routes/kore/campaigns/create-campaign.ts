@@ -26,7 +26,7 @@ export function createCampaignRoute({ app, services, apiVersion, hide }: KoreRou
     },
     async (req) => {
       const c = await services.campaigns.create(req.tenant, req.body, req.query.campaignType, apiVersion);
-      // Voice answers "Preparing" like Kore (§2.6); campaignd prepares synchronously, so a Get already shows Ready.
+      // Voice answers "Preparing" like Kore's samples; campaignd prepares synchronously, so a Get already shows Ready.
       const data = c.campaignType === 'voice' ? { ...c, status: 'Preparing', campId: c.id } : { ...c, campId: c.id };
       return { status: 'success' as const, message: `Campaign ${c.name} creation in progress`, id: c.id, data };
     },

@@ -21,7 +21,8 @@ export function deleteCampaignRoute({ app, services, hide }: KoreRouteContext): 
     },
     async (req) => {
       const id = req.params.campaignId;
-      // The delete docs print `/campaign/{{campaignType}}` where the id belongs (§7.7).
+      // The delete docs print `/campaign/{{campaignType}}` where the id belongs (docs/kore-compatibility.md,
+      // inconsistency 7).
       if (/^(voice|sms|\{\{?campaigntype\}?\})$/i.test(id)) {
         throw errors.badRequest(
           `'${id}' is a campaign type, not a campaign id: the path is /campaign/{campaignId}`,

@@ -19,7 +19,7 @@ export function getCampaignRoute({ app, services, hide, getCache }: KoreRouteCon
         tags: [KORE_TAG],
         summary: 'Get a campaign (voice or SMS)',
         description:
-          'The seed documentation labels this PUT; a body-less PUT on the same path answers the same (§7.1).',
+          "The XO revision of Kore's Get Voice Campaign page labels this PUT; a body-less PUT on the same path answers the same.",
         security: koreSecurity,
         params: CampaignIdParams,
         response: withErrors({ 200: CampaignEnvelope }),

@@ -27,7 +27,7 @@ export function listCampaignsRoute({ app, services, hide }: KoreRouteContext): v
     },
     async (req) => {
       const data = await services.campaigns.list(req.tenant, req.body);
-      // The double space is Kore's (§4.8).
+      // The double space is Kore's (its Get All Campaigns sample).
       return { status: 'success' as const, message: 'Campaign  retrieved successfully', data };
     },
   );

@@ -5,7 +5,7 @@ import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js
 
 const ScheduleResponse = Type.Object({ status: Type.Literal('success'), message: Type.String(), id: Type.String() });
 
-/** §5.1 / §5.2: enable or disable a campaign's recurring schedule; the campaign is named in the query. */
+/** Kore's schedule API: enable or disable a campaign's recurring schedule; the campaign is named in the query. */
 export function scheduleCampaignRoute({ app, services, hide }: KoreRouteContext): void {
   app.post(
     '/campaign/schedule',

@@ -7,8 +7,9 @@ import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
 /**
- * Start / stop / pause / resume (§4.5, §5): `POST /campaign/{id}?trigger=…` (v1, v2 SMS) and
- * `POST /campaign/trigger/{id}?trigger=…` (v2 voice; the `campaign//trigger` spelling collapses to it).
+ * Start / stop / pause / resume (Kore's start and stop pages, v1 and v2): `POST /campaign/{id}?trigger=…`
+ * (v1, v2 SMS) and `POST /campaign/trigger/{id}?trigger=…` (v2 voice; the `campaign//trigger` spelling
+ * collapses to it).
  */
 export function triggerCampaignRoute({ app, services, hide }: KoreRouteContext): void {
   for (const path of ['/campaign/:campaignId', '/campaign/trigger/:campaignId']) {
@@ -30,7 +31,8 @@ export function triggerCampaignRoute({ app, services, hide }: KoreRouteContext):
       },
       async (req) => {
         const id = req.params.campaignId;
-        // The stop-SMS sample prints `{{campaignType}}` where the id belongs (§4.5).
+        // The stop-SMS sample prints `{{campaignType}}` where the id belongs (docs/kore-compatibility.md,
+        // inconsistency 7).
         if (/^(voice|sms|\{\{?campaigntype\}?\})$/i.test(id)) {
           throw errors.badRequest(
             `'${id}' is a campaign type, not a campaign id: the path is /campaign/{campaignId}?trigger=…`,

@@ -21,7 +21,7 @@ export function updateCampaignRoute({ app, services, apiVersion, hide }: KoreRou
         tags: [KORE_TAG],
         summary: 'Replace a campaign configuration (or get it, when the body is empty)',
         description:
-          'PUT replaces the whole configuration: send the full create body. A PUT with no body (or `{}`) and no campaignType returns the campaign unchanged in the Get shape, for clients that followed the Get Voice Campaign page (§7.1).',
+          'PUT replaces the whole configuration: send the full create body. A PUT with no body (or `{}`) and no campaignType returns the campaign unchanged in the Get shape, for clients that followed the XO Get Voice Campaign page, which labels Get as PUT.',
         security: koreSecurity,
         params: CampaignIdParams,
         querystring: Type.Object({ campaignType: Type.Optional(Type.String()), ...AccountQuery }),

@@ -4,7 +4,7 @@ import { AccountQuery, IidParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
-/** koreserver's public prefixes, where the docs put addContacts (§4.9.7); only this route lives there. */
+/** The prefixes where Kore's Add Contacts page puts addContacts; only this route lives there. */
 export const ADD_CONTACTS_PREFIXES = ['/api/1.1/public/:iid', '/api/public/:iid'];
 
 export function addContactsRoute({ app, services, hide }: KoreRouteContext): void {
@@ -32,7 +32,8 @@ export function addContactsRoute({ app, services, hide }: KoreRouteContext): voi
         input: { rows: body.data },
         background: true,
       });
-      // Current wording plus XO-old's `status` (§7.33): clients of either generation find what they read.
+      // Current wording plus XO-old's `status` (docs/kore-compatibility.md, inconsistency 33): either generation
+      // finds what it reads.
       return { status: 'success' as const, message: 'Adding contacts to public list is in progress', importId: job.id };
     },
   );

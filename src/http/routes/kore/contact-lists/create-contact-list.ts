@@ -19,7 +19,7 @@ export function createContactListRoute({ app, services, hide }: KoreRouteContext
         tags: [KORE_TAG],
         summary: 'Create a contact list (or a DNC list)',
         description:
-          'name ≤ 48 (the sample\'s `name1` is accepted), description ≤ 256 (default ""), source passiveApi or passiveApiIntegration (default passiveApi), allowDuplicates (default false). v2: `isGlobalDNC: true` makes it the account\'s global do-not-call list (one per account; 409 otherwise). The documented update sample is sent to this URL (§7.18): a request naming an existing list (`contactListId` in the query or body, or `_id`/`id` in the body) updates that list and answers as the update does; without one it creates a list.',
+          "name ≤ 48 (the sample's `name1` is accepted), description ≤ 256 (default \"\"), source passiveApi or passiveApiIntegration (default passiveApi), allowDuplicates (default false). v2: `isGlobalDNC: true` makes it the account's global do-not-call list (one per account; 409 otherwise). Kore's Update Contact List sample is sent to this URL: a request naming an existing list (`contactListId` in the query or body, or `_id`/`id` in the body) updates that list and answers as the update does; without one it creates a list.",
         security: koreSecurity,
         params: IidParams,
         querystring: Type.Object({ ...AccountQuery, contactListId: Type.Optional(Type.String()) }),
@@ -31,7 +31,8 @@ export function createContactListRoute({ app, services, hide }: KoreRouteContext
       const { contactListId, _id, id, ...body } = req.body;
       const target = req.query.contactListId ?? contactListId ?? _id ?? id;
       if (target !== undefined) {
-        // §7.18: an update sent to the create URL. Only what an update can change is taken.
+        // An update sent to the create URL (docs/kore-compatibility.md, inconsistency 18). Only what an update can
+        // change is taken.
         if (body.isGlobalDNC !== undefined)
           throw errors.validation(
             'isGlobalDNC',

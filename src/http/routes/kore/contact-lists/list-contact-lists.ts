@@ -4,7 +4,7 @@ import { IidParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
 
-/** Documented as POST, sampled as GET (§7.19): both answer, unpaginated. */
+/** Documented as POST, sampled as GET (docs/kore-compatibility.md, inconsistency 19): both answer, unpaginated. */
 export function listContactListsRoute({ app, services, hide }: KoreRouteContext): void {
   for (const method of ['GET', 'POST'] as const) {
     app.route({

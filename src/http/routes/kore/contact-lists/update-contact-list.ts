@@ -28,7 +28,7 @@ export function updateAnswer(list: ContactList) {
 
 export function updateContactListRoute({ app, services, hide }: KoreRouteContext): void {
   app.route({
-    // §7.18: the update sample is a POST; both methods update.
+    // The update sample is a POST (docs/kore-compatibility.md, inconsistency 18); both methods update.
     method: ['PUT', 'POST'],
     url: '/campaign/contactList/:contactListId',
     schema: {
@@ -36,7 +36,7 @@ export function updateContactListRoute({ app, services, hide }: KoreRouteContext
       tags: [KORE_TAG],
       summary: 'Update name, description or allowDuplicates of a contact list',
       description:
-        'Fields left out are unchanged. Renaming a list that a campaign uses is refused (409, naming the campaigns): campaigns reference lists by name. The answer carries both documented shapes: `contactListId` + `body` (current) and the full list (XO-old). POST is accepted as PUT (the update sample is a POST, §7.18).',
+        "Fields left out are unchanged. Renaming a list that a campaign uses is refused (409, naming the campaigns): campaigns reference lists by name. The answer carries both documented shapes: `contactListId` + `body` (current) and the full list (XO-old). POST is accepted as PUT (Kore's Update Contact List sample is a POST).",
       security: koreSecurity,
       params: ContactListIdParams,
       querystring: Type.Object(AccountQuery),
