@@ -6,7 +6,7 @@
  * - PostgreSQL (a throwaway PostgreSQL 15 cluster, or BENCH_PG_URL): psql's `\copy`.
  * Prints rows/s for each, their ratio and campaignd's peak RSS (GNU time's %M) per dialect.
  * Target: ratio >= 0.5, peak RSS < 256 MB. BENCH_ROUNDS repeats the pairs (noisy machines);
- * BENCH_ORDER=shuffled writes the numbers in random order instead of ascending (see README);
+ * BENCH_ORDER=shuffled writes the numbers in random order instead of ascending (docs/benchmarks.md);
  * BENCH_DIALECTS=sqlite or =postgres runs one; BENCH_PROFILE=<dir> writes campaignd's CPU profiles.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
