@@ -61,9 +61,11 @@ export async function runGetCampaignBench(): Promise<void> {
     fs.writeFileSync(bodyFile, bytes);
 
     const basePort = await freePort();
+    // `node --import tsx` rather than `npx tsx`: a SIGTERM then reaches the server itself, whose
+    // output pipes would otherwise keep this process from ever exiting.
     const baseline = await startChild(
-      'npx',
-      ['tsx', path.join(root, 'bench/baseline-server.ts')],
+      'node',
+      ['--import', 'tsx', path.join(root, 'bench/baseline-server.ts')],
       { PORT: String(basePort), SECRET: secret, BODY_FILE: bodyFile },
       /listening/,
     );
