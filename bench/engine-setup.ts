@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { ManualClock } from '../src/shared/clock.js';
+import { SecretBox } from '../src/shared/secret-box.js';
 import type { Engine } from '../src/domain/engine/engine.js';
 import type { OutcomeReport } from '../src/domain/telephony/provider.js';
 import { SimulatorProvider } from '../src/domain/telephony/simulator.js';
@@ -67,12 +68,12 @@ export async function openBenchDb(dialect: DialectName, campaigns: number, campa
   let cleanup: () => Promise<void>;
   if (dialect === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-engine-bench-'));
-    db = openDb({ sqliteFile: path.join(dir, 'bench.sqlite') });
+    db = openDb({ sqliteFile: path.join(dir, 'bench.sqlite'), secrets: SecretBox.ephemeral() });
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   } else {
     const server = await pgServer();
     const name = `engine_bench_${crypto.randomBytes(4).toString('hex')}`;
-    db = openDb({ databaseUrl: await createDatabase(server.url, name), poolSize: 10 });
+    db = openDb({ databaseUrl: await createDatabase(server.url, name), poolSize: 10, secrets: SecretBox.ephemeral() });
     cleanup = () => dropDatabase(server.url, name);
   }
   await migrate(db);

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDb } from '../src/storage/db.js';
+import { SecretBox } from '../src/shared/secret-box.js';
 import { migrate } from '../src/storage/migrations/index.js';
 import { databaseUrl, startPostgres, stopClusterSync, withAdminClient } from '../test/support/postgres-server.js';
 
@@ -64,7 +65,7 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<string> 
   });
   const url = databaseUrl(serverUrl, name);
   if (values.migrate) {
-    const db = openDb({ databaseUrl: url, poolSize: 1 });
+    const db = openDb({ databaseUrl: url, poolSize: 1, secrets: SecretBox.ephemeral() });
     try {
       const applied = await migrate(db);
       console.error(`pg-local: migrations applied: ${applied.length ? applied.join(', ') : 'none (up to date)'}`);

@@ -8,11 +8,12 @@ import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/shared/clock.js';
 import { loadConfig } from '../src/shared/config.js';
 import { openDb } from '../src/storage/db.js';
+import { SecretBox } from '../src/shared/secret-box.js';
 
 const file = path.resolve(import.meta.dirname, '..', 'openapi.json');
 const check = process.argv.includes('--check');
 
-const db = openDb({ sqliteFile: ':memory:' });
+const db = openDb({ sqliteFile: ':memory:', secrets: SecretBox.ephemeral() });
 const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), db, clock: systemClock });
 await app.ready();
 const text = `${JSON.stringify(app.swagger(), null, 2)}\n`;

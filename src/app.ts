@@ -6,8 +6,10 @@ import type { Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import { koreAuthHook } from './http/plugins/auth.js';
 import { registerBodyParsers } from './http/plugins/body-parsers.js';
-import { registerErrorHandling } from './http/plugins/error-handler.js';
-import { AccountRateLimiter } from './http/plugins/rate-limit.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/plugins/error-handler.js';
+import { registerInputChecks } from './http/plugins/input-checks.js';
+import { registerLingerLimit } from './http/plugins/linger-limit.js';
+import { RollingLimiter } from './http/plugins/rate-limit.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { importAdminRoutes } from './http/routes/admin/imports.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -22,6 +24,7 @@ import { ErrorEnvelope } from './contract/envelope.js';
 import { createServices, type Services } from './services.js';
 import { silentLogger, type Logger } from './shared/logger.js';
 import type { Db } from './storage/db.js';
+import { databaseUnavailable } from './storage/db-errors.js';
 import pkg from '../package.json' with { type: 'json' };
 
 export interface AppDeps {
@@ -45,6 +48,12 @@ function rewriteUrl(req: { url?: string }): string {
   return url.includes('/publicst-') ? url.replace('/publicst-', '/public/st-') : url;
 }
 
+/** TRUST_PROXY as a hop count: the last `n` forwarders are believed. */
+const hopsOf = (n: number) => (_address: string, hop: number) => hop < n;
+
+/** Ids are a few dozen characters; a path parameter over this is refused (414) before it is looked up. */
+const MAX_PARAM_LENGTH = 256;
+
 /** Builds the whole HTTP application; never listens (the caller decides). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db, clock } = deps;
@@ -53,7 +62,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 256 },
+    // Node's own 300 s limit is off unless set: a body sent one byte a minute would hold its
+    // connection forever. Headers must arrive well before that (Node refuses headersTimeout > requestTimeout).
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+      // Node looks for overdue requests every 30 s unless told otherwise: a quarter of the limit.
+      connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.requestTimeoutMs / 4))),
+    },
+    trustProxy: typeof config.trustProxy === 'number' ? hopsOf(config.trustProxy) : config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+    clientErrorHandler,
     rewriteUrl,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     // Per-request lines only at debug: at info they would double the cost of the hottest path.
@@ -69,7 +89,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // addContacts jobs run after their response; let them finish before the database is closed.
   app.addHook('onClose', async () => services.imports.whenIdle());
   registerBodyParsers(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, databaseUnavailable);
+  registerInputChecks(app);
+  // A refused request's body gets at most 10 s (and never more than REQUEST_TIMEOUT_MS) to finish arriving.
+  registerLingerLimit(app, Math.min(10_000, config.requestTimeoutMs));
 
   await app.register(swagger, {
     openapi: {
@@ -101,10 +124,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const typed = app as unknown as TypedApp;
   typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(typed, services);
-  await app.register(
-    koreRoutes(services, koreAuthHook(services.access, new AccountRateLimiter(config.rateLimitPerMinute, clock))),
-  );
-  await app.register(adminRoutes(services, config.adminToken, [importAdminRoutes(services)]), { prefix: '/admin/v1' });
+  // Failed authentications are counted per client address for the Kore and the admin API alike.
+  const failures = new RollingLimiter(config.authFailuresPerMinute, clock, 10_000);
+  const perAccount = new RollingLimiter(config.rateLimitPerMinute, clock);
+  await app.register(koreRoutes(services, koreAuthHook(services.access, { perAccount, failures })));
+  await app.register(adminRoutes(services, config.adminToken, failures, [importAdminRoutes(services)]), {
+    prefix: '/admin/v1',
+  });
   await telephonyCallbackRoutes(app, deps.provider);
   return app;
 }

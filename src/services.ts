@@ -73,7 +73,7 @@ export interface Services {
 export interface ServicesConfig extends Pick<Config, 'defaultCountry'>, Partial<Pick<Config, 'maxConcurrentCalls'>> {}
 
 export function createServices(db: Db, clock: Clock, config: ServicesConfig, log: Logger = silentLogger): Services {
-  const tenancy = new TenancyRepo(db.kysely);
+  const tenancy = new TenancyRepo(db.kysely, db.secrets);
   const campaignsRepo = new CampaignsRepo(db);
   const listsRepo = new ContactListsRepo(db.kysely);
   const contactsRepo = new ContactsRepo(db.kysely);
@@ -100,7 +100,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   return {
     access: new ApiAccess(tenancy, clock),
     admin,
-    demo: new DemoTenantService(admin, contactLists, new KvRepo(db.kysely)),
+    demo: new DemoTenantService(admin, contactLists, new KvRepo(db.kysely, db.secrets)),
     campaigns: new CampaignService(campaignsRepo, listsRepo, tenancy, clock, messagesSent, () => db.changeVersion?.()),
     contactLists,
     imports: new ImportService(new ImportsRepo(db), clock, { tenancy, lists: listsRepo, contactLists }),

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { openServices } from '../start/boot.js';
+import { databaseUnavailable } from '../storage/db-errors.js';
 
 /** Thrown after an error was printed, so the command ends without a second message. */
 export class CliExit extends Error {}
@@ -18,8 +19,8 @@ export async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<
     opened = await openServices(config, createLogger({ level: config.logLevel, fd: 2 }));
     return await fn(opened.services);
   } catch (err) {
-    const msg =
-      err instanceof AppError || err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err);
+    const known = err instanceof AppError || err instanceof ConfigError ? err : databaseUnavailable(err);
+    const msg = known ? known.message : String((err as Error)?.stack ?? err);
     process.stderr.write(`campaignd: ${msg}\n`);
     process.exitCode = 1;
     throw new CliExit();

@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { parseTtl } from '../domain/tenancy/jwt.js';
 import { migrate } from '../storage/migrations/index.js';
+import { resealSecrets } from '../storage/secrets-at-rest.js';
+import { secretBoxOf } from '../start/secret-key.js';
 import { openDb } from '../storage/db.js';
 import type { BotSettingsPatch } from '../contract/admin.js';
 import { CliExit, print, withServices } from './cli-support.js';
@@ -64,10 +66,31 @@ program
   .option('--json', 'print one JSON object')
   .action(async (opts: { json?: boolean }) => {
     const config = configOrExit();
-    const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secrets: secretBoxOf(config) });
     try {
       const applied = await migrate(db);
+      await resealSecrets(db);
       print({ database: db.dialect, applied }, opts.json);
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('secrets')
+  .description('secrets at rest (client secrets, pre-call headers)')
+  .command('rotate')
+  .description('seal every stored secret under SECRETS_KEY; the previous key must be among SECRETS_KEYS_OLD')
+  .option('--json', 'print one JSON object')
+  .action(async (opts: { json?: boolean }) => {
+    const config = configOrExit();
+    const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secrets: secretBoxOf(config) });
+    try {
+      const resealed = await resealSecrets(db);
+      print({ keyId: db.secrets.currentKeyId, resealed }, opts.json);
+    } catch (err) {
+      process.stderr.write(`campaignd: ${(err as Error).message}\n`);
+      process.exitCode = 1;
     } finally {
       await db.close();
     }

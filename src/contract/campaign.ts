@@ -162,8 +162,8 @@ export const UpdateCampaignEnvelope = Success(Type.Ref('Campaign'), { id: Type.O
 
 export const ListCampaignsBody = Type.Object(
   {
-    skip: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('')])),
-    page: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('')])),
+    skip: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000_000 }), Type.Literal('')])),
+    page: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Literal('')])),
     limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100 }), Type.Literal('')])),
     type: Type.Optional(Type.String({ description: 'voice | sms; both when omitted' })),
     startDate: Type.Optional(Type.String({ description: 'ISO date: created at or after' })),

@@ -110,7 +110,7 @@ export const CallbackResult = Type.Object({
   reason: Type.Optional(
     Type.String({
       description:
-        'time_in_past | invalid_time | contact_not_found | dnc_excluded | call_in_progress | campaign_not_running',
+        'time_in_past | invalid_time | time_too_far (more than a year ahead) | contact_not_found | dnc_excluded | call_in_progress | campaign_not_running',
     }),
   ),
   timeToContact: Type.Optional(Type.String()),

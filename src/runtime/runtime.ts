@@ -7,7 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import { DialingStep, type DialingReport } from './dialing-step.js';
 import { Loop } from './loop.js';
 
-export type LoopName = 'dialing' | 'import-recovery';
+export type LoopName = 'dialing' | 'leases' | 'import-recovery';
 
 /** What a runtime did at shutdown. */
 export interface StopSummary {
@@ -58,6 +58,7 @@ export class Runtime {
   private readonly engine: Engine | undefined;
   private readonly recovery: Loop<string[]>;
   private readonly dialing: Loop<DialingReport> | undefined;
+  private readonly leases: Loop<number> | undefined;
   private stopped: Promise<StopSummary> | undefined;
 
   constructor(private readonly o: RuntimeOptions) {
@@ -80,6 +81,11 @@ export class Runtime {
         done: (report) => this.events.emit('dialed', report),
         failed: (err) => this.events.emit('loop-failed', 'dialing', err),
       });
+      // Three heartbeats per lease: one may be late or fail without the leases running out.
+      this.leases = new Loop('leases', Math.max(100, Math.floor(settings.leaseMs / 3)), () => engine.renewLeases(), {
+        done: () => {},
+        failed: (err) => this.events.emit('loop-failed', 'leases', err),
+      });
     }
     logEvents(this.events, o.log);
   }
@@ -89,7 +95,8 @@ export class Runtime {
     await this.recovery.runOnce();
     this.recovery.start();
     this.dialing?.start();
-    const loops: LoopName[] = this.dialing ? ['import-recovery', 'dialing'] : ['import-recovery'];
+    this.leases?.start();
+    const loops: LoopName[] = this.dialing ? ['import-recovery', 'dialing', 'leases'] : ['import-recovery'];
     this.events.emit('started', { loops, owner: this.owner, provider: this.o.provider.name });
   }
 
@@ -101,11 +108,13 @@ export class Runtime {
 
   private async shutDown(): Promise<StopSummary> {
     this.events.emit('stopping');
+    // The heartbeat goes on until the calls out have been awaited: their leases must not run out meanwhile.
     await Promise.all([this.recovery.stop(), this.dialing?.stop()]);
     const summary: StopSummary = { stillOut: 0, releasedClaims: 0 };
     if (this.engine) {
       const { provider } = this.o;
       summary.stillOut = (await provider.drain?.(this.o.drainMs ?? 10_000)) ?? 0;
+      await this.leases?.stop();
       summary.releasedClaims = await this.engine.releaseClaims();
     }
     await this.o.provider.close();

@@ -21,6 +21,8 @@ interface Entry<V> {
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, Entry<V>>();
+  /** The most recently used key (the Map's last), whose hit needs no reordering. */
+  private newest: K | undefined;
 
   /** `now` ages entries set with a lifetime; the default is the wall clock. */
   constructor(
@@ -38,12 +40,19 @@ export class BoundedCache<K, V> {
   get(key: K): V | undefined {
     const e = this.entries.get(key);
     if (e === undefined) return undefined;
-    this.entries.delete(key);
     if (e.until !== undefined) {
       const t = this.now();
-      if (t < e.from! || t >= e.until) return undefined;
+      if (t < e.from! || t >= e.until) {
+        this.delete(key);
+        return undefined;
+      }
     }
-    this.entries.set(key, e);
+    // The hot paths ask for the same key again and again; it is already the most recent then.
+    if (key !== this.newest) {
+      this.entries.delete(key);
+      this.entries.set(key, e);
+      this.newest = key;
+    }
     return e.value;
   }
 
@@ -55,14 +64,17 @@ export class BoundedCache<K, V> {
       const from = this.now();
       this.entries.set(key, { value, from, until: from + lifetimeMs });
     }
+    this.newest = key;
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
   }
 
   delete(key: K): void {
     this.entries.delete(key);
+    if (key === this.newest) this.newest = undefined;
   }
 
   clear(): void {
     this.entries.clear();
+    this.newest = undefined;
   }
 }

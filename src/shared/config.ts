@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseKey } from './secret-box.js';
 
 /** Log levels pino understands. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,6 +18,13 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** Bearer token for `/admin/v1`; the admin API is disabled when unset. */
   readonly adminToken: string | undefined;
+  /**
+   * The key secrets are sealed with at rest (32 bytes, base64); unset: a key file `secrets.key` in
+   * DATA_DIR, made on the first start. Every process sharing a database needs the same key.
+   */
+  readonly secretsKey: Buffer | undefined;
+  /** Earlier keys, which only open values (during a rotation). Default none. */
+  readonly secretsKeysOld: readonly Buffer[];
   /** Requests per account per rolling minute on the Kore API; 0 disables. Default 60. */
   readonly rateLimitPerMinute: number;
   /** pino level. Default info. */
@@ -25,6 +33,19 @@ export interface Config {
   readonly demo: boolean;
   /** Largest accepted JSON body in bytes. Default 1 MiB. */
   readonly bodyLimitBytes: number;
+  /** A request (headers and body) must arrive within this; a slower one gets 408 and is closed. Default 120000. */
+  readonly requestTimeoutMs: number;
+  /** Failed authentications allowed per client address per rolling minute before 429; 0 disables. Default 30. */
+  readonly authFailuresPerMinute: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (Fastify's trustProxy): false
+   * (default), true, a number of hops, or addresses / CIDRs separated by commas.
+   */
+  readonly trustProxy: boolean | number | string;
+  /** PostgreSQL: a query with no answer after this long fails (503); also the server's statement_timeout. Default 15000. */
+  readonly dbQueryTimeoutMs: number;
+  /** PostgreSQL: how long to wait for a connection before failing (503). Default 5000. */
+  readonly dbConnectTimeoutMs: number;
   /** Run the campaign engine inside the server process. Default true. */
   readonly engineEnabled: boolean;
   /** Engine scheduler tick in milliseconds. Default 1000. */
@@ -33,7 +54,10 @@ export interface Config {
   readonly maxConcurrentCalls: number;
   /** Maximum call (or message) starts per second across this engine process. Default 10. */
   readonly callsPerSecond: number;
-  /** Lease length of a claimed dial record in milliseconds. Default 120000. */
+  /**
+   * How long a claim (and a simulated call out) outlives its engine's last heartbeat; the engine
+   * renews every third of it, so a dead engine's work is reconciled within this. Default 15000.
+   */
   readonly leaseMs: number;
   /** Telephony adapter: `simulator` (default) or `webhook`. */
   readonly telephonyProvider: TelephonyProviderName;
@@ -49,6 +73,14 @@ export interface Config {
   readonly simulatorSpeed: number;
   /** Default ISO country for numbers given without `+`, unless the bot sets one. Default US. */
   readonly defaultCountry: string;
+}
+
+/** TRUST_PROXY: `true` / `false`, a hop count, or a list of addresses and CIDRs. */
+function trustProxyOf(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || /^(false|0|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +144,19 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)');
   }
+  const secretsKeyText = read('SECRETS_KEY');
+  const secretsKey = secretsKeyText === undefined ? undefined : parseKey(secretsKeyText);
+  if (secretsKeyText !== undefined && !secretsKey)
+    problems.push('SECRETS_KEY must be 32 bytes in base64 (openssl rand -base64 32)');
+  const secretsKeysOld = (read('SECRETS_KEYS_OLD') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .flatMap((text, i) => {
+      const key = parseKey(text);
+      if (!key) problems.push(`SECRETS_KEYS_OLD key ${i + 1} must be 32 bytes in base64`);
+      return key ? [key] : [];
+    });
   const adminToken = read('ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) {
     problems.push('ADMIN_TOKEN must be at least 16 characters');
@@ -137,15 +182,22 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(read('DATA_DIR') ?? './data'),
     databaseUrl,
     adminToken,
+    secretsKey,
+    secretsKeysOld,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     demo: bool('DEMO', true),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+    authFailuresPerMinute: int('AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000),
+    trustProxy: trustProxyOf(read('TRUST_PROXY')),
+    dbQueryTimeoutMs: int('DB_QUERY_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     engineEnabled: bool('ENGINE', true),
     engineTickMs: int('ENGINE_TICK_MS', 1000, 10, 60_000),
     maxConcurrentCalls: int('MAX_CONCURRENT_CALLS', 100, 1, 100_000),
     callsPerSecond: int('CALLS_PER_SECOND', 10, 1, 100_000),
-    leaseMs: int('LEASE_MS', 120_000, 1000, 86_400_000),
+    leaseMs: int('LEASE_MS', 15_000, 300, 3_600_000),
     telephonyProvider,
     telephonyWebhookUrl,
     telephonyWebhookSecret,

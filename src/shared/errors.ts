@@ -38,6 +38,21 @@ export const errors = {
   conflict: (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field),
   illegalState: (message: string) => new AppError(409, 'ILLEGAL_STATE', message),
   tooLarge: (limit: number) => new AppError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`),
+  tooManyAuthFailures: (retryAfterSec: number) =>
+    new AppError(
+      429,
+      'TOO_MANY_AUTH_FAILURES',
+      `Too many failed authentications from this address; try again in ${retryAfterSec} s`,
+      undefined,
+      {
+        'retry-after': String(retryAfterSec),
+      },
+    ),
+  badUrl: () => new AppError(400, 'BAD_URL', 'The URL is not valid (a malformed percent-encoding)'),
+  uriTooLong: (max: number) => new AppError(414, 'URI_TOO_LONG', `A path parameter is longer than ${max} characters`),
+  headersTooLarge: () => new AppError(431, 'HEADERS_TOO_LARGE', 'The request headers are too large'),
+  requestTimeout: () => new AppError(408, 'REQUEST_TIMEOUT', 'The request was not received in time'),
+  badHttp: () => new AppError(400, 'BAD_REQUEST', 'The request is not valid HTTP'),
   unsupportedMediaType: (type: string | undefined) =>
     new AppError(
       415,
@@ -54,5 +69,13 @@ export const errors = {
         'retry-after': String(retryAfterSec),
       },
     ),
-  unavailable: (message: string) => new AppError(503, 'UNAVAILABLE', message),
+  /** A 503 the client may retry, after `retryAfterSec` when given. */
+  unavailable: (message: string, retryAfterSec?: number) =>
+    new AppError(
+      503,
+      'UNAVAILABLE',
+      message,
+      undefined,
+      retryAfterSec ? { 'retry-after': String(retryAfterSec) } : undefined,
+    ),
 };

@@ -4,20 +4,29 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { openDb, type Db } from '../storage/db.js';
 import { migrate } from '../storage/migrations/index.js';
+import { resealSecrets } from '../storage/secrets-at-rest.js';
+import { secretBoxOf } from './secret-key.js';
 
-/** Opens and migrates the configured database and wires the services: shared by server, worker and CLI. */
+/**
+ * Migrates the configured database, then opens it for service and wires the services: shared by
+ * server, worker and CLI. Migrations get a connection of their own, free of DB_QUERY_TIMEOUT_MS:
+ * rebuilding an index of a big table may rightly take longer than any request should.
+ */
 export async function openServices(
   config: Config,
   log: Logger,
   clock: Clock = systemClock,
 ): Promise<{ db: Db; services: Services }> {
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const where = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, secrets: secretBoxOf(config) };
+  const migrating = openDb(where);
   try {
-    await migrate(db);
-  } catch (err) {
-    await db.close();
-    throw err;
+    await migrate(migrating);
+    // Values stored before encryption, or under a key now among SECRETS_KEYS_OLD, are sealed anew.
+    await resealSecrets(migrating);
+  } finally {
+    await migrating.close();
   }
+  const db = openDb({ ...where, queryTimeoutMs: config.dbQueryTimeoutMs, connectTimeoutMs: config.dbConnectTimeoutMs });
   return { db, services: createServices(db, clock, config, log) };
 }
 

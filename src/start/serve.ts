@@ -17,8 +17,10 @@ export async function serve(config: Config): Promise<void> {
   const shown = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   if (config.demo) {
     const { demo, created } = await services.demo.ensure();
-    const { token } = await services.admin.issueToken({ clientId: demo.clientId, ttlSec: 24 * 3600 });
-    process.stdout.write(`${demoBanner(shown, demo, token, created)}\n`);
+    const token = created
+      ? (await services.admin.issueToken({ clientId: demo.clientId, ttlSec: 24 * 3600 })).token
+      : undefined;
+    process.stdout.write(`${demoBanner(shown, demo, token)}\n`);
   } else {
     log.info({ address: shown }, 'campaignd listening');
   }

@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { sqliteChangeVersion } from './change-version.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from './schema.js';
 import { CampaigndSqliteDialect } from './sqlite-dialect.js';
 
@@ -24,6 +25,8 @@ export interface Db {
    * servers write the same database), so callers must not cache there.
    */
   readonly changeVersion?: () => number | undefined;
+  /** Seals and opens the secrets stored in this database (shared/secret-box.ts). */
+  readonly secrets: SecretBox;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -48,21 +51,54 @@ async function ping(kysely: Kysely<Database>): Promise<void> {
 }
 
 export interface OpenDbOptions {
+  /** The key(s) secrets at rest are sealed with (start/secret-key.ts reads them from the configuration). */
+  secrets: SecretBox;
   databaseUrl?: string | undefined;
   /** Directory for `campaignd.sqlite` when databaseUrl is unset. */
   dataDir?: string;
   /** Explicit SQLite file (tests); `:memory:` allowed. */
   sqliteFile?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL: a query with no answer after this many ms fails (the driver gives up even when the
+   * server is frozen and cannot enforce its own statement_timeout, which is set to the same). Default: none.
+   */
+  queryTimeoutMs?: number;
+  /** PostgreSQL: how long to wait for a connection. Default: as long as it takes. */
+  connectTimeoutMs?: number;
 }
+
+/** A transaction left open this long by a client that went quiet is ended by the server, releasing its locks. */
+const IDLE_IN_TRANSACTION_MS = 60_000;
 
 export function openDb(opts: OpenDbOptions): Db {
   if (opts.databaseUrl) {
-    const pool = new (pgDriver().Pool)({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    // A dropped idle connection must not crash the process; the pool replaces it.
+    const timeouts = opts.queryTimeoutMs
+      ? { query_timeout: opts.queryTimeoutMs, statement_timeout: opts.queryTimeoutMs }
+      : {};
+    const pool = new (pgDriver().Pool)({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      ...timeouts,
+      ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      // Dead peers (a server gone without a FIN) are noticed by TCP instead of never.
+      keepAlive: true,
+    });
+    // A dropped connection must not crash the process: an idle one is the pool's 'error', one in
+    // use emits on its client, which has no listener while checked out (the query in progress gets
+    // the error, and the pool discards the client when it is released).
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', pool, ping: () => ping(kysely), close: () => kysely.destroy() };
+    return {
+      kysely,
+      dialect: 'postgres',
+      pool,
+      secrets: opts.secrets,
+      ping: () => ping(kysely),
+      close: () => kysely.destroy(),
+    };
   }
   const file = opts.sqliteFile ?? path.join(opts.dataDir ?? './data', 'campaignd.sqlite');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -86,6 +122,7 @@ export function openDb(opts: OpenDbOptions): Db {
     dialect: 'sqlite',
     sqlite,
     changeVersion: sqliteChangeVersion(sqlite),
+    secrets: opts.secrets,
     ping: () => ping(kysely),
     close: () => kysely.destroy(),
   };

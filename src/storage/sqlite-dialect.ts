@@ -1,4 +1,5 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { BoundedCache } from '../shared/bounded-cache.js';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 
 /**
@@ -60,20 +61,13 @@ class FifoLock {
 }
 
 class CachedStatementConnection implements DatabaseConnection {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements = new BoundedCache<string, Statement>(STATEMENT_CACHE_SIZE);
 
   constructor(private readonly db: SqliteDatabase) {}
 
   private prepare(text: string): Statement {
     let stmt = this.statements.get(text);
-    if (stmt) {
-      // Map order is insertion order: re-inserting marks it most recently used.
-      this.statements.delete(text);
-    } else {
-      stmt = this.db.prepare(text);
-      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
-    }
-    this.statements.set(text, stmt);
+    if (!stmt) this.statements.set(text, (stmt = this.db.prepare(text)));
     return stmt;
   }
 
@@ -120,6 +114,10 @@ class FifoSqliteDriver implements Driver {
   }
 
   async rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    // Some failures (a full disk, an I/O error) make SQLite roll the transaction back itself; a
+    // ROLLBACK then fails with "cannot rollback - no transaction is active", and that error would
+    // reach the caller instead of the one that matters.
+    if (!this.db.inTransaction) return;
     await c.executeQuery(CompiledQuery.raw('rollback'));
   }
 

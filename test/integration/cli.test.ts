@@ -18,11 +18,14 @@ import { createServices } from '../../src/services.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
 import { openServices } from '../../src/start/boot.js';
+import { secretBoxOf } from '../../src/start/secret-key.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { KvRepo } from '../../src/storage/repos/kv-repo.js';
 import { insertList } from '../support/test-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** The secrets key the CLI and the server use for DATA_DIR `dir`: its key file. */
+const keyOf = (dir: string) => secretBoxOf(loadConfig({ DATA_DIR: dir }));
 const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 const SERVER = ['--import', 'tsx', 'src/start/server.ts'];
 /** Child processes start slowly on a busy machine; a deadline, never a sleep. */
@@ -41,7 +44,7 @@ function tempDir(): string {
 /** Migrates a new DATA_DIR in-process; returns it and the migrations applied (all of them, in order). */
 async function migrateInProcess(): Promise<{ dir: string; applied: string[] }> {
   const dir = tempDir();
-  const db = openDb({ dataDir: dir });
+  const db = openDb({ dataDir: dir, secrets: keyOf(dir) });
   try {
     return { dir, applied: await migrate(db) };
   } finally {
@@ -285,7 +288,7 @@ describe.concurrent('campaignd CLI', () => {
         const opened = await Promise.allSettled([open(), open(), open()]);
         for (const o of opened) if (o.status === 'fulfilled') await o.value.db.close();
         expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok']);
-        const db = openDb({ dataDir: config.dataDir });
+        const db = openDb({ dataDir: config.dataDir, secrets: keyOf(config.dataDir) });
         try {
           const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db.kysely);
           expect(rows.map((r) => r.name).sort()).toEqual([...all].sort());
@@ -378,7 +381,7 @@ describe.concurrent('campaignd CLI', () => {
     });
 
     // The same database, served in-process: the CLI's token and flow work through the Kore API.
-    const db = openDb({ dataDir });
+    const db = openDb({ dataDir, secrets: keyOf(dataDir) });
     try {
       const clock = new ManualClock(Date.now());
       const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
@@ -606,22 +609,25 @@ describe.concurrent('campaignd server', () => {
       expect(server.stderr).not.toMatch(/error/i);
       await expect(fetch(`${b.url}/healthz`)).rejects.toThrow();
 
-      // Restart on the same DATA_DIR: the same demo tenant, announced as an earlier one.
+      // Restart on the same DATA_DIR: the same demo tenant, announced as an earlier one, and this
+      // time without its secret or a token (they would land in every log of every start).
       const again = new ServerProcess({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DEMO: 'yes' });
-      const b2 = await waitForBanner(again);
+      await again.waitFor(/A new token: npx campaignd token --client-id \S+ --ttl 24h$/m);
       expect(again.stdout).toMatch(/^Demo tenant \(created on an earlier start\):$/m);
       expect(again.stdout).not.toMatch(/^Demo tenant created:$/m);
-      expect(b2.createdNow).toBe(false);
-      expect({ accountId: b2.accountId, iid: b2.iid, clientId: b2.clientId, clientSecret: b2.clientSecret }).toEqual({
-        accountId: b.accountId,
-        iid: b.iid,
-        clientId: b.clientId,
-        clientSecret: b.clientSecret,
-      });
+      expect(again.stdout).toContain(`  clientId      ${b.clientId}`);
+      expect(again.stdout).toContain(`  accountId     ${b.accountId}`);
+      expect(again.stdout).not.toContain(b.clientSecret);
+      expect(again.stdout).not.toMatch(/JWT \(24 h\)|eyJ/);
+      const url2 = again.stdout.match(/campaignd is listening on (http:\/\/\S+)/)![1]!;
+      // The command it names gives a token that works.
+      const fresh = await cli(['token', '--client-id', b.clientId, '--ttl', '24h'], { DATA_DIR: dataDir });
+      expect(fresh.code, fresh.stderr).toBe(0);
+      expect((await kore(url2, b, fresh.stdout.trim(), 'GET', `/campaign/${campaignId}`)).status).toBe(200);
       // The first start's token, its campaign and the CLI's app survive the restart.
-      const kept = await kore(b2.url, b2, b.jwt, 'GET', `/campaign/${campaignId}`);
+      const kept = await kore(url2, b, b.jwt, 'GET', `/campaign/${campaignId}`);
       expect(kept.status).toBe(200);
-      expect((await kore(b2.url, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(200);
+      expect((await kore(url2, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(200);
 
       expect(await again.stop()).toBe(0);
     },
@@ -640,9 +646,9 @@ describe.concurrent('campaignd server', () => {
     expect(server.stdout).not.toMatch(/Demo tenant|clientSecret|JWT \(24 h\)/);
 
     expect(await server.stop()).toBe(0);
-    const db = openDb({ dataDir: dir });
+    const db = openDb({ dataDir: dir, secrets: keyOf(dir) });
     try {
-      expect(await new KvRepo(db.kysely).get(DEMO_KEY)).toBeUndefined();
+      expect(await new KvRepo(db.kysely, db.secrets).get(DEMO_KEY)).toBeUndefined();
       expect(await db.kysely.selectFrom('apps').select('id').execute()).toEqual([]);
     } finally {
       await db.close();

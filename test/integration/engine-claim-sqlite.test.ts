@@ -22,7 +22,7 @@ describe('claiming on SQLite while another process writes', () => {
     const id = await createCampaign(t(), { name: 'Claim lock', contactLists: ['Claim lock'] });
     const instanceId = (await trigger(t(), id, 'play')).campaignInstanceId as string;
 
-    const other = openDb({ sqliteFile: t().db.file! });
+    const other = openDb({ sqliteFile: t().db.file!, secrets: t().db.secrets });
     // Do not wait: were the claim holding the lock while this waits, neither could go on (one thread).
     other.sqlite!.pragma('busy_timeout = 0');
     const otherWrites: string[] = [];
@@ -58,7 +58,7 @@ describe('claiming on SQLite while another process writes', () => {
       await other.close();
     }
     // And it can write once the claim has committed.
-    const again = openDb({ sqliteFile: t().db.file! });
+    const again = openDb({ sqliteFile: t().db.file!, secrets: t().db.secrets });
     try {
       expect(
         again.sqlite!.prepare('update campaigns set description = ? where id = ?').run('touched after', id).changes,

@@ -147,44 +147,109 @@ describe.each(DIALECTS)('claim leases on %s', (dialect) => {
     expect((await recordsOf(id))[0]).toMatchObject({ state: 'done', final_outcome: 'unknown' });
   });
 
-  it('dials after a slow pre-call within the lease, renewing the claim and counting the in-flight lease from the dial', async () => {
-    const id = await playOne('Lease slow', '+15558200001');
-    const pre = heldPrecall(t);
-    const SLOW_MS = 90_000; // less than LEASE_MS
-    let leaseAtStart: number | null | undefined;
-    const h = engineHarness(t(), {
-      engine: { owner: 'engine-slow', precall: pre.fetcher, leaseMs: LEASE_MS, outcomeTimeoutMs: OUTCOME_TIMEOUT_MS },
-      profile: { mix: { completed: 1 } },
-      // The claim the provider is called under: renewed at the dial, not the one taken at the tick.
-      provider: (inner) =>
-        ({
-          ...inner,
-          start: async (req) => {
-            leaseAtStart = (await recordsOf(id))[0]!.lease_expires_at;
-            return inner.start(req);
-          },
-        }) satisfies Provider,
+  it.each([
+    ['a call that lives in this process (the simulator): LEASE_MS, renewed by the heartbeat', false],
+    ['a call that outlives the process (the webhook provider): LEASE_MS + outcome timeout + ring', true],
+  ])(
+    'dials after a slow pre-call within the lease, renewing the claim; the in-flight lease, from the dial, is for %s',
+    async (_what, outlives) => {
+      const id = await playOne(`Lease slow ${outlives}`, outlives ? '+15558200002' : '+15558200001');
+      const pre = heldPrecall(t);
+      const SLOW_MS = 90_000; // less than LEASE_MS
+      let leaseAtStart: number | null | undefined;
+      const h = engineHarness(t(), {
+        engine: { owner: 'engine-slow', precall: pre.fetcher, leaseMs: LEASE_MS, outcomeTimeoutMs: OUTCOME_TIMEOUT_MS },
+        profile: { mix: { completed: 1 } },
+        // The claim the provider is called under: renewed at the dial, not the one taken at the tick.
+        provider: (inner) =>
+          ({
+            ...inner,
+            callsOutliveProcess: outlives,
+            start: async (req) => {
+              leaseAtStart = (await recordsOf(id))[0]!.lease_expires_at;
+              return inner.start(req);
+            },
+          }) satisfies Provider,
+      });
+
+      const tick = h.engine.tick();
+      await pre.wasAsked;
+      t().clock.advance(SLOW_MS);
+      pre.answer();
+      const rep = await tick;
+
+      const dialAt = T0 + SLOW_MS;
+      expect(h.started.map((s) => [s.req.to, s.at])).toEqual([[outlives ? '+15558200002' : '+15558200001', dialAt]]);
+      expect(leaseAtStart).toBe(dialAt + LEASE_MS);
+      const [rec] = await recordsOf(id);
+      expect(rec).toMatchObject({
+        state: 'in_flight',
+        lease_owner: 'engine-slow',
+        updated_at: dialAt,
+        lease_expires_at: dialAt + LEASE_MS + (outlives ? OUTCOME_TIMEOUT_MS + RING_SEC * 1000 : 0),
+      });
+      expect(rep).toMatchObject({ claimed: 1, accepted: 1, lost: 0 });
+
+      await h.deliver();
+      expect((await recordsOf(id))[0]).toMatchObject({ state: 'done', final_outcome: 'completed' });
+    },
+  );
+});
+
+describe.each(DIALECTS)('the lease heartbeat on %s', (dialect) => {
+  const t = useTestApp(dialect);
+  const recordsOf = (campaignId: string) =>
+    t().db.kysely.selectFrom('dial_records').selectAll().where('campaign_id', '=', campaignId).execute();
+
+  it("renews its own claims while it lives, and its calls out until their outcome is overdue; nobody else's", async () => {
+    t().clock.set(T0);
+    const list = await t().addList('Heartbeat');
+    await addContacts(t(), list, [{ phone: '+15558300001' }, { phone: '+15558300002' }, { phone: '+15558300003' }]);
+    const id = await createCampaign(t(), { name: 'Heartbeat', contactLists: ['Heartbeat'] });
+    const instanceId = (await trigger(t(), id, 'play')).campaignInstanceId as string;
+    const LEASE = 10_000;
+    const OUTCOME = 60_000;
+    const provider: Provider = { name: 'in-process', start: async () => ({ accepted: true }), close: async () => {} };
+    const engine = t().services.createEngine({
+      provider,
+      maxConcurrentCalls: 10,
+      callsPerSecond: 10,
+      leaseMs: LEASE,
+      outcomeTimeoutMs: OUTCOME,
+      owner: 'beating',
+      precall: null,
     });
+    let n = 0;
+    const claim = (owner: string, limit: number) =>
+      t().repos.records.claim({
+        instanceId,
+        channel: 'voice',
+        limit,
+        now: t().clock.now(),
+        owner,
+        leaseMs: LEASE,
+        newAttemptId: () => `att-beat-${dialect}-${++n}`,
+        place: () => ({ inside: true }),
+      });
+    const [claimed, out] = await claim('beating', 2);
+    const [theirs] = await claim('someone-else', 1);
+    await t().repos.records.markInFlight(out!.record.id, out!.attempt.id, T0 + LEASE, T0);
+    const lease = async (recordId: string) => (await recordsOf(id)).find((r) => r.id === recordId)!.lease_expires_at;
 
-    const tick = h.engine.tick();
-    await pre.wasAsked;
-    t().clock.advance(SLOW_MS);
-    pre.answer();
-    const rep = await tick;
-
-    const dialAt = T0 + SLOW_MS;
-    expect(h.started.map((s) => [s.req.to, s.at])).toEqual([['+15558200001', dialAt]]);
-    expect(leaseAtStart).toBe(dialAt + LEASE_MS);
-    const [rec] = await recordsOf(id);
-    expect(rec).toMatchObject({
-      state: 'in_flight',
-      lease_owner: 'engine-slow',
-      updated_at: dialAt,
-      lease_expires_at: dialAt + LEASE_MS + OUTCOME_TIMEOUT_MS + RING_SEC * 1000,
-    });
-    expect(rep).toMatchObject({ claimed: 1, accepted: 1, lost: 0 });
-
-    await h.deliver();
-    expect((await recordsOf(id))[0]).toMatchObject({ state: 'done', final_outcome: 'completed' });
+    // Every third of a lease, for longer than the outcome may take plus the longest ring (120 s).
+    const deadline = T0 + OUTCOME + 120_000;
+    while (t().clock.now() < deadline + LEASE) {
+      t().clock.advance(Math.floor(LEASE / 3));
+      await engine.renewLeases();
+      const now = t().clock.now();
+      expect(await lease(claimed!.record.id)).toBe(now + LEASE);
+      if (now < deadline) expect(await lease(out!.record.id)).toBe(now + LEASE);
+    }
+    // The call out stopped being renewed once overdue: its lease has run out, for reconciliation.
+    expect(await lease(out!.record.id)).toBeLessThan(t().clock.now());
+    const expired = await t().repos.records.expiredLeases(t().clock.now(), 10);
+    expect(new Set(expired.map((r) => r.id))).toEqual(new Set([out!.record.id, theirs!.record.id]));
+    // Another engine's claim was never touched.
+    expect(await lease(theirs!.record.id)).toBe(T0 + LEASE);
   });
 });

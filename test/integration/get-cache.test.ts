@@ -57,7 +57,11 @@ describe.each(DIALECTS)('Get Campaign freshness on %s', (dialect) => {
     const id = await create('Written elsewhere');
     expect((await t().kore('GET', `/campaign/${id}`)).json().data.description).not.toBe('changed by another process');
     const db = t().db;
-    const other = openDb(db.url ? { databaseUrl: db.url, poolSize: 1 } : { sqliteFile: db.file! });
+    const other = openDb(
+      db.url
+        ? { databaseUrl: db.url, poolSize: 1, secrets: db.secrets }
+        : { sqliteFile: db.file!, secrets: db.secrets },
+    );
     try {
       await other.kysely
         .updateTable('campaigns')

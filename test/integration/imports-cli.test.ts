@@ -12,6 +12,7 @@ import { writeCsv } from '../../bench/import-bench.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createServices } from '../../src/services.js';
+import { secretBoxOf } from '../../src/start/secret-key.js';
 import { openDb } from '../../src/storage/db.js';
 import { createTestDb, DIALECTS, storedContacts, type TestDb } from '../support/test-db.js';
 
@@ -125,7 +126,9 @@ describe.each(DIALECTS)('campaignd contacts import killed mid-way (%s)', (dialec
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', () => (ended = true));
-    const db = openDb(pg ? { databaseUrl: pg.url } : { dataDir });
+    // The children's key: DATA_DIR's key file (start/secret-key.ts).
+    const secrets = secretBoxOf(loadConfig({ DATA_DIR: dataDir }));
+    const db = openDb(pg ? { databaseUrl: pg.url, secrets } : { dataDir, secrets });
     try {
       const k = db.kysely;
       // Killed once some batches are committed (progress lines can run a batch ahead of the commits:

@@ -12,6 +12,7 @@
  * - `pollUntil`: a condition with a deadline, never a sleep used as an assertion.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,7 @@ import { loadConfig } from '../../src/shared/config.js';
 import { signHs256 } from '../../src/domain/tenancy/jwt.js';
 import { newId } from '../../src/shared/ids.js';
 import { createServices, type Services } from '../../src/services.js';
+import { SecretBox } from '../../src/shared/secret-box.js';
 import { openDb } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
 import type { Database } from '../../src/storage/schema.js';
@@ -45,13 +47,14 @@ export interface SharedDbApp extends TestApp {
 async function sqliteInDataDir(): Promise<{ db: TestDb; dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-engine-'));
   const file = path.join(dataDir, 'campaignd.sqlite');
-  const raw = openDb({ sqliteFile: file });
+  const secretsKey = randomBytes(32).toString('base64');
+  const raw = openDb({ sqliteFile: file, secrets: new SecretBox(Buffer.from(secretsKey, 'base64')) });
   await migrate(raw);
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= raw.close());
   let disposed: Promise<void> | undefined;
   const dispose = () => (disposed ??= close().then(() => fs.rmSync(dataDir, { recursive: true, force: true })));
-  return { db: { ...raw, close, file, dispose }, dataDir };
+  return { db: { ...raw, close, file, dispose, secretsKey }, dataDir };
 }
 
 async function seedTenant(services: Services): Promise<TestTenant> {
@@ -72,11 +75,11 @@ export async function createSharedDbApp(dialect: DialectName): Promise<SharedDbA
   let childDbEnv: Record<string, string>;
   if (dialect === 'postgres') {
     db = await createTestDb('postgres');
-    childDbEnv = { DATABASE_URL: db.url! };
+    childDbEnv = { DATABASE_URL: db.url!, SECRETS_KEY: db.secretsKey };
   } else {
     const s = await sqliteInDataDir();
     db = s.db;
-    childDbEnv = { DATA_DIR: s.dataDir };
+    childDbEnv = { DATA_DIR: s.dataDir, SECRETS_KEY: db.secretsKey };
   }
   const clock = new ManualClock(Date.now());
   const config = loadConfig({ DATA_DIR: '/nonexistent', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' });

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { openDb } from '../../src/storage/db.js';
+import { SecretBox } from '../../src/shared/secret-box.js';
 import { migrate } from '../../src/storage/migrations/index.js';
 import { createDatabase, dropDatabase, startPostgres, withAdminClient } from './postgres-server.js';
 
@@ -24,7 +25,7 @@ export const TEMPLATE_DATABASE = 'campaignd_template';
 export async function createTemplateDatabase(serverUrl: string, name: string): Promise<void> {
   await dropDatabase(serverUrl, name);
   const url = await createDatabase(serverUrl, name);
-  const db = openDb({ databaseUrl: url, poolSize: 1 });
+  const db = openDb({ databaseUrl: url, poolSize: 1, secrets: SecretBox.ephemeral() });
   try {
     await migrate(db);
   } finally {

@@ -39,7 +39,7 @@ export interface TestRepos {
 
 export function reposOf(db: Db): TestRepos {
   return {
-    tenancy: new TenancyRepo(db.kysely),
+    tenancy: new TenancyRepo(db.kysely, db.secrets),
     contactLists: new ContactListsRepo(db.kysely),
     records: new DialRecordsRepo(db),
   };
@@ -134,7 +134,13 @@ async function seedTenant(services: Services): Promise<TestTenant> {
 export async function createTestApp(dialect: DialectName, opts: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDb(dialect);
   const clock = new ManualClock(T0);
-  const config = loadConfig({ DATA_DIR: '/nonexistent', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', ...opts.env });
+  const config = loadConfig({
+    DATA_DIR: '/nonexistent',
+    RATE_LIMIT_PER_MINUTE: '0',
+    AUTH_FAILURES_PER_MINUTE: '0',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
   const services = createServices(db, clock, config);
   const app = await buildApp({ config, db, clock, services });
   const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { SecretBox } from '../../src/shared/secret-box.js';
 import { openDb } from '../../src/storage/db.js';
 import type { Db, DialectName } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrations/index.js';
@@ -26,6 +27,8 @@ export type { DialectName };
 export const DIALECTS: DialectName[] = ['sqlite', 'postgres'];
 
 export interface TestDb extends Db {
+  /** The secrets key this database's handle seals with (base64): a child process opening it needs it as SECRETS_KEY. */
+  readonly secretsKey: string;
   /** PostgreSQL: URL of this test's database. */
   readonly url?: string;
   /** SQLite: path of this test's database file. */
@@ -49,10 +52,12 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 
 export async function createTestDb(dialect: DialectName, opts: CreateTestDbOptions = {}): Promise<TestDb> {
   const migrated = opts.migrated ?? true;
+  const secretsKey = crypto.randomBytes(32).toString('base64');
+  const secrets = new SecretBox(Buffer.from(secretsKey, 'base64'));
   if (dialect === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campaignd-test-'));
     const file = path.join(dir, 'test.sqlite');
-    const db = openDb({ sqliteFile: file });
+    const db = openDb({ sqliteFile: file, secrets });
     const close = once(() => db.close());
     try {
       if (migrated) await migrate(db);
@@ -65,7 +70,7 @@ export async function createTestDb(dialect: DialectName, opts: CreateTestDbOptio
       await close();
       fs.rmSync(dir, { recursive: true, force: true });
     });
-    return { ...db, close, file, dispose };
+    return { ...db, close, file, dispose, secretsKey };
   }
 
   const serverUrl = inject('pgUrl');
@@ -73,13 +78,13 @@ export async function createTestDb(dialect: DialectName, opts: CreateTestDbOptio
   const name = `test_${crypto.randomBytes(6).toString('hex')}`;
   // template0 is the pristine empty database; the default (template1) could carry local additions.
   const url = await createDatabase(serverUrl, name, migrated ? template : 'template0');
-  const db = openDb({ databaseUrl: url, ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}) });
+  const db = openDb({ databaseUrl: url, secrets, ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}) });
   const close = once(() => db.close());
   const dispose = once(async () => {
     await close();
     await dropDatabase(serverUrl, name);
   });
-  return { ...db, close, url, dispose };
+  return { ...db, close, url, dispose, secretsKey };
 }
 
 /**

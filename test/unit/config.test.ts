@@ -22,15 +22,22 @@ describe('loadConfig', () => {
       dataDir: path.resolve('./data'),
       databaseUrl: undefined,
       adminToken: undefined,
+      secretsKey: undefined,
+      secretsKeysOld: [],
       rateLimitPerMinute: 60,
       logLevel: 'info',
       demo: true,
       bodyLimitBytes: 1_048_576,
+      requestTimeoutMs: 120_000,
+      authFailuresPerMinute: 30,
+      trustProxy: false,
+      dbQueryTimeoutMs: 15_000,
+      dbConnectTimeoutMs: 5_000,
       engineEnabled: true,
       engineTickMs: 1000,
       maxConcurrentCalls: 100,
       callsPerSecond: 10,
-      leaseMs: 120_000,
+      leaseMs: 15_000,
       telephonyProvider: 'simulator',
       telephonyWebhookUrl: undefined,
       telephonyWebhookSecret: undefined,
@@ -129,7 +136,7 @@ describe('loadConfig', () => {
     ['ENGINE_TICK_MS', '5', /ENGINE_TICK_MS=5/],
     ['MAX_CONCURRENT_CALLS', '0', /MAX_CONCURRENT_CALLS=0/],
     ['CALLS_PER_SECOND', 'fast', /CALLS_PER_SECOND="fast"/],
-    ['LEASE_MS', '999', /LEASE_MS=999/],
+    ['LEASE_MS', '299', /LEASE_MS=299/],
     ['TELEPHONY_OUTCOME_TIMEOUT_SEC', '0', /TELEPHONY_OUTCOME_TIMEOUT_SEC=0/],
     ['SIMULATOR_SEED', '-1', /SIMULATOR_SEED=-1/],
     ['SIMULATOR_SPEED', 'fast', /SIMULATOR_SPEED="fast" is not a number/],
@@ -174,6 +181,48 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ TELEPHONY_WEBHOOK_URL: 'ftp://pbx', TELEPHONY_WEBHOOK_SECRET: 'short' }).telephonyProvider,
     ).toBe('simulator');
+  });
+
+  it('reads the secrets keys, the timeouts, the auth failure limit and the proxies to trust', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const old = Buffer.alloc(32, 9).toString('base64');
+    const config = loadConfig({
+      SECRETS_KEY: key,
+      SECRETS_KEYS_OLD: ` ${old} ,`,
+      REQUEST_TIMEOUT_MS: '5000',
+      AUTH_FAILURES_PER_MINUTE: '0',
+      DB_QUERY_TIMEOUT_MS: '2500',
+      DB_CONNECT_TIMEOUT_MS: '750',
+      LEASE_MS: '3000',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+    });
+    expect(config.secretsKey).toEqual(Buffer.alloc(32, 7));
+    expect(config.secretsKeysOld).toEqual([Buffer.alloc(32, 9)]);
+    expect(config).toMatchObject({
+      requestTimeoutMs: 5000,
+      authFailuresPerMinute: 0,
+      dbQueryTimeoutMs: 2500,
+      dbConnectTimeoutMs: 750,
+      leaseMs: 3000,
+    });
+    expect(config.trustProxy).toBe('10.0.0.0/8, 127.0.0.1');
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    const err = configError({
+      SECRETS_KEY: 'too-short',
+      SECRETS_KEYS_OLD: `${old},nope`,
+      REQUEST_TIMEOUT_MS: '10',
+      LEASE_MS: '100',
+    });
+    expect(err.problems.map((p) => p.split(/[ =]/)[0])).toEqual([
+      'SECRETS_KEY',
+      'SECRETS_KEYS_OLD',
+      'REQUEST_TIMEOUT_MS',
+      'LEASE_MS',
+    ]);
+    // A key is never echoed back.
+    expect(err.message).not.toContain('too-short');
   });
 
   it('reports every bad variable together in one ConfigError', () => {

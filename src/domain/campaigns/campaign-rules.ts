@@ -2,6 +2,7 @@ import { IANAZone } from 'luxon';
 import type { CampaignInput } from '../../contract/campaign.js';
 import { isClockTime, parseClockTime } from '../engine/calling-window.js';
 import { errors } from '../../shared/errors.js';
+import { nameProblem } from '../../shared/text.js';
 import type { AppError } from '../../shared/errors.js';
 import {
   DAY_CODES,
@@ -110,6 +111,8 @@ export function normaliseCampaignInput(
   const { type } = ctx;
   const name = body.name.trim();
   if (name === '') p.add('name', 'must not be blank');
+  const nameIssue = nameProblem(name);
+  if (nameIssue) p.add('name', nameIssue);
   const priority = body.priority === undefined ? 5 : parsePriority(body.priority);
   if (priority === undefined) p.add('priority', 'must be "1" to "5"');
 

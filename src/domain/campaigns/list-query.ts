@@ -1,6 +1,7 @@
 import type { ListCampaignsBody } from '../../contract/campaign.js';
 import type { CampaignListQuery } from '../../storage/repos/campaigns-repo.js';
 import { errors } from '../../shared/errors.js';
+import { parseIsoTime } from '../../shared/iso-time.js';
 import { CAMPAIGN_STATUSES, DIALING_MODES } from './campaign-config.js';
 import { canonical, parseCampaignType, parsePriority } from './campaign-rules.js';
 
@@ -10,8 +11,12 @@ const SORT_COLUMNS = { name: 'lname', createdAt: 'created_at', updatedAt: 'updat
 
 function isoOrThrow(field: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw errors.validation(field, `${field}: '${raw}' is not an ISO date`);
+  const t = parseIsoTime(raw);
+  if (t === undefined)
+    throw errors.validation(
+      field,
+      `${field}: '${raw}' is not an ISO 8601 date like 2026-06-01 or 2026-06-01T12:00:00Z`,
+    );
   return new Date(t).toISOString();
 }
 

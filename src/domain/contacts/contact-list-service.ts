@@ -15,6 +15,7 @@ import type { ContactListsRepo, ListUse } from '../../storage/repos/contact-list
 import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
 import type { ContactListRow } from '../../storage/schema.js';
 import { errors } from '../../shared/errors.js';
+import { nameProblem } from '../../shared/text.js';
 import { toKoreContact, toKoreList } from './contact-list-view.js';
 
 const SOURCES = new Map([
@@ -26,6 +27,12 @@ const LIST_TYPES = new Set(['call', 'voice', 'sms']);
 export const CONTACTS_PAGE = { defaultLimit: 50, maxLimit: 500 };
 
 type ContactsPageQuery = Pick<ContactsQuery, 'skip' | 'page' | 'limit'>;
+
+/** A list's name is read by people and matched by campaigns: no controls, no bidirectional overrides. */
+function checkListName(name: string): void {
+  const problem = nameProblem(name);
+  if (problem) throw errors.validation('name', `name: ${problem}`);
+}
 
 const names = (uses: ListUse[]) => [...new Set(uses.map((u) => u.name))].map((n) => `'${n}'`).join(', ');
 
@@ -39,6 +46,7 @@ export class ContactListService {
   async create(t: Tenant, body: CreateContactListBody): Promise<ContactList> {
     const name = (body.name ?? body.name1)?.trim();
     if (!name) throw errors.validation('name', 'name: is required');
+    checkListName(name);
     const rawSource = body.source?.trim() || 'passiveApi';
     const source = SOURCES.get(rawSource.toLowerCase());
     if (!source) throw errors.validation('source', `source: '${rawSource}' must be passiveApi`);
@@ -104,6 +112,7 @@ export class ContactListService {
     const current = await this.require(t, id);
     const name = (body.name ?? body.name1)?.trim();
     if (name !== undefined && name === '') throw errors.validation('name', 'name: must not be empty');
+    if (name !== undefined) checkListName(name);
     const set: Parameters<ContactListsRepo['update']>[2] = { updated_at: nowIso(this.clock.now()) };
     if (name !== undefined && name !== current.name) {
       // A change of letter case only keeps every by-name reference working (names match case-insensitively).

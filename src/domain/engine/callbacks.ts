@@ -5,10 +5,11 @@ import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { CallbackRequest, CallbackResult } from '../../contract/engine.js';
 import { errors } from '../../shared/errors.js';
+import { parseIsoTime } from '../../shared/iso-time.js';
 import { phoneOfKey } from './explain.js';
 
-/** ISO 8601 with a zone (`Z` or `±hh:mm`): a call-back time without one would be a guess. */
-const ZONED_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+/** How far ahead a call-back may be asked for: a year (a time in 9999 is a mistake, not a plan). */
+const CALLBACK_HORIZON_MS = 366 * 86_400_000;
 
 /**
  * Call-back scheduling (Kore's `callContactAt`): an external tool asks that contacts of a running
@@ -38,13 +39,18 @@ export class CallbackService {
     const out: CallbackResult[] = [];
     for (const item of items) {
       const base = { campaignDialingListId: item.campaignDialingListId };
-      const at = ZONED_ISO.test(item.timeToContact) ? Date.parse(item.timeToContact) : NaN;
-      if (Number.isNaN(at)) {
+      // With a zone: a call-back time without one would be a guess.
+      const at = parseIsoTime(item.timeToContact, { requireZone: true });
+      if (at === undefined) {
         out.push({ ...base, status: 'failed', reason: 'invalid_time' });
         continue;
       }
       if (at <= now) {
         out.push({ ...base, status: 'failed', reason: 'time_in_past' });
+        continue;
+      }
+      if (at > now + CALLBACK_HORIZON_MS) {
+        out.push({ ...base, status: 'failed', reason: 'time_too_far' });
         continue;
       }
       const rec = await this.records.findByKey(

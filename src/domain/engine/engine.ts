@@ -28,9 +28,12 @@ export interface EngineOptions {
   campaignCaps: CampaignCaps;
   /** CALLS_PER_SECOND: starts per second of this engine process. */
   callsPerSecond: number;
-  /** LEASE_MS: how long a claimed, not yet accepted attempt may stay leased. */
+  /**
+   * LEASE_MS: how long this engine's claims (and, unless the provider's calls outlive the process,
+   * its calls out) stay leased after its last heartbeat (renewLeases).
+   */
   leaseMs: number;
-  /** TELEPHONY_OUTCOME_TIMEOUT_SEC in ms: added to the lease of an accepted call. Default 300000. */
+  /** TELEPHONY_OUTCOME_TIMEOUT_SEC in ms: how long a call out may wait for its outcome. Default 300000. */
   outcomeTimeoutMs?: number;
   precall?: PrecallFetcher;
   /** DNC membership, checked again right before each dial (numbers added to a list after play). */
@@ -50,6 +53,9 @@ export interface TickReport {
   lost: number;
   completed: number;
 }
+
+/** Kore's longest maxRingTime (120 s). */
+const MAX_RING_MS = 120_000;
 
 const emptyReport = (): TickReport => ({
   reconciled: 0,
@@ -166,7 +172,8 @@ export class Engine {
           outcomes: o.outcomes,
           ...(o.precall ? { precall: o.precall } : {}),
           ...(o.dnc ? { dnc: o.dnc } : {}),
-          inFlightLeaseMs: (p) => o.leaseMs + (o.outcomeTimeoutMs ?? 300_000) + p.ringSec * 1000,
+          inFlightLeaseMs: (p) =>
+            o.provider.callsOutliveProcess ? o.leaseMs + this.outcomeWaitMs(p.ringSec * 1000) : o.leaseMs,
         },
         policy,
         claimed,
@@ -179,6 +186,23 @@ export class Engine {
       if (d.released > 0) break; // provider unavailable: try again next tick
     }
     return rep;
+  }
+
+  /**
+   * The heartbeat (the runtime calls it every LEASE_MS / 3): extends this engine's leases, so that
+   * they run out within LEASE_MS of its death and no sooner while it lives. Calls out are renewed
+   * only until their outcome is overdue (the outcome timeout plus the longest ring), after which
+   * reconciliation records them `unknown`; calls that outlive the process keep the fixed lease they
+   * were given. Returns how many leases it extended.
+   */
+  renewLeases(): Promise<number> {
+    const now = this.o.clock.now();
+    const inFlightSince = this.o.provider.callsOutliveProcess ? undefined : now - this.outcomeWaitMs(MAX_RING_MS);
+    return this.o.records.renewOwned(this.owner, now, now + this.o.leaseMs, inFlightSince);
+  }
+
+  private outcomeWaitMs(ringMs: number): number {
+    return (this.o.outcomeTimeoutMs ?? 300_000) + ringMs;
   }
 
   /**

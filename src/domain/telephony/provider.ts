@@ -90,6 +90,14 @@ export type StartResult = { accepted: true } | { accepted: false; outcome: Provi
 export interface Provider {
   readonly name: string;
   /**
+   * Whether an accepted call goes on, and its outcome reaches campaignd, whatever becomes of this
+   * process (the webhook adapter: the provider calls back any server). Such a call keeps its lease
+   * for the whole outcome timeout. Otherwise (the simulator: the call lives in this process) the
+   * lease is short and renewed by the engine's heartbeat, so a dead engine's calls are reconciled
+   * within LEASE_MS. Default false.
+   */
+  readonly callsOutliveProcess?: boolean;
+  /**
    * Hands one attempt to the network. Idempotent on attemptId: a repeat is answered `accepted`
    * and never produces a second outcome. Resolves when the provider accepted (or refused) the
    * request, NOT when the call ends; the outcome of an accepted attempt arrives through the sink.

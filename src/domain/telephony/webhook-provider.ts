@@ -74,6 +74,7 @@ const snippet = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…`
 
 export class WebhookProvider implements Provider {
   readonly name = 'webhook';
+  readonly callsOutliveProcess = true;
   /** Accepted attempts awaiting a callback → epoch ms accepted. Memory only; the engine persists attempts. */
   private readonly pending = new Map<string, number>();
   /** Attempts whose callback was reported (or is being reported) so a duplicate is not reported twice. */

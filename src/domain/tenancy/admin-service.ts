@@ -5,6 +5,7 @@ import { duplicateName, mapUnique } from '../../storage/db-errors.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { BotSettings, BotSettingsPatch, CreatedApp, CreatedToken, NamedResource } from '../../contract/admin.js';
 import { errors } from '../../shared/errors.js';
+import { nameProblem } from '../../shared/text.js';
 import { CAMPAIGN_CAP_MAX } from '../engine/campaign-caps.js';
 import { POLICY_DEFAULTS } from '../engine/campaign-policy.js';
 import { checkPrecallConfig, parsePrecallConfig, PRECALL_DEFAULT_TIMEOUT_MS } from '../engine/precall-fetch.js';
@@ -14,6 +15,15 @@ import { signHs256 } from './jwt.js';
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const BOT_ID = /^st-[A-Za-z0-9_-]{1,80}$/;
 const NAME_MAX = 100;
+
+/** A resource's name, trimmed: 1-100 characters people can read (shared/text.ts). */
+function checkedName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim() : '';
+  if (name === '' || name.length > NAME_MAX) throw errors.validation('name', `name must be 1-${NAME_MAX} characters`);
+  const problem = nameProblem(name);
+  if (problem) throw errors.validation('name', `name: ${problem}`);
+  return name;
+}
 
 /**
  * What Kore.ai configures in its UI — accounts, bots, JWT apps, experience flows, queues and SMS
@@ -30,8 +40,7 @@ export class AdminService {
 
   async createApp(input: { accountId: string; iid: string; name?: string; enforceJti?: boolean }): Promise<CreatedApp> {
     this.checkTenant(input.accountId, input.iid);
-    const name = (input.name ?? 'campaignd app').trim();
-    if (name === '' || name.length > NAME_MAX) throw errors.validation('name', `name must be 1-${NAME_MAX} characters`);
+    const name = checkedName(input.name ?? 'campaignd app');
     const now = nowIso(this.clock.now());
     await this.repo.ensureAccount(input.accountId, input.accountId, now);
     const bot = await this.repo.ensureBot({
@@ -225,8 +234,7 @@ export class AdminService {
   /** Validates the tenant and the name, and that the bot exists in that account. */
   private async checkNamed(input: { accountId: string; iid: string; name: string }): Promise<string> {
     this.checkTenant(input.accountId, input.iid);
-    const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (name === '' || name.length > NAME_MAX) throw errors.validation('name', `name must be 1-${NAME_MAX} characters`);
+    const name = checkedName(input.name);
     const bot = await this.repo.findBot(input.iid);
     if (!bot || bot.account_id !== input.accountId) {
       throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);

@@ -68,9 +68,15 @@ export class DemoTenantService {
   }
 }
 
-/** The copy-paste block printed at start. */
-export function demoBanner(baseUrl: string, demo: DemoTenant, token: string, created: boolean): string {
-  const h = `-H 'auth: ${token}' -H 'accountId: ${demo.accountId}' -H 'iid: ${demo.iid}' -H 'Content-Type: application/json'`;
+/**
+ * The copy-paste block printed at start. The client secret and a token are shown on the first start
+ * only (`token` given): printed again on every start, they would sit in every log the server's
+ * output goes to. Later starts say how to get a fresh token, and the snippet asks for one itself.
+ */
+export function demoBanner(baseUrl: string, demo: DemoTenant, token?: string): string {
+  const tokenCommand = `npx campaignd token --client-id ${demo.clientId} --ttl 24h`;
+  const auth = token ?? '$TOKEN';
+  const h = `-H 'auth: ${auth}' -H 'accountId: ${demo.accountId}' -H 'iid: ${demo.iid}' -H 'Content-Type: application/json'`;
   const body = JSON.stringify({
     name: 'Product Feedback Voice Campaign',
     description: 'Collects quick feedback on recent purchases.',
@@ -95,19 +101,26 @@ export function demoBanner(baseUrl: string, demo: DemoTenant, token: string, cre
     campaignType: 'voice',
   });
   const base = `${baseUrl}/agentassist/api/v1/public/${demo.iid}/campaign`;
+  const secrets = token
+    ? [
+        `  clientSecret  ${demo.clientSecret}`,
+        `  JWT (24 h)    ${token}`,
+        '  (the secret and the token are shown on this first start only)',
+      ]
+    : [`  The client secret and a token were shown on the first start. A new token: ${tokenCommand}`];
   return [
     '',
     `campaignd is listening on ${baseUrl}   (API reference: ${baseUrl}/docs)`,
-    created ? 'Demo tenant created:' : 'Demo tenant (created on an earlier start):',
+    token ? 'Demo tenant created:' : 'Demo tenant (created on an earlier start):',
     `  accountId     ${demo.accountId}`,
     `  iid (bot)     ${demo.iid}`,
     `  clientId      ${demo.clientId}`,
-    `  clientSecret  ${demo.clientSecret}`,
     `  contact list "${demo.contactList}", voice flow "${demo.voiceFlow}", SMS flow "${demo.smsFlow}",`,
     `  queue "${demo.queue}", SMS template "${demo.template}"`,
-    `  JWT (24 h)    ${token}`,
+    ...secrets,
     '',
     'Create a campaign, then get it:',
+    ...(token ? [] : [`  TOKEN=$(${tokenCommand}) && \\`]),
     `  ID=$(curl -s -X POST '${base}?campaignType=voice' ${h} -d '${body}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).id') && \\`,
     `  curl -s '${base}/'$ID ${h}`,
     '',

@@ -16,6 +16,11 @@ export type DecodeResult =
 
 const b64url = (buf: Buffer | string): string => Buffer.from(buf).toString('base64url');
 
+/** App ids and jti values: 1-200 printable ASCII characters, no space. */
+const PRINTABLE_ID = /^[\x21-\x7e]{1,200}$/;
+/** Year 5138 in seconds: far beyond any token, and its milliseconds stay an exact integer. */
+const MAX_NUMERIC_DATE = 1e11;
+
 /**
  * Splits and decodes a compact JWS without trusting it. Only HS256 is accepted: Kore's API-scope
  * apps use HS256, and an allow-list of one closes the `alg: none` and algorithm-confusion holes.
@@ -42,14 +47,21 @@ export function decodeHs256(token: string): DecodeResult {
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     return { ok: false, reason: 'token payload is not an object' };
   }
+  // Checked before anything is looked up with them: an app id or jti that cannot be one (a NUL, a
+  // space, 10 kB) never reaches the database.
   const appId = (claims as { appId?: unknown }).appId;
   if (typeof appId !== 'string' || appId === '') return { ok: false, reason: 'token has no appId claim' };
+  if (!PRINTABLE_ID.test(appId)) return { ok: false, reason: 'token appId is not an app id' };
   for (const k of ['exp', 'iat', 'nbf'] as const) {
     const v = (claims as Record<string, unknown>)[k];
-    if (v !== undefined && typeof v !== 'number') return { ok: false, reason: `token claim ${k} is not a number` };
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v < MAX_NUMERIC_DATE))) {
+      return { ok: false, reason: `token claim ${k} is not a time in seconds since 1970` };
+    }
   }
   const jti = (claims as Record<string, unknown>).jti;
-  if (jti !== undefined && typeof jti !== 'string') return { ok: false, reason: 'token claim jti is not a string' };
+  if (jti !== undefined && (typeof jti !== 'string' || !PRINTABLE_ID.test(jti))) {
+    return { ok: false, reason: 'token claim jti is not 1-200 printable characters' };
+  }
   return { ok: true, claims: claims as TokenClaims, signingInput: `${h}.${p}`, signature: Buffer.from(s, 'base64url') };
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiAccess, ApiClaim } from '../../domain/tenancy/api-access.js';
-import { errors } from '../../shared/errors.js';
+import { AppError, errors } from '../../shared/errors.js';
 import type { ApiTenant } from '../../shared/tenant.js';
-import type { AccountRateLimiter } from './rate-limit.js';
+import type { RollingLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,21 +45,46 @@ function single(v: unknown): string | undefined {
   return typeof s === 'string' && s.trim() !== '' ? s.trim() : undefined;
 }
 
+/** The limits the Kore API's authentication applies (http/plugins/rate-limit.ts). */
+export interface AuthLimits {
+  /** Requests per account (RATE_LIMIT_PER_MINUTE). */
+  perAccount: RollingLimiter;
+  /** Failed authentications per client address (AUTH_FAILURES_PER_MINUTE), shared with the admin API. */
+  failures: RollingLimiter;
+}
+
+/**
+ * Counts a failed authentication against the client's address, so that guessing tokens (or
+ * flooding the logs with bad ones) from one address is cut off after AUTH_FAILURES_PER_MINUTE.
+ */
+export function countFailure(failures: RollingLimiter, req: FastifyRequest, err: unknown): unknown {
+  if (err instanceof AppError && err.status === 401) failures.record(req.ip);
+  return err;
+}
+
+/** A 429 for an address over its failed authentications, checked before anything else is read. */
+export function refusedAddress(failures: RollingLimiter, req: FastifyRequest): AppError | undefined {
+  const wait = failures.retryAfter(req.ip);
+  return wait > 0 ? errors.tooManyAuthFailures(wait) : undefined;
+}
+
 /**
  * The Kore API's onRequest hook: reads the claim, has domain/tenancy admit it (token, account,
  * scope), applies the per-account rate limit and puts the tenant on the request. A caller whose
  * token and scope are cached is admitted synchronously (no promise, no extra microtask: this runs
  * on every API call); anyone else takes the asynchronous path that reads the database.
  */
-export function koreAuthHook(access: ApiAccess, limiter: AccountRateLimiter) {
+export function koreAuthHook(access: ApiAccess, limits: AuthLimits) {
   const finish = (req: FastifyRequest, tenant: ApiTenant): void => {
-    limiter.hit(tenant.accountId);
+    limits.perAccount.hit(tenant.accountId);
     req.tenant = tenant;
     // Child loggers cost an allocation per request; only pay for them when info lines are written.
     if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info'))
       req.log = req.log.child({ accountId: tenant.accountId, iid: tenant.botId });
   };
   return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    const refused = refusedAddress(limits.failures, req);
+    if (refused) return done(refused);
     let claim: ApiClaim;
     try {
       claim = claimOf(req);
@@ -69,11 +94,14 @@ export function koreAuthHook(access: ApiAccess, limiter: AccountRateLimiter) {
         return done();
       }
     } catch (err) {
-      return done(err as Error);
+      return done(countFailure(limits.failures, req, err) as Error);
     }
     access
       .admit(claim)
       .then((tenant) => finish(req, tenant))
-      .then(() => done(), done);
+      .then(
+        () => done(),
+        (err: unknown) => done(countFailure(limits.failures, req, err) as Error),
+      );
   };
 }

@@ -1,35 +1,63 @@
+import { BoundedCache } from '../../shared/bounded-cache.js';
 import type { Clock } from '../../shared/clock.js';
 import { errors } from '../../shared/errors.js';
 
 const WINDOW_MS = 60_000;
 
+interface Ring {
+  times: Float64Array;
+  next: number;
+}
+
 /**
- * Per-account rolling-window limiter (Kore: 60 requests per rolling 60 s per account).
- * Each account keeps a ring of its last `limit` request times, so a check is O(1) and exact:
- * a request is allowed when the oldest of the last `limit` requests is at least 60 s old.
- * State is per process; several server processes each enforce the limit on their own.
+ * At most `limit` events per key per rolling 60 s. Each key keeps a ring of its last `limit` event
+ * times, so a check is O(1) and exact: an event is allowed when the oldest of the last `limit` is
+ * at least 60 s old. Keys are bounded (least recently seen forgotten first), so a flood of new
+ * keys cannot grow it. State is per process.
  */
-export class AccountRateLimiter {
-  private readonly rings = new Map<string, { times: Float64Array; next: number }>();
+export class RollingLimiter {
+  private readonly rings: BoundedCache<string, Ring>;
 
   constructor(
     private readonly limit: number,
     private readonly clock: Clock,
-  ) {}
+    maxKeys = 100_000,
+  ) {
+    this.rings = new BoundedCache(maxKeys);
+  }
 
-  /** Throws the Kore 429 when the account is over its limit; records the request otherwise. */
-  hit(accountId: string): void {
+  /** Seconds until `key` may have another event; 0 when it may now. Records nothing. */
+  retryAfter(key: string): number {
+    const ring = this.limit > 0 ? this.rings.get(key) : undefined;
+    return ring ? this.wait(ring, this.clock.now()) : 0;
+  }
+
+  record(key: string): void {
+    if (this.limit > 0) this.put(this.ringOf(key), this.clock.now());
+  }
+
+  /** Throws the Kore 429 when `key` is over its limit; records the event otherwise. */
+  hit(key: string): void {
     if (this.limit <= 0) return;
+    const ring = this.ringOf(key);
     const now = this.clock.now();
-    let ring = this.rings.get(accountId);
-    if (!ring) {
-      ring = { times: new Float64Array(this.limit).fill(-Infinity), next: 0 };
-      this.rings.set(accountId, ring);
-    }
+    const wait = this.wait(ring, now);
+    if (wait > 0) throw errors.rateLimited(wait);
+    this.put(ring, now);
+  }
+
+  private ringOf(key: string): Ring {
+    let ring = this.rings.get(key);
+    if (!ring) this.rings.set(key, (ring = { times: new Float64Array(this.limit).fill(-Infinity), next: 0 }));
+    return ring;
+  }
+
+  private wait(ring: Ring, now: number): number {
     const oldest = ring.times[ring.next]!;
-    if (oldest > now - WINDOW_MS) {
-      throw errors.rateLimited(Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000)));
-    }
+    return oldest > now - WINDOW_MS ? Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000)) : 0;
+  }
+
+  private put(ring: Ring, now: number): void {
     ring.times[ring.next] = now;
     ring.next = (ring.next + 1) % this.limit;
   }

@@ -196,6 +196,28 @@ export class DialRecordsRepo {
     return new Set(rows.map((r) => r.id));
   }
 
+  /**
+   * An engine's heartbeat: its live leases go on to `until` — every claim, and the calls out that
+   * were accepted at or after `inFlightSince` (none when undefined). One UPDATE; returns how many.
+   */
+  async renewOwned(owner: string, now: number, until: number, inFlightSince: number | undefined): Promise<number> {
+    const res = await this.k
+      .updateTable('dial_records')
+      .set({ lease_expires_at: until })
+      .where('lease_owner', '=', owner)
+      .where('lease_expires_at', '>', now)
+      .where((eb) =>
+        inFlightSince === undefined
+          ? eb('state', '=', 'leased')
+          : eb.or([
+              eb('state', '=', 'leased'),
+              eb.and([eb('state', '=', 'in_flight'), eb('updated_at', '>=', inFlightSince)]),
+            ]),
+      )
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   /** The provider accepted: the call is out; the lease now covers the longest wait for its outcome. */
   async markInFlight(recordId: string, attemptId: string, leaseExpiresAt: number, now: number): Promise<void> {
     await this.k

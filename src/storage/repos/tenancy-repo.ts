@@ -1,18 +1,30 @@
 import type { Kysely } from 'kysely';
+import type { SecretBox } from '../../shared/secret-box.js';
 import type { AppRow, BotRow, Database, FlowRow, QueueRow, TemplateRow } from '../schema.js';
 
 export const CAMPAIGN_SCOPE = 'campaign_management';
 
-/** Accounts, bots, apps and their scopes: who may call the API for which bot. */
+/**
+ * Accounts, bots, apps and their scopes: who may call the API for which bot. Apps' client secrets
+ * and bots' pre-call settings (their headers carry a CRM's credentials) are sealed at rest: this
+ * repository seals what it writes and opens what it reads, so nothing above it sees the difference.
+ */
 export class TenancyRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secrets: SecretBox,
+  ) {}
 
-  findApp(appId: string): Promise<AppRow | undefined> {
-    return this.db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
+  async findApp(appId: string): Promise<AppRow | undefined> {
+    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
+    return row && { ...row, secret: this.secrets.open(row.secret) };
   }
 
-  findBot(botId: string): Promise<BotRow | undefined> {
-    return this.db.selectFrom('bots').selectAll().where('id', '=', botId).executeTakeFirst();
+  async findBot(botId: string): Promise<BotRow | undefined> {
+    const row = await this.db.selectFrom('bots').selectAll().where('id', '=', botId).executeTakeFirst();
+    return (
+      row && { ...row, precall_config: row.precall_config === null ? null : this.secrets.open(row.precall_config) }
+    );
   }
 
   async hasScope(appId: string, botId: string, scope: string): Promise<boolean> {
@@ -65,12 +77,21 @@ export class TenancyRepo {
     botId: string,
     patch: Partial<Pick<BotRow, 'default_country' | 'precall_config' | 'campaign_max_concurrent' | 'name'>>,
   ): Promise<void> {
-    await this.db.updateTable('bots').set(patch).where('id', '=', botId).execute();
+    const sealed =
+      typeof patch.precall_config === 'string' ? { precall_config: this.secrets.seal(patch.precall_config) } : {};
+    await this.db
+      .updateTable('bots')
+      .set({ ...patch, ...sealed })
+      .where('id', '=', botId)
+      .execute();
   }
 
   async insertApp(app: AppRow, botId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('apps').values(app).execute();
+      await trx
+        .insertInto('apps')
+        .values({ ...app, secret: this.secrets.seal(app.secret) })
+        .execute();
       await trx.insertInto('app_scopes').values({ app_id: app.id, bot_id: botId, scope: CAMPAIGN_SCOPE }).execute();
     });
   }

@@ -18,19 +18,23 @@ import {
   NamedResource,
 } from '../../../contract/admin.js';
 import { withErrors } from '../../../contract/envelope.js';
+import { countFailure, refusedAddress } from '../../plugins/auth.js';
+import type { RollingLimiter } from '../../plugins/rate-limit.js';
 import type { TypedApp } from '../kore/kore-router.js';
 
 const TAG = 'Admin';
 const security = [{ adminToken: [] }];
 
-function adminGuard(adminToken: string | undefined) {
+function adminGuard(adminToken: string | undefined, failures: RollingLimiter) {
   const expected = adminToken ? Buffer.from(adminToken) : undefined;
   return async (req: FastifyRequest): Promise<void> => {
     if (!expected) throw errors.notFound('Admin API', '(disabled: set ADMIN_TOKEN)');
+    const refused = refusedAddress(failures, req);
+    if (refused) throw refused;
     const header = req.headers.authorization ?? '';
     const given = Buffer.from(header.replace(/^bearer\s+/i, ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw errors.unauthenticated('Admin API needs Authorization: Bearer <ADMIN_TOKEN>');
+      throw countFailure(failures, req, errors.unauthenticated('Admin API needs Authorization: Bearer <ADMIN_TOKEN>'));
     }
   };
 }
@@ -39,11 +43,12 @@ function adminGuard(adminToken: string | undefined) {
 export function adminRoutes(
   services: Services,
   adminToken: string | undefined,
+  failures: RollingLimiter,
   extra: ((app: TypedApp) => void)[] = [],
 ): FastifyPluginAsync {
   return async (root) => {
     const app = root as unknown as TypedApp;
-    app.addHook('onRequest', adminGuard(adminToken));
+    app.addHook('onRequest', adminGuard(adminToken, failures));
     const { admin } = services;
 
     app.post(
