@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PrecallFetcher } from '../../src/domain/engine/precall-fetch.js';
 import type { Provider } from '../../src/domain/telephony/provider.js';
-import { addContacts, createCampaign, engineHarness, trigger } from '../support/engine-harness.js';
+import { addContacts, claimAs, createCampaign, engineHarness, trigger } from '../support/engine-harness.js';
 import { T0, useTestApp, type TestApp } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
 
@@ -219,20 +219,8 @@ describe.each(DIALECTS)('the lease heartbeat on %s', (dialect) => {
       owner: 'beating',
       precall: null,
     });
-    let n = 0;
-    const claim = (owner: string, limit: number) =>
-      t().repos.records.claim({
-        instanceId,
-        channel: 'voice',
-        limit,
-        now: t().clock.now(),
-        owner,
-        leaseMs: LEASE,
-        newAttemptId: () => `att-beat-${dialect}-${++n}`,
-        place: () => ({ inside: true }),
-      });
-    const [claimed, out] = await claim('beating', 2);
-    const [theirs] = await claim('someone-else', 1);
+    const [claimed, out] = await claimAs(t(), instanceId, 'beating', 2, LEASE);
+    const [theirs] = await claimAs(t(), instanceId, 'someone-else', 1, LEASE);
     await t().repos.records.markInFlight(out!.record.id, out!.attempt.id, T0 + LEASE, T0);
     const lease = async (recordId: string) => (await recordsOf(id)).find((r) => r.id === recordId)!.lease_expires_at;
 

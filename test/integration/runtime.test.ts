@@ -3,36 +3,15 @@
  * abandoned imports), with a failing loop (reported, logged, the loop goes on), and at stop (claims
  * never handed to the provider go back, nobody else's are touched).
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { OutcomeReport, Provider } from '../../src/domain/telephony/provider.js';
 import { SimulatorProvider } from '../../src/domain/telephony/simulator.js';
 import { Runtime, type RuntimeEvents } from '../../src/runtime/runtime.js';
 import { silentLogger, type Logger } from '../../src/shared/logger.js';
-import { addContacts, createCampaign, trigger } from '../support/engine-harness.js';
+import { captureLogs } from '../support/captured-logs.js';
+import { addContacts, claimAs, createCampaign, trigger } from '../support/engine-harness.js';
 import { useTestApp, type TestApp } from '../support/test-app.js';
 import { DIALECTS } from '../support/test-db.js';
-
-/** A logger whose JSON lines the test reads. */
-function capturedLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    log: pino({ level: 'info' }, stream),
-    lines: () =>
-      out
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
 
 function runtimeOf(t: TestApp, provider: Provider, log: Logger = silentLogger, tickMs = 60_000): Runtime {
   return new Runtime({
@@ -69,21 +48,9 @@ describe.each(DIALECTS)('runtime on %s', (dialect) => {
     const id = await createCampaign(t(), { name: 'Handed back', contactLists: ['Handed back'] });
     const instanceId = (await trigger(t(), id, 'play')).campaignInstanceId as string;
     const rt = runtimeOf(t(), simulator(t()));
-    let n = 0;
-    const claim = (owner: string, limit: number) =>
-      t().repos.records.claim({
-        instanceId,
-        channel: 'voice',
-        limit,
-        now: t().clock.now(),
-        owner,
-        leaseMs: 60_000,
-        newAttemptId: () => `att-handback-${dialect}-${++n}`,
-        place: () => ({ inside: true }),
-      });
     // As if a tick had died between its claim and its dials: two claims of this runtime's engine, one of another engine.
-    const mine = await claim(rt.owner!, 2);
-    const theirs = await claim('another-engine', 1);
+    const mine = await claimAs(t(), instanceId, rt.owner!, 2, 60_000);
+    const theirs = await claimAs(t(), instanceId, 'another-engine', 1, 60_000);
     expect([mine.length, theirs.length]).toEqual([2, 1]);
 
     expect(await rt.stop()).toEqual({ stillOut: 0, releasedClaims: 2 });
@@ -125,7 +92,7 @@ describe.each(DIALECTS)('runtime on %s', (dialect) => {
       'api',
     );
     t().clock.advance(5 * 60_000); // no heartbeat for five minutes: its process is gone
-    const { log, lines } = capturedLogger();
+    const { log, lines } = captureLogs();
     const rt = runtimeOf(t(), simulator(t()), log);
     const recovered = next(rt, 'imports-recovered');
     await rt.start();
@@ -153,7 +120,7 @@ describe.each(DIALECTS)('runtime on %s', (dialect) => {
       },
       close: async () => {},
     };
-    const { log, lines } = capturedLogger();
+    const { log, lines } = captureLogs();
     const rt = runtimeOf(t(), failing, log, 5);
     const failures: string[] = [];
     const twice = new Promise<void>((resolve) =>

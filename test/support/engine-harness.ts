@@ -149,3 +149,18 @@ export function engineHarness(
     },
   };
 }
+
+/** Claims up to `limit` due records of an instance for `owner`, straight through the repository (attempt ids numbered per call). */
+export function claimAs(t: TestApp, instanceId: string, owner: string, limit: number, leaseMs: number) {
+  let n = 0;
+  return t.repos.records.claim({
+    instanceId,
+    channel: 'voice',
+    limit,
+    now: t.clock.now(),
+    owner,
+    leaseMs,
+    newAttemptId: () => `att-${owner}-${++n}-${Math.random().toString(36).slice(2, 8)}`,
+    place: () => ({ inside: true }),
+  });
+}
