@@ -164,6 +164,13 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
         'CONFLICT',
         'iid',
       );
+      // Refused whole: the account it named is not left behind.
+      const account = await t()
+        .db.kysely.selectFrom('accounts')
+        .select('id')
+        .where('id', '=', 'acct-admin-other')
+        .executeTakeFirst();
+      expect(account).toBeUndefined();
     });
 
     it('400 for malformed ids, missing fields or a bad ttl; 404 for a token of an unknown app', async () => {

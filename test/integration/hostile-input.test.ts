@@ -46,6 +46,11 @@ describe.each(DIALECTS)('hostile input on %s', (dialect) => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     expect(expectEnvelope(admin, 400).errors[0]).toMatchObject({ field: 'id' });
+    // A query escape that does not decode would otherwise reach the handler as its raw text.
+    for (const query of ['accountId=%ED%A0%80', 'accountId=50%', 'x=%zz&accountId=a']) {
+      const raw = await t().kore('POST', `/campaign/getAllCampaignDetails?${query}`, {});
+      expect(expectEnvelope(raw, 400).errors[0]).toMatchObject({ code: 'BAD_URL' });
+    }
   });
 
   it('refuses a NUL or a lone surrogate anywhere in a JSON body, keys included, with a 400 naming the field, and stores nothing', async () => {

@@ -138,6 +138,15 @@ describe.each(DIALECTS)('addContacts, import jobs and DNC on %s', (dialect) => {
       { rowNumber: 8, column: 'timeZone', reason: 'unknown time zone "Mars/Olympus"' },
       { rowNumber: 9, column: '(row)', reason: 'a contact must be an object' },
     ]);
+    // Paged through with query-string numbers; a bad one is a 400 naming it.
+    const paged = (await admin('GET', `/imports/${job.body.id}/rejects?skip=1&limit=2`)).body;
+    expect(paged).toMatchObject({ skip: 1, limit: 2, totalResults: 5 });
+    expect(paged.results.map((r: { rowNumber: number }) => r.rowNumber)).toEqual([6, 7]);
+    for (const bad of ['limit=0', 'limit=1001', 'skip=-1', 'skip=1.5']) {
+      const res = await admin('GET', `/imports/${job.body.id}/rejects?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.errors[0].field, bad).toBe(bad.split('=')[0]);
+    }
     const got = (await t().kore('GET', `/campaign/contactList/${list._id}`)).json().data;
     expect(got).toMatchObject({ totalRecordCount: 4, status: 'Ready' });
   });

@@ -183,11 +183,16 @@ type Scalar = { ok: true; value: string | undefined } | { ok: false; reason: str
 const ABSENT: Scalar = { ok: true, value: undefined };
 
 // null/undefined are "absent"; objects and arrays have no faithful string form.
+const REPLACEMENT = '\uFFFD';
+const LOST_TEXT = 'is not valid UTF-8 text (holds U+FFFD, a character that stands for lost bytes)';
+
 function scalar(v: unknown, allowBoolean: boolean): Scalar {
   if (v === undefined || v === null) return ABSENT;
   switch (typeof v) {
     case 'string':
-      return { ok: true, value: v };
+      // U+FFFD stands for text already lost: bytes of a CSV file that were not UTF-8 decode to it.
+      // Stored, it would read back as something other than what the file said.
+      return v.includes(REPLACEMENT) ? { ok: false, reason: LOST_TEXT } : { ok: true, value: v };
     case 'number':
       return Number.isFinite(v) ? { ok: true, value: String(v) } : { ok: false, reason: 'must be a finite number' };
     case 'bigint':
@@ -442,7 +447,7 @@ export function csvRowPacker(plan: ColumnPlan, defaultCountry: string): (cells: 
   const text = (cells: readonly string[], at: number): string | null | undefined => {
     if (at < 0) return null;
     const v = cells[at]!.trim();
-    return v === '' ? null : v.length > max || v.includes('\0') ? SLOW : v;
+    return v === '' ? null : v.length > max || v.includes('\0') || v.includes(REPLACEMENT) ? SLOW : v;
   };
 
   const slow = (cells: readonly string[]) => packedFromValues(plan, cells, defaultCountry);
@@ -455,7 +460,7 @@ export function csvRowPacker(plan: ColumnPlan, defaultCountry: string): (cells: 
       for (let k = 0; k < extras.length; k++) {
         const e = extras[k]!;
         const v = cells[e.index]!;
-        if (v.length > max) return slow(cells);
+        if (v.length > max || v.includes(REPLACEMENT)) return slow(cells);
         extra += e.prefix + JSON.stringify(v);
       }
       extra += '}';

@@ -327,6 +327,14 @@ function countBreaks(text: string): number {
 function planHeader(header: string[], mapping: Record<string, string> | undefined): ColumnPlan {
   const columns = header.map((h) => h.trim());
   const found = `columns found: ${columns.map((c) => JSON.stringify(c)).join(', ')}`;
+  // U+FFFD: bytes that were not UTF-8; a column named so would read back as something else.
+  const garbled = columns.find((c) => c.includes('\uFFFD'));
+  if (garbled !== undefined) {
+    throw errors.validation(
+      'file',
+      `CSV header cannot be used: column ${JSON.stringify(garbled)} is not valid UTF-8 text; ${found}`,
+    );
+  }
   const seen = new Set<string>();
   const duplicates = columns.filter((c) => c !== '' && (seen.has(c) ? true : (seen.add(c), false)));
   if (duplicates.length > 0) {

@@ -42,21 +42,10 @@ export class AdminService {
     this.checkTenant(input.accountId, input.iid);
     const name = checkedName(input.name ?? 'campaignd app');
     const now = nowIso(this.clock.now());
-    await this.repo.ensureAccount(input.accountId, input.accountId, now);
-    const bot = await this.repo.ensureBot({
-      id: input.iid,
-      account_id: input.accountId,
-      name: input.iid,
-      created_at: now,
-      default_country: this.defaultCountry,
-    });
-    if (bot.account_id !== input.accountId) {
-      throw errors.conflict(`Bot ${input.iid} belongs to another account`, 'iid');
-    }
     const clientId = newId('cs');
     const clientSecret = randomBytes(32).toString('base64url');
     const enforceJti = input.enforceJti ?? false;
-    await this.repo.insertApp(
+    const result = await this.repo.createApp(
       {
         id: clientId,
         account_id: input.accountId,
@@ -65,8 +54,9 @@ export class AdminService {
         enforce_jti: enforceJti ? 1 : 0,
         created_at: now,
       },
-      input.iid,
+      { id: input.iid, name: input.iid, created_at: now, default_country: this.defaultCountry },
     );
+    if (!result.created) throw errors.conflict(`Bot ${input.iid} belongs to another account`, 'iid');
     return {
       accountId: input.accountId,
       iid: input.iid,

@@ -40,6 +40,21 @@ export function checkStrings(value: unknown, at: string, depth = 0): void {
 }
 
 /**
+ * The query string's percent-encoding must decode: Fastify's query parser keeps a component it
+ * cannot decode (`%ED%A0%80`, a lone surrogate's bytes; a bare `%`) as the raw text, which would
+ * then pass for what the client never meant. The path's is checked by routing (400 BAD_URL).
+ */
+function checkQueryEncoding(url: string): void {
+  const q = url.indexOf('?');
+  if (q < 0 || url.indexOf('%', q) < 0) return;
+  try {
+    decodeURIComponent(url.slice(q + 1));
+  } catch {
+    throw errors.badUrl();
+  }
+}
+
+/**
  * Refuses text no endpoint can store or compare (a NUL, a lone surrogate) wherever a request carries
  * it, before anything reads it: path and query before authentication (which looks them up), the
  * body once parsed, before schema validation. Every endpoint gets the same rule and the same 400.
@@ -48,6 +63,7 @@ export function registerInputChecks(app: FastifyInstance): void {
   // Callback hooks, not async ones: this runs on every request, and a promise each costs.
   app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     try {
+      checkQueryEncoding(req.raw.url ?? '');
       checkStrings(req.params, '');
       checkStrings(req.query, '');
     } catch (err) {

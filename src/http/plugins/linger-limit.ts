@@ -11,7 +11,8 @@ export function registerLingerLimit(app: FastifyInstance, lingerMs: number): voi
     const raw = req.raw;
     if (reply.statusCode >= 400 && !raw.complete) {
       const timer = setTimeout(() => {
-        if (!raw.complete) raw.socket?.destroy();
+        // (An injected request's socket is a stand-in without destroy.)
+        if (!raw.complete && typeof raw.socket?.destroy === 'function') raw.socket.destroy();
       }, lingerMs);
       timer.unref();
       raw.once('end', () => clearTimeout(timer));

@@ -49,28 +49,48 @@ export class TenancyRepo {
     return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
-  async ensureAccount(id: string, name: string, now: string): Promise<void> {
-    await this.db
-      .insertInto('accounts')
-      .values({ id, name, created_at: now })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }
-
-  async ensureBot(
-    bot: Omit<BotRow, 'precall_config' | 'default_country' | 'campaign_max_concurrent'> & { default_country?: string },
-  ): Promise<BotRow> {
-    await this.db
-      .insertInto('bots')
-      .values({
-        ...bot,
-        default_country: bot.default_country ?? 'US',
-        precall_config: null,
-        campaign_max_concurrent: null,
+  /**
+   * Creates an app with the campaign scope on a bot, creating the account and the bot when they are
+   * new, all in one transaction: an app refused (the bot is another account's) leaves no account or
+   * bot behind. Answers the bot's account when the bot belongs to another one, and creates nothing.
+   */
+  async createApp(
+    app: AppRow,
+    bot: Pick<BotRow, 'id' | 'name' | 'created_at' | 'default_country'>,
+  ): Promise<{ created: true } | { created: false; botAccount: string }> {
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto('accounts')
+          .values({ id: app.account_id, name: app.account_id, created_at: app.created_at })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        await trx
+          .insertInto('bots')
+          .values({ ...bot, account_id: app.account_id, precall_config: null, campaign_max_concurrent: null })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        const owner = await trx
+          .selectFrom('bots')
+          .select('account_id')
+          .where('id', '=', bot.id)
+          .executeTakeFirstOrThrow();
+        if (owner.account_id !== app.account_id) {
+          // Nothing of this request may stay: the account row above may be new.
+          throw new RefusedApp(owner.account_id);
+        }
+        await trx
+          .insertInto('apps')
+          .values({ ...app, secret: this.secrets.seal(app.secret) })
+          .execute();
+        await trx.insertInto('app_scopes').values({ app_id: app.id, bot_id: bot.id, scope: CAMPAIGN_SCOPE }).execute();
+        return { created: true as const };
       })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    return (await this.findBot(bot.id))!;
+      .catch((err: unknown) => {
+        if (err instanceof RefusedApp) return { created: false as const, botAccount: err.botAccount };
+        throw err;
+      });
   }
 
   async updateBot(
@@ -84,16 +104,6 @@ export class TenancyRepo {
       .set({ ...patch, ...sealed })
       .where('id', '=', botId)
       .execute();
-  }
-
-  async insertApp(app: AppRow, botId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('apps')
-        .values({ ...app, secret: this.secrets.seal(app.secret) })
-        .execute();
-      await trx.insertInto('app_scopes').values({ app_id: app.id, bot_id: botId, scope: CAMPAIGN_SCOPE }).execute();
-    });
   }
 
   async grantScope(appId: string, botId: string, scope: string): Promise<void> {
@@ -157,5 +167,12 @@ export class TenancyRepo {
       this.db.selectFrom('queues').selectAll().where('bot_id', '=', botId).orderBy('created_at').execute(),
       this.db.selectFrom('templates').selectAll().where('bot_id', '=', botId).orderBy('created_at').execute(),
     ]);
+  }
+}
+
+/** Rolls back createApp's transaction when the bot is another account's. */
+class RefusedApp extends Error {
+  constructor(readonly botAccount: string) {
+    super('bot belongs to another account');
   }
 }

@@ -108,6 +108,22 @@ describe('readCsvRows: parsing', () => {
     ]);
   });
 
+  it('rejects a row whose bytes are not UTF-8 (Latin-1 "José"), in a named column or an extra one', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from('phoneNumber,firstName,notes\n+15102345678,'),
+      Buffer.from([0x4a, 0x6f, 0x73, 0xe9]), // "José" in Latin-1
+      Buffer.from(',ok\n+15102345679,Ann,'),
+      Buffer.from([0xff]),
+      Buffer.from('\n+15102345680,Bea,fine\n'),
+    ]);
+    const rows = await collect(Readable.from([latin1]));
+    expect(summary(rows)).toEqual([
+      [2, 'firstName: is not valid UTF-8 text (holds U+FFFD, a character that stands for lost bytes)'],
+      [3, 'notes: is not valid UTF-8 text (holds U+FFFD, a character that stands for lost bytes)'],
+      [4, '+15102345680'],
+    ]);
+  });
+
   it('yields nothing for a header without rows', async () => {
     expect(await collect('phoneNumber,name\r\n')).toEqual([]);
   });
@@ -137,6 +153,16 @@ describe('readCsvRows: whole-file failures', () => {
     [`phoneNumber,${Array.from({ length: 151 }, (_, i) => `c${i}`).join(',')}\n`, /151 extra columns/],
   ])('refuses %j', async (text, message) => {
     expect((await failure(text)).message).toMatch(message);
+  });
+
+  it('refuses a header whose column name is not UTF-8', async () => {
+    const header = Buffer.concat([
+      Buffer.from('phoneNumber,'),
+      Buffer.from([0x4e, 0xe9]),
+      Buffer.from('\n+15102345678,x\n'),
+    ]);
+    const err = await failure(Readable.from([header]));
+    expect(err.message).toMatch(/^CSV header cannot be used: column "N\uFFFD" is not valid UTF-8 text/);
   });
 
   it('aborts on an unclosed quote', async () => {

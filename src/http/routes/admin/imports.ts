@@ -104,14 +104,18 @@ export function importAdminRoutes(services: Services): (app: TypedApp) => void {
           security,
           summary: 'Rejected rows of an import (row number, column, reason), by row number',
           params: Type.Object({ id: Type.String() }),
+          // A query string carries text, and schemas do not coerce: the numbers are checked as digits.
           querystring: Type.Object({
-            skip: Type.Optional(Type.Integer({ minimum: 0 })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+            skip: Type.Optional(Type.String({ pattern: '^\\d{1,9}$', description: 'rows to skip, default 0' })),
+            limit: Type.Optional(
+              Type.String({ pattern: '^([1-9]\\d{0,2}|1000)$', description: '1-1000, default 100' }),
+            ),
           }),
           response: withErrors({ 200: ImportRejects }),
         },
       },
-      async (req) => services.imports.rejects(req.params.id, req.query.skip ?? 0, req.query.limit ?? 100),
+      async (req) =>
+        services.imports.rejects(req.params.id, Number(req.query.skip ?? 0), Number(req.query.limit ?? 100)),
     );
   };
 }
