@@ -7,8 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import fc from 'fast-check';
-import type { LightMyRequestResponse } from 'fastify';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BotQuery,
   BotSettingsBody,
@@ -29,6 +28,7 @@ import {
   expectAnswer,
   expectContactAsSent,
   freshName,
+  fuzzChecks,
   fuzzParams,
   hostileString,
   inject,
@@ -37,14 +37,11 @@ import {
   queryOf,
   queryString,
   sentBody,
-  StatusTally,
   surrogateQueryRequests,
   text,
   withBody,
-  withMockSocket,
   wtf8,
   type FuzzRequest,
-  storedCounts,
 } from '../support/fuzz.js';
 import { expectEnvelope } from '../support/failure-envelope.js';
 import { useTestApp } from '../support/test-app.js';
@@ -143,17 +140,15 @@ describe.each(DIALECTS)('admin API fuzz on %s', (dialect) => {
   const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
   async function admin(method: string, path: string, payload?: unknown, contentType = 'application/json') {
-    return withMockSocket(
-      await t().app.inject({
-        method: method as 'GET',
-        url: `/admin/v1${path}`,
-        headers: { ...bearer, ...(payload === undefined ? {} : { 'content-type': contentType }) },
-        payload:
-          payload === undefined || Buffer.isBuffer(payload) || typeof payload === 'string'
-            ? payload
-            : JSON.stringify(payload),
-      }),
-    );
+    return await t().app.inject({
+      method: method as 'GET',
+      url: `/admin/v1${path}`,
+      headers: { ...bearer, ...(payload === undefined ? {} : { 'content-type': contentType }) },
+      payload:
+        payload === undefined || Buffer.isBuffer(payload) || typeof payload === 'string'
+          ? payload
+          : JSON.stringify(payload),
+    });
   }
 
   async function adminGet<T>(path: string): Promise<T> {
@@ -221,56 +216,12 @@ describe.each(DIALECTS)('admin API fuzz on %s', (dialect) => {
       .map(([p, q, headers, part]) => withBody({ method, url: `/admin/v1${p}${queryString(q)}`, headers }, part));
   }
 
-  let tally = new StatusTally();
-  beforeEach(() => {
-    tally = new StatusTally();
+  const { check, property } = fuzzChecks({
+    app: () => t().app,
+    db: () => t().db.kysely,
+    label: dialect,
+    runs: RUNS,
   });
-  afterEach(() => tally.print(`${dialect} ${expect.getState().currentTestName ?? ''}`));
-
-  type ReadBack = (req: FuzzRequest, body: unknown, res: LightMyRequestResponse) => Promise<void>;
-
-  async function check(req: FuzzRequest, readBack?: ReadBack): Promise<LightMyRequestResponse> {
-    const before = req.method === 'GET' ? undefined : await counts();
-    const res = await inject(t().app, req);
-    tally.add(res);
-    const body = expectAnswer(req, res);
-    if (isOk(res) && readBack) await readBack(req, body, res);
-    if (before && !isOk(res)) await expectNothingWritten(req, before);
-    return res;
-  }
-
-  /** Stored row counts, and how many import jobs failed. */
-  async function counts(): Promise<Record<string, number>> {
-    const db = t().db.kysely;
-    const failed = await db
-      .selectFrom('imports')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('status', '=', 'failed')
-      .executeTakeFirstOrThrow();
-    return { ...(await storedCounts(db)), failedImports: Number(failed.n) };
-  }
-
-  /**
-   * A refused change changes nothing: no half-written tenant, list or contact. A refused upload is
-   * the one exception by design: its job stays, failed, so the import history shows it.
-   */
-  async function expectNothingWritten(req: FuzzRequest, before: Record<string, number>): Promise<void> {
-    const after = await counts();
-    const failedJobs = after.failedImports! - before.failedImports!;
-    expect(failedJobs, describeRequest(req)).toBeLessThanOrEqual(1);
-    expect(
-      { ...after, imports: after.imports! - failedJobs, failedImports: before.failedImports },
-      describeRequest(req),
-    ).toEqual(before);
-  }
-
-  const property = (arb: fc.Arbitrary<FuzzRequest>, readBack?: ReadBack, runs = RUNS) =>
-    fc.assert(
-      fc.asyncProperty(arb, async (req) => {
-        await check(req, readBack);
-      }),
-      fuzzParams(runs),
-    );
 
   const what = (req: FuzzRequest) =>
     `${req.method} ${req.url.slice(0, 200)} ${req.raw === undefined ? JSON.stringify(sentBody(req))?.slice(0, 400) : ''}`;
@@ -342,13 +293,11 @@ describe.each(DIALECTS)('admin API fuzz on %s', (dialect) => {
         if (sent.clientId === t().tenant.clientId) {
           // The token works against the Kore API of its app's bot.
           const { accountId, iid } = t().tenant;
-          const res = withMockSocket(
-            await t().app.inject({
-              method: 'GET',
-              url: `/agentassist/api/v1/public/${iid}/campaign/contactList/getAllListDetails`,
-              headers: { auth: token, accountId },
-            }),
-          );
+          const res = await t().app.inject({
+            method: 'GET',
+            url: `/agentassist/api/v1/public/${iid}/campaign/contactList/getAllListDetails`,
+            headers: { auth: token, accountId },
+          });
           expect(res.statusCode, `${what(req)}: ${res.body}`).toBe(200);
         }
       });
@@ -703,7 +652,7 @@ describe.each(DIALECTS)('admin API fuzz on %s', (dialect) => {
     expect(job.fileName, w).toBe(q.get('fileName') ?? 'upload.csv');
     expect(job.totalRows, w).toBe(dataRows(file).length);
     expect(job.imported + job.duplicates + job.rejected, w).toBe(job.totalRows);
-    const list = await t().kore('GET', `/campaign/contactList/${job.listId}`).then(withMockSocket);
+    const list = await t().kore('GET', `/campaign/contactList/${job.listId}`);
     expect(
       list.json<{ data: ContactList }>().data.files.map((f) => f.fileName),
       w,
@@ -720,12 +669,10 @@ describe.each(DIALECTS)('admin API fuzz on %s', (dialect) => {
     expect(job.imported, w).toBe(accepted.length);
     if (accepted.length === 0) return;
     const total = list.json<{ data: ContactList }>().data.totalRecordCount;
-    const stored = await t()
-      .kore(
-        'GET',
-        `/campaign/contactList/${job.listId}/getAllContacts?skip=${total - accepted.length}&limit=${accepted.length}`,
-      )
-      .then(withMockSocket);
+    const stored = await t().kore(
+      'GET',
+      `/campaign/contactList/${job.listId}/getAllContacts?skip=${total - accepted.length}&limit=${accepted.length}`,
+    );
     const contacts = stored.json<{ data: { results: Record<string, unknown>[] } }>().data.results;
     accepted.forEach((cells, i) => {
       // Bytes that are not UTF-8 have no text to store: such a row must be refused, not stored altered (U+FFFD).

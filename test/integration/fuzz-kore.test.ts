@@ -8,8 +8,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import fc from 'fast-check';
-import type { LightMyRequestResponse } from 'fastify';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CampaignInput, ListCampaignsBody, type Campaign } from '../../src/contract/campaign.js';
 import { CallContactAtBody, StatusQuery, TriggerQuery } from '../../src/contract/engine.js';
 import {
@@ -30,21 +29,18 @@ import {
   expectAnswer,
   expectContactAsSent,
   freshName,
+  fuzzChecks,
   fuzzParams,
   hostileString,
   inject,
-  isOk,
   pathSegment,
   queryOf,
   queryString,
   sentBody,
-  StatusTally,
   surrogateQueryRequests,
   text,
   withBody,
-  withMockSocket,
   type FuzzRequest,
-  storedCounts,
 } from '../support/fuzz.js';
 import { expectEnvelope } from '../support/failure-envelope.js';
 import { useTestApp, type TestApp } from '../support/test-app.js';
@@ -161,10 +157,7 @@ describe.each(DIALECTS)('Kore API fuzz on %s', (dialect) => {
       { weight: 1, arbitrary: fc.constantFrom(...KORE_PREFIXES.map((p) => p.prefix.replace(':iid', ''))) },
     );
   const headers = () => t().headers();
-  const kore = (...args: Parameters<TestApp['kore']>) =>
-    t()
-      .kore(...args)
-      .then(withMockSocket);
+  const kore = (...args: Parameters<TestApp['kore']>) => t().kore(...args);
 
   /**
    * The accountId query parameter (the header carries it already): mostly absent, sometimes the
@@ -195,34 +188,12 @@ describe.each(DIALECTS)('Kore API fuzz on %s', (dialect) => {
       );
   }
 
-  function send(req: FuzzRequest): Promise<LightMyRequestResponse> {
-    return inject(t().app, req);
-  }
-
-  type ReadBack = (req: FuzzRequest, body: unknown) => Promise<void>;
-
-  let tally = new StatusTally();
-  beforeEach(() => {
-    tally = new StatusTally();
+  const { check, property } = fuzzChecks({
+    app: () => t().app,
+    db: () => t().db.kysely,
+    label: dialect,
+    runs: RUNS,
   });
-  afterEach(() => tally.print(`${dialect} ${expect.getState().currentTestName ?? ''}`));
-
-  /** Sends `req`, checks the answer, and on a 2xx runs the read-back. */
-  async function check(req: FuzzRequest, readBack?: ReadBack): Promise<void> {
-    const before = req.method === 'GET' ? undefined : await storedCounts(t().db.kysely);
-    const res = await send(req);
-    tally.add(res);
-    const body = expectAnswer(req, res);
-    if (isOk(res) && readBack) await readBack(req, body);
-    // A refused change changes nothing: no half-written campaign, list, contact or import.
-    if (before && !isOk(res)) expect(await storedCounts(t().db.kysely), describeRequest(req)).toEqual(before);
-  }
-
-  const property = (arb: fc.Arbitrary<FuzzRequest>, readBack?: ReadBack, runs = RUNS) =>
-    fc.assert(
-      fc.asyncProperty(arb, (req) => check(req, readBack)),
-      fuzzParams(runs),
-    );
 
   async function getJson<T>(path: string): Promise<T> {
     const res = await kore('GET', path);
@@ -231,13 +202,11 @@ describe.each(DIALECTS)('Kore API fuzz on %s', (dialect) => {
   }
 
   async function adminGet<T>(path: string): Promise<T> {
-    const res = withMockSocket(
-      await t().app.inject({
-        method: 'GET',
-        url: `/admin/v1${path}`,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      }),
-    );
+    const res = await t().app.inject({
+      method: 'GET',
+      url: `/admin/v1${path}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(res.statusCode, `GET ${path}: ${res.body}`).toBe(200);
     return res.json<T>();
   }
@@ -769,10 +738,10 @@ describe.each(DIALECTS)('Kore API fuzz on %s', (dialect) => {
         base('GET', `/campaign/contactList/${fx.contactsList}`),
         base('GET', `/campaign/contactList/${fx.contactsList}/getAllContacts?skip=0&limit=10`),
       ];
-      for (const b of bases) expect((await send(b)).statusCode, describeRequest(b)).toBe(200);
+      for (const b of bases) expect((await inject(t().app, b)).statusCode, describeRequest(b)).toBe(200);
       await fc.assert(
         fc.asyncProperty(surrogateQueryRequests(bases), async (req) => {
-          const res = await send(req);
+          const res = await inject(t().app, req);
           expectAnswer(req, res);
           expect(res.statusCode, `${describeRequest(req)} -> ${res.body}`).toBe(400);
         }),
@@ -812,7 +781,7 @@ describe.each(DIALECTS)('Kore API fuzz on %s', (dialect) => {
         }));
       await fc.assert(
         fc.asyncProperty(arb, async (req) => {
-          expectEnvelope(await send(req), 414);
+          expectEnvelope(await inject(t().app, req), 414);
         }),
         fuzzParams(40),
       );
@@ -856,7 +825,7 @@ describe.each(DIALECTS)('Kore API fuzz on %s', (dialect) => {
         });
       await fc.assert(
         fc.asyncProperty(arb, async (req) => {
-          expectEnvelope(await send(req), 413);
+          expectEnvelope(await inject(t().app, req), 413);
         }),
         fuzzParams(30),
       );
