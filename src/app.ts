@@ -12,6 +12,8 @@ import { registerLingerLimit } from './http/plugins/linger-limit.js';
 import { RollingLimiter } from './http/plugins/rate-limit.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { importAdminRoutes } from './http/routes/admin/imports.js';
+import { agentAdminRoutes } from './http/routes/admin/agents.js';
+import { agentRoutes } from './http/routes/agent/index.js';
 import { healthRoutes } from './http/routes/health.js';
 import { koreRoutes } from './http/routes/kore/index.js';
 import { telephonyCallbackRoutes } from './http/routes/telephony/callbacks.js';
@@ -19,6 +21,7 @@ import type { Provider } from './domain/telephony/provider.js';
 import type { TypedApp } from './http/routes/kore/kore-router.js';
 import { Campaign } from './contract/campaign.js';
 import { CreatedApp } from './contract/admin.js';
+import { Agent } from './contract/agents.js';
 import { ContactList, ImportJob } from './contract/contact-list.js';
 import { ErrorEnvelope } from './contract/envelope.js';
 import { createServices, type Services } from './services.js';
@@ -86,8 +89,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(CreatedApp);
   app.addSchema(ContactList);
   app.addSchema(ImportJob);
+  app.addSchema(Agent);
   // addContacts jobs run after their response; let them finish before the database is closed.
   app.addHook('onClose', async () => services.imports.whenIdle());
+  // Agent event streams never end by themselves: close them, or closing the server would wait for them.
+  app.addHook('preClose', async () => services.agentEvents.close());
   registerBodyParsers(app);
   registerErrorHandling(app, databaseUnavailable);
   registerInputChecks(app);
@@ -112,6 +118,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             description: 'HS256 JWT {sub, appId}; `auth: <jwt>`, `auth: Bearer <jwt>` or `Authorization: Bearer <jwt>`',
           },
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+          agentCredential: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "the agent's credential (admin API: POST /admin/v1/agents)",
+          },
         },
       },
     },
@@ -128,9 +139,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const failures = new RollingLimiter(config.authFailuresPerMinute, clock, 10_000);
   const perAccount = new RollingLimiter(config.rateLimitPerMinute, clock);
   await app.register(koreRoutes(services, koreAuthHook(services.access, { perAccount, failures })));
-  await app.register(adminRoutes(services, config.adminToken, failures, [importAdminRoutes(services)]), {
-    prefix: '/admin/v1',
-  });
+  await app.register(
+    adminRoutes(services, config.adminToken, failures, [importAdminRoutes(services), agentAdminRoutes(services)]),
+    { prefix: '/admin/v1' },
+  );
+  await app.register(agentRoutes(services, failures), { prefix: '/agent/v1' });
   await telephonyCallbackRoutes(app, deps.provider);
   return app;
 }

@@ -1,3 +1,10 @@
+import { AgentAccess } from './domain/agents/agent-access.js';
+import { AgentAdminService } from './domain/agents/agent-admin-service.js';
+import { AgentDeskService } from './domain/agents/agent-desk-service.js';
+import { AgentEventHub } from './domain/agents/agent-event-hub.js';
+import { DispositionCodes } from './domain/agents/disposition-codes.js';
+import { addToDncVia } from './domain/agents/do-not-call.js';
+import { WorkSignal } from './domain/agents/work-signal.js';
 import { CampaignService } from './domain/campaigns/campaign-service.js';
 import { ContactListService } from './domain/contacts/contact-list-service.js';
 import { DncService } from './domain/contacts/dnc.js';
@@ -20,6 +27,8 @@ import type { Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import { silentLogger, type Logger } from './shared/logger.js';
 import type { Db } from './storage/db.js';
+import { AgentWorkRepo } from './storage/repos/agent-work-repo.js';
+import { AgentsRepo } from './storage/repos/agents-repo.js';
 import { AttemptsRepo } from './storage/repos/attempts-repo.js';
 import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
 import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
@@ -66,11 +75,22 @@ export interface Services {
   /** Plays scheduled campaigns at their occurrences (the runtime runs it before each engine tick). */
   schedules: ScheduleRunner;
   health: HealthService;
+  /** Agents as the operator manages them (admin API, `campaignd agents`). */
+  agentAdmin: AgentAdminService;
+  /** Admits agent API callers by their credential. */
+  agentAccess: AgentAccess;
+  /** What agents do through the agent API. */
+  agentDesk: AgentDeskService;
+  /** The agent event streams of this process (SSE). */
+  agentEvents: AgentEventHub;
+  /** Said when work for the engine appears (an agent freed up): the runtime dials at once. */
+  workSignal: WorkSignal;
   /** A dialing engine over this process's database, for the runtime to tick (tests tick one by hand). */
   createEngine(settings: EngineSettings): Engine;
 }
 
-export interface ServicesConfig extends Pick<Config, 'defaultCountry'>, Partial<Pick<Config, 'maxConcurrentCalls'>> {}
+export interface ServicesConfig
+  extends Pick<Config, 'defaultCountry'>, Partial<Pick<Config, 'maxConcurrentCalls' | 'agentPresenceGraceMs'>> {}
 
 export function createServices(db: Db, clock: Clock, config: ServicesConfig, log: Logger = silentLogger): Services {
   const tenancy = new TenancyRepo(db.kysely, db.secrets);
@@ -80,22 +100,53 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
   const attempts = new AttemptsRepo(db.kysely);
+  const agentsRepo = new AgentsRepo(db.kysely);
+  const agentWork = new AgentWorkRepo(db);
   const engineLog = log.child({ component: 'engine' });
+  const workSignal = new WorkSignal();
 
   const campaignCaps = new CampaignCaps(
     async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent,
     () => clock.now(),
   );
   const dnc = new DncService(listsRepo, contactsRepo);
-  const admin = new AdminService(tenancy, clock, config.defaultCountry, (botId) => campaignCaps.forget(botId));
+  const codes = new DispositionCodes(
+    async (botId) => (await tenancy.findBot(botId))?.disposition_codes,
+    () => clock.now(),
+  );
+  const admin = new AdminService(tenancy, clock, config.defaultCountry, (botId) => {
+    campaignCaps.forget(botId);
+    codes.forget(botId);
+  });
   const contactLists = new ContactListService(listsRepo, contactsRepo, clock);
   const policies = new CampaignPolicies(campaignsRepo);
   const completion = new InstanceCompletion(records, instancesRepo, policies, clock, engineLog);
-  const outcomes = new OutcomeHandler(attempts, instancesRepo, policies, completion);
+  const outcomes = new OutcomeHandler(
+    attempts,
+    instancesRepo,
+    policies,
+    completion,
+    codes,
+    workSignal,
+    (i, r, at, now) => records.scheduleCallback(i, r, at, now),
+  );
   const instances = new InstanceService(campaignsRepo, instancesRepo, records, contactsRepo, dnc, clock);
   const messagesSent = async (instanceId: string) =>
     (await instancesRepo.endedAttempts(instanceId)).get('sms-sent') ?? 0;
   const botPrecall = async (botId: string) => (await tenancy.findBot(botId))?.precall_config;
+  const callbacks = new CallbackService(campaignsRepo, instancesRepo, records, clock);
+  const imports = new ImportService(new ImportsRepo(db), clock, { tenancy, lists: listsRepo, contactLists });
+  const agentDesk = new AgentDeskService({
+    agents: agentsRepo,
+    work: agentWork,
+    attempts,
+    policies,
+    codes,
+    callbacks,
+    addToDnc: addToDncVia(imports, listsRepo, contactLists),
+    signal: workSignal,
+    clock,
+  });
 
   return {
     access: new ApiAccess(tenancy, clock),
@@ -103,7 +154,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     demo: new DemoTenantService(admin, contactLists, new KvRepo(db.kysely, db.secrets)),
     campaigns: new CampaignService(campaignsRepo, listsRepo, tenancy, clock, messagesSent, () => db.changeVersion?.()),
     contactLists,
-    imports: new ImportService(new ImportsRepo(db), clock, { tenancy, lists: listsRepo, contactLists }),
+    imports,
     dnc,
     instances,
     outcomes,
@@ -116,10 +167,16 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
       clock,
       config.maxConcurrentCalls ?? 100,
       campaignCaps,
+      agentsRepo,
     ),
-    callbacks: new CallbackService(campaignsRepo, instancesRepo, records, clock),
+    callbacks,
     schedules: new ScheduleRunner(campaignsRepo, instances, clock, log.child({ component: 'schedules' })),
     health: new HealthService(db),
+    agentAdmin: new AgentAdminService(agentsRepo, tenancy, clock),
+    agentAccess: new AgentAccess(agentsRepo),
+    agentDesk,
+    agentEvents: new AgentEventHub(agentsRepo, agentDesk, clock, log.child({ component: 'agents' })),
+    workSignal,
     createEngine: ({ precall, ...settings }) =>
       new Engine({
         ...settings,
@@ -131,6 +188,12 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
         campaignCaps,
         dnc,
         instances: instancesRepo,
+        agents: {
+          repo: agentsRepo,
+          work: agentWork,
+          attempts,
+          graceMs: config.agentPresenceGraceMs ?? 60_000,
+        },
         ...(precall !== null ? { precall: precall ?? new PrecallFetcher(botPrecall, () => clock.now()) } : {}),
       }),
   };

@@ -36,6 +36,32 @@ const ScheduleInput = Type.Object({
 
 const DncRef = Type.Object({ name: Type.String(), id: Type.Optional(Type.String()) });
 
+/** A campaignd extension for Progressive and Preview campaigns (docs/agents.md); Kore clients never send it. */
+const AgentSettingsInput = Type.Object({
+  wrapUpSec: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 3600, description: 'seconds of wrap-up after a call; default 60' }),
+  ),
+  previewTimeoutSec: Type.Optional(
+    Type.Integer({
+      minimum: 5,
+      maximum: 600,
+      description: 'Preview: seconds an offer waits for the agent; default 30',
+    }),
+  ),
+  previewTimeoutAction: Type.Optional(
+    Type.String({
+      description:
+        "Preview: when an offer times out, dial (default, as Kore's auto-dial timer) | requeue (the agent goes NotReady)",
+    }),
+  ),
+  dispositionCodes: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 100,
+      description: "codes agents may give; default the bot's list",
+    }),
+  ),
+});
+
 /** Create / update body of voice and SMS campaigns (v1 and v2). Semantic rules live in the domain. */
 export const CampaignInput = Type.Object(
   {
@@ -56,6 +82,7 @@ export const CampaignInput = Type.Object(
     ),
     queue_name: Type.Optional(Type.String({ description: 'Progressive and Preview: agent queue name' })),
     maxSkips: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Preview: skips allowed' })),
+    agentSettings: Type.Optional(AgentSettingsInput),
     enableMachineDetect: Type.Optional(
       Type.Union([Type.Boolean(), Type.String()], {
         description: 'v1 boolean, or v2 no | detect | disconnect (Agentless only)',
@@ -109,6 +136,14 @@ export const Campaign = Type.Object(
       Type.Object({ template_name: Type.Optional(Type.String()), message: Type.String(), templateId: Type.String() }),
     ),
     maxSkips: Type.Optional(Type.Integer()),
+    agentSettings: Type.Optional(
+      Type.Object({
+        wrapUpSec: Type.Integer(),
+        previewTimeoutSec: Type.Optional(Type.Integer()),
+        previewTimeoutAction: Type.Optional(Type.String()),
+        dispositionCodes: Type.Array(Type.String()),
+      }),
+    ),
     createdAt: Type.String(),
     updatedAt: Type.String(),
     schedule: Type.Object({

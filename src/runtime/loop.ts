@@ -6,6 +6,7 @@
 export class Loop<R> {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<R | undefined> | undefined;
+  private nudged = false;
 
   constructor(
     readonly name: string,
@@ -36,6 +37,21 @@ export class Loop<R> {
         this.running = undefined;
       });
     return this.running;
+  }
+
+  /**
+   * A run as soon as possible, between the regular ones: now when idle, else right after the run
+   * in progress. Nudges that come while one is pending add nothing. Ignored once stopped.
+   */
+  nudge(): void {
+    if (!this.timer || this.nudged) return;
+    this.nudged = true;
+    void (this.running ?? Promise.resolve()).then(() =>
+      setImmediate(() => {
+        this.nudged = false;
+        if (this.timer) void this.runOnce();
+      }),
+    );
   }
 
   /** No more runs; resolves when the one in progress (if any) has finished. */

@@ -60,6 +60,7 @@ export class Runtime {
   private readonly dialing: Loop<DialingReport> | undefined;
   private readonly leases: Loop<number> | undefined;
   private stopped: Promise<StopSummary> | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly o: RuntimeOptions) {
     const { services } = o;
@@ -96,6 +97,8 @@ export class Runtime {
     this.recovery.start();
     this.dialing?.start();
     this.leases?.start();
+    // An agent freed up (or accepted an offer) in this process: dial for them now, not at the next tick.
+    if (this.dialing) this.unsubscribe = this.o.services.workSignal.onWork(() => this.dialing?.nudge());
     const loops: LoopName[] = this.dialing ? ['import-recovery', 'dialing', 'leases'] : ['import-recovery'];
     this.events.emit('started', { loops, owner: this.owner, provider: this.o.provider.name });
   }
@@ -108,6 +111,7 @@ export class Runtime {
 
   private async shutDown(): Promise<StopSummary> {
     this.events.emit('stopping');
+    this.unsubscribe?.();
     // The heartbeat goes on until the calls out have been awaited: their leases must not run out meanwhile.
     await Promise.all([this.recovery.stop(), this.dialing?.stop()]);
     const summary: StopSummary = { stillOut: 0, releasedClaims: 0 };

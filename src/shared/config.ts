@@ -59,6 +59,11 @@ export interface Config {
    * renews every third of it, so a dead engine's work is reconciled within this. Default 15000.
    */
   readonly leaseMs: number;
+  /**
+   * How long an agent whose event stream is gone (closed, or silent for 15 s) stays logged in
+   * before being logged out; they are never given work while gone. Default 60000.
+   */
+  readonly agentPresenceGraceMs: number;
   /** Telephony adapter: `simulator` (default) or `webhook`. */
   readonly telephonyProvider: TelephonyProviderName;
   /** Webhook adapter: URL that receives signed dial / send requests. */
@@ -198,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConcurrentCalls: int('MAX_CONCURRENT_CALLS', 100, 1, 100_000),
     callsPerSecond: int('CALLS_PER_SECOND', 10, 1, 100_000),
     leaseMs: int('LEASE_MS', 15_000, 300, 3_600_000),
+    agentPresenceGraceMs: int('AGENT_PRESENCE_GRACE_MS', 60_000, 0, 86_400_000),
     telephonyProvider,
     telephonyWebhookUrl,
     telephonyWebhookSecret,

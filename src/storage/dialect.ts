@@ -61,3 +61,12 @@ export async function lockInstance(dialect: DialectName, trx: Kysely<Database>, 
 export function insertChunkSize(columns: number): number {
   return Math.max(1, Math.floor(30_000 / columns));
 }
+
+/**
+ * First statement of a transaction that reads before it writes, outside claims (an agent's answer
+ * to an offer, a disposition). SQLite: takes the write lock first, for the reason beginClaim gives;
+ * PostgreSQL: nothing, the writes that follow are guarded.
+ */
+export async function beginWrite(dialect: DialectName, trx: Kysely<Database>): Promise<void> {
+  if (dialect === 'sqlite') await sql`update agents set state = state where 0`.execute(trx);
+}

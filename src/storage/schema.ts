@@ -21,6 +21,8 @@ export interface BotRow {
   precall_config: string | null;
   /** Calls one campaign of the bot may have out at once; null: Kore's agentless default (migration 008). */
   campaign_max_concurrent: number | null;
+  /** Disposition codes the bot's agents may give, as a JSON array; null: any code (migration 012). */
+  disposition_codes: string | null;
   created_at: string;
 }
 
@@ -193,7 +195,11 @@ export interface CampaignInstanceRow {
   ended_at: number | null;
 }
 
-export type DialRecordState = 'pending' | 'leased' | 'in_flight' | 'done';
+/**
+ * `offered`: shown to a Preview agent, not dialed; `accepted`: the agent said yes, the next tick
+ * dials it (migration 012). Neither holds a line.
+ */
+export type DialRecordState = 'pending' | 'offered' | 'accepted' | 'leased' | 'in_flight' | 'done';
 
 /** One distinct number of one campaign instance (see migrations/004-engine.ts). */
 export interface DialRecordRow {
@@ -225,6 +231,10 @@ export interface DialRecordRow {
   /** JSON object of the contact's fields, for the call context and pre-call fetch. */
   contact_data: string | null;
   updated_at: number;
+  /** Preview: how often agents skipped the record. */
+  skips: number;
+  /** The agent the record is offered to, accepted by, or being dialed for. */
+  agent_id: string | null;
 }
 
 export interface AttemptRow {
@@ -246,6 +256,73 @@ export interface AttemptRow {
   machine_detected: number | null;
   /** A real outcome that arrived after the attempt was already recorded as `unknown`. */
   late_outcome: string | null;
+  /** The agent the call was for (Progressive, Preview). */
+  agent_id: string | null;
+  /** When the person who answered was connected to the agent. */
+  connected_at: number | null;
+  /** JSON: what the agent was shown of the contact (fields and pre-call data). */
+  call_data: string | null;
+  /** When the agent asked to end the call; the engine that placed it tells the provider. */
+  hangup_requested_at: number | null;
+  /** JSON AttemptDisposition: what the agent said of the call. */
+  disposition: string | null;
+}
+
+export const AGENT_STATES = ['Offline', 'Available', 'Reserved', 'OnCall', 'WrapUp', 'NotReady'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+/** A person who takes the calls of Progressive and Preview campaigns (migration 012). */
+export interface AgentRow {
+  /** ag-… */
+  id: string;
+  account_id: string;
+  bot_id: string;
+  name: string;
+  external_id: string | null;
+  extension: string | null;
+  /** SHA-256 (hex) of the agent's API credential. */
+  credential_hash: string;
+  state: AgentState;
+  /** NotReady's reason code; why the agent went Offline. */
+  state_reason: string | null;
+  state_since: number;
+  /** When an event stream of the agent was last known open; null: none is. */
+  stream_seen_at: number | null;
+  /** Reserved for an `offer` or a `call`; OnCall and WrapUp: `call`. */
+  work_kind: 'offer' | 'call' | null;
+  work_instance_id: string | null;
+  work_campaign_id: string | null;
+  work_record_id: string | null;
+  work_attempt_id: string | null;
+  /** Reserved for an offer: its deadline; WrapUp: when it ends by itself. */
+  work_until: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AgentQueueRow {
+  agent_id: string;
+  queue_id: string;
+}
+
+export interface AgentStateHistoryRow {
+  id: Generated<number>;
+  agent_id: string;
+  at: number;
+  state: AgentState;
+  reason: string | null;
+  campaign_id: string | null;
+  attempt_id: string | null;
+}
+
+export interface AgentEventRow {
+  /** The SSE event id. */
+  id: Generated<number>;
+  agent_id: string;
+  at: number;
+  type: string;
+  /** JSON object. */
+  data: string;
 }
 
 export interface Database {
@@ -273,4 +350,8 @@ export interface Database {
   campaign_instances: CampaignInstanceRow;
   dial_records: DialRecordRow;
   attempts: AttemptRow;
+  agents: AgentRow;
+  agent_queues: AgentQueueRow;
+  agent_state_history: AgentStateHistoryRow;
+  agent_events: AgentEventRow;
 }

@@ -14,6 +14,8 @@ export type DialingOrder = (typeof DIALING_ORDERS)[number];
 export const SMS_FORMATS = ['simple', 'advanced'] as const;
 export type SmsFormat = (typeof SMS_FORMATS)[number];
 export const MACHINE_DETECT_MODES = ['no', 'detect', 'disconnect'] as const;
+export const PREVIEW_TIMEOUT_ACTIONS = ['dial', 'requeue'] as const;
+export type PreviewTimeoutAction = (typeof PREVIEW_TIMEOUT_ACTIONS)[number];
 export type MachineDetectMode = (typeof MACHINE_DETECT_MODES)[number];
 export const CAMPAIGN_STATUSES = [
   'Preparing',
@@ -44,6 +46,23 @@ export interface DialingStrategy {
   useSystemMappings?: boolean;
 }
 
+/** How a Progressive or Preview campaign works with its agents (a campaignd extension, docs/agents.md). */
+export interface AgentSettings {
+  wrapUpSec: number;
+  /** Preview only. */
+  previewTimeoutSec?: number;
+  previewTimeoutAction?: PreviewTimeoutAction;
+  /** Empty: the bot's list. */
+  dispositionCodes: string[];
+}
+
+/** Defaults of agentSettings: a minute of wrap-up; Kore's 30-second Preview timer that dials. */
+export const AGENT_DEFAULTS = Object.freeze({
+  wrapUpSec: 60,
+  previewTimeoutSec: 30,
+  previewTimeoutAction: 'dial' as const,
+});
+
 export interface NamedRef {
   id: string;
   name: string;
@@ -60,6 +79,8 @@ export interface CampaignConfig {
   experienceFlow?: NamedRef;
   queue?: NamedRef;
   maxSkips?: number;
+  /** Progressive and Preview; absent in campaigns stored before agents existed (defaults apply). */
+  agentSettings?: AgentSettings;
   machineDetection: MachineDetectMode;
   format?: SmsFormat;
   /**

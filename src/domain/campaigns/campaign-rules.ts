@@ -9,8 +9,11 @@ import {
   DIALING_MODES,
   DIALING_ORDERS,
   FREQUENCIES,
+  AGENT_DEFAULTS,
   MACHINE_DETECT_MODES,
+  PREVIEW_TIMEOUT_ACTIONS,
   SMS_FORMATS,
+  type AgentSettings,
   type CallingHours,
   type CampaignType,
   type DialingMode,
@@ -36,6 +39,7 @@ export interface NormalisedCampaign {
   experienceFlowName?: string;
   queueName?: string;
   maxSkips?: number;
+  agentSettings?: AgentSettings;
   machineDetection: MachineDetectMode;
   format?: SmsFormat;
   message?: { message: string; templateId: string; templateName?: string };
@@ -97,6 +101,32 @@ function normaliseMachineDetect(raw: unknown, p: Problems): MachineDetectMode {
   const mode = canonical(MACHINE_DETECT_MODES, raw);
   if (!mode) p.add('enableMachineDetect', 'must be true, false, "no", "detect" or "disconnect"');
   return mode ?? 'no';
+}
+
+/** agentSettings with its defaults; Preview's own settings only on Preview campaigns. */
+function normaliseAgentSettings(raw: CampaignInput['agentSettings'], mode: DialingMode, p: Problems): AgentSettings {
+  const out: AgentSettings = { wrapUpSec: raw?.wrapUpSec ?? AGENT_DEFAULTS.wrapUpSec, dispositionCodes: [] };
+  const seen = new Set<string>();
+  for (const [i, c] of (raw?.dispositionCodes ?? []).entries()) {
+    const code = c.trim();
+    const issue = code === '' ? 'must not be blank' : nameProblem(code);
+    if (issue) p.add(`agentSettings.dispositionCodes[${i}]`, issue);
+    else if (seen.has(code.toLowerCase())) p.add(`agentSettings.dispositionCodes[${i}]`, `'${code}' is listed twice`);
+    else out.dispositionCodes.push(code);
+    seen.add(code.toLowerCase());
+  }
+  if (mode === 'Preview') {
+    out.previewTimeoutSec = raw?.previewTimeoutSec ?? AGENT_DEFAULTS.previewTimeoutSec;
+    const action =
+      raw?.previewTimeoutAction === undefined
+        ? AGENT_DEFAULTS.previewTimeoutAction
+        : canonical(PREVIEW_TIMEOUT_ACTIONS, raw.previewTimeoutAction);
+    if (!action) p.add('agentSettings.previewTimeoutAction', `must be ${PREVIEW_TIMEOUT_ACTIONS.join(' or ')}`);
+    out.previewTimeoutAction = action ?? AGENT_DEFAULTS.previewTimeoutAction;
+  } else if (raw?.previewTimeoutSec !== undefined || raw?.previewTimeoutAction !== undefined) {
+    p.add('agentSettings', 'previewTimeoutSec and previewTimeoutAction are for Preview campaigns');
+  }
+  return out;
 }
 
 /**
@@ -177,7 +207,9 @@ export function normaliseCampaignInput(
     if (mode === 'Agentless') {
       if (!body.experienceFlowName?.trim()) p.add('experienceFlowName', 'is required for Agentless campaigns');
       out.experienceFlowName = body.experienceFlowName?.trim();
+      if (body.agentSettings !== undefined) p.add('agentSettings', 'is for Progressive and Preview campaigns');
     } else if (mode) {
+      out.agentSettings = normaliseAgentSettings(body.agentSettings, mode, p);
       if (!body.queue_name?.trim()) p.add('queue_name', `is required for ${mode} campaigns`);
       out.queueName = body.queue_name?.trim();
       if (out.machineDetection !== 'no')
@@ -208,6 +240,7 @@ export function normaliseCampaignInput(
     if (body.enableMachineDetect !== undefined && body.enableMachineDetect !== false) {
       p.add('enableMachineDetect', 'does not apply to SMS campaigns');
     }
+    if (body.agentSettings !== undefined) p.add('agentSettings', 'is for Progressive and Preview campaigns');
   }
   return p.list.length > 0 ? { ok: false, problems: p.list } : { ok: true, value: out };
 }

@@ -269,6 +269,7 @@ export class CampaignService {
       else config.queue = { id: queue.id, name: queue.name };
     }
     if (n.maxSkips !== undefined) config.maxSkips = n.maxSkips;
+    if (n.agentSettings) config.agentSettings = n.agentSettings;
     if (n.format) config.format = n.format;
     if (n.message) {
       const m = n.message;

@@ -35,6 +35,7 @@ export function toKoreCampaign(row: CampaignRow, extras: ViewExtras = {}): Campa
   if (c.message) out.message = c.message;
   if (c.maxSkips !== undefined) out.maxSkips = c.maxSkips;
   if (c.queue) out.queue_name = c.queue.name;
+  if (c.agentSettings) out.agentSettings = c.agentSettings;
   if (row.instance_id) out.campaignInstanceId = row.instance_id;
   if (c.dncList) out.dncLists = c.dncList;
   if (row.type === 'voice') out.machineDetectMode = c.machineDetection;

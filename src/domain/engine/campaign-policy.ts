@@ -1,5 +1,10 @@
 import type { CampaignRow } from '../../storage/schema.js';
-import type { CampaignConfig, MachineDetectMode } from '../campaigns/campaign-config.js';
+import {
+  AGENT_DEFAULTS,
+  type CampaignConfig,
+  type MachineDetectMode,
+  type PreviewTimeoutAction,
+} from '../campaigns/campaign-config.js';
 import type { Schedule } from '../campaigns/schedule.js';
 import { compileCallingHours, type CallingHoursLike, type CompiledCallingHours } from './calling-window.js';
 import { decodeSmsMessage } from './sms-message.js';
@@ -7,8 +12,7 @@ import { decodeSmsMessage } from './sms-message.js';
 /**
  * Defaults when a campaign leaves a dialing setting out (Kore documents ranges, not defaults).
  * maxConcurrent (calls one campaign may have out at once) is Kore's agentless default; a bot may
- * set its own (CampaignCaps). Progressive / Preview would be bounded by agents, which campaignd
- * does not model yet.
+ * set its own (CampaignCaps). Progressive and Preview campaigns are bounded by their agents instead.
  */
 export const POLICY_DEFAULTS = Object.freeze({
   maxAttemptsPerRecord: 1,
@@ -16,6 +20,20 @@ export const POLICY_DEFAULTS = Object.freeze({
   maxRingTimeSec: 30,
   maxConcurrent: 10,
 });
+
+/** How a Progressive or Preview campaign works with the agents of its queue. */
+export interface AgentPolicy {
+  mode: 'Progressive' | 'Preview';
+  queueId: string;
+  queueName: string;
+  wrapUpSec: number;
+  previewTimeoutSec: number;
+  previewTimeoutAction: PreviewTimeoutAction;
+  /** Preview: skips a record may get; the last one makes it final (`agent-skipped`). */
+  maxSkips: number;
+  /** Empty: the bot's list decides. */
+  dispositionCodes: string[];
+}
 
 /** What the engine needs to know about a running campaign, parsed once from its stored config. */
 export interface CampaignPolicy {
@@ -35,8 +53,12 @@ export interface CampaignPolicy {
   callerId: string;
   /** The campaign's own DNC list (v2 `dncLists`); the account's global one is added at check time. */
   dncListIds: string[];
+  /** That list, named (a disposition's do-not-call adds the number to it). */
+  dncList?: { id: string; name: string };
   experienceFlowId?: string;
   queue?: string;
+  /** Progressive and Preview: dialed for agents. */
+  agents?: AgentPolicy;
   /** SMS text, decoded. */
   message?: string;
   /** The recurring schedule, if any: a completed run goes back to Scheduled while occurrences remain. */
@@ -65,7 +87,21 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
     schedule: c.schedule,
   };
   if (c.experienceFlow) p.experienceFlowId = c.experienceFlow.id;
+  if (c.dncList) p.dncList = c.dncList;
   if (c.queue) p.queue = c.queue.name;
+  if (c.queue && (row.dialing_mode === 'Progressive' || row.dialing_mode === 'Preview')) {
+    const s = c.agentSettings;
+    p.agents = {
+      mode: row.dialing_mode,
+      queueId: c.queue.id,
+      queueName: c.queue.name,
+      wrapUpSec: s?.wrapUpSec ?? AGENT_DEFAULTS.wrapUpSec,
+      previewTimeoutSec: s?.previewTimeoutSec ?? AGENT_DEFAULTS.previewTimeoutSec,
+      previewTimeoutAction: s?.previewTimeoutAction ?? AGENT_DEFAULTS.previewTimeoutAction,
+      maxSkips: c.maxSkips ?? 0,
+      dispositionCodes: s?.dispositionCodes ?? [],
+    };
+  }
   if (row.type === 'sms') {
     // An advanced SMS hands the conversation to its experience flow; the opening text names it.
     p.message = c.message

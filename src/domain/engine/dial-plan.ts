@@ -89,6 +89,8 @@ export function planRecords(input: PlanInput): Plan {
       agent_disposition_codes: null,
       contact_data: JSON.stringify(contactData(c)),
       updated_at: now,
+      skips: 0,
+      agent_id: null,
     });
   }
   return { records, excluded };

@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { DialRecordsRepo, Claimed } from '../../storage/repos/dial-records-repo.js';
-import type { DialRequest, Provider } from '../telephony/provider.js';
+import type { AgentLeg, DialRequest, Provider } from '../telephony/provider.js';
 import { ProviderUnavailableError } from '../telephony/provider.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import type { OutcomeHandler } from './outcome-handler.js';
@@ -39,6 +39,8 @@ export interface DialerDeps {
   precall?: PrecallFetcher;
   /** How long an accepted attempt may wait for its outcome before reconciliation calls it `unknown`. */
   inFlightLeaseMs: (policy: CampaignPolicy) => number;
+  /** Calls for agents: where each agent takes calls, and where what they are shown is kept. */
+  agents?: { legs: ReadonlyMap<string, AgentLeg>; keepCallData(attemptId: string, data: string): Promise<void> };
 }
 
 /**
@@ -114,6 +116,12 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
         req.machineDetection = policy.machine;
         if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
         if (policy.queue) req.queue = policy.queue;
+        const leg = attempt.agent_id ? deps.agents?.legs.get(attempt.agent_id) : undefined;
+        if (leg) {
+          req.agent = leg;
+          // The agent sees what the provider is given: contact fields and pre-call data.
+          await deps.agents!.keepCallData(attempt.id, JSON.stringify(context));
+        }
       } else {
         req.message = policy.message ?? '';
       }

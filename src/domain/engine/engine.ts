@@ -13,6 +13,13 @@ import type { CampaignPolicies } from './campaign-policies.js';
 import type { InstanceCompletion } from './instance-completion.js';
 import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
 import type { PrecallFetcher } from './precall-fetch.js';
+import { AgentDialing, type AgentInstance, type AgentSweepReport } from './agent-dialing.js';
+import { connectingEvent, offerClosedEvent, offerEvent } from '../agents/agent-events.js';
+import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
+import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
+import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
+import type { Claimed } from '../../storage/repos/dial-records-repo.js';
+import type { DialRecordRow } from '../../storage/schema.js';
 
 export interface EngineOptions {
   clock: Clock;
@@ -40,6 +47,14 @@ export interface EngineOptions {
   dnc?: DncCheck;
   /** Identifies this process in leases and attempts. Default host:pid:random. */
   owner?: string;
+  /** Progressive and Preview campaigns: their agents. */
+  agents: {
+    repo: AgentsRepo;
+    work: AgentWorkRepo;
+    attempts: AttemptsRepo;
+    /** AGENT_PRESENCE_GRACE_MS. */
+    graceMs: number;
+  };
 }
 
 export interface TickReport {
@@ -52,6 +67,9 @@ export interface TickReport {
   /** Claims whose lease ran out before their dial (dialer.ts): not dialed, left to reconciliation. */
   lost: number;
   completed: number;
+  /** Preview records offered to agents. */
+  offered: number;
+  agents: AgentSweepReport;
 }
 
 /** Kore's longest maxRingTime (120 s). */
@@ -66,6 +84,8 @@ const emptyReport = (): TickReport => ({
   released: 0,
   lost: 0,
   completed: 0,
+  offered: 0,
+  agents: { offersTimedOut: 0, offersWithdrawn: 0, wrapUpsEnded: 0, loggedOut: 0, hangups: 0 },
 });
 
 /**
@@ -78,11 +98,23 @@ export class Engine {
   readonly owner: string;
   private readonly allocator = new FairShareAllocator();
   private readonly bucket: TokenBucket;
+  private readonly agentDialing: AgentDialing;
   private current: Promise<TickReport> | undefined;
 
   constructor(private readonly o: EngineOptions) {
     this.owner = o.owner ?? `${hostname()}:${process.pid}:${newId('u').slice(2, 10)}`;
     this.bucket = new TokenBucket({ ratePerSec: o.callsPerSecond }, o.clock);
+    this.agentDialing = new AgentDialing({
+      clock: o.clock,
+      agents: o.agents.repo,
+      work: o.agents.work,
+      attempts: o.agents.attempts,
+      records: o.records,
+      policies: o.policies,
+      provider: o.provider,
+      owner: this.owner,
+      graceMs: o.agents.graceMs,
+    });
   }
 
   /** Runs one tick; a tick already running is joined rather than overlapped. */
@@ -111,22 +143,45 @@ export class Engine {
       rep.reconciled++;
     }
 
+    rep.agents = await this.agentDialing.sweep(now);
+
     const active = await o.instances.active();
     const inFlight = await o.records.inFlightByInstance();
-    const demands: CampaignDemand[] = [];
     const policies = new Map<string, CampaignPolicy & { cap: number }>();
+    const agentInstances: AgentInstance[] = [];
     for (const inst of active) {
       const policy = await o.policies.of(inst.campaign_id, inst.id);
       if (!policy) continue;
-      const cap = await o.campaignCaps.of(policy.botId);
-      policies.set(inst.id, { ...policy, cap });
-      const f = inFlight.get(inst.id) ?? 0;
-      const wanted = await o.records.dueCount(inst.id, now, cap - f);
+      policies.set(inst.id, { ...policy, cap: await o.campaignCaps.of(policy.botId) });
+      if (policy.agents) agentInstances.push({ id: inst.id, policy });
+    }
+    // Agents first: how many each Progressive / Preview instance may take now.
+    const agentSlots = await this.agentDialing.slots(agentInstances, now, (i, max) =>
+      o.records.dueCount(i.id, now, max),
+    );
+
+    const demands: CampaignDemand[] = [];
+    for (const [instanceId, policy] of policies) {
+      const f = inFlight.get(instanceId) ?? 0;
+      let wanted: number;
+      let cap = policy.cap;
+      if (policy.agents?.mode === 'Preview') {
+        // Offers hold agents, not lines: made here; accepted ones are dialed within the lines below.
+        rep.offered += await this.offer(instanceId, policy, agentSlots.get(instanceId) ?? 0, now);
+        wanted = await this.dialAccepted(instanceId, policy, now, rep);
+      } else if (policy.agents) {
+        // Progressive: one call per agent this instance may take, whatever the bot's campaign cap.
+        wanted = agentSlots.get(instanceId) ?? 0;
+        cap = f + wanted;
+      } else {
+        wanted = await o.records.dueCount(instanceId, now, cap - f);
+      }
       if (wanted === 0 && f === 0) {
-        if (await o.completion.completeIfDone(inst.id, inst.campaign_id)) rep.completed++;
+        if (await o.completion.completeIfDone(instanceId, policy.campaignId)) rep.completed++;
         continue;
       }
-      demands.push({ id: inst.id, priority: policy.priority, wanted, inFlight: f, maxConcurrent: cap });
+      if (policy.agents?.mode === 'Preview') continue;
+      demands.push({ id: instanceId, priority: policy.priority, wanted, inFlight: f, maxConcurrent: cap });
     }
     if (demands.length === 0) return rep;
 
@@ -142,50 +197,142 @@ export class Engine {
     for (const [instanceId, n] of slots) {
       if (n <= 0) continue;
       const policy = policies.get(instanceId)!;
-      const claimed = await o.records.claim({
-        instanceId,
-        channel: policy.type,
-        limit: n,
-        now,
-        owner: this.owner,
-        leaseMs: o.leaseMs,
-        // The sharing above works from counts read before any claim; other engines claim too.
-        caps: { instance: policy.cap, total: o.maxConcurrentCalls },
-        newAttemptId: () => newId('att'),
-        place: (r) => {
-          const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
-          return isWithinCallingHours(policy.compiled, zone, now)
-            ? { inside: true }
-            : { inside: false, nextAt: windowedAt(policy, r, now) };
-        },
-      });
+      const base = this.claimRequest(instanceId, policy, n, now);
+      const claimed = policy.agents
+        ? (
+            await o.agents.work.claimWithAgents({
+              ...base,
+              ...this.supply(policy, now),
+              eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!)],
+            })
+          ).map((c) => c.claimed)
+        : await o.records.claim(base);
       if (claimed.length === 0) continue;
-      this.bucket.take(claimed.length);
-      rep.claimed += claimed.length;
-      const d = await dispatch(
-        {
-          clock: o.clock,
-          owner: this.owner,
-          claimLeaseMs: o.leaseMs,
-          provider: o.provider,
-          records: o.records,
-          outcomes: o.outcomes,
-          ...(o.precall ? { precall: o.precall } : {}),
-          ...(o.dnc ? { dnc: o.dnc } : {}),
-          inFlightLeaseMs: (p) =>
-            o.provider.callsOutliveProcess ? o.leaseMs + this.outcomeWaitMs(p.ringSec * 1000) : o.leaseMs,
-        },
-        policy,
-        claimed,
-      );
-      rep.accepted += d.accepted;
-      rep.refused += d.refused;
-      rep.skipped += d.skipped;
-      rep.released += d.released;
-      rep.lost += d.lost;
+      const d = await this.dispatch(policy, claimed, rep);
       if (d.released > 0) break; // provider unavailable: try again next tick
     }
     return rep;
+  }
+
+  private claimRequest(instanceId: string, policy: CampaignPolicy & { cap: number }, limit: number, now: number) {
+    return {
+      instanceId,
+      channel: policy.type,
+      limit,
+      now,
+      owner: this.owner,
+      leaseMs: this.o.leaseMs,
+      // The sharing above works from counts read before any claim; other engines claim too.
+      caps: { instance: policy.agents ? limit + 1_000_000 : policy.cap, total: this.o.maxConcurrentCalls },
+      newAttemptId: () => newId('att'),
+      place: (r: Pick<DialRecordRow, 'time_zone'>) => {
+        const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
+        return isWithinCallingHours(policy.compiled, zone, now)
+          ? ({ inside: true } as const)
+          : ({ inside: false, nextAt: windowedAt(policy, r, now) } as const);
+      },
+    };
+  }
+
+  private supply(policy: CampaignPolicy, now: number) {
+    return {
+      campaignId: policy.campaignId,
+      queueId: policy.agents!.queueId,
+      presentSince: this.agentDialing.presentSince(now),
+    };
+  }
+
+  /** Preview: up to `n` due records offered to Available agents of the campaign's queue. */
+  private async offer(
+    instanceId: string,
+    policy: CampaignPolicy & { cap: number },
+    n: number,
+    now: number,
+  ): Promise<number> {
+    if (n <= 0) return 0;
+    const until = now + policy.agents!.previewTimeoutSec * 1000;
+    const { place } = this.claimRequest(instanceId, policy, n, now);
+    const offered = await this.o.agents.work.offer({
+      instanceId,
+      limit: n,
+      now,
+      owner: this.owner,
+      place,
+      until,
+      ...this.supply(policy, now),
+      eventsFor: (r) => [offerEvent(policy, r, now, until)],
+    });
+    return offered.length;
+  }
+
+  /**
+   * Preview: accepted offers dialed now, within the lines (MAX_CONCURRENT_CALLS) and the tick's
+   * calls-per-second budget. Returns how many wait for a line.
+   */
+  private async dialAccepted(
+    instanceId: string,
+    policy: CampaignPolicy & { cap: number },
+    now: number,
+    rep: TickReport,
+  ): Promise<number> {
+    const limit = this.bucket.available();
+    if (limit <= 0) return 0;
+    const claimed = await this.o.agents.work.claimAccepted({
+      ...this.claimRequest(instanceId, policy, limit, now),
+      campaignId: policy.campaignId,
+      eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!)],
+      closed: (r) => ({
+        skip: false,
+        maxSkips: policy.agents!.maxSkips,
+        agentTo: 'Available',
+        reason: null,
+        events: [offerClosedEvent(r.id, 'withdrawn', 'the calling window closed before the dial')],
+      }),
+    });
+    if (claimed.length > 0)
+      await this.dispatch(
+        policy,
+        claimed.map((c) => c.claimed),
+        rep,
+      );
+    return 0;
+  }
+
+  private async dispatch(policy: CampaignPolicy, claimed: Claimed[], rep: TickReport) {
+    const o = this.o;
+    this.bucket.take(claimed.length);
+    rep.claimed += claimed.length;
+    const agentIds = claimed.flatMap((c) => (c.attempt.agent_id ? [c.attempt.agent_id] : []));
+    const d = await dispatch(
+      {
+        clock: o.clock,
+        owner: this.owner,
+        claimLeaseMs: o.leaseMs,
+        provider: o.provider,
+        records: o.records,
+        outcomes: o.outcomes,
+        ...(o.precall ? { precall: o.precall } : {}),
+        ...(o.dnc ? { dnc: o.dnc } : {}),
+        inFlightLeaseMs: (p) =>
+          o.provider.callsOutliveProcess ? o.leaseMs + this.outcomeWaitMs(p.ringSec * 1000) : o.leaseMs,
+        ...(agentIds.length > 0
+          ? {
+              agents: {
+                legs: await this.agentDialing.legs(agentIds),
+                keepCallData: (attemptId: string, data: string) => o.agents.attempts.setCallData(attemptId, data),
+              },
+            }
+          : {}),
+      },
+      policy,
+      claimed,
+    );
+    rep.accepted += d.accepted;
+    rep.refused += d.refused;
+    rep.skipped += d.skipped;
+    rep.released += d.released;
+    rep.lost += d.lost;
+    return d;
   }
 
   /**

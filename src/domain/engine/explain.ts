@@ -10,7 +10,9 @@ import type { ExplainRule, Explanation } from '../../contract/engine.js';
 import { errors } from '../../shared/errors.js';
 import { describeWindowAt, effectiveZone } from './calling-window.js';
 import type { CampaignCaps } from './campaign-caps.js';
-import { policyOf } from './campaign-policy.js';
+import { policyOf, type AgentPolicy } from './campaign-policy.js';
+import { presentSince } from '../agents/presence.js';
+import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import { windowedAt } from './outcome-handler.js';
 
 /** A record key that looks like a phone number (`+1 (555) 010-0001`, `15550100001`), as E.164. */
@@ -32,6 +34,7 @@ export class ExplainService {
     private readonly clock: Clock,
     private readonly maxConcurrentCalls: number,
     private readonly campaignCaps: CampaignCaps,
+    private readonly agents: AgentsRepo,
   ) {}
 
   async explain(t: Tenant, campaignId: string, key: string): Promise<Explanation> {
@@ -60,7 +63,11 @@ export class ExplainService {
       ? `final: ${rec.final_outcome}${rec.excluded_reason ? ` (${rec.excluded_reason})` : ''}`
       : rec.state === 'pending'
         ? 'waiting to be dialed'
-        : `attempt ${rec.current_attempt_id} is ${rec.state === 'leased' ? 'being placed' : 'in progress'}`;
+        : rec.state === 'offered'
+          ? `offered to agent ${rec.agent_id} until ${iso(rec.lease_expires_at)} (skipped ${rec.skips} times)`
+          : rec.state === 'accepted'
+            ? `accepted by agent ${rec.agent_id}: dialed at the next tick`
+            : `attempt ${rec.current_attempt_id} is ${rec.state === 'leased' ? 'being placed' : 'in progress'}`;
     rules.push({
       rule: 'record',
       ok: rec.state === 'pending',
@@ -79,11 +86,14 @@ export class ExplainService {
       facts: { excludedAtStart: rec.excluded_reason, onListNow: hitNow ?? null, listsChecked: dncIds },
     });
 
+    // A call-back (callContactAt, an agent's disposition) reopens a record for one more attempt.
+    const reopened = rec.state === 'pending' && rec.attempts >= policy.maxAttempts;
+    const attemptsLeft = rec.attempts < policy.maxAttempts || reopened;
     rules.push({
       rule: 'attempts',
-      ok: rec.attempts < policy.maxAttempts,
-      detail: `${rec.attempts} of ${policy.maxAttempts} attempts used`,
-      facts: { used: rec.attempts, max: policy.maxAttempts },
+      ok: attemptsLeft,
+      detail: `${rec.attempts} of ${policy.maxAttempts} attempts used${reopened ? '; a call-back allows one more' : ''}`,
+      facts: { used: rec.attempts, max: policy.maxAttempts, callback: reopened },
     });
 
     const last = rec.attempts > 0 && rec.state === 'pending' ? await this.lastEnded(rec.id, rec.attempts) : null;
@@ -118,23 +128,38 @@ export class ExplainService {
     const inFlight = await this.records.inFlightByInstance();
     const mine = inFlight.get(inst.id) ?? 0;
     const total = [...inFlight.values()].reduce((a, b) => a + b, 0);
-    const cap = await this.campaignCaps.of(policy.botId, true);
-    const capOk = mine < cap && total < this.maxConcurrentCalls;
-    rules.push({
-      rule: 'capacity',
-      ok: capOk,
-      detail: `${mine} of ${cap} campaign lines and ${total} of ${this.maxConcurrentCalls} lines busy; shared by priority ${policy.priority}`,
-      facts: {
-        campaignInFlight: mine,
-        campaignMax: cap,
-        totalInFlight: total,
-        maxConcurrentCalls: this.maxConcurrentCalls,
-        priority: policy.priority,
-      },
-    });
+    if (policy.agents) {
+      rules.push(await this.agentsRule(policy.agents, now));
+      // An agent campaign is bounded by its agents, not by the bot's per-campaign cap.
+      rules.push({
+        rule: 'capacity',
+        ok: total < this.maxConcurrentCalls,
+        detail: `${total} of ${this.maxConcurrentCalls} lines busy (${mine} for this campaign); agents shared by priority ${policy.priority}`,
+        facts: {
+          campaignInFlight: mine,
+          totalInFlight: total,
+          maxConcurrentCalls: this.maxConcurrentCalls,
+          priority: policy.priority,
+        },
+      });
+    } else {
+      const cap = await this.campaignCaps.of(policy.botId, true);
+      rules.push({
+        rule: 'capacity',
+        ok: mine < cap && total < this.maxConcurrentCalls,
+        detail: `${mine} of ${cap} campaign lines and ${total} of ${this.maxConcurrentCalls} lines busy; shared by priority ${policy.priority}`,
+        facts: {
+          campaignInFlight: mine,
+          campaignMax: cap,
+          totalInFlight: total,
+          maxConcurrentCalls: this.maxConcurrentCalls,
+          priority: policy.priority,
+        },
+      });
+    }
 
     let next: number | null = null;
-    if (!final && dncOk && rec.attempts < policy.maxAttempts && inst.status !== 'Stopped') {
+    if (!final && dncOk && attemptsLeft && inst.status !== 'Stopped') {
       next = windowedAt(policy, rec, Math.max(now, rec.state === 'pending' ? rec.next_at : now, retryAt ?? now));
     }
     return {
@@ -147,6 +172,43 @@ export class ExplainService {
       dialableNow: rules.every((r) => r.ok),
       nextDialableAt: running || row.status === 'Paused' ? iso(next) : null,
       rules,
+    };
+  }
+
+  /** Whether an agent of the campaign's queue is free to take the call now, and what the others do. */
+  private async agentsRule(a: AgentPolicy, now: number): Promise<ExplainRule> {
+    const q = (await this.agents.queueStates([a.queueId], presentSince(now))).get(a.queueId) ?? { present: 0 };
+    const free = q.present;
+    const away = (q.Available ?? 0) - free;
+    const loggedIn = (q.Available ?? 0) + (q.Reserved ?? 0) + (q.OnCall ?? 0) + (q.WrapUp ?? 0) + (q.NotReady ?? 0);
+    const busy = [
+      [q.Reserved, 'reserved'],
+      [q.OnCall, 'on call'],
+      [q.WrapUp, 'in wrap-up'],
+      [q.NotReady, 'not ready'],
+      [away, 'away (no event stream)'],
+    ]
+      .filter(([n]) => (n as number | undefined) ?? 0)
+      .map(([n, what]) => `${n} ${what}`);
+    const counts = `${free} of ${loggedIn} available${busy.length > 0 ? ` (${busy.join(', ')})` : ''}`;
+    return {
+      rule: 'agents',
+      ok: free > 0,
+      detail:
+        free > 0
+          ? `agents on queue ${a.queueName}: ${counts}`
+          : `waiting for an agent on queue ${a.queueName}: ${counts}`,
+      facts: {
+        queue: a.queueName,
+        mode: a.mode,
+        available: free,
+        loggedIn,
+        reserved: q.Reserved ?? 0,
+        onCall: q.OnCall ?? 0,
+        wrapUp: q.WrapUp ?? 0,
+        notReady: q.NotReady ?? 0,
+        away,
+      },
     };
   }
 

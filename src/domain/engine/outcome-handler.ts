@@ -1,7 +1,13 @@
+import { nowIso } from '../../shared/ids.js';
+import { NO_WORK, type AgentMove } from '../../storage/repos/agent-moves.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
-import type { DialRecordRow } from '../../storage/schema.js';
-import type { OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
+import type { AttemptRow, DialRecordRow } from '../../storage/schema.js';
+import type { AttemptDisposition } from '../../contract/agents.js';
+import { connectedEvent, endedEvent, wrapUpEvent } from '../agents/agent-events.js';
+import { SYSTEM_DISPOSITION, type DispositionCodes } from '../agents/disposition-codes.js';
+import type { WorkSignal } from '../agents/work-signal.js';
+import type { ConnectedReport, OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
 import { effectiveZone, nextWindowStart } from './calling-window.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { CampaignPolicy } from './campaign-policy.js';
@@ -26,6 +32,8 @@ export function windowedAt(policy: CampaignPolicy, r: Pick<DialRecordRow, 'time_
  * The engine's OutcomeSink: records an outcome on its attempt and decides the record's future
  * (retry at a windowed instant, or final). Idempotent on attemptId: a repeat is a no-op, and a real
  * outcome after `unknown` is stored as `late_outcome` without making the record dialable again.
+ * A call for an agent frees the agent in the same transaction: into WrapUp when the person reached
+ * them, back to Available when nobody did.
  */
 export class OutcomeHandler implements OutcomeSink {
   constructor(
@@ -33,7 +41,37 @@ export class OutcomeHandler implements OutcomeSink {
     private readonly instances: InstancesRepo,
     private readonly policies: CampaignPolicies,
     private readonly completion: InstanceCompletion,
+    private readonly codes: DispositionCodes,
+    /** Told when an agent is free again, so the engine dials for them at once. */
+    private readonly signal: WorkSignal,
+    /** A call-back an agent asked for during the call (agent-desk-service.ts), made once it has ended. */
+    private readonly scheduleCallback: (
+      instanceId: string,
+      recordId: string,
+      at: number,
+      now: number,
+    ) => Promise<unknown>,
   ) {}
+
+  /** The person answered and reached the agent: the agent goes OnCall and is shown the call. */
+  async connected(r: ConnectedReport): Promise<void> {
+    const att = await this.attempts.find(r.attemptId);
+    if (!att?.agent_id || att.outcome !== null || att.connected_at !== null) return;
+    const rec = await this.attempts.record(att.record_id);
+    const policy = rec ? await this.policies.of(rec.campaign_id, att.instance_id) : undefined;
+    const campaign = { id: rec?.campaign_id ?? '', name: policy?.name ?? '' };
+    await this.attempts.markConnected(att.id, r.at, {
+      agentId: att.agent_id,
+      from: ['Reserved'],
+      workAttemptId: att.id,
+      to: 'OnCall',
+      at: r.at,
+      nowIso: nowIso(r.at),
+      campaignId: campaign.id,
+      attemptId: att.id,
+      events: [connectedEvent(att.id, campaign, att.call_data ? JSON.parse(att.call_data) : null)],
+    });
+  }
 
   /**
    * `engineOutcome` is for outcomes the engine decides itself (pre-call SKIP, lease expiry), which
@@ -64,7 +102,8 @@ export class OutcomeHandler implements OutcomeSink {
         ...(r.botSessionId !== undefined ? { bot_session_id: r.botSessionId } : {}),
         ...(r.botOutboundStatus !== undefined ? { bot_outbound_status: r.botOutboundStatus } : {}),
         ...(r.botOutboundStatusDetail !== undefined ? { bot_outbound_status_detail: r.botOutboundStatusDetail } : {}),
-        ...(r.agentDispositionCodes !== undefined
+        // An agent's call gets its codes from the agent (or the system, when wrap-up runs out).
+        ...(r.agentDispositionCodes !== undefined && !att.agent_id
           ? { agent_disposition_codes: JSON.stringify(r.agentDispositionCodes) }
           : {}),
       };
@@ -83,20 +122,71 @@ export class OutcomeHandler implements OutcomeSink {
           : { ...common, state: 'pending', current_attempt_id: null, next_at: windowedAt(policy, rec, next.notBefore) };
       }
     }
-    const applied = await this.attempts.apply(
-      att.id,
-      {
-        outcome,
-        provider_outcome: engineOutcome ? null : r.outcome,
-        ended_at: at,
-        detail: r.detail ?? null,
-        ring_sec: r.ringSec ?? null,
-        talk_sec: r.talkSec ?? null,
-        machine_detected: r.machineDetected === undefined ? null : r.machineDetected ? 1 : 0,
-      },
-      rec.id,
-      patch,
-    );
+    const ended: Partial<AttemptRow> = {
+      outcome,
+      provider_outcome: engineOutcome ? null : r.outcome,
+      ended_at: at,
+      detail: r.detail ?? null,
+      ring_sec: r.ringSec ?? null,
+      talk_sec: r.talkSec ?? null,
+      machine_detected: r.machineDetected === undefined ? null : r.machineDetected ? 1 : 0,
+    };
+    const agent = att.agent_id ? await this.freeAgent(att, policy, outcome, r, ended, patch) : undefined;
+    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent);
+    const asked = applied && att.disposition ? (JSON.parse(att.disposition) as AttemptDisposition).callbackAt : null;
+    if (asked) await this.scheduleCallback(inst.id, rec.id, Date.parse(asked), at);
+    if (applied && agent?.to === 'Available') this.signal.notify();
     if (applied && patch?.state === 'done') await this.completion.completeIfDone(inst.id, rec.campaign_id);
+  }
+
+  /**
+   * Where the call's agent goes when it ends: Available at once when nobody reached them; after a
+   * conversation, WrapUp for the campaign's wrap-up time, or straight to Available when they gave
+   * their disposition during the call or the campaign has no wrap-up (the disposition is then the
+   * system's, as in Kore's samples). Adds the disposition fields to `ended` and `patch`.
+   */
+  private async freeAgent(
+    att: AttemptRow,
+    policy: CampaignPolicy,
+    outcome: string,
+    r: OutcomeReport,
+    ended: Partial<AttemptRow>,
+    patch: Partial<DialRecordRow> | null,
+  ): Promise<AgentMove> {
+    const at = r.at;
+    const connected = att.connected_at !== null;
+    const base = {
+      agentId: att.agent_id!,
+      from: ['Reserved', 'OnCall'] as const,
+      workAttemptId: att.id,
+      at,
+      nowIso: nowIso(at),
+      campaignId: policy.campaignId,
+      attemptId: att.id,
+    };
+    const callEnded = endedEvent(att.id, outcome, connected, r.talkSec ?? null);
+    const wrapUpMs = (policy.agents?.wrapUpSec ?? 0) * 1000;
+    if (connected && att.disposition === null && wrapUpMs > 0) {
+      const codes = policy.agents ? await this.codes.allowed(policy.agents, policy.botId) : [];
+      return {
+        ...base,
+        to: 'WrapUp',
+        work: { work_until: at + wrapUpMs },
+        events: [callEnded, wrapUpEvent(att.id, at + wrapUpMs, codes)],
+      };
+    }
+    if (connected && att.disposition === null) {
+      const system: AttemptDisposition = {
+        codes: [SYSTEM_DISPOSITION],
+        notes: null,
+        at: nowIso(at),
+        by: 'system',
+        callbackAt: null,
+        doNotCall: false,
+      };
+      ended.disposition = JSON.stringify(system);
+      if (patch) patch.agent_disposition_codes = JSON.stringify(system.codes);
+    }
+    return { ...base, to: 'Available', work: NO_WORK, events: [callEnded] };
   }
 }

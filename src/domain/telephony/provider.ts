@@ -30,8 +30,21 @@ export interface DialRequest {
   experienceFlowId?: string;
   /** Voice: agent queue for Progressive / Preview campaigns; absent for Agentless. */
   queue?: string;
+  /**
+   * Voice, Progressive / Preview: the agent reserved for this call. A person who answers is
+   * connected to them (the provider then reports `connected`); anything else ends the call.
+   */
+  agent?: AgentLeg;
   /** Contact fields and custom data the flow or provider may use. */
   context: Record<string, unknown>;
+}
+
+/** Where an agent takes calls: their id and, when set, their extension or SIP address. */
+export interface AgentLeg {
+  id: string;
+  name: string;
+  extension?: string;
+  externalId?: string;
 }
 
 /** Every outcome a provider may report, as a runtime list so callbacks can be validated. */
@@ -83,6 +96,18 @@ export interface OutcomeReport {
  */
 export interface OutcomeSink {
   report(r: OutcomeReport): Promise<void> | void;
+  /**
+   * A call with an agent leg was answered by a person and connected to the agent (at most once,
+   * before its outcome; a repeat or a late one is ignored). Its outcome follows when it ends.
+   * The engine's sink has it; sinks of tests that place no agent calls need not.
+   */
+  connected?(r: ConnectedReport): Promise<void> | void;
+}
+
+export interface ConnectedReport {
+  attemptId: string;
+  /** Epoch ms from the injected clock. */
+  at: number;
 }
 
 export type StartResult = { accepted: true } | { accepted: false; outcome: ProviderOutcome; detail: string };
@@ -105,6 +130,12 @@ export interface Provider {
    * network (provider closed, connection refused): the attempt may then be retried as is.
    */
   start(req: DialRequest): Promise<StartResult>;
+  /**
+   * Ends a call in progress (the agent hung up). Idempotent, and a no-op for a call that already
+   * ended or that the provider does not know; the outcome still arrives through the sink. Both
+   * adapters have it; a provider without it cannot end a call for an agent.
+   */
+  hangup?(attemptId: string): Promise<void>;
   /** Reports `unknown` for accepted attempts whose outcome is overdue (webhook adapter). */
   sweep?(now: number): Promise<void>;
   /**

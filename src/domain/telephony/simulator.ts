@@ -46,6 +46,8 @@ const AMD_DECISION_SEC = 3;
 export type SimulatedOutcome = Omit<OutcomeReport, 'attemptId' | 'at'> & {
   /** Simulated seconds from start() until the outcome is known. */
   durationSec: number;
+  /** A call with an agent leg that a person (or, undetected, a machine) answered: seconds until it is connected to the agent. */
+  connectSec?: number;
 };
 
 /** FNV-1a over the seed and attempt id: cheap, stable across Node versions, good enough to seed. */
@@ -161,7 +163,10 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
       botOutboundStatusDetail: 'machine_detected',
     };
   }
-  const agentEnded = uHangup < 0.3;
+  // With an agent leg the call is connected to the agent at pickup; the person hangs up after
+  // talkSec unless the agent ends the call first (SimulatorProvider.hangup). Dispositions are the
+  // agent's to give, never the network's. Without one, the bot flow ends it either way.
+  const agentEnded = !req.agent && uHangup < 0.3;
   const flow = {
     ringSec,
     talkSec,
@@ -169,7 +174,7 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
     botSessionId,
     botOutboundStatus: agentEnded ? 'agentHangUp' : 'userHangUp',
     botOutboundStatusDetail: agentEnded ? 'agent_hangup' : uHangup < 0.65 ? 'user_hangup' : 'Client side',
-    agentDispositionCodes: req.queue !== undefined && agentEnded ? ['System Generated'] : [],
+    ...(req.agent ? { connectSec: ringSec } : { agentDispositionCodes: [] }),
   };
   // With detection off a machine pickup is indistinguishable from a person: the bot plays to it.
   if (isMachine && mode === 'detect') return { outcome: 'machine', machineDetected: true, ...flow };
@@ -204,9 +209,19 @@ export interface SimulatorOptions extends SimProfile {
   onError?: (err: unknown, report: OutcomeReport) => void;
 }
 
+/** A simulated call out: how to cancel what is scheduled for it, and its connection to an agent. */
+interface SimCall {
+  sim: SimulatedOutcome;
+  cancel: () => void;
+  /** Clock ms when it was connected to its agent. */
+  connectedAt?: number;
+  /** The `connected` report being stored: the outcome waits for it, so it is never recorded first. */
+  connecting?: Promise<unknown>;
+}
+
 export class SimulatorProvider implements Provider {
   readonly name = 'simulator';
-  private readonly pending = new Map<string, () => void>();
+  private readonly pending = new Map<string, SimCall>();
   /** Outcomes handed to the sink whose promise has not settled yet. */
   private reporting = 0;
   /** drain() callers, woken when nothing is pending or reporting. */
@@ -228,10 +243,48 @@ export class SimulatorProvider implements Provider {
     this.started.add(req.attemptId);
 
     const sim = createSimulatedOutcome(this.opts.seed ?? 1, req, this.opts);
-    const delayMs = Math.round(sim.durationSec * 1000 * (this.opts.speed ?? 0.01));
-    const cancel = (this.opts.scheduler ?? defaultScheduler)(() => this.deliver(req.attemptId, sim), delayMs);
-    this.pending.set(req.attemptId, cancel);
+    const schedule = this.opts.scheduler ?? defaultScheduler;
+    const id = req.attemptId;
+    const call: SimCall = { sim, cancel: () => {} };
+    // Connect first: a scheduler that runs what is due in order (a test's) must see the pickup before the end.
+    const cancelConnect =
+      sim.connectSec === undefined ? () => {} : schedule(() => this.connect(id), this.realMs(sim.connectSec));
+    const cancelEnd = schedule(() => this.deliver(id, sim), this.realMs(sim.durationSec));
+    call.cancel = () => {
+      cancelConnect();
+      cancelEnd();
+    };
+    this.pending.set(id, call);
     return { accepted: true };
+  }
+
+  /**
+   * The agent ends the call: connected, it ends now as the agent's hang-up, with the talk time so
+   * far; still ringing, as no answer.
+   */
+  async hangup(attemptId: string): Promise<void> {
+    const call = this.pending.get(attemptId);
+    if (!call) return;
+    call.cancel();
+    const { sim } = call;
+    const speed = this.opts.speed ?? 0.01;
+    if (call.connectedAt !== undefined) {
+      const talked = speed > 0 ? (this.opts.clock.now() - call.connectedAt) / 1000 / speed : (sim.talkSec ?? 0);
+      this.deliver(attemptId, {
+        ...sim,
+        talkSec: round1(Math.min(sim.talkSec ?? talked, talked)),
+        botOutboundStatus: 'agentHangUp',
+        botOutboundStatusDetail: 'agent_hangup',
+      });
+    } else {
+      this.deliver(attemptId, {
+        outcome: 'no-answer',
+        ringSec: sim.connectSec ?? sim.ringSec ?? 0,
+        talkSec: 0,
+        durationSec: 0,
+        detail: 'ended by the agent before anyone answered',
+      });
+    }
   }
 
   /** Number of accepted attempts whose outcome has not been delivered yet. */
@@ -254,24 +307,50 @@ export class SimulatorProvider implements Provider {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const cancel of this.pending.values()) cancel();
+    for (const call of this.pending.values()) call.cancel();
     this.pending.clear();
   }
 
+  private realMs(simulatedSec: number): number {
+    return Math.round(simulatedSec * 1000 * (this.opts.speed ?? 0.01));
+  }
+
+  private connect(attemptId: string): void {
+    const call = this.pending.get(attemptId);
+    if (!call || call.connectedAt !== undefined) return;
+    const at = this.opts.clock.now();
+    call.connectedAt = at;
+    call.connecting = this.track(() => this.opts.sink.connected?.({ attemptId, at }), attemptId, undefined);
+  }
+
   private deliver(attemptId: string, sim: SimulatedOutcome): void {
-    if (!this.pending.delete(attemptId)) return; // cancelled by close()
-    const { durationSec: _d, ...fields } = sim;
+    const call = this.pending.get(attemptId);
+    if (!call) return; // cancelled by close(), or already ended by hangup()
+    this.pending.delete(attemptId);
+    const { durationSec: _d, connectSec: _c, ...fields } = sim;
     // `at` is when campaignd learns the outcome on its own clock: with speed < 1 the simulated call
     // is shorter in real time than ringSec + talkSec, and a start-plus-duration stamp would lie in
     // the engine's future (skewing retry waits). The simulated durations stay in ringSec / talkSec.
     const report: OutcomeReport = { attemptId, ...fields, at: this.opts.clock.now() };
+    void this.track(
+      async () => {
+        await call.connecting;
+        await this.opts.sink.report(report);
+      },
+      attemptId,
+      report,
+    );
+  }
+
+  /** Runs a report to the sink, counted for drain(); a failure goes to onError. */
+  private track(fn: () => unknown, attemptId: string, report: OutcomeReport | undefined): Promise<unknown> {
     const onError =
       this.opts.onError ??
-      ((err: unknown) => process.emitWarning(`simulator outcome for ${attemptId} was not recorded: ${String(err)}`));
+      ((err: unknown) => process.emitWarning(`simulator report for ${attemptId} was not recorded: ${String(err)}`));
     this.reporting++;
-    Promise.resolve()
-      .then(() => this.opts.sink.report(report))
-      .catch((err: unknown) => onError(err, report))
+    return Promise.resolve()
+      .then(fn)
+      .catch((err: unknown) => onError(err, report ?? { attemptId, outcome: 'unknown', at: this.opts.clock.now() }))
       .finally(() => {
         this.reporting--;
         if (this.pending.size === 0 && this.reporting === 0) for (const wake of this.idleWaiters.splice(0)) wake();

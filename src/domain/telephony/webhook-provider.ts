@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import { BoundedSet, ProviderUnavailableError, isProviderOutcome, precheck } from './provider.js';
-import type { DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
+import type { ConnectedReport, DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
 import { DEFAULT_TOLERANCE_SEC, IDEMPOTENCY_HEADER, signRequest, verifyRequest } from './signature.js';
 import type { HeaderBag } from './signature.js';
 
@@ -43,7 +43,8 @@ export interface WebhookProviderOptions {
 }
 
 export type CallbackResult =
-  { ok: true; report: OutcomeReport; duplicate: boolean } | { ok: false; status: 400 | 401; message: string };
+  | { ok: true; report: OutcomeReport | ConnectedReport; duplicate: boolean }
+  | { ok: false; status: 400 | 401; message: string };
 
 type TryResult =
   | { kind: 'status'; status: number; body: string }
@@ -79,6 +80,8 @@ export class WebhookProvider implements Provider {
   private readonly pending = new Map<string, number>();
   /** Attempts whose callback was reported (or is being reported) so a duplicate is not reported twice. */
   private readonly reported = new BoundedSet(100_000);
+  /** Attempts whose `connected` callback was passed on. */
+  private readonly connected = new BoundedSet(100_000);
   /** start() calls still talking to the provider, so a concurrent repeat shares the same POST. */
   private readonly starting = new Map<string, Promise<StartResult>>();
   private closed = false;
@@ -140,11 +143,27 @@ export class WebhookProvider implements Provider {
     };
   }
 
-  private async post(attemptId: string, body: string): Promise<TryResult> {
+  /**
+   * The agent ended the call: `{"action":"hangup","attemptId":…}` to the same URL, signed like a
+   * dial request, with `Idempotency-Key: hangup:<attemptId>`. Tried like a dial request; if the
+   * provider cannot be told, the call goes on until the person hangs up (its outcome comes as usual).
+   */
+  async hangup(attemptId: string): Promise<void> {
+    if (this.closed) return;
+    const body = JSON.stringify({ action: 'hangup', attemptId });
+    const delays = this.opts.retryDelaysMs ?? [250, 1000];
+    for (let i = 0; i <= delays.length; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, delays[i - 1]));
+      const res = await this.post(`hangup:${attemptId}`, body);
+      if (res.kind === 'status' && !retryable(res.status)) return;
+    }
+  }
+
+  private async post(idempotencyKey: string, body: string): Promise<TryResult> {
     // Signed afresh per try so the timestamp stays inside the receiver's window; the key never changes.
     const headers = {
       'Content-Type': 'application/json',
-      [IDEMPOTENCY_HEADER]: attemptId,
+      [IDEMPOTENCY_HEADER]: idempotencyKey,
       ...signRequest(this.opts.secret, body, this.opts.clock.now()),
     };
     const doFetch = this.opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
@@ -209,6 +228,7 @@ export class WebhookProvider implements Provider {
     } catch {
       return { ok: false, status: 400, message: 'body is not valid JSON' };
     }
+    if (isConnectedEvent(parsed)) return this.handleConnected(parsed);
     const checked = parseCallback(parsed, this.opts.clock.now());
     if (typeof checked === 'string') return { ok: false, status: 400, message: checked };
 
@@ -224,7 +244,27 @@ export class WebhookProvider implements Provider {
     this.pending.delete(checked.attemptId);
     return { ok: true, report: checked, duplicate: false };
   }
+
+  /** `{"event":"connected","attemptId":…}`: the person answered and was put through to the agent. */
+  private async handleConnected(b: Record<string, unknown>): Promise<CallbackResult> {
+    if (typeof b.attemptId !== 'string' || b.attemptId === '' || b.attemptId.length > 200)
+      return { ok: false, status: 400, message: 'attemptId must be a non-empty string' };
+    const report: ConnectedReport = { attemptId: b.attemptId, at: this.opts.clock.now() };
+    if (this.connected.has(report.attemptId) || this.reported.has(report.attemptId))
+      return { ok: true, report, duplicate: true };
+    this.connected.add(report.attemptId);
+    try {
+      await this.opts.sink.connected?.(report);
+    } catch (err) {
+      this.connected.delete(report.attemptId);
+      throw err;
+    }
+    return { ok: true, report, duplicate: false };
+  }
 }
+
+const isConnectedEvent = (b: unknown): b is Record<string, unknown> =>
+  typeof b === 'object' && b !== null && !Array.isArray(b) && (b as Record<string, unknown>).event === 'connected';
 
 /** Validates a callback body; returns the report or a message for a 400. Unknown fields are ignored. */
 export function parseCallback(body: unknown, at: number): OutcomeReport | string {

@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { newId, nowIso } from '../../shared/ids.js';
 import { duplicateName, mapUnique } from '../../storage/db-errors.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import type { BotRow } from '../../storage/schema.js';
 import type { BotSettings, BotSettingsPatch, CreatedApp, CreatedToken, NamedResource } from '../../contract/admin.js';
 import { errors } from '../../shared/errors.js';
 import { nameProblem } from '../../shared/text.js';
@@ -17,7 +18,7 @@ const BOT_ID = /^st-[A-Za-z0-9_-]{1,80}$/;
 const NAME_MAX = 100;
 
 /** A resource's name, trimmed: 1-100 characters people can read (shared/text.ts). */
-function checkedName(raw: unknown): string {
+export function checkedName(raw: unknown): string {
   const name = typeof raw === 'string' ? raw.trim() : '';
   if (name === '' || name.length > NAME_MAX) throw errors.validation('name', `name must be 1-${NAME_MAX} characters`);
   const problem = nameProblem(name);
@@ -155,10 +156,7 @@ export class AdminService {
   }
 
   async botSettings(input: { accountId: string; iid: string }): Promise<BotSettings> {
-    this.checkTenant(input.accountId, input.iid);
-    const bot = await this.repo.findBot(input.iid);
-    if (!bot || bot.account_id !== input.accountId)
-      throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);
+    const bot = await requireBot(this.repo, input);
     const precall = parsePrecallConfig(bot.precall_config);
     return {
       accountId: input.accountId,
@@ -215,20 +213,30 @@ export class AdminService {
   }
 
   private checkTenant(accountId: string, iid: string): void {
-    if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId)) {
-      throw errors.validation('accountId', 'accountId must be 1-64 letters, digits, "-" or "_"');
-    }
-    if (typeof iid !== 'string' || !BOT_ID.test(iid)) throw errors.validation('iid', 'iid must look like st-<id>');
+    checkTenant(accountId, iid);
   }
 
   /** Validates the tenant and the name, and that the bot exists in that account. */
   private async checkNamed(input: { accountId: string; iid: string; name: string }): Promise<string> {
     this.checkTenant(input.accountId, input.iid);
     const name = checkedName(input.name);
-    const bot = await this.repo.findBot(input.iid);
-    if (!bot || bot.account_id !== input.accountId) {
-      throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);
-    }
+    await requireBot(this.repo, input);
     return name;
   }
+}
+
+function checkTenant(accountId: string, iid: string): void {
+  if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId)) {
+    throw errors.validation('accountId', 'accountId must be 1-64 letters, digits, "-" or "_"');
+  }
+  if (typeof iid !== 'string' || !BOT_ID.test(iid)) throw errors.validation('iid', 'iid must look like st-<id>');
+}
+
+/** The bot of an admin request: 400 for ids that cannot be ones, 404 when it is not in that account. */
+export async function requireBot(repo: TenancyRepo, input: { accountId: string; iid: string }): Promise<BotRow> {
+  checkTenant(input.accountId, input.iid);
+  const bot = await repo.findBot(input.iid);
+  if (!bot || bot.account_id !== input.accountId)
+    throw errors.notFound('Bot', `${input.iid} in account ${input.accountId}`);
+  return bot;
 }

@@ -13,6 +13,7 @@ import * as m008 from './008-bot-campaign-concurrency.js';
 import * as m009 from './009-contacts-by-list-number.js';
 import * as m010 from './010-contacts-list-check-per-statement.js';
 import * as m011 from './011-contact-phones.js';
+import * as m012 from './012-agents.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -30,6 +31,7 @@ const steps: Record<string, Step> = {
   '009-contacts-by-list-number': m009,
   '010-contacts-list-check-per-statement': m010,
   '011-contact-phones': m011,
+  '012-agents': m012,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

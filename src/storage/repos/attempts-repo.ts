@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
+import { moveAgent, type AgentMove } from './agent-moves.js';
 
 /** Attempts and the one transaction that records an outcome on an attempt and its record together. */
 export class AttemptsRepo {
@@ -15,13 +16,15 @@ export class AttemptsRepo {
 
   /**
    * Stores the outcome once: the `outcome IS NULL` guard makes a repeated or racing report a no-op
-   * (false). The record is updated only while this attempt is still its current one.
+   * (false). The record is updated only while this attempt is still its current one, and the agent
+   * the call was for is freed (`agent`, guarded on this attempt) in the same transaction.
    */
   apply(
     attemptId: string,
     attempt: Updateable<AttemptRow>,
     recordId: string,
     record: Updateable<DialRecordRow> | null,
+    agent?: AgentMove,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
@@ -40,8 +43,60 @@ export class AttemptsRepo {
           .where('state', 'in', ['leased', 'in_flight'])
           .execute();
       }
+      if (agent) await moveAgent(trx, agent);
       return true;
     });
+  }
+
+  /**
+   * A person answered and was connected to the agent: recorded once, before the outcome, with the
+   * agent moved OnCall in the same transaction. False for a repeat, or after the outcome.
+   */
+  markConnected(attemptId: string, at: number, agent: AgentMove): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('attempts')
+        .set({ connected_at: at })
+        .where('id', '=', attemptId)
+        .where('connected_at', 'is', null)
+        .where('outcome', 'is', null)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await moveAgent(trx, agent);
+      return true;
+    });
+  }
+
+  /** What the agent is shown of the call (the dial context), kept for the `connected` event and their desktop. */
+  async setCallData(attemptId: string, data: string): Promise<void> {
+    await this.db.updateTable('attempts').set({ call_data: data }).where('id', '=', attemptId).execute();
+  }
+
+  /** The agent asked to end the call; false when it has already ended. */
+  async requestHangup(attemptId: string, at: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('attempts')
+      .set({ hangup_requested_at: at })
+      .where('id', '=', attemptId)
+      .where('outcome', 'is', null)
+      .where('hangup_requested_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Calls out of this engine whose agent asked to end them: the engine tells the provider. */
+  async hangupsRequested(owner: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('attempts')
+      .innerJoin('dial_records', 'dial_records.current_attempt_id', 'attempts.id')
+      .select('attempts.id')
+      .where('dial_records.state', '=', 'in_flight')
+      .where('dial_records.lease_owner', '=', owner)
+      .where('attempts.hangup_requested_at', 'is not', null)
+      .where('attempts.outcome', 'is', null)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   async endedAt(recordId: string, attemptNo: number): Promise<number | null> {

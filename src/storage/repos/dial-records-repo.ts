@@ -1,40 +1,20 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Db } from '../db.js';
-import { beginClaim, insertChunkSize, lockForClaim, lockInstance } from '../dialect.js';
-import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
+import { beginClaim, lockInstance } from '../dialect.js';
+import { freeAgentsOf } from './agent-moves.js';
+import { dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
 
-/** Where a due record stands against its calling window at claim time. */
-export type Placement = { inside: true } | { inside: false; nextAt: number };
+export type { ClaimRequest, Claimed, Placement } from './claim-steps.js';
+import type { Database, DialRecordRow } from '../schema.js';
 
-export interface ClaimRequest {
-  instanceId: string;
-  channel: 'voice' | 'sms';
-  limit: number;
-  now: number;
-  owner: string;
-  leaseMs: number;
-  /** Decides, per record, whether it may be dialed now; outside records are pushed to `nextAt`. */
-  place: (r: DialRecordRow) => Placement;
-  newAttemptId: () => string;
-  /**
-   * Calls that may be out at once, counted again inside the claim across every engine: for this
-   * instance, and in all. The claim takes no more than leaves both within their cap.
-   */
-  caps?: { instance: number; total: number };
-}
-
-export interface Claimed {
-  record: DialRecordRow;
-  attempt: AttemptRow;
-}
-
-const OPEN_STATES = ['pending', 'leased', 'in_flight'] as const;
+const OPEN_STATES = ['pending', 'offered', 'accepted', 'leased', 'in_flight'] as const;
 
 /** A claim undone: the record waits again as if never claimed (the caller deletes its attempt). */
 const unclaimed = (now: number) => (eb: ExpressionBuilder<Database, 'dial_records'>) => ({
   state: 'pending' as const,
   attempts: eb('attempts', '-', 1),
   current_attempt_id: null,
+  agent_id: null,
   lease_owner: null,
   lease_expires_at: null,
   updated_at: now,
@@ -56,108 +36,10 @@ export class DialRecordsRepo {
   claim(req: ClaimRequest): Promise<Claimed[]> {
     return this.k.transaction().execute(async (trx) => {
       await beginClaim(this.db.dialect, trx);
-      let limit = req.limit;
-      if (req.caps) {
-        // Exact now: beginClaim made this the only claim in progress (see dialect.ts).
-        const out = await trx
-          .selectFrom('dial_records')
-          .select((eb) => [
-            eb.fn.countAll<number>().as('total'),
-            eb.fn.sum<number>(eb.case().when('instance_id', '=', req.instanceId).then(1).else(0).end()).as('mine'),
-          ])
-          .where('lease_expires_at', 'is not', null)
-          .where('state', 'in', ['leased', 'in_flight'])
-          .executeTakeFirstOrThrow();
-        limit = Math.min(limit, req.caps.instance - Number(out.mine ?? 0), req.caps.total - Number(out.total));
-        if (limit <= 0) return [];
-      }
-      const due = await lockForClaim(
-        this.db.dialect,
-        trx
-          .selectFrom('dial_records')
-          .selectAll()
-          .where('instance_id', '=', req.instanceId)
-          .where('state', '=', 'pending')
-          .where('next_at', '<=', req.now)
-          .orderBy('next_at', 'asc')
-          .orderBy('order_key', 'asc')
-          .limit(limit),
-      ).execute();
-      // Decide every row first, then write in a few set-wise statements instead of two per row:
-      // the rows are ours for the transaction (PostgreSQL: locked above; SQLite: the write lock
-      // taken by beginClaim), so the guards below can only fail if that reasoning does, and then
-      // the whole claim is rolled back rather than leaving an attempt without its lease.
-      const inside: DialRecordRow[] = [];
-      const deferred = new Map<number, string[]>();
-      for (const r of due) {
-        const p = req.place(r);
-        if (p.inside) inside.push(r);
-        else deferred.set(p.nextAt, [...(deferred.get(p.nextAt) ?? []), r.id]);
-      }
-      for (const [nextAt, ids] of deferred) {
-        await trx
-          .updateTable('dial_records')
-          .set({ next_at: nextAt, updated_at: req.now })
-          .where('id', 'in', ids)
-          .where('state', '=', 'pending')
-          .execute();
-      }
-      if (inside.length === 0) return [];
-      const attempts: AttemptRow[] = inside.map((r) => ({
-        id: req.newAttemptId(),
-        record_id: r.id,
-        instance_id: r.instance_id,
-        attempt_no: r.attempts + 1,
-        channel: req.channel,
-        worker: req.owner,
-        started_at: req.now,
-        ended_at: null,
-        outcome: null,
-        provider_outcome: null,
-        detail: null,
-        ring_sec: null,
-        talk_sec: null,
-        machine_detected: null,
-        late_outcome: null,
-      }));
-      const size = insertChunkSize(15);
-      for (let i = 0; i < attempts.length; i += size)
-        await trx
-          .insertInto('attempts')
-          .values(attempts.slice(i, i + size))
-          .execute();
-      // Each record points at the attempt just written for it: (record_id, attempt_no) is unique.
-      const res = await trx
-        .updateTable('dial_records')
-        .set((eb) => ({
-          state: 'leased',
-          attempts: eb('attempts', '+', 1),
-          current_attempt_id: eb
-            .selectFrom('attempts')
-            .select('attempts.id')
-            .whereRef('attempts.record_id', '=', 'dial_records.id')
-            .where('attempts.attempt_no', '=', eb(eb.ref('dial_records.attempts'), '+', 1)),
-          lease_owner: req.owner,
-          lease_expires_at: req.now + req.leaseMs,
-          updated_at: req.now,
-        }))
-        .where(
-          'id',
-          'in',
-          inside.map((r) => r.id),
-        )
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== inside.length) {
-        throw new Error(
-          `claim of instance ${req.instanceId}: ${inside.length} records read but ${String(res.numUpdatedRows)} leased; rolled back`,
-        );
-      }
-      const out: Claimed[] = inside.map((r, i) => ({
-        record: { ...r, state: 'leased', attempts: r.attempts + 1, current_attempt_id: attempts[i]!.id },
-        attempt: attempts[i]!,
-      }));
-      return out;
+      const limit = await lineLimit(trx, req);
+      if (limit <= 0) return [];
+      const inside = await dueInside(trx, this.db.dialect, req, limit);
+      return leaseRecords(trx, req, inside);
     });
   }
 
@@ -239,7 +121,9 @@ export class DialRecordsRepo {
         .where('current_attempt_id', '=', attemptId)
         .where('state', '=', 'leased')
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) await trx.deleteFrom('attempts').where('id', '=', attemptId).execute();
+      if (Number(res.numUpdatedRows) !== 1) return;
+      await freeAgentsOf(trx, [attemptId], now);
+      await trx.deleteFrom('attempts').where('id', '=', attemptId).execute();
     });
   }
 
@@ -273,6 +157,7 @@ export class DialRecordsRepo {
         .where('lease_expires_at', '>', now)
         .executeTakeFirst();
       const attempts = held.flatMap((r) => (r.current_attempt_id ? [r.current_attempt_id] : []));
+      await freeAgentsOf(trx, attempts, now);
       if (attempts.length > 0)
         await trx.deleteFrom('attempts').where('id', 'in', attempts).where('outcome', 'is', null).execute();
       return Number(res.numUpdatedRows);

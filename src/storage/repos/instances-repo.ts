@@ -4,6 +4,7 @@ import { insertChunkSize, lockInstance } from '../dialect.js';
 import type { CampaignInstanceRow, Database, DialRecordRow } from '../schema.js';
 
 import type { Tenant } from '../../shared/tenant.js';
+import { withdrawOffers } from './agent-work-repo.js';
 import { openRecordExists } from './dial-records-repo.js';
 
 export interface StatusChange {
@@ -113,6 +114,7 @@ export class InstancesRepo {
 /**
  * Applies a status change to the campaign and its current instance together. Stop also ends
  * every record still waiting (pending) as `cancelled`; calls already out keep their outcomes.
+ * Pause and stop hand back Preview offers not yet dialed, freeing their agents.
  */
 async function applyStatusChange(
   trx: Kysely<Database>,
@@ -138,6 +140,9 @@ async function applyStatusChange(
     .set({ status: change.to, ...(ended ? { ended_at: nowMs } : {}) })
     .where('id', '=', instanceId)
     .execute();
+  if (change.to === 'Stopped' || change.to === 'Paused') {
+    await withdrawOffers(trx, instanceId, nowMs, change.to === 'Stopped' ? 'cancelled' : null);
+  }
   if (change.to === 'Stopped') {
     await trx
       .updateTable('dial_records')

@@ -1,0 +1,327 @@
+import type {
+  Agent,
+  AttemptDisposition,
+  DispositionAnswer,
+  DispositionBody,
+  LoginBody,
+  OfferAnswer,
+  StateBody,
+} from '../../contract/agents.js';
+import type { Clock } from '../../shared/clock.js';
+import { errors } from '../../shared/errors.js';
+import { nowIso } from '../../shared/ids.js';
+import { parseIsoTime } from '../../shared/iso-time.js';
+import type { Tenant } from '../../shared/tenant.js';
+import { nameProblem } from '../../shared/text.js';
+import { NO_WORK } from '../../storage/repos/agent-moves.js';
+import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
+import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
+import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
+import type { AgentRow } from '../../storage/schema.js';
+import type { CallbackService } from '../engine/callbacks.js';
+import type { CampaignPolicies } from '../engine/campaign-policies.js';
+import type { AgentPolicy, CampaignPolicy } from '../engine/campaign-policy.js';
+import { offerClosedEvent, wrapUpEndedEvent } from './agent-events.js';
+import { toAgent } from './agent-view.js';
+import type { DispositionCodes } from './disposition-codes.js';
+import { PRESENCE_STALE_MS, presentSince } from './presence.js';
+import type { WorkSignal } from './work-signal.js';
+import { endWrapUp } from './wrap-up.js';
+
+/** Adds a number to a campaign's DNC list (or the account's global one); answers which list. */
+export type AddToDnc = (
+  t: Tenant,
+  campaignDncList: { id: string; name: string } | undefined,
+  e164: string,
+) => Promise<{ listId: string; listName: string }>;
+
+export interface AgentDeskDeps {
+  agents: AgentsRepo;
+  work: AgentWorkRepo;
+  attempts: AttemptsRepo;
+  policies: CampaignPolicies;
+  codes: DispositionCodes;
+  callbacks: CallbackService;
+  addToDnc: AddToDnc;
+  signal: WorkSignal;
+  clock: Clock;
+}
+
+const tenantOf = (a: AgentRow): Tenant => ({ accountId: a.account_id, botId: a.bot_id });
+
+/**
+ * What an agent does through the agent API: log in and out, go Available or NotReady, accept or
+ * skip a Preview offer, end a call, give a disposition; and the presence their event stream keeps.
+ * Every change is a guarded move of the agent's row (agent-moves.ts): a request that finds the
+ * agent elsewhere than it expects is a 409 saying where they are.
+ */
+export class AgentDeskService {
+  constructor(private readonly d: AgentDeskDeps) {}
+
+  async me(agentId: string): Promise<Agent> {
+    const a = await this.fresh(agentId);
+    const row = await this.d.agents.findWithQueues(tenantOf(a), a.id);
+    if (!row) throw errors.notFound('Agent', agentId);
+    return toAgent(row, presentSince(this.d.clock.now()));
+  }
+
+  /** From Offline to Available (default) or NotReady; a repeat while logged in changes nothing. */
+  async login(agentId: string, body: LoginBody): Promise<Agent> {
+    const a = await this.fresh(agentId);
+    const to = readyState(body.state ?? 'Available', 'state');
+    if (a.state === 'Offline') {
+      const now = this.d.clock.now();
+      await this.d.agents.move({
+        agentId,
+        from: ['Offline'],
+        to,
+        reason: to === 'NotReady' ? reasonOf(body.reason) : null,
+        at: now,
+        nowIso: nowIso(now),
+      });
+      if (to === 'Available') this.d.signal.notify();
+    }
+    return this.me(agentId);
+  }
+
+  /** To Offline; an open offer goes back first. Not while a call is being placed or in progress (409). */
+  async logout(agentId: string): Promise<Agent> {
+    const a = await this.leaveWork(agentId, 'Offline', 'logged-out');
+    if (a.state !== 'Offline') {
+      const now = this.d.clock.now();
+      await this.d.agents.move({
+        agentId,
+        from: [a.state],
+        to: 'Offline',
+        reason: 'logged-out',
+        work: NO_WORK,
+        at: now,
+        nowIso: nowIso(now),
+      });
+    }
+    return this.me(agentId);
+  }
+
+  /** Available or NotReady (with a reason); ends a wrap-up or hands back an offer on the way. */
+  async setState(agentId: string, body: StateBody): Promise<Agent> {
+    const to = readyState(body.state, 'state');
+    const reason = to === 'NotReady' ? reasonOf(body.reason) : null;
+    const a = await this.leaveWork(agentId, to, reason);
+    if (a.state === 'Offline') throw errors.illegalState(`Agent ${a.name} is logged out: log in first`);
+    if (a.state === 'Reserved') return this.me(agentId); // an open offer is where an Available agent is
+    if (a.state !== to || a.state_reason !== reason) {
+      const now = this.d.clock.now();
+      await this.d.agents.move({
+        agentId,
+        from: [a.state === 'Available' ? 'Available' : 'NotReady'],
+        to,
+        reason,
+        at: now,
+        nowIso: nowIso(now),
+      });
+    }
+    if (to === 'Available') this.d.signal.notify();
+    return this.me(agentId);
+  }
+
+  async accept(agentId: string, offerId: string): Promise<OfferAnswer> {
+    await this.fresh(agentId);
+    const now = this.d.clock.now();
+    if (!(await this.d.work.acceptOffer(offerId, agentId, now, [offerClosedEvent(offerId, 'accepted')])))
+      throw errors.illegalState(`Offer ${offerId} is not open for you (answered, timed out or withdrawn)`);
+    this.d.signal.notify();
+    return { offerId, status: 'accepted' };
+  }
+
+  /** Puts the record back for another agent; the skip that reaches the campaign's maxSkips makes it final. */
+  async skip(agentId: string, offerId: string): Promise<OfferAnswer> {
+    const a = await this.fresh(agentId);
+    if (a.state !== 'Reserved' || a.work_kind !== 'offer' || a.work_record_id !== offerId)
+      throw errors.illegalState(`Offer ${offerId} is not open for you (answered, timed out or withdrawn)`);
+    const agents = (await this.policyOf(a)).agents!;
+    if (agents.maxSkips === 0)
+      throw errors.illegalState('This campaign allows no skips (maxSkips is 0): accept the offer');
+    const now = this.d.clock.now();
+    const res = await this.d.work.returnOffer(offerId, agentId, now, {
+      skip: true,
+      maxSkips: agents.maxSkips,
+      agentTo: 'Available',
+      reason: null,
+      events: [offerClosedEvent(offerId, 'skipped')],
+    });
+    if (!res) throw errors.illegalState(`Offer ${offerId} is not open for you (answered, timed out or withdrawn)`);
+    this.d.signal.notify();
+    return { offerId, status: res === 'final' ? 'final' : 'skipped' };
+  }
+
+  /** Asks the engine that placed the call to hang it up; the outcome follows as usual. */
+  async endCall(agentId: string, attemptId: string): Promise<{ attemptId: string; status: string }> {
+    const a = await this.fresh(agentId);
+    if (a.work_attempt_id !== attemptId || (a.state !== 'OnCall' && a.state !== 'Reserved'))
+      throw errors.illegalState(`Call ${attemptId} is not in progress for you`);
+    if (!(await this.d.attempts.requestHangup(attemptId, this.d.clock.now())))
+      throw errors.illegalState(`Call ${attemptId} has already ended, or its end was already asked for`);
+    this.d.signal.notify();
+    return { attemptId, status: 'ending' };
+  }
+
+  /**
+   * The agent's disposition of their call, on the call or in wrap-up (which it ends): codes (checked
+   * against the campaign's or the bot's list), notes, a call-back time, do-not-call. Once per call.
+   */
+  async dispose(agentId: string, attemptId: string, body: DispositionBody): Promise<DispositionAnswer> {
+    const a = await this.fresh(agentId);
+    const att = await this.d.attempts.find(attemptId);
+    if (!att || att.agent_id !== agentId) throw errors.notFound('Call', attemptId);
+    if (att.disposition !== null) throw errors.illegalState(`Call ${attemptId} already has its disposition`);
+    const current = a.work_attempt_id === attemptId && (a.state === 'OnCall' || a.state === 'WrapUp');
+    if (!current) throw errors.illegalState(`Call ${attemptId} is over and its wrap-up has ended`);
+    const policy = await this.policyOf(a);
+    const codes = await this.d.codes.check(policy.agents!, policy.botId, body.codes);
+    const notes = body.notes?.trim() || null;
+    if (notes) {
+      const problem = nameProblem(notes.replace(/[\r\n\t]/g, ' '));
+      if (problem) throw errors.validation('notes', `notes: ${problem}`);
+    }
+    let callbackAt: number | null = null;
+    if (body.callbackAt !== undefined) {
+      callbackAt = parseIsoTime(body.callbackAt, { requireZone: true }) ?? null;
+      if (callbackAt === null)
+        throw errors.validation('callbackAt', `callbackAt: '${body.callbackAt}' is not an ISO 8601 time with a zone`);
+    }
+    const now = this.d.clock.now();
+    const disposition: AttemptDisposition = {
+      codes,
+      notes,
+      at: nowIso(now),
+      by: agentId,
+      callbackAt: callbackAt === null ? null : nowIso(callbackAt),
+      doNotCall: body.doNotCall === true,
+    };
+    const inWrapUp = a.state === 'WrapUp';
+    const stored = await this.d.work.dispose(
+      attemptId,
+      agentId,
+      att.record_id,
+      JSON.stringify(disposition),
+      JSON.stringify(codes),
+      inWrapUp
+        ? {
+            agentId,
+            from: ['WrapUp'],
+            workAttemptId: attemptId,
+            to: 'Available',
+            work: NO_WORK,
+            at: now,
+            nowIso: nowIso(now),
+            campaignId: policy.campaignId,
+            attemptId,
+            events: [wrapUpEndedEvent(attemptId, 'disposition')],
+          }
+        : undefined,
+    );
+    if (!stored) throw errors.illegalState(`Call ${attemptId} already has its disposition`);
+    if (inWrapUp) this.d.signal.notify();
+
+    const t = tenantOf(a);
+    const record = await this.d.attempts.record(att.record_id);
+    const doNotCall =
+      body.doNotCall === true && record ? await this.d.addToDnc(t, policy.dncList, record.phone_e164) : null;
+    let callback: DispositionAnswer['callback'] = null;
+    if (callbackAt !== null) {
+      if (!inWrapUp) {
+        // The call still runs: the outcome handler schedules it once the call has ended.
+        callback = { at: nowIso(callbackAt), result: 'after-call' };
+      } else {
+        const [r] = await this.d.callbacks.schedule(t, att.instance_id, [
+          { campaignDialingListId: att.record_id, timeToContact: nowIso(callbackAt) },
+        ]);
+        callback = { at: nowIso(callbackAt), result: r?.status === 'success' ? 'scheduled' : (r?.reason ?? 'failed') };
+      }
+    }
+    return { attemptId, codes, callback, doNotCall };
+  }
+
+  /** An event stream of the agent opened, or is still open (every PRESENCE_TOUCH_MS). */
+  async streamSeen(agentId: string): Promise<void> {
+    await this.d.agents.touchStream(agentId, this.d.clock.now());
+  }
+
+  /**
+   * The agent's last stream in this process closed: gone from now on (never reserved; an offer
+   * goes back at once; logged out after AGENT_PRESENCE_GRACE_MS unless a stream opens again).
+   */
+  async streamClosed(agentId: string): Promise<void> {
+    const now = this.d.clock.now();
+    await this.d.agents.touchStream(agentId, now - PRESENCE_STALE_MS - 1);
+    const a = await this.d.agents.find(agentId);
+    if (a?.state === 'Reserved' && a.work_attempt_id === null && a.work_record_id) {
+      await this.d.work.returnOffer(a.work_record_id, agentId, now, {
+        skip: false,
+        maxSkips: 0,
+        agentTo: 'Available',
+        reason: null,
+        events: [offerClosedEvent(a.work_record_id, 'withdrawn', 'your event stream was closed')],
+      });
+      this.d.signal.notify();
+    }
+  }
+
+  /**
+   * Takes the agent out of an offer or a wrap-up on the way to `to`; a call being placed or in
+   * progress is a 409. Answers the agent as they are afterwards.
+   */
+  private async leaveWork(
+    agentId: string,
+    to: 'Available' | 'NotReady' | 'Offline',
+    reason: string | null,
+  ): Promise<AgentRow> {
+    const a = await this.fresh(agentId);
+    const now = this.d.clock.now();
+    if (a.state === 'OnCall' || (a.state === 'Reserved' && a.work_kind === 'call'))
+      throw errors.illegalState(`Agent ${a.name} is on a call (${a.work_attempt_id ?? 'being placed'}): end it first`);
+    if (a.state === 'WrapUp') {
+      await endWrapUp(this.d.work, a, now, to, reason, 'agent');
+    } else if (a.state === 'Reserved' && a.work_record_id) {
+      if (to === 'Available') return a; // an open offer is where an Available agent is
+      await this.d.work.returnOffer(a.work_record_id, agentId, now, {
+        skip: false,
+        maxSkips: 0,
+        agentTo: to === 'Offline' ? 'Available' : to,
+        reason: to === 'Offline' ? null : reason,
+        events: [offerClosedEvent(a.work_record_id, 'withdrawn', `you went ${to}`)],
+      });
+    }
+    return this.fresh(agentId);
+  }
+
+  private async fresh(agentId: string): Promise<AgentRow> {
+    const a = await this.d.agents.find(agentId);
+    if (!a) throw errors.unauthenticated('Agent not found (removed?)');
+    return a;
+  }
+
+  /** The policy of the campaign the agent works for. */
+  private async policyOf(a: AgentRow): Promise<CampaignPolicy & { agents: AgentPolicy }> {
+    const p =
+      a.work_campaign_id && a.work_instance_id
+        ? await this.d.policies.of(a.work_campaign_id, a.work_instance_id)
+        : undefined;
+    if (!p?.agents) throw errors.illegalState(`Agent ${a.name} has no call or offer of a campaign right now`);
+    return p as CampaignPolicy & { agents: AgentPolicy };
+  }
+}
+
+function readyState(raw: string, field: string): 'Available' | 'NotReady' {
+  const v = raw.trim().toLowerCase();
+  if (v === 'available') return 'Available';
+  if (v === 'notready' || v === 'not ready' || v === 'not_ready') return 'NotReady';
+  throw errors.validation(field, `${field}: '${raw}' must be Available or NotReady`);
+}
+
+function reasonOf(raw: string | undefined): string {
+  const reason = raw?.trim() || 'NotReady';
+  const problem = nameProblem(reason);
+  if (problem) throw errors.validation('reason', `reason: ${problem}`);
+  return reason;
+}
