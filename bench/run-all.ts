@@ -2,6 +2,7 @@
  * `npm run bench [-- name ...]`: runs the named benchmarks (all by default). Each prints the
  * project's figure, a baseline measured in the same run, and their ratio.
  */
+import { runAgentsBench } from './agents-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runGetCampaignBench } from './get-campaign-bench.js';
 import { runImportBench } from './import-bench.js';
@@ -10,6 +11,7 @@ const benches: Record<string, () => Promise<void>> = {
   get: runGetCampaignBench,
   import: runImportBench,
   engine: runEngineBench,
+  agents: runAgentsBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

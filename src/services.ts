@@ -148,10 +148,11 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     clock,
   });
 
+  const agentAdmin = new AgentAdminService(agentsRepo, tenancy, clock, campaignsRepo, codes);
   return {
     access: new ApiAccess(tenancy, clock),
     admin,
-    demo: new DemoTenantService(admin, contactLists, new KvRepo(db.kysely, db.secrets)),
+    demo: new DemoTenantService(admin, contactLists, new KvRepo(db.kysely, db.secrets), imports, agentAdmin),
     campaigns: new CampaignService(campaignsRepo, listsRepo, tenancy, clock, messagesSent, () => db.changeVersion?.()),
     contactLists,
     imports,
@@ -172,7 +173,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     callbacks,
     schedules: new ScheduleRunner(campaignsRepo, instances, clock, log.child({ component: 'schedules' })),
     health: new HealthService(db),
-    agentAdmin: new AgentAdminService(agentsRepo, tenancy, clock),
+    agentAdmin,
     agentAccess: new AgentAccess(agentsRepo),
     agentDesk,
     agentEvents: new AgentEventHub(agentsRepo, agentDesk, clock, log.child({ component: 'agents' })),

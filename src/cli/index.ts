@@ -7,6 +7,7 @@ import { secretBoxOf } from '../start/secret-key.js';
 import { openDb } from '../storage/db.js';
 import type { BotSettingsPatch } from '../contract/admin.js';
 import { CliExit, print, withServices } from './cli-support.js';
+import { registerAgentsCommands } from './agents.js';
 import { registerContactsCommands } from './contacts-import.js';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -178,6 +179,12 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
     return Number(v);
   })
   .option('--no-precall', 'turn the pre-call contact fetch off')
+  .option(
+    '--disposition-code <code>',
+    "a code the bot's agents may give on a call (repeatable; replaces the list)",
+    (v: string, acc: string[] = []) => [...acc, v],
+  )
+  .option('--no-disposition-codes', "clear the bot's list: agents may give any code")
   .action(
     async (opts: {
       accountId: string;
@@ -188,9 +195,15 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
       precallHeader?: string[];
       precallTimeoutMs?: number;
       precall: boolean;
+      dispositionCode?: string[];
+      dispositionCodes: boolean;
       json?: boolean;
     }) => {
       const patch: BotSettingsPatch = { accountId: opts.accountId, iid: opts.iid };
+      if (!opts.dispositionCodes && opts.dispositionCode)
+        return fail('--disposition-code and --no-disposition-codes cannot be given together');
+      if (!opts.dispositionCodes) patch.dispositionCodes = null;
+      else if (opts.dispositionCode) patch.dispositionCodes = opts.dispositionCode;
       if (opts.defaultCountry !== undefined) patch.defaultCountry = opts.defaultCountry;
       if (opts.campaignMaxConcurrent !== undefined)
         patch.campaignMaxConcurrent = opts.campaignMaxConcurrent === 'default' ? null : opts.campaignMaxConcurrent;
@@ -215,6 +228,7 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
   );
 
 registerContactsCommands(program);
+registerAgentsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

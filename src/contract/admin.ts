@@ -83,6 +83,22 @@ export const BotSettingsBody = Type.Object({
       { description: 'pre-call contact fetch; null turns it off' },
     ),
   ),
+  dispositionCodes: Type.Optional(
+    Type.Union(
+      [
+        Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+          minItems: 1,
+          maxItems: 100,
+          description: 'distinct, matched case-insensitively',
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          "codes agents of the bot may give on a call (a campaign's agentSettings.dispositionCodes takes precedence); null: any code",
+      },
+    ),
+  ),
 });
 /** A bot-settings change: the body plus the bot it is for (the path's iid, or the CLI's --iid). */
 export type BotSettingsPatch = Static<typeof BotSettingsBody> & { iid: string };
@@ -99,5 +115,8 @@ export const BotSettings = Type.Object({
     Type.Object({ url: Type.String(), headerNames: Type.Array(Type.String()), timeoutMs: Type.Integer() }),
     Type.Null(),
   ]),
+  dispositionCodes: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: 'codes agents may give when the campaign names none; null: any code',
+  }),
 });
 export type BotSettings = Static<typeof BotSettings>;

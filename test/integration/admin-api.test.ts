@@ -416,6 +416,7 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
         defaultCountry: 'US',
         campaignMaxConcurrent: 10,
         precall: null,
+        dispositionCodes: null,
       });
       const res = await patch(a.iid, {
         accountId: a.accountId,
@@ -434,6 +435,7 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
         defaultCountry: 'GB',
         campaignMaxConcurrent: 40,
         precall: { url: 'https://crm.example.com/precall', headerNames: ['Authorization'], timeoutMs: 2500 },
+        dispositionCodes: null,
       };
       expect(res.json()).toEqual(want);
       expect(res.body).not.toContain('s3cret');

@@ -454,6 +454,7 @@ describe.concurrent('campaignd CLI', () => {
       defaultCountry: 'GB',
       campaignMaxConcurrent: 25,
       precall: { url: 'https://crm.example.com/pc', headerNames: ['X-Api-Key'], timeoutMs: 2000 },
+      dispositionCodes: null,
     };
     expect(oneJson(configured)).toEqual(want);
     expect(configured.stdout).not.toContain('s3cret');

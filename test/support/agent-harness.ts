@@ -85,6 +85,8 @@ export interface TestAgent {
 export interface AgentHarness {
   phone: ScriptedPhone;
   tick(): Promise<DialingReport>;
+  /** The engine's heartbeat (the runtime's `leases` loop): renews its live leases. */
+  renewLeases(): Promise<number>;
   /** A new agent in `queues` (default the harness's queue). */
   createAgent(name: string, queues?: string[]): Promise<TestAgent>;
   /** A call of the agent API as `agent`. */
@@ -145,6 +147,7 @@ export function agentHarness(
   return {
     phone,
     tick: () => dialing.run(),
+    renewLeases: () => engine.renewLeases(),
     createAgent: async (name, queues = [queue]) => {
       const created = await t.services.agentAdmin.create({ accountId, iid, name, queues });
       return { id: created.id, name, credential: created.credential };

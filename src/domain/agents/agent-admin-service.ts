@@ -13,11 +13,14 @@ import type { Tenant } from '../../shared/tenant.js';
 import { nameProblem } from '../../shared/text.js';
 import { isUniqueViolation } from '../../storage/db-errors.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
+import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { AgentRow } from '../../storage/schema.js';
+import type { CampaignConfig } from '../campaigns/campaign-config.js';
 import { checkedName, requireBot } from '../tenancy/admin-service.js';
 import { newCredential } from './credentials.js';
 import { toAgent } from './agent-view.js';
+import type { DispositionCodes } from './disposition-codes.js';
 import { presentSince } from './presence.js';
 
 const DAY_MS = 86_400_000;
@@ -33,6 +36,8 @@ export class AgentAdminService {
     private readonly agents: AgentsRepo,
     private readonly tenancy: TenancyRepo,
     private readonly clock: Clock,
+    private readonly campaigns: CampaignsRepo,
+    private readonly codes: DispositionCodes,
   ) {}
 
   async create(body: CreateAgentBody): Promise<AgentWithCredential> {
@@ -77,6 +82,28 @@ export class AgentAdminService {
     return this.get(await this.tenant(q), agentId);
   }
 
+  /** An agent of the tenant a Kore API request was admitted for; another tenant's agent is a 404 like a missing one. */
+  async ofTenant(t: Tenant, agentId: string): Promise<Agent> {
+    return this.get(t, agentId);
+  }
+
+  /**
+   * The disposition codes agents may give on a campaign's calls and where the list comes from: the
+   * campaign's own `agentSettings.dispositionCodes`, else the bot's, else none (`any`: any code).
+   */
+  async campaignDispositions(
+    t: Tenant,
+    campaignId: string,
+  ): Promise<{ campaign: { id: string; name: string }; codes: string[]; source: 'campaign' | 'bot' | 'any' }> {
+    const row = await this.campaigns.find(t, campaignId);
+    if (!row) throw errors.campaignNotFound(campaignId);
+    const own = (JSON.parse(row.config) as CampaignConfig).agentSettings?.dispositionCodes ?? [];
+    return {
+      campaign: { id: row.id, name: row.name },
+      ...(await this.codes.applying({ dispositionCodes: own }, t.botId)),
+    };
+  }
+
   /** Changes what the body names; `resetCredential` answers the new credential (the old one stops working). */
   async update(agentId: string, body: UpdateAgentBody): Promise<Agent | AgentWithCredential> {
     const t = await this.tenant(body);
@@ -101,7 +128,9 @@ export class AgentAdminService {
     const res = await this.agents.remove(agentId);
     if (res === 'missing') throw errors.notFound('Agent', agentId);
     if (res === 'working')
-      throw errors.illegalState(`Agent ${agent.name} is on a call or holding an offer; remove them once it is over`);
+      throw errors.illegalState(
+        `Agent ${agent.name} is on a call, wrapping one up or holding an offer; remove them once it is over`,
+      );
     return agent;
   }
 

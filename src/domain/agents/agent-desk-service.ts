@@ -8,7 +8,7 @@ import type {
   StateBody,
 } from '../../contract/agents.js';
 import type { Clock } from '../../shared/clock.js';
-import { errors } from '../../shared/errors.js';
+import { AppError, errors } from '../../shared/errors.js';
 import { nowIso } from '../../shared/ids.js';
 import { parseIsoTime } from '../../shared/iso-time.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -17,7 +17,7 @@ import { NO_WORK } from '../../storage/repos/agent-moves.js';
 import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
-import type { AgentRow } from '../../storage/schema.js';
+import type { AgentRow, AttemptRow } from '../../storage/schema.js';
 import type { CallbackService } from '../engine/callbacks.js';
 import type { CampaignPolicies } from '../engine/campaign-policies.js';
 import type { AgentPolicy, CampaignPolicy } from '../engine/campaign-policy.js';
@@ -48,6 +48,9 @@ export interface AgentDeskDeps {
 }
 
 const tenantOf = (a: AgentRow): Tenant => ({ accountId: a.account_id, botId: a.bot_id });
+
+/** Why an agent a supervisor logged out is Offline, unless the supervisor says. */
+const SUPERVISOR_REASON = 'supervisor';
 
 /**
  * What an agent does through the agent API: log in and out, go Available or NotReady, accept or
@@ -84,16 +87,19 @@ export class AgentDeskService {
     return this.me(agentId);
   }
 
-  /** To Offline; an open offer goes back first. Not while a call is being placed or in progress (409). */
-  async logout(agentId: string): Promise<Agent> {
-    const a = await this.leaveWork(agentId, 'Offline', 'logged-out');
+  /**
+   * To Offline; an open offer goes back first. Not while a call is being placed or in progress (409).
+   * `reason` is kept with the state and its history (default `logged-out`: the agent did it).
+   */
+  async logout(agentId: string, reason = 'logged-out'): Promise<Agent> {
+    const a = await this.leaveWork(agentId, 'Offline', reason);
     if (a.state !== 'Offline') {
       const now = this.d.clock.now();
       await this.d.agents.move({
         agentId,
         from: [a.state],
         to: 'Offline',
-        reason: 'logged-out',
+        reason,
         work: NO_WORK,
         at: now,
         nowIso: nowIso(now),
@@ -116,6 +122,8 @@ export class AgentDeskService {
         from: [a.state === 'Available' ? 'Available' : 'NotReady'],
         to,
         reason,
+        // Same state: only the reason differs, which history and the stream must show too.
+        reasonChanges: a.state === to,
         at: now,
         nowIso: nowIso(now),
       });
@@ -124,11 +132,25 @@ export class AgentDeskService {
     return this.me(agentId);
   }
 
+  /**
+   * A supervisor sets an agent's state (Kore's `…/campaign/agents/:agentId/status`): Offline logs
+   * them out, Available or NotReady is what the agent's own `/state` does. Only what the agent
+   * could do themselves: not while on a call, and no log-in on their behalf (an agent without an
+   * open event stream would be reserved for calls nobody takes), both 409.
+   */
+  async supervise(t: Tenant, agentId: string, status: string, reason: string | undefined): Promise<Agent> {
+    const a = await this.d.agents.find(agentId);
+    if (!a || a.account_id !== t.accountId || a.bot_id !== t.botId) throw errors.notFound('Agent', agentId);
+    const to = supervisedState(status);
+    if (to === 'Offline') return this.logout(agentId, reasonOf(reason ?? SUPERVISOR_REASON));
+    return this.setState(agentId, { state: to, ...(reason !== undefined ? { reason } : {}) });
+  }
+
   async accept(agentId: string, offerId: string): Promise<OfferAnswer> {
-    await this.fresh(agentId);
+    const a = await this.fresh(agentId);
     const now = this.d.clock.now();
-    if (!(await this.d.work.acceptOffer(offerId, agentId, now, [offerClosedEvent(offerId, 'accepted')])))
-      throw errors.illegalState(`Offer ${offerId} is not open for you (answered, timed out or withdrawn)`);
+    if (!(await this.d.work.acceptOffer(offerId, agentId, now, [offerClosedEvent(offerId, 'accepted')], true)))
+      throw await this.offerRefused(a, offerId);
     this.d.signal.notify();
     return { offerId, status: 'accepted' };
   }
@@ -137,7 +159,7 @@ export class AgentDeskService {
   async skip(agentId: string, offerId: string): Promise<OfferAnswer> {
     const a = await this.fresh(agentId);
     if (a.state !== 'Reserved' || a.work_kind !== 'offer' || a.work_record_id !== offerId)
-      throw errors.illegalState(`Offer ${offerId} is not open for you (answered, timed out or withdrawn)`);
+      throw await this.offerRefused(a, offerId);
     const agents = (await this.policyOf(a)).agents!;
     if (agents.maxSkips === 0)
       throw errors.illegalState('This campaign allows no skips (maxSkips is 0): accept the offer');
@@ -149,9 +171,23 @@ export class AgentDeskService {
       reason: null,
       events: [offerClosedEvent(offerId, 'skipped')],
     });
-    if (!res) throw errors.illegalState(`Offer ${offerId} is not open for you (answered, timed out or withdrawn)`);
+    if (!res) throw await this.offerRefused(a, offerId);
     this.d.signal.notify();
     return { offerId, status: res === 'final' ? 'final' : 'skipped' };
+  }
+
+  /**
+   * Why an Accept or Skip of `offerId` was refused. 404 when it is not the agent's to answer: no
+   * such record in their tenant, or one another agent holds (docs/agents.md: another agent's offer
+   * looks exactly like a missing one). Otherwise 409: it was theirs, or is nobody's any more
+   * (answered, timed out, withdrawn, final).
+   */
+  private async offerRefused(a: AgentRow, offerId: string): Promise<AppError> {
+    const r = await this.d.attempts.record(offerId);
+    const p = r ? await this.d.policies.of(r.campaign_id, r.instance_id) : undefined;
+    const visible = r && p && p.accountId === a.account_id && p.botId === a.bot_id;
+    if (!visible || (r.agent_id !== null && r.agent_id !== a.id)) return errors.notFound('Offer', offerId);
+    return errors.illegalState(`Offer ${offerId} is not open for you (answered, timed out or withdrawn)`);
   }
 
   /** Asks the engine that placed the call to hang it up; the outcome follows as usual. */
@@ -170,6 +206,17 @@ export class AgentDeskService {
    * against the campaign's or the bot's list), notes, a call-back time, do-not-call. Once per call.
    */
   async dispose(agentId: string, attemptId: string, body: DispositionBody): Promise<DispositionAnswer> {
+    // A call that ends while its disposition is being stored has started its wrap-up without it:
+    // the second try finds the agent in that wrap-up and ends it (with the call-back, if asked).
+    return (await this.tryDispose(agentId, attemptId, body)) ?? (await this.tryDispose(agentId, attemptId, body))!;
+  }
+
+  /** Undefined when the call ended between reading the agent and storing the disposition. */
+  private async tryDispose(
+    agentId: string,
+    attemptId: string,
+    body: DispositionBody,
+  ): Promise<DispositionAnswer | undefined> {
     const a = await this.fresh(agentId);
     const att = await this.d.attempts.find(attemptId);
     if (!att || att.agent_id !== agentId) throw errors.notFound('Call', attemptId);
@@ -220,7 +267,10 @@ export class AgentDeskService {
           }
         : undefined,
     );
-    if (!stored) throw errors.illegalState(`Call ${attemptId} already has its disposition`);
+    if (!stored) {
+      if (!inWrapUp && (await this.d.attempts.find(attemptId))?.disposition === null) return undefined;
+      throw errors.illegalState(`Call ${attemptId} already has its disposition`);
+    }
     if (inWrapUp) this.d.signal.notify();
 
     const t = tenantOf(a);
@@ -233,13 +283,27 @@ export class AgentDeskService {
         // The call still runs: the outcome handler schedules it once the call has ended.
         callback = { at: nowIso(callbackAt), result: 'after-call' };
       } else {
-        const [r] = await this.d.callbacks.schedule(t, att.instance_id, [
-          { campaignDialingListId: att.record_id, timeToContact: nowIso(callbackAt) },
-        ]);
-        callback = { at: nowIso(callbackAt), result: r?.status === 'success' ? 'scheduled' : (r?.reason ?? 'failed') };
+        callback = { at: nowIso(callbackAt), result: await this.scheduleCallback(t, att, callbackAt) };
       }
     }
     return { attemptId, codes, callback, doNotCall };
+  }
+
+  /**
+   * The call-back a disposition asks for, as `callContactAt` would schedule it. The disposition is
+   * already stored, so a run that is no longer Active or Paused (stopped during the wrap-up) is an
+   * answer, not an error.
+   */
+  private async scheduleCallback(t: Tenant, att: AttemptRow, at: number): Promise<string> {
+    try {
+      const [r] = await this.d.callbacks.schedule(t, att.instance_id, [
+        { campaignDialingListId: att.record_id, timeToContact: nowIso(at) },
+      ]);
+      return r?.status === 'success' ? 'scheduled' : (r?.reason ?? 'failed');
+    } catch (err) {
+      if (err instanceof AppError && (err.status === 409 || err.status === 404)) return 'campaign_not_running';
+      throw err;
+    }
   }
 
   /** An event stream of the agent opened, or is still open (every PRESENCE_TOUCH_MS). */
@@ -312,11 +376,25 @@ export class AgentDeskService {
   }
 }
 
-function readyState(raw: string, field: string): 'Available' | 'NotReady' {
+/** A state a person may ask for, named case-insensitively; undefined for any other name. */
+function askedState(raw: string): 'Available' | 'NotReady' | 'Offline' | undefined {
   const v = raw.trim().toLowerCase();
   if (v === 'available') return 'Available';
   if (v === 'notready' || v === 'not ready' || v === 'not_ready') return 'NotReady';
+  if (v === 'offline') return 'Offline';
+  return undefined;
+}
+
+function readyState(raw: string, field: string): 'Available' | 'NotReady' {
+  const to = askedState(raw);
+  if (to === 'Available' || to === 'NotReady') return to;
   throw errors.validation(field, `${field}: '${raw}' must be Available or NotReady`);
+}
+
+function supervisedState(raw: string): 'Available' | 'NotReady' | 'Offline' {
+  const to = askedState(raw);
+  if (to) return to;
+  throw errors.validation('status', `status: '${raw}' must be Available, NotReady or Offline`);
 }
 
 function reasonOf(raw: string | undefined): string {

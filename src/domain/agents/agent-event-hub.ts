@@ -32,7 +32,7 @@ const BATCH = 1000;
  * The agent event streams of one server process. Events are rows of agent_events, written by
  * whichever process changed the agent (an engine, another server): every stream here is fed by one
  * poll of the table for all its agents, so a stream sees every event in id order, without loss or
- * repeat, and resumes after a reconnect from its Last-Event-ID on any server. While an agent has a
+ * repeat (one agent's events commit in id order: agent-moves.ts), and resumes after a reconnect from its Last-Event-ID on any server. While an agent has a
  * stream here, the hub keeps their presence (AgentDeskService.streamSeen); when their last one closes,
  * they are gone (streamClosed).
  */
@@ -64,7 +64,10 @@ export class AgentEventHub {
     send: (events: StreamEvent[]) => void,
     end: () => void,
   ): Promise<() => Promise<void>> {
-    const sub: Subscriber = { agentId, lastId: lastId ?? (await this.agents.lastEventId(agentId)), send, end };
+    const newest = await this.agents.lastEventId(agentId);
+    // An id beyond the agent's newest (another database, a client's own counter) would hold back
+    // every event until ids passed it: resume from the newest instead.
+    const sub: Subscriber = { agentId, lastId: Math.min(lastId ?? newest, newest), send, end };
     this.subscribers.add(sub);
     this.perAgent.set(agentId, (this.perAgent.get(agentId) ?? 0) + 1);
     await this.desk.streamSeen(agentId);

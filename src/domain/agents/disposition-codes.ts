@@ -1,9 +1,15 @@
 import { BoundedCache } from '../../shared/bounded-cache.js';
 import { errors } from '../../shared/errors.js';
+import { nameProblem } from '../../shared/text.js';
 import type { AgentPolicy } from '../engine/campaign-policy.js';
 
 /** How long a bot's list is reused before it is read again (a change in this process is seen at once). */
 const TTL_MS = 5_000;
+
+/** A bot's list: at most this many codes. */
+export const BOT_CODES_MAX = 100;
+/** The longest code: what an agent's disposition (DispositionBody) and a campaign's list accept. */
+export const CODE_MAX_LENGTH = 64;
 
 /** Kore's sample code for a disposition the system gave: here, a wrap-up that ran out without one. */
 export const SYSTEM_DISPOSITION = 'System Generated';
@@ -60,7 +66,50 @@ export class DispositionCodes {
     return [...new Set(out)];
   }
 
+  /** The list that applies and where it comes from: the campaign's own, the bot's, or none (any code). */
+  async applying(
+    policy: Pick<AgentPolicy, 'dispositionCodes'>,
+    botId: string,
+  ): Promise<{ codes: string[]; source: 'campaign' | 'bot' | 'any' }> {
+    const codes = [...(await this.allowed(policy, botId))];
+    const source = policy.dispositionCodes.length > 0 ? 'campaign' : codes.length > 0 ? 'bot' : 'any';
+    return { codes, source };
+  }
+
   forget(botId: string): void {
     this.cache.delete(botId);
   }
+}
+
+/**
+ * A bot's list as given to the admin API or the CLI: null (any code) or 1–BOT_CODES_MAX distinct
+ * codes, trimmed. Distinct ignoring case, because an agent's code is matched ignoring case: two
+ * spellings of one code could never both be given. An empty list is refused rather than read as
+ * "any code", so that clearing is always the explicit null.
+ */
+export function checkedBotCodes(raw: readonly string[] | null): string[] | null {
+  if (raw === null) return null;
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > BOT_CODES_MAX)
+    throw errors.validation(
+      'dispositionCodes',
+      `dispositionCodes: must list 1 to ${BOT_CODES_MAX} codes, or be null to allow any code`,
+    );
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, c] of raw.entries()) {
+    const field = `dispositionCodes[${i}]`;
+    const code = typeof c === 'string' ? c.trim() : '';
+    const issue =
+      code === ''
+        ? 'must not be blank'
+        : code.length > CODE_MAX_LENGTH
+          ? `must be at most ${CODE_MAX_LENGTH} characters`
+          : seen.has(code.toLowerCase())
+            ? `'${code}' is listed twice`
+            : nameProblem(code);
+    if (issue) throw errors.validation(field, `${field}: ${issue}`);
+    seen.add(code.toLowerCase());
+    out.push(code);
+  }
+  return out;
 }

@@ -139,9 +139,13 @@ export class AgentDialing {
               reason: 'missed-offer',
               events: [offerClosedEvent(r.id, 'timed-out', 'the offer was not answered in time: requeued')],
             })
-          : await this.o.work.acceptOffer(r.id, agentId, now, [
-              offerClosedEvent(r.id, 'timed-out', 'the offer was not answered in time: dialing'),
-            ]);
+          : await this.o.work.acceptOffer(
+              r.id,
+              agentId,
+              now,
+              [offerClosedEvent(r.id, 'timed-out', 'the offer was not answered in time: dialing')],
+              false,
+            );
       if (done) rep.offersTimedOut++;
     }
   }
@@ -165,7 +169,8 @@ export class AgentDialing {
   /**
    * Agents whose stream is gone: an offer (or an accepted record not yet dialed) goes back at once;
    * past the grace period the agent is logged out. A call in progress is never touched: the agent
-   * is logged out once it and its wrap-up are over.
+   * is logged out once it and its wrap-up are over. The wrap-up is not cut short either: the agent
+   * may still give the call's disposition (it needs no stream), and it ends by itself at its time.
    */
   private async handleGone(now: number, rep: AgentSweepReport): Promise<void> {
     for (const a of await this.o.agents.goneSince(this.presentSince(now), ['Reserved'], BATCH)) {
@@ -180,19 +185,16 @@ export class AgentDialing {
       if (back) rep.offersWithdrawn++;
     }
     const since = this.presentSince(now) - this.o.graceMs;
-    for (const a of await this.o.agents.goneSince(since, ['Available', 'NotReady', 'WrapUp'], BATCH)) {
-      const out =
-        a.state === 'WrapUp'
-          ? await this.endWrapUp(a, now, 'Offline', 'disconnected', 'timeout')
-          : await this.o.agents.move({
-              agentId: a.id,
-              from: [a.state],
-              to: 'Offline',
-              reason: 'disconnected',
-              work: NO_WORK,
-              at: now,
-              nowIso: nowIso(now),
-            });
+    for (const a of await this.o.agents.goneSince(since, ['Available', 'NotReady'], BATCH)) {
+      const out = await this.o.agents.move({
+        agentId: a.id,
+        from: [a.state],
+        to: 'Offline',
+        reason: 'disconnected',
+        work: NO_WORK,
+        at: now,
+        nowIso: nowIso(now),
+      });
       if (out) rep.loggedOut++;
     }
   }

@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
-import type { Provider } from '../telephony/provider.js';
+import { MAX_CONVERSATION_MS, type Provider } from '../telephony/provider.js';
 import { effectiveZone, isWithinCallingHours } from './calling-window.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity.js';
@@ -344,8 +344,10 @@ export class Engine {
    */
   renewLeases(): Promise<number> {
     const now = this.o.clock.now();
-    const inFlightSince = this.o.provider.callsOutliveProcess ? undefined : now - this.outcomeWaitMs(MAX_RING_MS);
-    return this.o.records.renewOwned(this.owner, now, now + this.o.leaseMs, inFlightSince);
+    const inFlight = this.o.provider.callsOutliveProcess
+      ? undefined
+      : { since: now - this.outcomeWaitMs(MAX_RING_MS), connectedSince: now - MAX_CONVERSATION_MS };
+    return this.o.records.renewOwned(this.owner, now, now + this.o.leaseMs, inFlight);
   }
 
   private outcomeWaitMs(ringMs: number): number {

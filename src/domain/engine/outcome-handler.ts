@@ -7,6 +7,7 @@ import type { AttemptDisposition } from '../../contract/agents.js';
 import { connectedEvent, endedEvent, wrapUpEvent } from '../agents/agent-events.js';
 import { SYSTEM_DISPOSITION, type DispositionCodes } from '../agents/disposition-codes.js';
 import type { WorkSignal } from '../agents/work-signal.js';
+import { MAX_CONVERSATION_MS } from '../telephony/provider.js';
 import type { ConnectedReport, OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
 import { effectiveZone, nextWindowStart } from './calling-window.js';
 import type { CampaignPolicies } from './campaign-policies.js';
@@ -60,7 +61,7 @@ export class OutcomeHandler implements OutcomeSink {
     const rec = await this.attempts.record(att.record_id);
     const policy = rec ? await this.policies.of(rec.campaign_id, att.instance_id) : undefined;
     const campaign = { id: rec?.campaign_id ?? '', name: policy?.name ?? '' };
-    await this.attempts.markConnected(att.id, r.at, {
+    await this.attempts.markConnected(att.id, r.at, r.holdUntil, {
       agentId: att.agent_id,
       from: ['Reserved'],
       workAttemptId: att.id,
@@ -80,6 +81,9 @@ export class OutcomeHandler implements OutcomeSink {
   async report(r: OutcomeReport, engineOutcome?: Outcome): Promise<void> {
     const att = await this.attempts.find(r.attemptId);
     if (!att) return; // released before it left, or not ours: nothing to record against
+    // An adapter's timeout knows nothing of a conversation under way: its lease covers it.
+    if (r.overdue && att.outcome === null && att.connected_at !== null && r.at - att.connected_at < MAX_CONVERSATION_MS)
+      return;
     if (att.outcome !== null) {
       if (att.outcome === 'unknown' && r.outcome !== 'unknown') await this.attempts.storeLate(att.id, r.outcome);
       return;
@@ -132,7 +136,10 @@ export class OutcomeHandler implements OutcomeSink {
       machine_detected: r.machineDetected === undefined ? null : r.machineDetected ? 1 : 0,
     };
     const agent = att.agent_id ? await this.freeAgent(att, policy, outcome, r, ended, patch) : undefined;
-    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent);
+    const undisposed = att.agent_id !== null && att.disposition === null;
+    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent, undisposed);
+    // The agent gave their disposition between our read and this write: decide again with it.
+    if (!applied && undisposed) return this.report(r, engineOutcome);
     const asked = applied && att.disposition ? (JSON.parse(att.disposition) as AttemptDisposition).callbackAt : null;
     if (asked) await this.scheduleCallback(inst.id, rec.id, Date.parse(asked), at);
     if (applied && agent?.to === 'Available') this.signal.notify();

@@ -18,6 +18,7 @@
  * | `sms-sent`          | provider accepted the SMS                                      | yes    | `completed`        |
  * | `sms-failed`        | provider rejected or failed the SMS                            | yes    | `failed`           |
  * | `cancelled`         | campaign stopped while the record was queued or waiting retry  | yes    | `retry-cancelled`  |
+ * | `agent-skipped`     | Preview: agents skipped the record `maxSkips` times; not dialed | yes    | `filter_skipped`   |
  *
  * Why these choices:
  * - There is no separate `answered`: an answered call whose flow ran is `completed`; reporting
@@ -31,6 +32,8 @@
  *   (docs/engine.md, Invariants); an operator can requeue it by hand.
  * - SMS is one message per contact and a failed delivery receipt does not prove the message was
  *   not delivered, so neither SMS outcome is retried.
+ * - A record every agent skipped was filtered out by people rather than by the pre-call fetch, but
+ *   Kore has one label for "passed over without a call": `filter_skipped`.
  * - `filter_skipped` and `dnc_excluded` are inferred from the Kore dashboard labels "Filter
  *   Skipped" and "DNC Excluded"; the other values are Kore's dialer outcome names.
  */
@@ -51,6 +54,7 @@ export const OUTCOMES = [
   'sms-sent',
   'sms-failed',
   'cancelled',
+  'agent-skipped',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -89,6 +93,7 @@ const KORE: Readonly<Record<Outcome, KoreDialerOutcome>> = {
   'sms-sent': 'completed',
   'sms-failed': 'failed',
   cancelled: 'retry-cancelled',
+  'agent-skipped': 'filter_skipped',
 };
 
 export function isOutcome(s: string): s is Outcome {

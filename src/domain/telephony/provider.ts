@@ -82,7 +82,19 @@ export interface OutcomeReport {
   detail?: string;
   /** Epoch ms from the injected clock at the moment the outcome became known to campaignd. */
   at: number;
+  /**
+   * Set by an adapter's own outcome timeout (not by the provider): nothing was heard in time. A
+   * call connected to an agent is a conversation, not overdue: the engine ignores this for it.
+   */
+  overdue?: boolean;
 }
+
+/**
+ * The longest conversation with an agent campaignd waits out: a connected call keeps its agent and
+ * its lease this long after it was connected (renewed by a live engine, or held once at connect for
+ * calls that outlive the process) before it is reconciled as `unknown`.
+ */
+export const MAX_CONVERSATION_MS = 4 * 3_600_000;
 
 /**
  * Receives outcomes of accepted attempts. Contract for implementers (the engine):
@@ -108,6 +120,11 @@ export interface ConnectedReport {
   attemptId: string;
   /** Epoch ms from the injected clock. */
   at: number;
+  /**
+   * Calls that outlive the process (the webhook adapter): keep the call's lease until then, since no
+   * engine heartbeat renews it. Absent: a live engine renews it (and a dead one's is reconciled).
+   */
+  holdUntil?: number;
 }
 
 export type StartResult = { accepted: true } | { accepted: false; outcome: ProviderOutcome; detail: string };

@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import { BoundedSet, ProviderUnavailableError, isProviderOutcome, precheck } from './provider.js';
+import { BoundedSet, MAX_CONVERSATION_MS, ProviderUnavailableError, isProviderOutcome, precheck } from './provider.js';
 import type { ConnectedReport, DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
 import { DEFAULT_TOLERANCE_SEC, IDEMPOTENCY_HEADER, signRequest, verifyRequest } from './signature.js';
 import type { HeaderBag } from './signature.js';
@@ -193,6 +193,7 @@ export class WebhookProvider implements Provider {
         outcome: 'unknown',
         detail: `no outcome within ${limitMs / 1000}s`,
         at: now,
+        overdue: true,
       });
       this.pending.delete(attemptId);
     }
@@ -249,7 +250,12 @@ export class WebhookProvider implements Provider {
   private async handleConnected(b: Record<string, unknown>): Promise<CallbackResult> {
     if (typeof b.attemptId !== 'string' || b.attemptId === '' || b.attemptId.length > 200)
       return { ok: false, status: 400, message: 'attemptId must be a non-empty string' };
-    const report: ConnectedReport = { attemptId: b.attemptId, at: this.opts.clock.now() };
+    const at = this.opts.clock.now();
+    const report: ConnectedReport = {
+      attemptId: b.attemptId,
+      at,
+      holdUntil: at + MAX_CONVERSATION_MS + (this.opts.timeoutSec ?? 300) * 1000,
+    };
     if (this.connected.has(report.attemptId) || this.reported.has(report.attemptId))
       return { ok: true, report, duplicate: true };
     this.connected.add(report.attemptId);

@@ -10,6 +10,7 @@ import { nameProblem } from '../../shared/text.js';
 import { CAMPAIGN_CAP_MAX } from '../engine/campaign-caps.js';
 import { POLICY_DEFAULTS } from '../engine/campaign-policy.js';
 import { checkPrecallConfig, parsePrecallConfig, PRECALL_DEFAULT_TIMEOUT_MS } from '../engine/precall-fetch.js';
+import { checkedBotCodes } from '../agents/disposition-codes.js';
 import { toCountryCode } from '../contacts/phone.js';
 import { signHs256 } from './jwt.js';
 
@@ -35,7 +36,7 @@ export class AdminService {
     private readonly repo: TenancyRepo,
     private readonly clock: Clock,
     private readonly defaultCountry: string,
-    /** Told after a bot's settings changed, so this process's caches of them (CampaignCaps) drop the old ones. */
+    /** Told after a bot's settings changed, so this process's caches of them (CampaignCaps, DispositionCodes) drop the old ones. */
     private readonly onBotChanged: (botId: string) => void = () => {},
   ) {}
 
@@ -170,14 +171,19 @@ export class AdminService {
             timeoutMs: precall.timeoutMs ?? PRECALL_DEFAULT_TIMEOUT_MS,
           }
         : null,
+      dispositionCodes: bot.disposition_codes ? (JSON.parse(bot.disposition_codes) as string[]) : null,
     };
   }
 
   /** Changes only what the patch names; every problem is reported before anything is written. */
   async configureBot(patch: BotSettingsPatch): Promise<BotSettings> {
     await this.botSettings(patch);
-    const set: { default_country?: string; campaign_max_concurrent?: number | null; precall_config?: string | null } =
-      {};
+    const set: {
+      default_country?: string;
+      campaign_max_concurrent?: number | null;
+      precall_config?: string | null;
+      disposition_codes?: string | null;
+    } = {};
     if (patch.defaultCountry !== undefined) {
       const country = toCountryCode(patch.defaultCountry);
       if (!country)
@@ -204,6 +210,10 @@ export class AdminService {
         if (!checked.ok) throw errors.validation(checked.field, checked.message);
         set.precall_config = JSON.stringify(checked.value);
       }
+    }
+    if (patch.dispositionCodes !== undefined) {
+      const codes = checkedBotCodes(patch.dispositionCodes);
+      set.disposition_codes = codes === null ? null : JSON.stringify(codes);
     }
     if (Object.keys(set).length > 0) {
       await this.repo.updateBot(patch.iid, set);

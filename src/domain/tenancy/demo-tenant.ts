@@ -1,7 +1,12 @@
+import { AppError } from '../../shared/errors.js';
 import { newHex24, newId } from '../../shared/ids.js';
 import type { KvRepo } from '../../storage/repos/kv-repo.js';
+import type { AgentAdminService } from '../agents/agent-admin-service.js';
+import { simulatedAgentExternalId, simulatedAgentName } from '../agents/simulated-agents.js';
 import type { ContactListService } from '../contacts/contact-list-service.js';
+import type { ImportService } from '../contacts/import-service.js';
 import type { AdminService } from './admin-service.js';
+import { demoAgentContacts } from './demo-contacts.js';
 
 export const DEMO_KEY = 'demo.tenant';
 
@@ -15,23 +20,46 @@ export interface DemoTenant {
   smsFlow: string;
   queue: string;
   template: string;
+  /** The queue with agents, for Progressive and Preview campaigns (absent in tenants seeded before it). */
+  agentQueue?: string;
+  /** How many agents the queue has: `campaignd simulate agents --count` this many logs exactly them in. */
+  agentCount?: number;
+  /** The list of fictitious numbers for the agents' campaigns. */
+  agentList?: string;
 }
+
+/** The agents' part of the demo tenant. */
+const DEMO_AGENTS = { agentQueue: 'Demo Queue', agentCount: 3, agentList: 'Demo Agent Calls' } as const;
+
+/** A 409 from creating something the demo tenant already has (an earlier or concurrent seeding made it). */
+const exists = (err: unknown) => err instanceof AppError && err.status === 409;
 
 /**
  * The demo tenant, created once per database: an account, a bot, a JWT app with the Campaign
- * Management scope, the flows, queue, template and contact list the documentation's samples name.
+ * Management scope, the flows, queue, template and contact list the documentation's samples name,
+ * and a queue of agents with a list of fictitious numbers for Progressive and Preview campaigns.
  */
 export class DemoTenantService {
   constructor(
     private readonly admin: AdminService,
     private readonly contactLists: ContactListService,
     private readonly kv: KvRepo,
+    private readonly imports: ImportService,
+    private readonly agents: AgentAdminService,
   ) {}
 
   /** The demo tenant, with `created` telling whether this call made it. */
   async ensure(): Promise<{ demo: DemoTenant; created: boolean }> {
     const existing = await this.kv.get(DEMO_KEY);
-    if (existing) return { demo: JSON.parse(existing) as DemoTenant, created: false };
+    if (existing) {
+      const demo = JSON.parse(existing) as DemoTenant;
+      if (demo.agentQueue) return { demo, created: false };
+      // Seeded by a version without agents: they are added on this start, once.
+      await this.seedAgents(demo.accountId, demo.iid);
+      const upgraded = { ...demo, ...DEMO_AGENTS };
+      await this.kv.set(DEMO_KEY, JSON.stringify(upgraded));
+      return { demo: upgraded, created: false };
+    }
 
     const accountId = newHex24();
     const iid = newId('st');
@@ -46,6 +74,7 @@ export class DemoTenantService {
       smsFlow: 'SMS Support Flow',
       queue: 'Default Queue',
       template: 'Payment Reminder Template',
+      ...DEMO_AGENTS,
     };
     await this.admin.createFlow({ accountId, iid, name: demo.voiceFlow, channel: 'voice' });
     await this.admin.createFlow({ accountId, iid, name: demo.smsFlow, channel: 'sms' });
@@ -60,11 +89,41 @@ export class DemoTenantService {
       { accountId, botId: iid },
       { name: demo.contactList, description: 'Demo list created on first start' },
     );
+    await this.seedAgents(accountId, iid);
     // If another process seeded at the same moment, keep its tenant (ours stays as an unused extra).
     if (!(await this.kv.setIfAbsent(DEMO_KEY, JSON.stringify(demo)))) {
       return { demo: JSON.parse((await this.kv.get(DEMO_KEY))!) as DemoTenant, created: false };
     }
     return { demo, created: true };
+  }
+
+  /**
+   * The queue, its agents (the ones `campaignd simulate agents` logs in) and the list of fictitious
+   * numbers. Idempotent, so two processes upgrading the same tenant at once both succeed: what
+   * exists is kept, and the list takes no duplicate number.
+   */
+  private async seedAgents(accountId: string, iid: string): Promise<void> {
+    const { agentQueue, agentCount, agentList } = DEMO_AGENTS;
+    await this.admin.createQueue({ accountId, iid, name: agentQueue }).catch((err: unknown) => {
+      if (!exists(err)) throw err;
+    });
+    const present = new Set((await this.agents.list({ accountId, iid })).map((a) => a.externalId));
+    for (let n = 1; n <= agentCount; n++) {
+      const externalId = simulatedAgentExternalId(agentQueue, n);
+      if (present.has(externalId)) continue;
+      // The credential is not kept: `campaignd simulate agents` (or `agents update --reset-credential`) issues one.
+      await this.agents
+        .create({ accountId, iid, name: simulatedAgentName(n), queues: [agentQueue], externalId })
+        .catch((err: unknown) => {
+          if (!exists(err)) throw err;
+        });
+    }
+    const job = await this.imports.submit({
+      tenant: { accountId, botId: iid },
+      list: { name: agentList, create: true },
+      input: { rows: demoAgentContacts() },
+    });
+    if (job.status !== 'completed') throw new Error(`demo list ${agentList}: import ${job.status}: ${job.error ?? ''}`);
   }
 }
 
@@ -124,5 +183,49 @@ export function demoBanner(baseUrl: string, demo: DemoTenant, token?: string): s
     `  ID=$(curl -s -X POST '${base}?campaignType=voice' ${h} -d '${body}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).id') && \\`,
     `  curl -s '${base}/'$ID ${h}`,
     '',
+    ...agentsSection(baseUrl, demo, base, h, token ? undefined : tokenCommand),
   ].join('\n');
+}
+
+/** The banner's Progressive campaign: the demo queue's agents call the list of fictitious numbers, at any hour. */
+export function demoProgressiveCampaign(demo: DemoTenant): Record<string, unknown> {
+  return {
+    name: 'Agent Demo Progressive Campaign',
+    description: 'Calls fictitious numbers and puts every answer through to an agent of the demo queue.',
+    contactLists: [demo.agentList],
+    priority: '5',
+    dialingMode: 'Progressive',
+    queue_name: demo.agentQueue,
+    dialingStrategy: {
+      callerId: { phoneNumber: '+15101234567' },
+      // Any hour: a newcomer trying it at night still sees calls reach the agents.
+      callingHours: {
+        frequency: 'DAILY',
+        timezone: 'America/New_York',
+        days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }],
+      },
+      dialingOrder: 'FIFO',
+      maxAttemptsPerRecord: 2,
+      defaultRetryPeriod: 10,
+      maxRingTime: 30,
+    },
+    schedule: { isSchedulingEnabled: false },
+    campaignType: 'voice',
+  };
+}
+
+/** How to watch agents take calls: the simulator command, then a Progressive campaign created and played. */
+function agentsSection(baseUrl: string, demo: DemoTenant, base: string, h: string, tokenCommand?: string): string[] {
+  if (!demo.agentQueue || !demo.agentList) return [];
+  const body = JSON.stringify(demoProgressiveCampaign(demo));
+  return [
+    `Agents: queue "${demo.agentQueue}" has ${demo.agentCount} agents; contact list "${demo.agentList}" has fictitious numbers (555-0100 to 555-0199).`,
+    'Log the agents in, simulated through the agent API, in another terminal (Ctrl-C logs them out):',
+    `  npx campaignd simulate agents --account-id ${demo.accountId} --iid ${demo.iid} --queue '${demo.agentQueue}' --count ${demo.agentCount} --handle-time 20s --url ${baseUrl}`,
+    'then create and play a Progressive campaign; every answered call reaches one of them:',
+    ...(tokenCommand ? [`  TOKEN=$(${tokenCommand}) && \\`] : []),
+    `  ID=$(curl -s -X POST '${base}?campaignType=voice' ${h} -d '${body}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).id') && \\`,
+    `  curl -s -X POST '${base}/'$ID'?trigger=play' ${h} -d '{}'`,
+    '',
+  ];
 }

@@ -35,6 +35,11 @@ export interface AgentMove {
   workAttemptId?: string;
   to: AgentState;
   reason?: string | null;
+  /**
+   * A move within one state that changes its reason (NotReady Break → Lunch): a change all the same,
+   * with its history row, `state` event and new `state_since`, since reports count time per reason.
+   */
+  reasonChanges?: boolean;
   /** The new work fields (NO_WORK to clear them); unchanged when undefined. */
   work?: Partial<AgentWork>;
   /** Other columns to set with the move (presence). */
@@ -55,8 +60,9 @@ export interface AgentMove {
  * agent was not as `from` says (nothing written).
  */
 export async function moveAgent(trx: Kysely<Database>, m: AgentMove): Promise<boolean> {
-  const changes = !m.from.includes(m.to);
-  if (!changes && m.from.length !== 1) throw new Error(`ambiguous agent move from ${m.from.join('|')} to ${m.to}`);
+  const sameState = m.from.includes(m.to);
+  if (sameState && m.from.length !== 1) throw new Error(`ambiguous agent move from ${m.from.join('|')} to ${m.to}`);
+  const changes = !sameState || m.reasonChanges === true;
   let q = trx
     .updateTable('agents')
     .set({
@@ -64,7 +70,7 @@ export async function moveAgent(trx: Kysely<Database>, m: AgentMove): Promise<bo
       ...m.work,
       state: m.to,
       state_reason: m.reason ?? null,
-      // state_since moves with the state only: an offer accepted or a wrap-up renewed keep it.
+      // state_since moves with the state (or its reason) only: an offer accepted or a wrap-up renewed keep it.
       ...(changes ? { state_since: m.at } : {}),
       updated_at: m.nowIso,
     })
@@ -97,8 +103,13 @@ export async function moveAgent(trx: Kysely<Database>, m: AgentMove): Promise<bo
   return true;
 }
 
-/** Appends events to an agent's stream (agent_events), in order. */
-export async function addAgentEvents(
+/**
+ * Appends events to an agent's stream (agent_events), in order. Only ever after the move has updated
+ * the agent's row: that row lock makes the ids of one agent's events commit in id order (on
+ * PostgreSQL a sequence value taken by one transaction may otherwise commit after a later one's),
+ * which is what lets a stream read "every id after the last one sent" without loss.
+ */
+async function addAgentEvents(
   trx: Kysely<Database>,
   agentId: string,
   at: number,

@@ -177,17 +177,26 @@ export class AgentWorkRepo {
 
   /**
    * The agent accepts the record offered to them: it becomes `accepted`, for the next tick to
-   * dial. False when the offer is not theirs, or not open any more (timed out, withdrawn).
+   * dial. False when the offer is not theirs, or not open any more (withdrawn, or timed out: an
+   * agent's accept (`byAgent`) counts only before the deadline, even if the sweep has not run yet;
+   * the sweep accepts on their behalf at it).
    */
-  acceptOffer(recordId: string, agentId: string, now: number, events: AgentEventDraft[]): Promise<boolean> {
+  acceptOffer(
+    recordId: string,
+    agentId: string,
+    now: number,
+    events: AgentEventDraft[],
+    byAgent: boolean,
+  ): Promise<boolean> {
     return this.k.transaction().execute(async (trx) => {
-      const res = await trx
+      let update = trx
         .updateTable('dial_records')
         .set({ state: 'accepted', next_at: now, lease_owner: null, lease_expires_at: null, updated_at: now })
         .where('id', '=', recordId)
         .where('agent_id', '=', agentId)
-        .where('state', '=', 'offered')
-        .executeTakeFirst();
+        .where('state', '=', 'offered');
+      if (byAgent) update = update.where('lease_expires_at', '>', now);
+      const res = await update.executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       await this.mustMove(trx, {
         agentId,
@@ -224,7 +233,10 @@ export class AgentWorkRepo {
     });
   }
 
-  /** Offers past their deadline, oldest first. */
+  /**
+   * Offers at or past their deadline, oldest first: an offer is open while time is left, so at its
+   * deadline (`expiresAt`, timeLeftSec 0) it has timed out, as a wrap-up ends at its `work_until`.
+   */
   expiredOffers(
     now: number,
     limit: number,
@@ -233,24 +245,18 @@ export class AgentWorkRepo {
       .selectFrom('dial_records')
       .select(['id', 'agent_id', 'campaign_id', 'instance_id'])
       .where('state', '=', 'offered')
-      .where('lease_expires_at', '<', now)
+      .where('lease_expires_at', '<=', now)
       .orderBy('lease_expires_at', 'asc')
       .limit(limit)
       .execute();
   }
 
   /**
-   * A timed-out offer the campaign dials anyway: accepted on the agent's behalf, as if they had
-   * (guarded like acceptOffer, so a late Accept or Skip and the timeout cannot both win).
-   */
-  acceptExpired(recordId: string, agentId: string, now: number, events: AgentEventDraft[]): Promise<boolean> {
-    return this.acceptOffer(recordId, agentId, now, events);
-  }
-
-  /**
    * A disposition for the agent's call: stored once on the attempt (false for a second one, or
    * for a call that is not theirs), its codes on the record for the Kore views, and the agent moved
-   * on (`move`: out of WrapUp) in the same transaction.
+   * on (`move`: out of WrapUp) in the same transaction. Without `move` the agent is on the call, and
+   * the disposition is stored only while the call has no outcome: once it has, the outcome decided
+   * the agent's wrap-up without this disposition, and the caller must read again.
    */
   dispose(
     attemptId: string,
@@ -261,13 +267,14 @@ export class AgentWorkRepo {
     move: AgentMove | undefined,
   ): Promise<boolean> {
     return this.k.transaction().execute(async (trx) => {
-      const res = await trx
+      let update = trx
         .updateTable('attempts')
         .set({ disposition })
         .where('id', '=', attemptId)
         .where('agent_id', '=', agentId)
-        .where('disposition', 'is', null)
-        .executeTakeFirst();
+        .where('disposition', 'is', null);
+      if (!move) update = update.where('outcome', 'is', null);
+      const res = await update.executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       await trx
         .updateTable('dial_records')

@@ -53,7 +53,8 @@ export class AgentsRepo {
       const res = await trx
         .deleteFrom('agents')
         .where('id', '=', id)
-        .where('state', 'not in', ['Reserved', 'OnCall'])
+        // A wrap-up still owes its call a disposition (and keeps its campaign run open).
+        .where('state', 'not in', ['Reserved', 'OnCall', 'WrapUp'])
         .executeTakeFirst();
       if (Number(res.numDeletedRows) === 1) {
         await trx.deleteFrom('agent_events').where('agent_id', '=', id).execute();

@@ -17,7 +17,9 @@ export class AttemptsRepo {
   /**
    * Stores the outcome once: the `outcome IS NULL` guard makes a repeated or racing report a no-op
    * (false). The record is updated only while this attempt is still its current one, and the agent
-   * the call was for is freed (`agent`, guarded on this attempt) in the same transaction.
+   * the call was for is freed (`agent`, guarded on this attempt) in the same transaction. An agent's
+   * call is stored only while it still has no disposition when `undisposed` is set: where the agent
+   * goes depends on it, so a disposition given meanwhile makes this false and the caller reads again.
    */
   apply(
     attemptId: string,
@@ -25,14 +27,12 @@ export class AttemptsRepo {
     recordId: string,
     record: Updateable<DialRecordRow> | null,
     agent?: AgentMove,
+    undisposed = false,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('attempts')
-        .set(attempt)
-        .where('id', '=', attemptId)
-        .where('outcome', 'is', null)
-        .executeTakeFirst();
+      let update = trx.updateTable('attempts').set(attempt).where('id', '=', attemptId).where('outcome', 'is', null);
+      if (undisposed) update = update.where('disposition', 'is', null);
+      const res = await update.executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       if (record) {
         await trx
@@ -50,9 +50,10 @@ export class AttemptsRepo {
 
   /**
    * A person answered and was connected to the agent: recorded once, before the outcome, with the
-   * agent moved OnCall in the same transaction. False for a repeat, or after the outcome.
+   * agent moved OnCall in the same transaction. False for a repeat, or after the outcome. With
+   * `holdUntil` (calls that outlive the process) the record's lease is held at least that long.
    */
-  markConnected(attemptId: string, at: number, agent: AgentMove): Promise<boolean> {
+  markConnected(attemptId: string, at: number, holdUntil: number | undefined, agent: AgentMove): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
         .updateTable('attempts')
@@ -62,6 +63,14 @@ export class AttemptsRepo {
         .where('outcome', 'is', null)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
+      if (holdUntil !== undefined)
+        await trx
+          .updateTable('dial_records')
+          .set({ lease_expires_at: holdUntil })
+          .where('current_attempt_id', '=', attemptId)
+          .where('state', '=', 'in_flight')
+          .where('lease_expires_at', '<', holdUntil)
+          .execute();
       await moveAgent(trx, agent);
       return true;
     });

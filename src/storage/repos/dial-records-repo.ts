@@ -80,20 +80,40 @@ export class DialRecordsRepo {
 
   /**
    * An engine's heartbeat: its live leases go on to `until` — every claim, and the calls out that
-   * were accepted at or after `inFlightSince` (none when undefined). One UPDATE; returns how many.
+   * were accepted at or after `inFlightSince` or connected to an agent at or after `connectedSince`
+   * (no calls out when undefined). One UPDATE; returns how many.
    */
-  async renewOwned(owner: string, now: number, until: number, inFlightSince: number | undefined): Promise<number> {
+  async renewOwned(
+    owner: string,
+    now: number,
+    until: number,
+    inFlight: { since: number; connectedSince: number } | undefined,
+  ): Promise<number> {
     const res = await this.k
       .updateTable('dial_records')
       .set({ lease_expires_at: until })
       .where('lease_owner', '=', owner)
       .where('lease_expires_at', '>', now)
       .where((eb) =>
-        inFlightSince === undefined
+        inFlight === undefined
           ? eb('state', '=', 'leased')
           : eb.or([
               eb('state', '=', 'leased'),
-              eb.and([eb('state', '=', 'in_flight'), eb('updated_at', '>=', inFlightSince)]),
+              eb.and([
+                eb('state', '=', 'in_flight'),
+                eb.or([
+                  eb('updated_at', '>=', inFlight.since),
+                  // A conversation with an agent lasts as long as it lasts, not as long as a ring.
+                  eb.exists(
+                    eb
+                      .selectFrom('attempts')
+                      .select('attempts.id')
+                      .whereRef('attempts.id', '=', 'dial_records.current_attempt_id')
+                      .where('attempts.outcome', 'is', null)
+                      .where('attempts.connected_at', '>=', inFlight.connectedSince),
+                  ),
+                ]),
+              ]),
             ]),
       )
       .executeTakeFirst();
@@ -291,7 +311,8 @@ export class DialRecordsRepo {
 }
 
 /**
- * True while any record of the instance is not final. One statement (one snapshot, so a record
+ * True while any record of the instance is not final, or an agent is in the wrap-up of one of its
+ * calls. The records are one statement (one snapshot, so a record
  * moving between open states cannot slip between two probes), made of one probe per open state,
  * each ordered like dial_records_due_idx: with `state IN (...) LIMIT 1`, PostgreSQL estimated
  * thousands of matches and chose a sequential scan hoping to meet one early, which reads every
@@ -318,5 +339,17 @@ export async function openRecordExists(k: Kysely<Database>, instanceId: string):
     .reduce((q, p) => q.unionAll(p), first!)
     .limit(1)
     .executeTakeFirst();
-  return row !== undefined;
+  if (row !== undefined) return true;
+  // A record whose call's agent is still in wrap-up is not over: the disposition may yet ask for a
+  // call-back, which needs the run still open. Read after the records: the outcome that ends a
+  // record moves its agent into wrap-up in the same transaction, so it cannot slip between the two.
+  // Few agents are ever in wrap-up (agents_state_until_idx).
+  const wrapUp = await k
+    .selectFrom('agents')
+    .select('id')
+    .where('state', '=', 'WrapUp')
+    .where('work_instance_id', '=', instanceId)
+    .limit(1)
+    .executeTakeFirst();
+  return wrapUp !== undefined;
 }

@@ -95,7 +95,9 @@ export class TenancyRepo {
 
   async updateBot(
     botId: string,
-    patch: Partial<Pick<BotRow, 'default_country' | 'precall_config' | 'campaign_max_concurrent' | 'name'>>,
+    patch: Partial<
+      Pick<BotRow, 'default_country' | 'precall_config' | 'campaign_max_concurrent' | 'disposition_codes' | 'name'>
+    >,
   ): Promise<void> {
     const sealed =
       typeof patch.precall_config === 'string' ? { precall_config: this.secrets.seal(patch.precall_config) } : {};

@@ -28,6 +28,7 @@ const TABLE: Record<Outcome, { final: boolean; kore: KoreDialerOutcome }> = {
   'sms-sent': { final: true, kore: 'completed' },
   'sms-failed': { final: true, kore: 'failed' },
   cancelled: { final: true, kore: 'retry-cancelled' },
+  'agent-skipped': { final: true, kore: 'filter_skipped' },
 };
 const RETRYABLE = OUTCOMES.filter((o) => !TABLE[o].final);
 const T0 = Date.parse('2025-06-30T10:00:00Z');

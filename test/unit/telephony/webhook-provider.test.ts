@@ -259,7 +259,7 @@ describe('WebhookProvider.sweep', () => {
     clock.advance(1_000);
     await provider.sweep(clock.now());
     expect(reports).toEqual([
-      { attemptId: 's-1', outcome: 'unknown', detail: 'no outcome within 60s', at: T0 + 60_000 },
+      { attemptId: 's-1', outcome: 'unknown', detail: 'no outcome within 60s', at: T0 + 60_000, overdue: true },
     ]);
     await provider.sweep(clock.now() + 1);
     expect(reports).toHaveLength(1);

@@ -42,7 +42,8 @@ export function agentEventsRoute(app: TypedApp, services: Services, security: { 
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+      // Read before the hub marks the stream seen, so `present` would be stale; on this open stream it is true.
+      res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify({ ...snapshot, present: true })}\n\n`);
       const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
       keepalive.unref();
       const stream: { unsubscribe?: () => Promise<void> } = {};

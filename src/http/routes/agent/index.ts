@@ -68,6 +68,10 @@ export function agentRoutes(services: Services, failures: RollingLimiter): Fasti
           body: Type.Optional(LoginBody),
           response: withErrors({ 200: Agent }),
         },
+        // No body at all is a plain login (the schema alone would refuse a missing object).
+        preValidation: async (req) => {
+          req.body ??= {};
+        },
       },
       async (req) => desk.login(req.agent.id, req.body ?? {}),
     );

@@ -11,6 +11,9 @@ import { campaignStatusRoute } from './campaigns/campaign-status.js';
 import { scheduleCampaignRoute } from './campaigns/schedule-campaign.js';
 import { explainContactRoute } from './campaigns/explain-contact.js';
 import { triggerCampaignRoute } from './campaigns/trigger-campaign.js';
+import { agentInfoRoute } from './agents/agent-info.js';
+import { agentStatusRoute } from './agents/agent-status.js';
+import { campaignDispositionsRoute } from './agents/campaign-dispositions.js';
 import { ADD_CONTACTS_PREFIXES, addContactsRoute } from './contact-lists/add-contacts.js';
 import { createContactListRoute } from './contact-lists/create-contact-list.js';
 import { deleteContactListRoute } from './contact-lists/delete-contact-list.js';
@@ -25,6 +28,8 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   // Literal sub-paths before `/:campaignId` matter only to readers: find-my-way prefers static segments.
   listCampaignsRoute,
   scheduleCampaignRoute,
+  agentInfoRoute,
+  agentStatusRoute,
   createCampaignRoute,
   getCampaignRoute,
   updateCampaignRoute,
@@ -32,6 +37,7 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   triggerCampaignRoute,
   campaignStatusRoute,
   explainContactRoute,
+  campaignDispositionsRoute,
   callContactAtRoute,
   createContactListRoute,
   listContactListsRoute,
