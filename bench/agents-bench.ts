@@ -192,7 +192,7 @@ async function simulate(s: AgentsSetup, minutes: number): Promise<Result> {
     if (call.thinkMs < s.wrapUpMs) {
       const at = hangUp + call.thinkMs;
       timeline.at(at, async () => {
-        await services.agentDesk.dispose(agentId, attemptId, { codes: ['Sale'] });
+        await services.agentDispositions.dispose(agentId, attemptId, { codes: ['Sale'] });
         freed[a] = { at, cause: 'disposition' };
       });
     }

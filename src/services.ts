@@ -2,6 +2,7 @@ import { AgentAccess } from './domain/agents/agent-access.js';
 import { AgentAdminService } from './domain/agents/agent-admin-service.js';
 import { AgentDeskService } from './domain/agents/agent-desk-service.js';
 import { AgentEventHub } from './domain/agents/agent-event-hub.js';
+import { CallDispositions } from './domain/agents/call-dispositions.js';
 import { DispositionCodes } from './domain/agents/disposition-codes.js';
 import { addToDncVia } from './domain/agents/do-not-call.js';
 import { WorkSignal } from './domain/agents/work-signal.js';
@@ -81,6 +82,8 @@ export interface Services {
   agentAccess: AgentAccess;
   /** What agents do through the agent API. */
   agentDesk: AgentDeskService;
+  /** Agents' dispositions of their calls. */
+  agentDispositions: CallDispositions;
   /** The agent event streams of this process (SSE). */
   agentEvents: AgentEventHub;
   /** Said when work for the engine appears (an agent freed up): the runtime dials at once. */
@@ -141,6 +144,14 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     work: agentWork,
     attempts,
     policies,
+    signal: workSignal,
+    clock,
+  });
+  const agentDispositions = new CallDispositions({
+    agents: agentsRepo,
+    work: agentWork,
+    attempts,
+    policies,
     codes,
     callbacks,
     addToDnc: addToDncVia(imports, listsRepo, contactLists),
@@ -176,6 +187,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     agentAdmin,
     agentAccess: new AgentAccess(agentsRepo),
     agentDesk,
+    agentDispositions,
     agentEvents: new AgentEventHub(agentsRepo, agentDesk, clock, log.child({ component: 'agents' })),
     workSignal,
     createEngine: ({ precall, ...settings }) =>

@@ -1,48 +1,28 @@
-import type {
-  Agent,
-  AttemptDisposition,
-  DispositionAnswer,
-  DispositionBody,
-  LoginBody,
-  OfferAnswer,
-  StateBody,
-} from '../../contract/agents.js';
+import type { Agent, LoginBody, OfferAnswer, StateBody } from '../../contract/agents.js';
 import type { Clock } from '../../shared/clock.js';
-import { AppError, errors } from '../../shared/errors.js';
+import { errors, type AppError } from '../../shared/errors.js';
 import { nowIso } from '../../shared/ids.js';
-import { parseIsoTime } from '../../shared/iso-time.js';
 import type { Tenant } from '../../shared/tenant.js';
-import { nameProblem } from '../../shared/text.js';
 import { NO_WORK } from '../../storage/repos/agent-moves.js';
 import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
-import type { AgentRow, AttemptRow } from '../../storage/schema.js';
-import type { CallbackService } from '../engine/callbacks.js';
+import type { AgentRow } from '../../storage/schema.js';
 import type { CampaignPolicies } from '../engine/campaign-policies.js';
 import type { AgentPolicy, CampaignPolicy } from '../engine/campaign-policy.js';
-import { offerClosedEvent, wrapUpEndedEvent } from './agent-events.js';
+import { offerClosedEvent } from './agent-events.js';
+import { reasonOf, readyState, supervisedState } from './agent-state-names.js';
 import { toAgent } from './agent-view.js';
-import type { DispositionCodes } from './disposition-codes.js';
+import { signedInAgent, workPolicy } from './agent-work.js';
 import { PRESENCE_STALE_MS, presentSince } from './presence.js';
 import type { WorkSignal } from './work-signal.js';
 import { endWrapUp } from './wrap-up.js';
-
-/** Adds a number to a campaign's DNC list (or the account's global one); answers which list. */
-export type AddToDnc = (
-  t: Tenant,
-  campaignDncList: { id: string; name: string } | undefined,
-  e164: string,
-) => Promise<{ listId: string; listName: string }>;
 
 export interface AgentDeskDeps {
   agents: AgentsRepo;
   work: AgentWorkRepo;
   attempts: AttemptsRepo;
   policies: CampaignPolicies;
-  codes: DispositionCodes;
-  callbacks: CallbackService;
-  addToDnc: AddToDnc;
   signal: WorkSignal;
   clock: Clock;
 }
@@ -54,7 +34,8 @@ const SUPERVISOR_REASON = 'supervisor';
 
 /**
  * What an agent does through the agent API: log in and out, go Available or NotReady, accept or
- * skip a Preview offer, end a call, give a disposition; and the presence their event stream keeps.
+ * skip a Preview offer, end a call (their disposition: call-dispositions.ts); and the presence their
+ * event stream keeps.
  * Every change is a guarded move of the agent's row (agent-moves.ts): a request that finds the
  * agent elsewhere than it expects is a 409 saying where they are.
  */
@@ -201,111 +182,6 @@ export class AgentDeskService {
     return { attemptId, status: 'ending' };
   }
 
-  /**
-   * The agent's disposition of their call, on the call or in wrap-up (which it ends): codes (checked
-   * against the campaign's or the bot's list), notes, a call-back time, do-not-call. Once per call.
-   */
-  async dispose(agentId: string, attemptId: string, body: DispositionBody): Promise<DispositionAnswer> {
-    // A call that ends while its disposition is being stored has started its wrap-up without it:
-    // the second try finds the agent in that wrap-up and ends it (with the call-back, if asked).
-    return (await this.tryDispose(agentId, attemptId, body)) ?? (await this.tryDispose(agentId, attemptId, body))!;
-  }
-
-  /** Undefined when the call ended between reading the agent and storing the disposition. */
-  private async tryDispose(
-    agentId: string,
-    attemptId: string,
-    body: DispositionBody,
-  ): Promise<DispositionAnswer | undefined> {
-    const a = await this.fresh(agentId);
-    const att = await this.d.attempts.find(attemptId);
-    if (!att || att.agent_id !== agentId) throw errors.notFound('Call', attemptId);
-    if (att.disposition !== null) throw errors.illegalState(`Call ${attemptId} already has its disposition`);
-    const current = a.work_attempt_id === attemptId && (a.state === 'OnCall' || a.state === 'WrapUp');
-    if (!current) throw errors.illegalState(`Call ${attemptId} is over and its wrap-up has ended`);
-    const policy = await this.policyOf(a);
-    const codes = await this.d.codes.check(policy.agents!, policy.botId, body.codes);
-    const notes = body.notes?.trim() || null;
-    if (notes) {
-      const problem = nameProblem(notes.replace(/[\r\n\t]/g, ' '));
-      if (problem) throw errors.validation('notes', `notes: ${problem}`);
-    }
-    let callbackAt: number | null = null;
-    if (body.callbackAt !== undefined) {
-      callbackAt = parseIsoTime(body.callbackAt, { requireZone: true }) ?? null;
-      if (callbackAt === null)
-        throw errors.validation('callbackAt', `callbackAt: '${body.callbackAt}' is not an ISO 8601 time with a zone`);
-    }
-    const now = this.d.clock.now();
-    const disposition: AttemptDisposition = {
-      codes,
-      notes,
-      at: nowIso(now),
-      by: agentId,
-      callbackAt: callbackAt === null ? null : nowIso(callbackAt),
-      doNotCall: body.doNotCall === true,
-    };
-    const inWrapUp = a.state === 'WrapUp';
-    const stored = await this.d.work.dispose(
-      attemptId,
-      agentId,
-      att.record_id,
-      JSON.stringify(disposition),
-      JSON.stringify(codes),
-      inWrapUp
-        ? {
-            agentId,
-            from: ['WrapUp'],
-            workAttemptId: attemptId,
-            to: 'Available',
-            work: NO_WORK,
-            at: now,
-            nowIso: nowIso(now),
-            campaignId: policy.campaignId,
-            attemptId,
-            events: [wrapUpEndedEvent(attemptId, 'disposition')],
-          }
-        : undefined,
-    );
-    if (!stored) {
-      if (!inWrapUp && (await this.d.attempts.find(attemptId))?.disposition === null) return undefined;
-      throw errors.illegalState(`Call ${attemptId} already has its disposition`);
-    }
-    if (inWrapUp) this.d.signal.notify();
-
-    const t = tenantOf(a);
-    const record = await this.d.attempts.record(att.record_id);
-    const doNotCall =
-      body.doNotCall === true && record ? await this.d.addToDnc(t, policy.dncList, record.phone_e164) : null;
-    let callback: DispositionAnswer['callback'] = null;
-    if (callbackAt !== null) {
-      if (!inWrapUp) {
-        // The call still runs: the outcome handler schedules it once the call has ended.
-        callback = { at: nowIso(callbackAt), result: 'after-call' };
-      } else {
-        callback = { at: nowIso(callbackAt), result: await this.scheduleCallback(t, att, callbackAt) };
-      }
-    }
-    return { attemptId, codes, callback, doNotCall };
-  }
-
-  /**
-   * The call-back a disposition asks for, as `callContactAt` would schedule it. The disposition is
-   * already stored, so a run that is no longer Active or Paused (stopped during the wrap-up) is an
-   * answer, not an error.
-   */
-  private async scheduleCallback(t: Tenant, att: AttemptRow, at: number): Promise<string> {
-    try {
-      const [r] = await this.d.callbacks.schedule(t, att.instance_id, [
-        { campaignDialingListId: att.record_id, timeToContact: nowIso(at) },
-      ]);
-      return r?.status === 'success' ? 'scheduled' : (r?.reason ?? 'failed');
-    } catch (err) {
-      if (err instanceof AppError && (err.status === 409 || err.status === 404)) return 'campaign_not_running';
-      throw err;
-    }
-  }
-
   /** An event stream of the agent opened, or is still open (every PRESENCE_TOUCH_MS). */
   async streamSeen(agentId: string): Promise<void> {
     await this.d.agents.touchStream(agentId, this.d.clock.now());
@@ -359,47 +235,11 @@ export class AgentDeskService {
     return this.fresh(agentId);
   }
 
-  private async fresh(agentId: string): Promise<AgentRow> {
-    const a = await this.d.agents.find(agentId);
-    if (!a) throw errors.unauthenticated('Agent not found (removed?)');
-    return a;
+  private fresh(agentId: string): Promise<AgentRow> {
+    return signedInAgent(this.d.agents, agentId);
   }
 
-  /** The policy of the campaign the agent works for. */
-  private async policyOf(a: AgentRow): Promise<CampaignPolicy & { agents: AgentPolicy }> {
-    const p =
-      a.work_campaign_id && a.work_instance_id
-        ? await this.d.policies.of(a.work_campaign_id, a.work_instance_id)
-        : undefined;
-    if (!p?.agents) throw errors.illegalState(`Agent ${a.name} has no call or offer of a campaign right now`);
-    return p as CampaignPolicy & { agents: AgentPolicy };
+  private policyOf(a: AgentRow): Promise<CampaignPolicy & { agents: AgentPolicy }> {
+    return workPolicy(this.d.policies, a);
   }
-}
-
-/** A state a person may ask for, named case-insensitively; undefined for any other name. */
-function askedState(raw: string): 'Available' | 'NotReady' | 'Offline' | undefined {
-  const v = raw.trim().toLowerCase();
-  if (v === 'available') return 'Available';
-  if (v === 'notready' || v === 'not ready' || v === 'not_ready') return 'NotReady';
-  if (v === 'offline') return 'Offline';
-  return undefined;
-}
-
-function readyState(raw: string, field: string): 'Available' | 'NotReady' {
-  const to = askedState(raw);
-  if (to === 'Available' || to === 'NotReady') return to;
-  throw errors.validation(field, `${field}: '${raw}' must be Available or NotReady`);
-}
-
-function supervisedState(raw: string): 'Available' | 'NotReady' | 'Offline' {
-  const to = askedState(raw);
-  if (to) return to;
-  throw errors.validation('status', `status: '${raw}' must be Available, NotReady or Offline`);
-}
-
-function reasonOf(raw: string | undefined): string {
-  const reason = raw?.trim() || 'NotReady';
-  const problem = nameProblem(reason);
-  if (problem) throw errors.validation('reason', `reason: ${problem}`);
-  return reason;
 }

@@ -3,7 +3,7 @@ import type { Tenant } from '../../shared/tenant.js';
 import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
 import type { ContactListService } from '../contacts/contact-list-service.js';
 import type { ImportService } from '../contacts/import-service.js';
-import type { AddToDnc } from './agent-desk-service.js';
+import type { AddToDnc } from './call-dispositions.js';
 
 /** The name of the global DNC list made for an account that has none when an agent first needs one. */
 export const GLOBAL_DNC_NAME = 'Global DNC';

@@ -45,7 +45,7 @@ export class OutcomeHandler implements OutcomeSink {
     private readonly codes: DispositionCodes,
     /** Told when an agent is free again, so the engine dials for them at once. */
     private readonly signal: WorkSignal,
-    /** A call-back an agent asked for during the call (agent-desk-service.ts), made once it has ended. */
+    /** A call-back an agent asked for during the call (call-dispositions.ts), made once it has ended. */
     private readonly scheduleCallback: (
       instanceId: string,
       recordId: string,

@@ -136,7 +136,7 @@ export function agentRoutes(services: Services, failures: RollingLimiter): Fasti
           response: withErrors({ 200: DispositionAnswer }),
         },
       },
-      async (req) => desk.dispose(req.agent.id, req.params.attemptId, req.body),
+      async (req) => services.agentDispositions.dispose(req.agent.id, req.params.attemptId, req.body),
     );
     agentEventsRoute(app, services, security);
   };
