@@ -7,7 +7,6 @@ import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
-import type { AgentRow } from '../../storage/schema.js';
 import { offerClosedEvent } from '../agents/agent-events.js';
 import { endWrapUp } from '../agents/wrap-up.js';
 import { presentSince } from '../agents/presence.js';
@@ -152,18 +151,8 @@ export class AgentDialing {
 
   private async endWrapUps(now: number, rep: AgentSweepReport): Promise<void> {
     for (const a of await this.o.agents.wrapUpsEnded(now, BATCH)) {
-      if (await this.endWrapUp(a, now, 'Available', null, 'timeout')) rep.wrapUpsEnded++;
+      if (await endWrapUp(this.o.work, a, now, 'Available', null, 'timeout')) rep.wrapUpsEnded++;
     }
-  }
-
-  private endWrapUp(
-    a: AgentRow,
-    now: number,
-    to: 'Available' | 'NotReady' | 'Offline',
-    reason: string | null,
-    by: 'timeout' | 'agent',
-  ): Promise<boolean> {
-    return endWrapUp(this.o.work, a, now, to, reason, by);
   }
 
   /**
