@@ -123,7 +123,7 @@ export class AgentDeskService {
     const a = await this.d.agents.find(agentId);
     if (!a || a.account_id !== t.accountId || a.bot_id !== t.botId) throw errors.notFound('Agent', agentId);
     const to = supervisedState(status);
-    if (to === 'Offline') return this.logout(agentId, reasonOf(reason ?? SUPERVISOR_REASON));
+    if (to === 'Offline') return this.logout(agentId, reasonOf(reason?.trim() || SUPERVISOR_REASON));
     return this.setState(agentId, { state: to, ...(reason !== undefined ? { reason } : {}) });
   }
 
