@@ -13,9 +13,12 @@ import { RollingLimiter } from './http/plugins/rate-limit.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { importAdminRoutes } from './http/routes/admin/imports.js';
 import { agentAdminRoutes } from './http/routes/admin/agents.js';
+import { dncAdminRoutes } from './http/routes/admin/dnc.js';
 import { agentRoutes } from './http/routes/agent/index.js';
 import { healthRoutes } from './http/routes/health.js';
 import { koreRoutes } from './http/routes/kore/index.js';
+import { outboundSmsRoutes } from './http/routes/kore/outbound-sms.js';
+import { OUTBOUND_SMS_SCOPE } from './domain/tenancy/api-access.js';
 import { telephonyCallbackRoutes } from './http/routes/telephony/callbacks.js';
 import type { Provider } from './domain/telephony/provider.js';
 import type { TypedApp } from './http/routes/kore/kore-router.js';
@@ -139,8 +142,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const failures = new RollingLimiter(config.authFailuresPerMinute, clock, 10_000);
   const perAccount = new RollingLimiter(config.rateLimitPerMinute, clock);
   await app.register(koreRoutes(services, koreAuthHook(services.access, { perAccount, failures })));
+  // Send Outbound SMS: its own scope, the same limits (one per-account budget for the whole Kore API).
   await app.register(
-    adminRoutes(services, config.adminToken, failures, [importAdminRoutes(services), agentAdminRoutes(services)]),
+    outboundSmsRoutes(
+      services.createOutboundSms(deps.provider),
+      koreAuthHook(services.access, { perAccount, failures }, { scope: OUTBOUND_SMS_SCOPE, accountFromToken: true }),
+    ),
+  );
+  await app.register(
+    adminRoutes(services, config.adminToken, failures, [
+      importAdminRoutes(services),
+      agentAdminRoutes(services),
+      dncAdminRoutes(services),
+    ]),
     { prefix: '/admin/v1' },
   );
   await app.register(agentRoutes(services, failures), { prefix: '/agent/v1' });

@@ -9,6 +9,7 @@ import { WorkSignal } from './domain/agents/work-signal.js';
 import { CampaignService } from './domain/campaigns/campaign-service.js';
 import { ContactListService } from './domain/contacts/contact-list-service.js';
 import { DncService } from './domain/contacts/dnc.js';
+import { DncManagement } from './domain/contacts/dnc-management.js';
 import { ImportService } from './domain/contacts/import-service.js';
 import { CallbackService } from './domain/engine/callbacks.js';
 import { CampaignCaps } from './domain/engine/campaign-caps.js';
@@ -21,6 +22,8 @@ import { OutcomeHandler } from './domain/engine/outcome-handler.js';
 import { PrecallFetcher } from './domain/engine/precall-fetch.js';
 import { ScheduleRunner } from './domain/engine/schedule-runner.js';
 import { HealthService } from './domain/health-service.js';
+import { OutboundSmsService } from './domain/telephony/outbound-sms-service.js';
+import type { Provider } from './domain/telephony/provider.js';
 import { AdminService } from './domain/tenancy/admin-service.js';
 import { ApiAccess } from './domain/tenancy/api-access.js';
 import { DemoTenantService } from './domain/tenancy/demo-tenant.js';
@@ -35,6 +38,7 @@ import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
 import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
 import { ContactsRepo } from './storage/repos/contacts-repo.js';
 import { DialRecordsRepo } from './storage/repos/dial-records-repo.js';
+import { DncEntriesRepo } from './storage/repos/dnc-entries-repo.js';
 import { ImportsRepo } from './storage/repos/imports-repo.js';
 import { InstancesRepo } from './storage/repos/instances-repo.js';
 import { KvRepo } from './storage/repos/kv-repo.js';
@@ -66,6 +70,8 @@ export interface Services {
   imports: ImportService;
   /** Do-not-call membership (campaign DNC lists + the account's global one). */
   dnc: DncService;
+  /** DNC management: add (with an expiry), remove, look up (admin API and CLI). */
+  dncAdmin: DncManagement;
   /** Campaign lifecycle triggers and the two status views. */
   instances: InstanceService;
   /** The OutcomeSink every telephony provider reports to. */
@@ -90,6 +96,8 @@ export interface Services {
   workSignal: WorkSignal;
   /** A dialing engine over this process's database, for the runtime to tick (tests tick one by hand). */
   createEngine(settings: EngineSettings): Engine;
+  /** Kore's Send Outbound SMS over this process's telephony provider (none: every send is a 503). */
+  createOutboundSms(provider: Provider | undefined): OutboundSmsService;
 }
 
 export interface ServicesConfig
@@ -112,7 +120,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     async (botId) => (await tenancy.findBot(botId))?.campaign_max_concurrent,
     () => clock.now(),
   );
-  const dnc = new DncService(listsRepo, contactsRepo);
+  const dnc = new DncService(listsRepo, contactsRepo, clock);
   const codes = new DispositionCodes(
     async (botId) => (await tenancy.findBot(botId))?.disposition_codes,
     () => clock.now(),
@@ -168,6 +176,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     contactLists,
     imports,
     dnc,
+    dncAdmin: new DncManagement({ lists: listsRepo, entries: new DncEntriesRepo(db.kysely), tenancy, imports, clock }),
     instances,
     outcomes,
     explain: new ExplainService(
@@ -190,6 +199,8 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     agentDispositions,
     agentEvents: new AgentEventHub(agentsRepo, agentDesk, clock, log.child({ component: 'agents' })),
     workSignal,
+    createOutboundSms: (provider) =>
+      new OutboundSmsService({ tenancy, dnc, provider, log: log.child({ component: 'outbound-sms' }) }),
     createEngine: ({ precall, ...settings }) =>
       new Engine({
         ...settings,

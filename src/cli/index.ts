@@ -9,6 +9,7 @@ import type { BotSettingsPatch } from '../contract/admin.js';
 import { CliExit, print, withServices } from './cli-support.js';
 import { registerAgentsCommands } from './agents.js';
 import { registerContactsCommands } from './contacts-import.js';
+import { registerDncCommands } from './dnc.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** Loads the configuration or ends the command with the list of bad variables (no stack trace). */
@@ -105,12 +106,32 @@ tenantOptions(
 )
   .option('--name <name>', 'app name')
   .option('--enforce-jti', 'require a fresh jti on every token (lifetime at most 1 h)')
-  .action(async (opts: { accountId: string; iid: string; name?: string; enforceJti?: boolean; json?: boolean }) => {
-    const app = await withServices((s) =>
-      s.admin.createApp({ accountId: opts.accountId, iid: opts.iid, name: opts.name, enforceJti: opts.enforceJti }),
-    );
-    print({ ...app }, opts.json);
-  });
+  .option(
+    '--scope <scope>',
+    'campaign-management or outbound-sms (repeatable; default: campaign-management only)',
+    (v: string, acc: string[] = []) => [...acc, v],
+  )
+  .action(
+    async (opts: {
+      accountId: string;
+      iid: string;
+      name?: string;
+      enforceJti?: boolean;
+      scope?: string[];
+      json?: boolean;
+    }) => {
+      const app = await withServices((s) =>
+        s.admin.createApp({
+          accountId: opts.accountId,
+          iid: opts.iid,
+          name: opts.name,
+          enforceJti: opts.enforceJti,
+          scopes: opts.scope,
+        }),
+      );
+      print({ ...app }, opts.json);
+    },
+  );
 
 program
   .command('token')
@@ -132,8 +153,47 @@ const flows = program.command('flows').description('experience flows');
 tenantOptions(flows.command('create').description('create an experience flow (cf-…)'))
   .requiredOption('--name <name>', 'flow name')
   .requiredOption('--channel <channel>', 'voice or sms')
-  .action(async (opts: { accountId: string; iid: string; name: string; channel: string; json?: boolean }) => {
-    print({ ...(await withServices((s) => s.admin.createFlow(opts))) }, opts.json);
+  .option(
+    '--phone-number <e164>',
+    'SMS flows: a number the flow sends from, the fromNo of Send Outbound SMS (repeatable)',
+    (v: string, acc: string[] = []) => [...acc, v],
+  )
+  .action(
+    async (opts: {
+      accountId: string;
+      iid: string;
+      name: string;
+      channel: string;
+      phoneNumber?: string[];
+      json?: boolean;
+    }) => {
+      const { phoneNumber, ...rest } = opts;
+      const flow = await withServices((s) =>
+        s.admin.createFlow({ ...rest, ...(phoneNumber ? { phoneNumbers: phoneNumber } : {}) }),
+      );
+      print({ ...flow }, opts.json);
+    },
+  );
+tenantOptions(
+  flows
+    .command('set-phone-numbers')
+    .description('replace the numbers an SMS experience flow sends from (none given: detach them all)'),
+)
+  .requiredOption('--flow-id <id>', 'experience flow id (cf-…)')
+  .option('--phone-number <e164>', 'a number the flow sends from (repeatable)', (v: string, acc: string[] = []) => [
+    ...acc,
+    v,
+  ])
+  .action(async (opts: { accountId: string; iid: string; flowId: string; phoneNumber?: string[]; json?: boolean }) => {
+    const flow = await withServices((s) =>
+      s.admin.setFlowNumbers({
+        accountId: opts.accountId,
+        iid: opts.iid,
+        flowId: opts.flowId,
+        phoneNumbers: opts.phoneNumber ?? [],
+      }),
+    );
+    print({ ...flow }, opts.json);
   });
 
 const queues = program.command('queues').description('agent queues');
@@ -229,6 +289,7 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
 
 registerContactsCommands(program);
 registerAgentsCommands(program);
+registerDncCommands(program);
 
 try {
   await program.parseAsync(process.argv);

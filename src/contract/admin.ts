@@ -9,6 +9,12 @@ export const CreateAppBody = Type.Object({
   ...TenantFields,
   name: Type.Optional(Type.String()),
   enforceJti: Type.Optional(Type.Boolean()),
+  scopes: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'campaign-management and/or outbound-sms (any case; "Outbound SMS" too); default: campaign-management only',
+    }),
+  ),
 });
 export const CreatedApp = Type.Object(
   {
@@ -37,6 +43,19 @@ export const CreateFlowBody = Type.Object({
   ...TenantFields,
   name: Type.String(),
   channel: Type.String({ description: 'voice | sms' }),
+  phoneNumbers: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        "SMS flows: E.164 numbers the flow sends from (Send Outbound SMS's fromNo), at most 50; a number belongs to one flow of a bot",
+    }),
+  ),
+});
+export const FlowParams = Type.Object({ flowId: Type.String({ description: 'Experience flow id cf-…' }) });
+export const FlowPhoneNumbersBody = Type.Object({
+  ...TenantFields,
+  phoneNumbers: Type.Array(Type.String(), {
+    description: 'the SMS flow numbers, replacing the ones it had; [] detaches them all',
+  }),
 });
 export const CreateQueueBody = Type.Object({ ...TenantFields, name: Type.String() });
 export const CreateTemplateBody = Type.Object({ ...TenantFields, name: Type.String(), message: Type.String() });
@@ -48,6 +67,7 @@ export const NamedResource = Type.Object({
   name: Type.String(),
   channel: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
+  phoneNumbers: Type.Optional(Type.Array(Type.String(), { description: 'SMS flows: the numbers it sends from' })),
 });
 export type NamedResource = Static<typeof NamedResource>;
 

@@ -69,6 +69,17 @@ export const errors = {
         'retry-after': String(retryAfterSec),
       },
     ),
+  /** A number on the account's do-not-call list: never contacted (Send Outbound SMS). */
+  doNotContact: (field: string, phone: string, list: string) =>
+    new AppError(
+      409,
+      'DO_NOT_CALL',
+      `${phone} is on the account's do-not-call list '${list}'; nothing was sent`,
+      field,
+    ),
+  /** The telephony provider refused the request, or may not have received it (`unknown`); not retried by campaignd. */
+  providerRefused: (detail: string) =>
+    new AppError(502, 'PROVIDER_REFUSED', `The telephony provider refused: ${detail}`),
   /** A 503 the client may retry, after `retryAfterSec` when given. */
   unavailable: (message: string, retryAfterSec?: number) =>
     new AppError(

@@ -58,6 +58,14 @@ export interface FlowRow {
   created_at: string;
 }
 
+/** A phone number attached to an SMS experience flow of a bot (migration 014): Send Outbound SMS's `fromNo`. */
+export interface FlowNumberRow {
+  bot_id: string;
+  /** E.164. */
+  phone_e164: string;
+  flow_id: string;
+}
+
 export interface QueueRow {
   id: string;
   account_id: string;
@@ -138,8 +146,10 @@ export interface ContactRow {
   contact_priority: number | null;
   /** Other columns as given (JSON object of strings). */
   extra: string | null;
-  /** Epoch ms. Stored contacts never change, so this is also when it was last updated. */
+  /** Epoch ms. Stored contacts never change (but for expires_at), so this is also when it was last updated. */
   created_at: number;
+  /** DNC entries (migration 013): epoch ms from which the entry no longer counts; null: never expires. */
+  expires_at: number | null;
 }
 
 /**
@@ -332,6 +342,7 @@ export interface Database {
   app_scopes: AppScopeRow;
   jti_seen: JtiRow;
   flows: FlowRow;
+  flow_numbers: FlowNumberRow;
   queues: QueueRow;
   templates: TemplateRow;
   campaigns: CampaignRow;

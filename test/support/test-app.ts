@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../src/shared/config.js';
 import { signHs256 } from '../../src/domain/tenancy/jwt.js';
 import { newId, nowIso } from '../../src/shared/ids.js';
 import { createServices, type Services } from '../../src/services.js';
+import type { Provider } from '../../src/domain/telephony/provider.js';
 import type { Db } from '../../src/storage/db.js';
 import { ContactListsRepo } from '../../src/storage/repos/contact-lists-repo.js';
 import { DialRecordsRepo } from '../../src/storage/repos/dial-records-repo.js';
@@ -112,6 +113,8 @@ export async function insertList(
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** The telephony provider buildApp gets (Send Outbound SMS uses it); default none. */
+  provider?: Provider;
 }
 
 async function seedTenant(services: Services): Promise<TestTenant> {
@@ -142,7 +145,7 @@ export async function createTestApp(dialect: DialectName, opts: TestAppOptions =
     ...opts.env,
   });
   const services = createServices(db, clock, config);
-  const app = await buildApp({ config, db, clock, services });
+  const app = await buildApp({ config, db, clock, services, ...(opts.provider ? { provider: opts.provider } : {}) });
   const headers = (t: TestTenant = tenant) => ({ auth: t.token, accountId: t.accountId, iid: t.iid });
   const addList = (name: string, t: TestTenant = tenant) => insertList(db, clock, name, t);
   const tenant = await seedTenant(services);

@@ -1,3 +1,4 @@
+import type { Clock } from '../../shared/clock.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { ContactListsRepo } from '../../storage/repos/contact-lists-repo.js';
 import type { ContactsRepo } from '../../storage/repos/contacts-repo.js';
@@ -9,13 +10,19 @@ export interface DncList {
   kind: 'campaign DNC list' | 'global DNC list';
 }
 
+/** A list a number is on, and until when the entry counts (epoch ms; null: never expires). */
+export interface DncListHit extends DncList {
+  expiresAt: number | null;
+}
+
 /**
  * Do-not-call membership, for the engine: a number is blocked when it is on one of the campaign's
  * DNC lists or on the account's global DNC list (`isGlobalDNC`). Numbers must be E.164 (the form
  * contacts are stored in). Both checks are indexed lookups in contact_phones (list_no, phone_e164);
- * contacts of unfinished imports do not count (ContactsRepo reads only visible ones). Nothing is
- * cached: the engine asks right before dialing, and a global list created a moment ago (by another
- * process, too) must already count.
+ * contacts of unfinished imports do not count (ContactsRepo reads only visible ones), nor do
+ * entries whose expiry (`expires_at`, DNC management) is at or before the clock's now. Nothing is
+ * cached: the engine asks right before dialing, and a global list created, an entry removed or
+ * expired a moment ago (by another process, too) must already count.
  *
  *   const blocked = await services.dnc.blockedNumbers(tenant, campaignDncListIds, batchOfE164);
  */
@@ -23,6 +30,7 @@ export class DncService {
   constructor(
     private readonly lists: ContactListsRepo,
     private readonly contacts: ContactsRepo,
+    private readonly clock: Clock,
   ) {}
 
   /** True when `e164` is on any of `listIds` or on the account's global DNC list. */
@@ -38,7 +46,7 @@ export class DncService {
   ): Promise<Set<string>> {
     const global = (await this.lists.findGlobalDnc(t.accountId))?.id;
     const ids = global && !listIds.includes(global) ? [...listIds, global] : [...listIds];
-    return new Set((await this.contacts.onLists(ids, numbers)).keys());
+    return new Set((await this.contacts.onLists(ids, numbers, this.clock.now())).keys());
   }
 
   /** The lists a campaign is checked against, with their names (play and explain say which one a number is on). */
@@ -49,10 +57,10 @@ export class DncService {
     return out;
   }
 
-  /** Which of `numbers` are on `lists`, each with one list it is on. */
-  async hits(lists: readonly DncList[], numbers: readonly string[]): Promise<Map<string, DncList>> {
+  /** Which of `numbers` are on `lists` now (unexpired), each with the list whose entry holds longest. */
+  async hits(lists: readonly DncList[], numbers: readonly string[]): Promise<Map<string, DncListHit>> {
     const byId = new Map(lists.map((l) => [l.id, l]));
-    const hits = await this.contacts.onLists([...byId.keys()], numbers);
-    return new Map([...hits].map(([phone, listId]) => [phone, byId.get(listId)!]));
+    const hits = await this.contacts.entriesOn([...byId.keys()], numbers, this.clock.now());
+    return new Map([...hits].map(([phone, e]) => [phone, { ...byId.get(e.listId)!, expiresAt: e.expiresAt }]));
   }
 }

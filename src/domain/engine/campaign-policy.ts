@@ -56,10 +56,12 @@ export interface CampaignPolicy {
   /** That list, named (a disposition's do-not-call adds the number to it). */
   dncList?: { id: string; name: string };
   experienceFlowId?: string;
+  /** SMS: the experience flow's name, handed to the provider with its id. */
+  experienceFlowName?: string;
   queue?: string;
   /** Progressive and Preview: dialed for agents. */
   agents?: AgentPolicy;
-  /** SMS text, decoded. */
+  /** SMS text, decoded; absent for an advanced SMS campaign (its flow writes the text). */
   message?: string;
   /** The recurring schedule, if any: a completed run goes back to Scheduled while occurrences remain. */
   schedule: Schedule;
@@ -103,12 +105,10 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
     };
   }
   if (row.type === 'sms') {
-    // An advanced SMS hands the conversation to its experience flow; the opening text names it.
-    p.message = c.message
-      ? decodeSmsMessage(c.message.message)
-      : c.experienceFlow
-        ? `[flow:${c.experienceFlow.name}]`
-        : '';
+    // An advanced SMS has no text of its own: its experience flow (experienceFlowId) writes and
+    // sends it, so nothing stands in for the text here (docs/telephony-webhook.md).
+    if (c.message) p.message = decodeSmsMessage(c.message.message);
+    if (c.experienceFlow) p.experienceFlowName = c.experienceFlow.name;
   }
   return p;
 }

@@ -123,7 +123,10 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
           await deps.agents!.keepCallData(attempt.id, JSON.stringify(context));
         }
       } else {
-        req.message = policy.message ?? '';
+        // Plain SMS: its text. Advanced SMS: the experience flow, which writes the text itself.
+        if (policy.message !== undefined) req.message = policy.message;
+        if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
+        if (policy.experienceFlowName) req.experienceFlowName = policy.experienceFlowName;
       }
       // The waits above (DNC query, pre-call fetch) may have outlived the claim's lease; a dial is
       // only made under a live lease, renewed so that provider.start runs under it too.

@@ -77,13 +77,26 @@ export class ExplainService {
 
     const dncLists = await this.dnc.listsFor(t, cfg.dncList);
     const dncIds = dncLists.map((l) => l.id);
-    const hitNow = (await this.dnc.hits(dncLists, [rec.phone_e164])).get(rec.phone_e164)?.id;
+    const hit = (await this.dnc.hits(dncLists, [rec.phone_e164])).get(rec.phone_e164);
+    const hitNow = hit?.id;
+    const hitUntil = hit?.expiresAt == null ? null : iso(hit.expiresAt);
     const dncOk = rec.final_outcome !== 'dnc' && hitNow === undefined;
+    // A record excluded (final `dnc`) stays so for this run even when its entry expired or was removed since.
+    const dncDetail = dncOk
+      ? 'not on the campaign or global DNC list'
+      : rec.final_outcome === 'dnc'
+        ? `${rec.excluded_reason ?? 'excluded by a DNC list'}${hitNow === undefined ? '; the entry no longer holds, so the next run dials it, not this one' : ''}`
+        : `on DNC list ${hitNow}${hitUntil ? ` until ${hitUntil}` : ''}`;
     rules.push({
       rule: 'dnc',
       ok: dncOk,
-      detail: dncOk ? 'not on the campaign or global DNC list' : (rec.excluded_reason ?? `on DNC list ${hitNow}`),
-      facts: { excludedAtStart: rec.excluded_reason, onListNow: hitNow ?? null, listsChecked: dncIds },
+      detail: dncDetail,
+      facts: {
+        excludedAtStart: rec.excluded_reason,
+        onListNow: hitNow ?? null,
+        entryExpiresAt: hitUntil,
+        listsChecked: dncIds,
+      },
     });
 
     // A call-back (callContactAt, an agent's disposition) reopens a record for one more attempt.

@@ -68,7 +68,11 @@ export class InstanceService {
       ...new Set(contacts.map((c) => c.phone_e164)),
     ]);
     const dnc = new Map<string, DncHit>();
-    for (const [phone, l] of hits) dnc.set(phone, { listId: l.id, reason: `on ${l.kind} '${l.name}'` });
+    // An entry with an expiry says so: the record stays excluded for this run even after it expires (docs/engine.md).
+    for (const [phone, l] of hits) {
+      const until = l.expiresAt === null ? '' : ` until ${new Date(l.expiresAt).toISOString()}`;
+      dnc.set(phone, { listId: l.id, reason: `on ${l.kind} '${l.name}'${until}` });
+    }
     const instance: CampaignInstanceRow = {
       id: newId('cid'),
       campaign_id: row.id,

@@ -9,12 +9,18 @@ export type Channel = 'voice' | 'sms';
 /** Kore v2 Agentless `enableMachineDetect`: off, detect-and-continue, detect-and-hang-up. */
 export type MachineDetectMode = 'no' | 'detect' | 'disconnect';
 
-export interface DialRequest {
+/**
+ * One attempt handed to the network. Two kinds, told apart by `campaignId`: a campaign's attempt at
+ * one of its contacts (`CampaignDialRequest`), and Kore's Send Outbound SMS, a single text outside
+ * any campaign (`OutboundSmsRequest`), which has no campaign or run to name. The attempt id is the
+ * idempotency key of both.
+ */
+export type DialRequest = CampaignDialRequest | OutboundSmsRequest;
+
+/** What every request carries, whatever started it. */
+export interface DialRequestBase {
   /** The engine's attempt id; doubles as the idempotency key everywhere (docs/engine.md, Invariants). */
   attemptId: string;
-  campaignId: string;
-  /** Campaign instance (`cid-…`) the attempt belongs to. */
-  instanceId: string;
   channel: Channel;
   /** Destination in E.164 (`+15551234567`). */
   to: string;
@@ -24,10 +30,15 @@ export interface DialRequest {
   ringTimeoutSec?: number;
   /** Voice: answering-machine detection. Default `no`. */
   machineDetection?: MachineDetectMode;
-  /** SMS: the text to send, already rendered from its template. */
+  /** SMS: the text to send, already rendered from its template. Absent when an experience flow writes it. */
   message?: string;
-  /** Voice: bot flow that handles the answered call. */
+  /**
+   * The bot flow that handles the conversation: voice, the answered call; SMS (an advanced SMS
+   * campaign, Send Outbound SMS), the flow that composes and sends the text and handles replies.
+   */
   experienceFlowId?: string;
+  /** SMS: that flow's name, as configured in the bot (for providers that address flows by name). */
+  experienceFlowName?: string;
   /** Voice: agent queue for Progressive / Preview campaigns; absent for Agentless. */
   queue?: string;
   /**
@@ -37,6 +48,25 @@ export interface DialRequest {
   agent?: AgentLeg;
   /** Contact fields and custom data the flow or provider may use. */
   context: Record<string, unknown>;
+}
+
+/** A campaign's attempt at one contact. */
+export interface CampaignDialRequest extends DialRequestBase {
+  campaignId: string;
+  /** Campaign instance (`cid-…`) the attempt belongs to. */
+  instanceId: string;
+}
+
+/**
+ * Kore's Send Outbound SMS (`POST /api/public/bot/{BotId}/outboundsms`): the experience flow that
+ * `from` is attached to sends a text to `to`. There is no campaign, run or contact record: the
+ * provider's outcome has nothing to be recorded against, and the attempt id is only logged.
+ */
+export interface OutboundSmsRequest extends DialRequestBase {
+  channel: 'sms';
+  campaignId?: undefined;
+  instanceId?: undefined;
+  experienceFlowId: string;
 }
 
 /** Where an agent takes calls: their id and, when set, their extension or SIP address. */
@@ -176,6 +206,9 @@ export class ProviderUnavailableError extends Error {
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
+/** E.164 by form: `+`, then 7-15 digits, the first not 0. Whether the number exists is the network's to say. */
+export const isE164Format = (s: unknown): s is string => typeof s === 'string' && E164.test(s);
+
 /**
  * Checks done by every adapter before anything is sent, so a bad record costs a cheap, certain
  * refusal instead of a provider round trip. Returns the refusal, or undefined when the request is fine.
@@ -195,11 +228,14 @@ export function precheck(req: DialRequest): { accepted: false; outcome: Provider
       detail: `destination ${JSON.stringify(req.to)} is not an E.164 number`,
     };
   }
-  if (req.channel === 'sms' && (req.message === undefined || req.message.trim() === '')) {
-    return { accepted: false, outcome: 'sms-failed', detail: 'SMS message is empty' };
+  // An SMS is either its text or an experience flow that writes it (advanced SMS, Send Outbound SMS).
+  if (req.channel === 'sms' && blank(req.message) && blank(req.experienceFlowId)) {
+    return { accepted: false, outcome: 'sms-failed', detail: 'SMS has neither a message nor an experience flow' };
   }
   return undefined;
 }
+
+const blank = (s: string | undefined): boolean => typeof s !== 'string' || s.trim() === '';
 
 /**
  * A set that forgets its oldest entries beyond `cap`, for "already reported" bookkeeping: the

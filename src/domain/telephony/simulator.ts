@@ -117,9 +117,12 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
 
   if (req.channel === 'sms') {
     const outcome = pick(sms, uOutcome);
+    // A text written by an experience flow (advanced SMS, Send Outbound SMS) ran a bot session, as a voice flow does.
+    const flowRan = outcome === 'sms-sent' && typeof req.experienceFlowId === 'string' && req.experienceFlowId !== '';
     return {
       outcome,
       durationSec: round1(1 + uRing * 2),
+      ...(flowRan ? { botSessionId } : {}),
       ...(outcome === 'sms-failed' ? { detail: 'carrier rejected the message' } : {}),
     };
   }

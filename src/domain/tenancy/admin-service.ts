@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { newId, nowIso } from '../../shared/ids.js';
-import { duplicateName, mapUnique } from '../../storage/db-errors.js';
-import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import { duplicateName, isUniqueViolation, mapUnique } from '../../storage/db-errors.js';
+import { CAMPAIGN_SCOPE, OUTBOUND_SMS_SCOPE, type TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { BotRow } from '../../storage/schema.js';
 import type { BotSettings, BotSettingsPatch, CreatedApp, CreatedToken, NamedResource } from '../../contract/admin.js';
-import { errors } from '../../shared/errors.js';
+import { errors, type AppError } from '../../shared/errors.js';
 import { nameProblem } from '../../shared/text.js';
 import { CAMPAIGN_CAP_MAX } from '../engine/campaign-caps.js';
 import { POLICY_DEFAULTS } from '../engine/campaign-policy.js';
 import { checkPrecallConfig, parsePrecallConfig, PRECALL_DEFAULT_TIMEOUT_MS } from '../engine/precall-fetch.js';
 import { checkedBotCodes } from '../agents/disposition-codes.js';
 import { toCountryCode } from '../contacts/phone.js';
+import { isE164Format } from '../telephony/provider.js';
 import { signHs256 } from './jwt.js';
 
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -27,6 +28,50 @@ export function checkedName(raw: unknown): string {
   return name;
 }
 
+/** The scopes an app may be given: what the admin API and CLI accept (any case, `-`, `_` or space) -> stored name, shown name. */
+const SCOPES: Record<string, { stored: string; shown: string }> = {
+  'campaign-management': { stored: CAMPAIGN_SCOPE, shown: 'Campaign Management' },
+  'outbound-sms': { stored: OUTBOUND_SMS_SCOPE, shown: 'Outbound SMS' },
+};
+export const SCOPE_NAMES = Object.keys(SCOPES);
+
+const scopeKey = (s: string): string =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '-');
+
+/** Requested scope names, checked and deduplicated; none given: Campaign Management (as before scopes could be chosen). */
+function checkedScopes(raw: unknown): { stored: string; shown: string }[] {
+  if (raw === undefined) return [SCOPES['campaign-management']!];
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw errors.validation('scopes', `scopes must be a non-empty list of: ${SCOPE_NAMES.join(', ')}`);
+  const out = new Map<string, { stored: string; shown: string }>();
+  for (const s of raw) {
+    const key = typeof s === 'string' ? scopeKey(s) : '';
+    const scope = SCOPES[key];
+    if (!scope)
+      throw errors.validation('scopes', `scopes: '${String(s)}' is not a scope; use ${SCOPE_NAMES.join(' or ')}`);
+    out.set(scope.stored, scope);
+  }
+  return [...out.values()];
+}
+
+/** Numbers to attach to an SMS flow: E.164 by form, at most 50, deduplicated and sorted. */
+function checkedFlowNumbers(raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.length > FLOW_NUMBERS_MAX)
+    throw errors.validation('phoneNumbers', `phoneNumbers must be a list of at most ${FLOW_NUMBERS_MAX} numbers`);
+  raw.forEach((n, i) => {
+    if (!isE164Format(n))
+      throw errors.validation(
+        'phoneNumbers',
+        `phoneNumbers[${i}]: ${JSON.stringify(n)} is not an E.164 number (+ then 7-15 digits, like +19876543210)`,
+      );
+  });
+  return [...new Set(raw as string[])].sort();
+}
+const FLOW_NUMBERS_MAX = 50;
+
 /**
  * What Kore.ai configures in its UI — accounts, bots, JWT apps, experience flows, queues and SMS
  * templates — shared by the CLI and the admin HTTP API.
@@ -40,9 +85,17 @@ export class AdminService {
     private readonly onBotChanged: (botId: string) => void = () => {},
   ) {}
 
-  async createApp(input: { accountId: string; iid: string; name?: string; enforceJti?: boolean }): Promise<CreatedApp> {
+  async createApp(input: {
+    accountId: string;
+    iid: string;
+    name?: string;
+    enforceJti?: boolean;
+    /** `campaign-management`, `outbound-sms`; default: Campaign Management only. */
+    scopes?: string[];
+  }): Promise<CreatedApp> {
     this.checkTenant(input.accountId, input.iid);
     const name = checkedName(input.name ?? 'campaignd app');
+    const scopes = checkedScopes(input.scopes);
     const now = nowIso(this.clock.now());
     const clientId = newId('cs');
     const clientSecret = randomBytes(32).toString('base64url');
@@ -57,6 +110,7 @@ export class AdminService {
         created_at: now,
       },
       { id: input.iid, name: input.iid, created_at: now, default_country: this.defaultCountry },
+      scopes.map((sc) => sc.stored),
     );
     if (!result.created) throw errors.conflict(`Bot ${input.iid} belongs to another account`, 'iid');
     return {
@@ -66,7 +120,7 @@ export class AdminService {
       clientId,
       clientSecret,
       enforceJti,
-      scopes: ['Campaign Management'],
+      scopes: scopes.map((sc) => sc.shown),
     };
   }
 
@@ -93,10 +147,16 @@ export class AdminService {
     iid: string;
     name: string;
     channel: string;
+    /** SMS flows: the numbers it sends from (Send Outbound SMS's `fromNo`). */
+    phoneNumbers?: string[];
   }): Promise<NamedResource & { channel: string }> {
     const channel = input.channel?.toLowerCase();
     if (channel !== 'voice' && channel !== 'sms') throw errors.validation('channel', 'channel must be voice or sms');
+    const numbers = input.phoneNumbers === undefined ? [] : checkedFlowNumbers(input.phoneNumbers);
+    if (channel !== 'sms' && numbers.length > 0)
+      throw errors.validation('phoneNumbers', 'phoneNumbers: only SMS experience flows have numbers to send from');
     const name = await this.checkNamed(input);
+    await this.checkNumbersFree(input.iid, numbers);
     const row = {
       id: newId('cf'),
       account_id: input.accountId,
@@ -106,11 +166,84 @@ export class AdminService {
       channel,
       created_at: nowIso(this.clock.now()),
     };
-    await mapUnique(
-      () => this.repo.insertFlow(row),
+    await this.uniqueOr(
+      () => this.repo.insertFlow(row, numbers),
+      input.iid,
+      numbers,
+      row.id,
       () => duplicateName('Experience flow', name),
     );
-    return { id: row.id, accountId: input.accountId, iid: input.iid, name, channel };
+    return {
+      id: row.id,
+      accountId: input.accountId,
+      iid: input.iid,
+      name,
+      channel,
+      ...(channel === 'sms' ? { phoneNumbers: numbers } : {}),
+    };
+  }
+
+  /** Replaces the numbers attached to an SMS flow (an empty list detaches them all). */
+  async setFlowNumbers(input: {
+    accountId: string;
+    iid: string;
+    flowId: string;
+    phoneNumbers: string[];
+  }): Promise<NamedResource & { channel: string; phoneNumbers: string[] }> {
+    const numbers = checkedFlowNumbers(input.phoneNumbers);
+    await requireBot(this.repo, input);
+    const flow = await this.repo.findFlowById(input.iid, input.flowId);
+    if (!flow) throw errors.notFound('Experience flow', input.flowId);
+    if (flow.channel !== 'sms')
+      throw errors.validation('phoneNumbers', 'phoneNumbers: only SMS experience flows have numbers to send from');
+    await this.checkNumbersFree(input.iid, numbers, flow.id);
+    await this.uniqueOr(
+      () => this.repo.setFlowNumbers(flow, numbers),
+      input.iid,
+      numbers,
+      flow.id,
+      () => errors.conflict('phoneNumbers: a number was attached to another flow meanwhile', 'phoneNumbers'),
+    );
+    return {
+      id: flow.id,
+      accountId: input.accountId,
+      iid: input.iid,
+      name: flow.name,
+      channel: flow.channel,
+      phoneNumbers: await this.repo.flowNumbers(flow.id),
+    };
+  }
+
+  /** A number names one flow of a bot: 409 when another flow of the bot already has one of `numbers`. */
+  private async checkNumbersFree(botId: string, numbers: readonly string[], flowId?: string): Promise<void> {
+    const taken = await this.numberTaken(botId, numbers, flowId);
+    if (taken) throw taken;
+  }
+
+  /** Runs a write; a unique violation (a race) becomes the 409 of the number another flow took, or `otherwise`. */
+  private async uniqueOr(
+    write: () => Promise<unknown>,
+    botId: string,
+    numbers: readonly string[],
+    flowId: string,
+    otherwise: () => AppError,
+  ): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      throw (await this.numberTaken(botId, numbers, flowId)) ?? otherwise();
+    }
+  }
+
+  private async numberTaken(botId: string, numbers: readonly string[], flowId?: string) {
+    for (const [phone, flow] of await this.repo.flowsHolding(botId, numbers))
+      if (flow.id !== flowId)
+        return errors.conflict(
+          `phoneNumbers: ${phone} is already attached to experience flow '${flow.name}' (${flow.id}) of this bot`,
+          'phoneNumbers',
+        );
+    return undefined;
   }
 
   async createQueue(input: { accountId: string; iid: string; name: string }): Promise<NamedResource> {

@@ -2,7 +2,7 @@ import { BoundedCache } from '../../shared/bounded-cache.js';
 import type { Clock } from '../../shared/clock.js';
 import { errors } from '../../shared/errors.js';
 import type { ApiTenant } from '../../shared/tenant.js';
-import { CAMPAIGN_SCOPE, type TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import { CAMPAIGN_SCOPE, OUTBOUND_SMS_SCOPE, type TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import { decodeHs256, verifySignature } from './jwt.js';
 
 /** What a Kore API request claims: its token, its account (header or query), the bot in its path. */
@@ -12,7 +12,23 @@ export interface ApiClaim {
   iid: string;
   /** The optional `iid` header, which must match the path. */
   iidHeader: string | undefined;
+  /** The scope the route needs. Default: Campaign Management. */
+  scope?: ApiScope;
+  /**
+   * The account may be left out and is then the app's own (Send Outbound SMS documents only the
+   * `auth` header); one that is given must still be the app's. Default false: it is required.
+   */
+  accountFromToken?: boolean;
 }
+
+export { CAMPAIGN_SCOPE, OUTBOUND_SMS_SCOPE };
+
+/** Kore scopes an app may hold on a bot, by their stored names. */
+export type ApiScope = typeof CAMPAIGN_SCOPE | typeof OUTBOUND_SMS_SCOPE;
+const SCOPE_LABEL: Record<ApiScope, string> = {
+  [CAMPAIGN_SCOPE]: 'Campaign Management',
+  [OUTBOUND_SMS_SCOPE]: 'Outbound SMS',
+};
 
 /** Verified tokens are reused until they expire, at most this long, so a request skips the HMAC. */
 const TOKEN_CACHE_MS = 5 * 60_000;
@@ -34,8 +50,8 @@ type Admitted = ApiClaim & { accountId: string };
 
 /**
  * Who may call the Kore API for which bot (docs/kore-compatibility.md): an HS256 JWT `{appId}` signed with the
- * app's secret, the account it belongs to, and the app's Campaign Management scope on the bot in the
- * path. Verified tokens and scope decisions are cached (bounded), so a repeated caller is admitted
+ * app's secret, the account it belongs to, and the app's scope on the bot in the path (Campaign
+ * Management, or Outbound SMS for Send Outbound SMS). Verified tokens and scope decisions are cached (bounded), so a repeated caller is admitted
  * without a database read or an HMAC: `admitCached` answers synchronously (this runs on every API
  * call), `admit` reads what it must. Both check in the same order, so both answer alike.
  */
@@ -53,22 +69,24 @@ export class ApiAccess {
   }
 
   /** The tenant when both the token and the scope decision are cached; undefined when `admit` must read. Throws what `admit` would for a bad claim. */
-  admitCached(claim: ApiClaim): ApiTenant | undefined {
-    const token = this.tokens.get(claim.token);
+  admitCached(given: ApiClaim): ApiTenant | undefined {
+    const token = this.tokens.get(given.token);
     if (!token) return undefined;
-    this.checkClaim(claim, token);
-    const scope = this.scopes.get(scopeKey(token.appId, claim.iid, claim.accountId));
+    const claim = this.checkClaim(given, token);
+    const scope = this.scopes.get(scopeKey(token.appId, claim.iid, claim.accountId, claim.scope));
     return scope ? this.tenantOf(claim, token, scope) : undefined;
   }
 
-  async admit(claim: ApiClaim): Promise<ApiTenant> {
-    const token = await this.verify(claim.token);
-    this.checkClaim(claim, token);
-    return this.tenantOf(claim, token, await this.scopeOf(token.appId, claim.iid, claim.accountId));
+  async admit(given: ApiClaim): Promise<ApiTenant> {
+    const token = await this.verify(given.token);
+    const claim = this.checkClaim(given, token);
+    return this.tenantOf(claim, token, await this.scopeOf(token.appId, claim.iid, claim.accountId, claim.scope));
   }
 
-  /** The checks after the token. */
-  private checkClaim(claim: ApiClaim, token: VerifiedToken): asserts claim is Admitted {
+  /** The checks after the token; the claim with its account (the app's own where the route lets it be left out). */
+  private checkClaim(given: ApiClaim, token: VerifiedToken): Admitted {
+    // A new object only on the route that allows it: this runs on every API call.
+    const claim = !given.accountId && given.accountFromToken ? { ...given, accountId: token.accountId } : given;
     if (!claim.accountId)
       throw errors.badRequest('accountId is required (accountId header or query parameter)', 'accountId');
     if (claim.iidHeader !== undefined && claim.iidHeader !== claim.iid) {
@@ -76,12 +94,13 @@ export class ApiAccess {
     }
     if (token.accountId !== claim.accountId)
       throw errors.forbidden(`App ${token.appId} is not authorised for account ${claim.accountId}`);
+    return claim as Admitted;
   }
 
   private tenantOf(claim: Admitted, token: VerifiedToken, scope: ScopeDecision): ApiTenant {
     if (!scope.ok)
       throw errors.forbidden(
-        `App ${token.appId} has no Campaign Management scope for bot ${claim.iid} in account ${claim.accountId}`,
+        `App ${token.appId} has no ${SCOPE_LABEL[claim.scope ?? CAMPAIGN_SCOPE]} scope for bot ${claim.iid} in account ${claim.accountId}`,
       );
     return { accountId: claim.accountId, botId: claim.iid, appId: token.appId, defaultCountry: scope.country };
   }
@@ -123,19 +142,21 @@ export class ApiAccess {
     return verified;
   }
 
-  private async scopeOf(appId: string, botId: string, accountId: string): Promise<ScopeDecision> {
-    const key = scopeKey(appId, botId, accountId);
+  private async scopeOf(
+    appId: string,
+    botId: string,
+    accountId: string,
+    scope: ApiScope = CAMPAIGN_SCOPE,
+  ): Promise<ScopeDecision> {
+    const key = scopeKey(appId, botId, accountId, scope);
     const cached = this.scopes.get(key);
     if (cached) return cached;
-    const [bot, scoped] = await Promise.all([
-      this.repo.findBot(botId),
-      this.repo.hasScope(appId, botId, CAMPAIGN_SCOPE),
-    ]);
+    const [bot, scoped] = await Promise.all([this.repo.findBot(botId), this.repo.hasScope(appId, botId, scope)]);
     const decision = { ok: !!bot && bot.account_id === accountId && scoped, country: bot?.default_country ?? 'US' };
     this.scopes.set(key, decision, SCOPE_CACHE_MS);
     return decision;
   }
 }
 
-const scopeKey = (appId: string, botId: string, accountId: string | undefined) =>
-  `${appId}\u0000${botId}\u0000${accountId ?? ''}`;
+const scopeKey = (appId: string, botId: string, accountId: string | undefined, scope: ApiScope = CAMPAIGN_SCOPE) =>
+  `${appId}\u0000${botId}\u0000${accountId ?? ''}\u0000${scope}`;

@@ -14,6 +14,8 @@ import * as m009 from './009-contacts-by-list-number.js';
 import * as m010 from './010-contacts-list-check-per-statement.js';
 import * as m011 from './011-contact-phones.js';
 import * as m012 from './012-agents.js';
+import * as m013 from './013-dnc-expiry.js';
+import * as m014 from './014-flow-numbers.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -32,6 +34,9 @@ const steps: Record<string, Step> = {
   '010-contacts-list-check-per-statement': m010,
   '011-contact-phones': m011,
   '012-agents': m012,
+  '013-dnc-expiry': m013,
+  // 014 was written alongside 013 (contact protection); Kysely applies them in name order.
+  '014-flow-numbers': m014,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

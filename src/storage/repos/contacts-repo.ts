@@ -31,7 +31,7 @@ function visibleContacts(db: Kysely<Database>) {
 }
 
 /** A contact as read: with its public id and list id. */
-export type ListContactRow = Omit<ContactRow, 'list_no' | 'id'> & { id: string; list_id: string };
+export type ListContactRow = Omit<ContactRow, 'list_no' | 'id' | 'expires_at'> & { id: string; list_id: string };
 
 /** A contact as the engine needs it at play time. */
 export type PlayContact = Pick<
@@ -106,22 +106,44 @@ export class ContactsRepo {
   /**
    * Which of `numbers` (E.164) are on any of `listIds`, each with one list it is on. One indexed
    * probe per (list, number) in contact_phones (migration 011), visible rows only; numbers are sent
-   * in chunks so a batch of thousands stays one round trip per chunk.
+   * in chunks so a batch of thousands stays one round trip per chunk. With `nowMs`, an entry whose
+   * `expires_at` (migration 013) is at or before it does not count (read from the contact row the
+   * probe found, by its key: no index on the column).
    */
-  async onLists(listIds: readonly string[], numbers: readonly string[]): Promise<Map<string, string>> {
+  async onLists(listIds: readonly string[], numbers: readonly string[], nowMs?: number): Promise<Map<string, string>> {
     const hits = new Map<string, string>();
+    for (const [phone, entry] of await this.entriesOn(listIds, numbers, nowMs)) hits.set(phone, entry.listId);
+    return hits;
+  }
+
+  /** As onLists, with the entry's expiry: per number, the entry that holds longest (a permanent one first). */
+  async entriesOn(
+    listIds: readonly string[],
+    numbers: readonly string[],
+    nowMs?: number,
+  ): Promise<Map<string, { listId: string; expiresAt: number | null }>> {
+    const hits = new Map<string, { listId: string; expiresAt: number | null }>();
     if (listIds.length === 0 || numbers.length === 0) return hits;
     const unique = [...new Set(numbers)];
     for (let i = 0; i < unique.length; i += MEMBERSHIP_CHUNK) {
-      const rows = await this.db
+      let q = this.db
         .selectFrom('contact_phones')
         .innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no')
+        .innerJoin('contacts', (j) =>
+          j.onRef('contacts.list_no', '=', 'contact_phones.list_no').onRef('contacts.seq', '=', 'contact_phones.seq'),
+        )
         .whereRef('contact_phones.seq', '<=', 'contact_lists.visible_seq')
-        .select(['contact_phones.phone_e164', 'contact_lists.id as list_id'])
+        .select(['contact_phones.phone_e164', 'contact_lists.id as list_id', 'contacts.expires_at'])
         .where('contact_lists.id', 'in', [...listIds])
-        .where('contact_phones.phone_e164', 'in', unique.slice(i, i + MEMBERSHIP_CHUNK))
-        .execute();
-      for (const r of rows) if (!hits.has(r.phone_e164)) hits.set(r.phone_e164, r.list_id);
+        .where('contact_phones.phone_e164', 'in', unique.slice(i, i + MEMBERSHIP_CHUNK));
+      if (nowMs !== undefined)
+        q = q.where((eb) => eb.or([eb('contacts.expires_at', 'is', null), eb('contacts.expires_at', '>', nowMs)]));
+      for (const r of await q.execute()) {
+        const expiresAt = r.expires_at === null ? null : Number(r.expires_at);
+        const held = hits.get(r.phone_e164);
+        if (!held || (held.expiresAt !== null && (expiresAt === null || expiresAt > held.expiresAt)))
+          hits.set(r.phone_e164, { listId: r.list_id, expiresAt });
+      }
     }
     return hits;
   }

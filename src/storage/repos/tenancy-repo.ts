@@ -3,6 +3,8 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import type { AppRow, BotRow, Database, FlowRow, QueueRow, TemplateRow } from '../schema.js';
 
 export const CAMPAIGN_SCOPE = 'campaign_management';
+/** Kore's *Outbound SMS* scope: Send Outbound SMS (`POST /api/public/bot/{BotId}/outboundsms`). */
+export const OUTBOUND_SMS_SCOPE = 'outbound_sms';
 
 /**
  * Accounts, bots, apps and their scopes: who may call the API for which bot. Apps' client secrets
@@ -50,13 +52,14 @@ export class TenancyRepo {
   }
 
   /**
-   * Creates an app with the campaign scope on a bot, creating the account and the bot when they are
+   * Creates an app with `scopes` (default: the campaign scope) on a bot, creating the account and the bot when they are
    * new, all in one transaction: an app refused (the bot is another account's) leaves no account or
    * bot behind. Answers the bot's account when the bot belongs to another one, and creates nothing.
    */
   async createApp(
     app: AppRow,
     bot: Pick<BotRow, 'id' | 'name' | 'created_at' | 'default_country'>,
+    scopes: readonly string[] = [CAMPAIGN_SCOPE],
   ): Promise<{ created: true } | { created: false; botAccount: string }> {
     return this.db
       .transaction()
@@ -84,7 +87,10 @@ export class TenancyRepo {
           .insertInto('apps')
           .values({ ...app, secret: this.secrets.seal(app.secret) })
           .execute();
-        await trx.insertInto('app_scopes').values({ app_id: app.id, bot_id: bot.id, scope: CAMPAIGN_SCOPE }).execute();
+        await trx
+          .insertInto('app_scopes')
+          .values(scopes.map((scope) => ({ app_id: app.id, bot_id: bot.id, scope })))
+          .execute();
         return { created: true as const };
       })
       .catch((err: unknown) => {
@@ -116,8 +122,64 @@ export class TenancyRepo {
       .execute();
   }
 
-  insertFlow(row: FlowRow): Promise<unknown> {
-    return this.db.insertInto('flows').values(row).execute();
+  /** A flow and the numbers attached to it (SMS flows), in one transaction. */
+  insertFlow(row: FlowRow, numbers: readonly string[] = []): Promise<unknown> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('flows').values(row).execute();
+      if (numbers.length > 0)
+        await trx
+          .insertInto('flow_numbers')
+          .values(numbers.map((phone_e164) => ({ bot_id: row.bot_id, phone_e164, flow_id: row.id })))
+          .execute();
+    });
+  }
+
+  /** Replaces the numbers attached to a flow; a number another flow of the bot holds violates the key. */
+  setFlowNumbers(flow: Pick<FlowRow, 'id' | 'bot_id'>, numbers: readonly string[]): Promise<unknown> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('flow_numbers').where('flow_id', '=', flow.id).execute();
+      if (numbers.length > 0)
+        await trx
+          .insertInto('flow_numbers')
+          .values(numbers.map((phone_e164) => ({ bot_id: flow.bot_id, phone_e164, flow_id: flow.id })))
+          .execute();
+    });
+  }
+
+  /** The numbers attached to a flow, sorted. */
+  async flowNumbers(flowId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('flow_numbers')
+      .select('phone_e164')
+      .where('flow_id', '=', flowId)
+      .orderBy('phone_e164')
+      .execute();
+    return rows.map((r) => r.phone_e164);
+  }
+
+  /** Which flows of the bot hold any of `numbers`: number -> flow. */
+  async flowsHolding(botId: string, numbers: readonly string[]): Promise<Map<string, Pick<FlowRow, 'id' | 'name'>>> {
+    if (numbers.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('flow_numbers')
+      .innerJoin('flows', 'flows.id', 'flow_numbers.flow_id')
+      .select(['flow_numbers.phone_e164', 'flows.id', 'flows.name'])
+      .where('flow_numbers.bot_id', '=', botId)
+      .where('flow_numbers.phone_e164', 'in', [...numbers])
+      .execute();
+    return new Map(rows.map((r) => [r.phone_e164, { id: r.id, name: r.name }]));
+  }
+
+  /** The SMS experience flow of the bot that `e164` is attached to. */
+  findSmsFlowByNumber(botId: string, e164: string): Promise<FlowRow | undefined> {
+    return this.db
+      .selectFrom('flow_numbers')
+      .innerJoin('flows', 'flows.id', 'flow_numbers.flow_id')
+      .selectAll('flows')
+      .where('flow_numbers.bot_id', '=', botId)
+      .where('flow_numbers.phone_e164', '=', e164)
+      .where('flows.channel', '=', 'sms')
+      .executeTakeFirst();
   }
   insertQueue(row: QueueRow): Promise<unknown> {
     return this.db.insertInto('queues').values(row).execute();

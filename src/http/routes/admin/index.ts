@@ -13,6 +13,8 @@ import {
   CreatedToken,
   CreateFlowBody,
   CreateQueueBody,
+  FlowParams,
+  FlowPhoneNumbersBody,
   CreateTemplateBody,
   CreateTokenBody,
   NamedResource,
@@ -57,7 +59,8 @@ export function adminRoutes(
         schema: {
           tags: [TAG],
           security,
-          summary: 'Create a JWT app with the Campaign Management scope (creates the account and bot if new)',
+          summary:
+            'Create a JWT app with the Campaign Management scope, or the scopes given (creates the account and bot if new)',
           body: CreateAppBody,
           response: withErrors({ 201: CreatedApp }),
         },
@@ -101,6 +104,20 @@ export function adminRoutes(
         reply.code(201);
         return admin.createFlow(req.body);
       },
+    );
+    app.put(
+      '/flows/:flowId/phone-numbers',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary: "Replace the numbers an SMS experience flow sends from (Send Outbound SMS's fromNo)",
+          params: FlowParams,
+          body: FlowPhoneNumbersBody,
+          response: withErrors({ 200: NamedResource }),
+        },
+      },
+      async (req) => admin.setFlowNumbers({ ...req.body, flowId: req.params.flowId }),
     );
     app.post(
       '/queues',

@@ -1,0 +1,118 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+/** Numbers per statement: keeps IN-lists (and SQLite's parameter count) small. */
+const CHUNK = 500;
+
+/** One visible row of a list holding a number, with its DNC expiry (epoch ms; null: never). */
+export interface DncEntryRow {
+  listId: string;
+  phone: string;
+  expiresAt: number | null;
+}
+
+/**
+ * DNC entries as rows of their lists (docs/imports.md "DNC management"): which lists hold a number,
+ * the entries' expiry (contacts.expires_at, migration 013), and removal. Adding goes through the
+ * import use case like any other contact, so list order and the one-writer-per-list rule hold.
+ * Only visible rows (seq <= visible_seq) are read, changed or removed: rows of a running import
+ * are its own until it completes.
+ */
+export class DncEntriesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Every visible row of `listIds` whose number is one of `numbers` (E.164), in list then number order. */
+  async entries(listIds: readonly string[], numbers: readonly string[]): Promise<DncEntryRow[]> {
+    const out: DncEntryRow[] = [];
+    if (listIds.length === 0 || numbers.length === 0) return out;
+    const unique = [...new Set(numbers)];
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom('contact_phones')
+        .innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no')
+        .innerJoin('contacts', (j) =>
+          j.onRef('contacts.list_no', '=', 'contact_phones.list_no').onRef('contacts.seq', '=', 'contact_phones.seq'),
+        )
+        .whereRef('contact_phones.seq', '<=', 'contact_lists.visible_seq')
+        .select(['contact_lists.id as list_id', 'contact_phones.phone_e164', 'contacts.expires_at'])
+        .where('contact_lists.id', 'in', [...listIds])
+        .where('contact_phones.phone_e164', 'in', unique.slice(i, i + CHUNK))
+        .orderBy('contact_lists.id')
+        .orderBy('contact_phones.phone_e164')
+        .orderBy('contact_phones.seq')
+        .execute();
+      for (const r of rows)
+        out.push({
+          listId: r.list_id,
+          phone: r.phone_e164,
+          expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+        });
+    }
+    return out;
+  }
+
+  /** Sets the expiry of every visible row of the list holding one of `numbers`; answers how many rows changed. */
+  async setExpiry(listId: string, numbers: readonly string[], expiresAt: number | null): Promise<number> {
+    const list = await this.listOf(listId);
+    if (!list || numbers.length === 0) return 0;
+    let changed = 0;
+    for (let i = 0; i < numbers.length; i += CHUNK) {
+      const res = await this.db
+        .updateTable('contacts')
+        .set({ expires_at: expiresAt })
+        .where('list_no', '=', list.list_no)
+        .where('seq', '<=', list.visible_seq)
+        .where('phone_e164', 'in', numbers.slice(i, i + CHUNK))
+        .executeTakeFirst();
+      changed += Number(res.numUpdatedRows);
+    }
+    return changed;
+  }
+
+  /**
+   * Deletes every visible row of the list holding one of `numbers` and takes them off the list's
+   * count, in one transaction; answers the numbers that were on it. (On PostgreSQL contact_phones
+   * is a view of contacts, so deleting from it deletes the contacts; on SQLite it is the number
+   * table the DNC check reads, kept in step here.)
+   */
+  async remove(listId: string, numbers: readonly string[]): Promise<Set<string>> {
+    const removed = new Set<string>();
+    if (numbers.length === 0) return removed;
+    await this.db.transaction().execute(async (trx) => {
+      const list = await new DncEntriesRepo(trx).listOf(listId);
+      if (!list) return;
+      let count = 0;
+      for (let i = 0; i < numbers.length; i += CHUNK) {
+        const chunk = numbers.slice(i, i + CHUNK);
+        const rows = await trx
+          .selectFrom('contact_phones')
+          .select(['phone_e164', 'seq'])
+          .where('list_no', '=', list.list_no)
+          .where('seq', '<=', list.visible_seq)
+          .where('phone_e164', 'in', chunk)
+          .execute();
+        if (rows.length === 0) continue;
+        for (const r of rows) removed.add(r.phone_e164);
+        const seqs = rows.map((r) => Number(r.seq));
+        await trx.deleteFrom('contact_phones').where('list_no', '=', list.list_no).where('seq', 'in', seqs).execute();
+        await trx.deleteFrom('contacts').where('list_no', '=', list.list_no).where('seq', 'in', seqs).execute();
+        count += rows.length;
+      }
+      if (count > 0)
+        await trx
+          .updateTable('contact_lists')
+          .set({ total_record_count: sql<number>`total_record_count - ${count}` })
+          .where('list_no', '=', list.list_no)
+          .execute();
+    });
+    return removed;
+  }
+
+  private listOf(listId: string): Promise<{ list_no: number; visible_seq: number } | undefined> {
+    return this.db
+      .selectFrom('contact_lists')
+      .select(['list_no', 'visible_seq'])
+      .where('id', '=', listId)
+      .executeTakeFirst();
+  }
+}
