@@ -17,6 +17,7 @@ import { CampaignPolicies } from './domain/engine/campaign-policies.js';
 import { Engine, type EngineOptions } from './domain/engine/engine.js';
 import { ExplainService } from './domain/engine/explain.js';
 import { InstanceCompletion } from './domain/engine/instance-completion.js';
+import { LiveLists } from './domain/engine/live-lists.js';
 import { InstanceService } from './domain/engine/instance-service.js';
 import { OutcomeHandler } from './domain/engine/outcome-handler.js';
 import { PrecallFetcher } from './domain/engine/precall-fetch.js';
@@ -38,6 +39,7 @@ import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
 import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
 import { ContactsRepo } from './storage/repos/contacts-repo.js';
 import { DialRecordsRepo } from './storage/repos/dial-records-repo.js';
+import { LiveListsRepo } from './storage/repos/live-lists-repo.js';
 import { DncEntriesRepo } from './storage/repos/dnc-entries-repo.js';
 import { ImportsRepo } from './storage/repos/imports-repo.js';
 import { InstancesRepo } from './storage/repos/instances-repo.js';
@@ -211,6 +213,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
         records,
         campaignCaps,
         dnc,
+        live: new LiveLists(new LiveListsRepo(db), contactsRepo, dnc),
         instances: instancesRepo,
         agents: {
           repo: agentsRepo,

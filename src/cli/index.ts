@@ -133,6 +133,20 @@ tenantOptions(
     },
   );
 
+tenantOptions(apps.command('grant').description('add scopes to an existing app for a bot of its account'))
+  .requiredOption('--client-id <id>', 'app clientId')
+  .requiredOption(
+    '--scope <scope>',
+    'campaign-management or outbound-sms (repeatable)',
+    (v: string, acc: string[] = []) => [...acc, v],
+  )
+  .action(async (opts: { clientId: string; accountId: string; iid: string; scope: string[]; json?: boolean }) => {
+    const granted = await withServices((s) =>
+      s.admin.grantScopes({ clientId: opts.clientId, accountId: opts.accountId, iid: opts.iid, scopes: opts.scope }),
+    );
+    print({ ...granted }, opts.json);
+  });
+
 program
   .command('token')
   .description("print an HS256 JWT {sub, appId} signed with the app's secret")

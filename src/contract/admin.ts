@@ -30,6 +30,21 @@ export const CreatedApp = Type.Object(
 );
 export type CreatedApp = Static<typeof CreatedApp>;
 
+export const GrantScopesBody = Type.Object({
+  ...TenantFields,
+  scopes: Type.Array(Type.String(), {
+    description: 'campaign-management and/or outbound-sms: added to what the app already holds for the bot',
+  }),
+});
+export const AppScopesParams = Type.Object({ clientId: Type.String() });
+export const AppScopes = Type.Object({
+  clientId: Type.String(),
+  accountId: Type.String(),
+  iid: Type.String(),
+  scopes: Type.Array(Type.String(), { description: 'every scope the app now holds for the bot' }),
+});
+export type AppScopes = Static<typeof AppScopes>;
+
 export const CreateTokenBody = Type.Object({
   clientId: Type.String(),
   ttl: Type.Optional(

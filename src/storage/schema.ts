@@ -205,6 +205,17 @@ export interface CampaignInstanceRow {
   ended_at: number | null;
 }
 
+/** A list a campaign instance dials, and how far into it the run has taken contacts (migration 015). */
+export interface InstanceListRow {
+  instance_id: string;
+  /** contact_lists.list_no. */
+  list_no: number;
+  /** The list's place in the campaign's `contactLists` (0 first). */
+  position: number;
+  /** The run holds the list's contacts with seq <= this; later visible ones are taken in by the engine. */
+  absorbed_seq: number;
+}
+
 /**
  * `offered`: shown to a Preview agent, not dialed; `accepted`: the agent said yes, the next tick
  * dials it (migration 012). Neither holds a line.
@@ -359,6 +370,7 @@ export interface Database {
   import_rejects: ImportRejectRow;
   kv: { key: string; value: string };
   campaign_instances: CampaignInstanceRow;
+  instance_lists: InstanceListRow;
   dial_records: DialRecordRow;
   attempts: AttemptRow;
   agents: AgentRow;

@@ -202,6 +202,62 @@ describe.each(DIALECTS)('flow numbers and app scopes through the admin API on %s
     }
     expect(await t().db.kysely.selectFrom('apps').select('id').execute()).toHaveLength(before.length);
   });
+
+  it('adds Outbound SMS to an existing app, which may then send (after the 5 s scope cache)', async () => {
+    const sendAs = () =>
+      t().app.inject({
+        method: 'POST',
+        url: `/api/public/bot/${t().tenant.iid}/outboundsms`,
+        headers: { 'content-type': 'application/json', auth: t().tenant.token },
+        payload: JSON.stringify({ fromNo: '+15550000777', toNo: '+14155550123' }),
+      });
+    expect(expectEnvelope(await sendAs(), 403).errors[0]).toMatchObject({ code: 'FORBIDDEN' });
+
+    const res = await admin(t(), 'POST', `/apps/${t().tenant.clientId}/scopes`, {
+      ...tenant(),
+      scopes: ['Outbound SMS', 'outbound-sms'],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      clientId: t().tenant.clientId,
+      ...tenant(),
+      scopes: ['Campaign Management', 'Outbound SMS'],
+    });
+    t().clock.advance(5_001);
+    // Past the scope check: the number it sends from is what is missing now.
+    expect(expectEnvelope(await sendAs(), 400).errors[0]).toMatchObject({ field: 'fromNo' });
+    // Granting again changes nothing.
+    const again = await admin(t(), 'POST', `/apps/${t().tenant.clientId}/scopes`, {
+      ...tenant(),
+      scopes: ['outbound-sms'],
+    });
+    expect(again.json().scopes).toEqual(['Campaign Management', 'Outbound SMS']);
+
+    const rows = () => t().db.kysely.selectFrom('app_scopes').selectAll().orderBy('scope').execute();
+    const before = await rows();
+    const refusals: [string, unknown, number, string][] = [
+      [`/apps/cs-nope/scopes`, { ...tenant(), scopes: ['outbound-sms'] }, 404, 'NOT_FOUND'],
+      [
+        `/apps/${t().tenant.clientId}/scopes`,
+        { accountId: 'acct-other', iid: t().tenant.iid, scopes: ['outbound-sms'] },
+        404,
+        'NOT_FOUND',
+      ],
+      [
+        `/apps/${t().tenant.clientId}/scopes`,
+        { ...tenant(), iid: 'st-no-such-bot', scopes: ['outbound-sms'] },
+        404,
+        'NOT_FOUND',
+      ],
+      [`/apps/${t().tenant.clientId}/scopes`, { ...tenant(), scopes: ['Configuration'] }, 400, 'VALIDATION_ERROR'],
+      [`/apps/${t().tenant.clientId}/scopes`, { ...tenant(), scopes: [] }, 400, 'VALIDATION_ERROR'],
+    ];
+    for (const [url, body, status, code] of refusals) {
+      const refused = await admin(t(), 'POST', url, body);
+      expect(expectEnvelope(refused, status).errors[0], url).toMatchObject({ code });
+    }
+    expect(await rows()).toEqual(before);
+  });
 });
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -247,6 +303,18 @@ describe('the CLI', () => {
     expect(JSON.parse(set.stdout)).toMatchObject({ id: created.id, phoneNumbers: ['+19876543211'] });
     const clear = await cli(['flows', 'set-phone-numbers', ...tenant, '--flow-id', created.id], dir);
     expect(JSON.parse(clear.stdout)).toMatchObject({ phoneNumbers: [] });
+    const plain = JSON.parse((await cli(['apps', 'create', ...tenant], dir)).stdout) as { clientId: string };
+    const granted = await cli(
+      ['apps', 'grant', ...tenant, '--client-id', plain.clientId, '--scope', 'outbound-sms'],
+      dir,
+    );
+    expect(granted.stderr).toBe('');
+    expect(JSON.parse(granted.stdout)).toEqual({
+      clientId: plain.clientId,
+      accountId: 'acme',
+      iid: 'st-sms-cli',
+      scopes: ['Campaign Management', 'Outbound SMS'],
+    });
     const bad = await cli(['apps', 'create', ...tenant, '--scope', 'nope'], dir);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/scopes: 'nope' is not a scope/);

@@ -46,6 +46,8 @@ export interface CampaignPolicy {
   dialingMode: string | null;
   hours: CallingHoursLike;
   compiled: CompiledCallingHours;
+  /** Where contacts added during the run go (live lists); absent: FIFO. */
+  dialingOrder?: 'FIFO' | 'LIFO';
   maxAttempts: number;
   retryMin: number;
   ringSec: number;
@@ -88,6 +90,7 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
     dncListIds: c.dncList ? [c.dncList.id] : [],
     schedule: c.schedule,
   };
+  if (ds.dialingOrder) p.dialingOrder = ds.dialingOrder;
   if (c.experienceFlow) p.experienceFlowId = c.experienceFlow.id;
   if (c.dncList) p.dncList = c.dncList;
   if (c.queue) p.queue = c.queue.name;

@@ -12,6 +12,7 @@
  */
 import type { CampaignInstanceRow, DialRecordRow } from '../../storage/schema.js';
 import type { PlayContact } from '../../storage/repos/contacts-repo.js';
+import type { DncListHit } from '../contacts/dnc.js';
 import { compileCallingHours, effectiveZone, nextWindowStart, type CallingHoursLike } from './calling-window.js';
 
 /** When no window opens within the search horizon, look again this much later instead of spinning. */
@@ -22,6 +23,16 @@ export interface DncHit {
   reason: string;
 }
 
+/** DNC hits as play and live lists record them; an entry with an expiry says so (docs/engine.md). */
+export function dncHitsOf(hits: ReadonlyMap<string, DncListHit>): Map<string, DncHit> {
+  const dnc = new Map<string, DncHit>();
+  for (const [phone, l] of hits) {
+    const until = l.expiresAt === null ? '' : ` until ${new Date(l.expiresAt).toISOString()}`;
+    dnc.set(phone, { listId: l.id, reason: `on ${l.kind} '${l.name}'${until}` });
+  }
+  return dnc;
+}
+
 export interface PlanInput {
   instance: Pick<CampaignInstanceRow, 'id' | 'campaign_id'>;
   /** In FIFO order: lists in campaign order, each by `seq`. */
@@ -30,6 +41,8 @@ export interface PlanInput {
   dnc: ReadonlyMap<string, DncHit>;
   hours: CallingHoursLike;
   now: number;
+  /** The first window opening at or after this is a record's next_at; default `now`. */
+  windowFrom?: number;
   newId: () => string;
 }
 
@@ -49,7 +62,8 @@ export function planRecords(input: PlanInput): Plan {
   const opensAt = (zone: string): number => {
     let v = firstOpen.get(zone);
     if (v === undefined) {
-      v = nextWindowStart(hours, zone, now) ?? now + NO_WINDOW_RECHECK_MS;
+      const from = input.windowFrom ?? now;
+      v = nextWindowStart(hours, zone, from) ?? from + NO_WINDOW_RECHECK_MS;
       firstOpen.set(zone, v);
     }
     return v;

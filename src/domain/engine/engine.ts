@@ -11,6 +11,7 @@ import { dispatch, type DncCheck } from './dialer.js';
 import type { CampaignCaps } from './campaign-caps.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { InstanceCompletion } from './instance-completion.js';
+import type { LiveLists } from './live-lists.js';
 import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
 import type { PrecallFetcher } from './precall-fetch.js';
 import { AgentDialing, type AgentInstance, type AgentSweepReport } from './agent-dialing.js';
@@ -45,6 +46,8 @@ export interface EngineOptions {
   precall?: PrecallFetcher;
   /** DNC membership, checked again right before each dial (numbers added to a list after play). */
   dnc?: DncCheck;
+  /** Live lists: contacts that became visible on a running campaign's lists join its run (live-lists.ts). */
+  live?: LiveLists;
   /** Identifies this process in leases and attempts. Default host:pid:random. */
   owner?: string;
   /** Progressive and Preview campaigns: their agents. */
@@ -155,6 +158,9 @@ export class Engine {
       policies.set(inst.id, { ...policy, cap: await o.campaignCaps.of(policy.botId) });
       if (policy.agents) agentInstances.push({ id: inst.id, policy });
     }
+    // Contacts that joined a list since the last tick become records before anything is counted,
+    // so they are dialed in this tick and their run does not complete without them.
+    if (o.live) await o.live.absorb(policies, now);
     // Agents first: how many each Progressive / Preview instance may take now.
     const agentSlots = await this.agentDialing.slots(agentInstances, now, (i, max) =>
       o.records.dueCount(i.id, now, max),

@@ -11,7 +11,7 @@ import type { CampaignConfig } from '../campaigns/campaign-config.js';
 import { transition, type ClientTrigger } from '../campaigns/lifecycle.js';
 import type { CampaignStatusView, ContactResult, ContactResultsPage, TriggerResponse } from '../../contract/engine.js';
 import { errors } from '../../shared/errors.js';
-import { planRecords, type DncHit } from './dial-plan.js';
+import { dncHitsOf, planRecords } from './dial-plan.js';
 import { isOutcome, toKoreDialerOutcome } from './retry-policy.js';
 
 const MESSAGES: Record<ClientTrigger, string> = {
@@ -63,16 +63,15 @@ export class InstanceService {
     now: number,
   ): Promise<string> {
     const cfg = JSON.parse(row.config) as CampaignConfig;
-    const contacts = await this.contactsRepo.playContacts(cfg.contactLists.map((l) => l.id));
+    const listIds = cfg.contactLists.map((l) => l.id);
+    // Read before the contacts: contacts that become visible after it are the engine's to take in (live lists).
+    const marks = await this.contactsRepo.listMarks(listIds);
+    const contacts = await this.contactsRepo.playContacts(listIds);
     const hits = await this.dnc.hits(await this.dnc.listsFor(t, cfg.dncList), [
       ...new Set(contacts.map((c) => c.phone_e164)),
     ]);
-    const dnc = new Map<string, DncHit>();
     // An entry with an expiry says so: the record stays excluded for this run even after it expires (docs/engine.md).
-    for (const [phone, l] of hits) {
-      const until = l.expiresAt === null ? '' : ` until ${new Date(l.expiresAt).toISOString()}`;
-      dnc.set(phone, { listId: l.id, reason: `on ${l.kind} '${l.name}'${until}` });
-    }
+    const dnc = dncHitsOf(hits);
     const instance: CampaignInstanceRow = {
       id: newId('cid'),
       campaign_id: row.id,
@@ -96,7 +95,14 @@ export class InstanceService {
     });
     instance.total_records = plan.records.length;
     instance.excluded_records = plan.excluded;
-    if (!(await this.instances.start(t, change, instance, plan.records))) {
+    const read = new Map<string, number>();
+    for (const c of contacts) read.set(c.list_id, Math.max(read.get(c.list_id) ?? 0, Number(c.seq)));
+    const lists = listIds.flatMap((id, position) => {
+      const m = marks.get(id);
+      if (!m || listIds.indexOf(id) !== position) return [];
+      return [{ list_no: m.listNo, position, absorbed_seq: Math.max(m.visibleSeq, read.get(id) ?? 0) }];
+    });
+    if (!(await this.instances.start(t, change, instance, plan.records, lists))) {
       throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
     }
     return instance.id;

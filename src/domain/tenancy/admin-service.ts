@@ -4,7 +4,14 @@ import { newId, nowIso } from '../../shared/ids.js';
 import { duplicateName, isUniqueViolation, mapUnique } from '../../storage/db-errors.js';
 import { CAMPAIGN_SCOPE, OUTBOUND_SMS_SCOPE, type TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { BotRow } from '../../storage/schema.js';
-import type { BotSettings, BotSettingsPatch, CreatedApp, CreatedToken, NamedResource } from '../../contract/admin.js';
+import type {
+  AppScopes,
+  BotSettings,
+  BotSettingsPatch,
+  CreatedApp,
+  CreatedToken,
+  NamedResource,
+} from '../../contract/admin.js';
 import { errors, type AppError } from '../../shared/errors.js';
 import { nameProblem } from '../../shared/text.js';
 import { CAMPAIGN_CAP_MAX } from '../engine/campaign-caps.js';
@@ -121,6 +128,28 @@ export class AdminService {
       clientSecret,
       enforceJti,
       scopes: scopes.map((sc) => sc.shown),
+    };
+  }
+
+  /**
+   * Adds scopes to an existing app for a bot of its account (an app created before Outbound SMS,
+   * say); what it holds already stays. Callers see the change within the API's 5 s scope cache.
+   */
+  async grantScopes(input: { clientId: string; accountId: string; iid: string; scopes: string[] }): Promise<AppScopes> {
+    this.checkTenant(input.accountId, input.iid);
+    const scopes = checkedScopes(input.scopes);
+    const app = await this.repo.findApp(input.clientId);
+    if (!app || app.account_id !== input.accountId) throw errors.notFound('App', input.clientId);
+    await requireBot(this.repo, input);
+    for (const sc of scopes) await this.repo.grantScope(app.id, input.iid, sc.stored);
+    const held = new Set(await this.repo.scopesOf(app.id, input.iid));
+    return {
+      clientId: app.id,
+      accountId: input.accountId,
+      iid: input.iid,
+      scopes: Object.values(SCOPES)
+        .filter((sc) => held.has(sc.stored))
+        .map((sc) => sc.shown),
     };
   }
 

@@ -104,6 +104,43 @@ export class ContactsRepo {
   }
 
   /**
+   * Where each list stands: its `list_no` and `visible_seq` (play reads them before the contacts,
+   * so a run's mark never skips a contact that became visible while it read).
+   */
+  async listMarks(listIds: readonly string[]): Promise<Map<string, { listNo: number; visibleSeq: number }>> {
+    if (listIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('contact_lists')
+      .select(['id', 'list_no', 'visible_seq'])
+      .where('id', 'in', [...listIds])
+      .execute();
+    return new Map(rows.map((r) => [r.id, { listNo: Number(r.list_no), visibleSeq: Number(r.visible_seq) }]));
+  }
+
+  /**
+   * Up to `limit` visible contacts of a list after `afterSeq`, by `seq` (live lists): a range of
+   * the contacts key (list_no, seq), so the cost is what is read, whatever the list's size.
+   */
+  playContactsAfter(listNo: number, afterSeq: number, limit: number): Promise<PlayContact[]> {
+    return visibleContacts(this.db)
+      .select([
+        contactIdSql.as('id'),
+        'contact_lists.id as list_id',
+        'contacts.seq',
+        'contacts.phone_e164',
+        'contacts.phone_raw',
+        'contacts.first_name',
+        'contacts.last_name',
+      ])
+      .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
+      .where('contacts.list_no', '=', listNo)
+      .where('contacts.seq', '>', afterSeq)
+      .orderBy('contacts.seq', 'asc')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
    * Which of `numbers` (E.164) are on any of `listIds`, each with one list it is on. One indexed
    * probe per (list, number) in contact_phones (migration 011), visible rows only; numbers are sent
    * in chunks so a batch of thousands stays one round trip per chunk. With `nowMs`, an entry whose

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
 import { insertChunkSize, lockInstance } from '../dialect.js';
-import type { CampaignInstanceRow, Database, DialRecordRow } from '../schema.js';
+import type { CampaignInstanceRow, Database, DialRecordRow, InstanceListRow } from '../schema.js';
 
 import type { Tenant } from '../../shared/tenant.js';
 import { withdrawOffers } from './agent-work-repo.js';
 import { openRecordExists } from './dial-records-repo.js';
+import { absorbableExists } from './live-lists-repo.js';
 
 export interface StatusChange {
   campaignId: string;
@@ -23,14 +24,16 @@ export class InstancesRepo {
 
   /**
    * Starts an instance: moves the campaign to Active (only from `change.from`), points it at the
-   * new instance and writes every dial record. All or nothing; false when the campaign's status
-   * changed under us (a concurrent trigger won).
+   * new instance and writes every dial record, and the lists it read with how far (`lists`, live
+   * lists: LiveListsRepo). All or nothing; false when the campaign's status changed under us (a
+   * concurrent trigger won).
    */
   async start(
     t: Tenant,
     change: StatusChange,
     instance: CampaignInstanceRow,
     records: DialRecordRow[],
+    lists: readonly Omit<InstanceListRow, 'instance_id'>[] = [],
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
@@ -48,6 +51,11 @@ export class InstancesRepo {
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       await trx.insertInto('campaign_instances').values(instance).execute();
+      if (lists.length > 0)
+        await trx
+          .insertInto('instance_lists')
+          .values(lists.map((l) => ({ instance_id: instance.id, ...l })))
+          .execute();
       const size = insertChunkSize(24);
       for (let i = 0; i < records.length; i += size) {
         await trx
@@ -72,12 +80,14 @@ export class InstancesRepo {
   /**
    * The engine's Active → Completed: applied only when none of the instance's records is open,
    * checked in the same transaction under the instance lock, so a call-back reopening a record
-   * (DialRecordsRepo.scheduleCallback) is either seen here or refused there.
+   * (DialRecordsRepo.scheduleCallback) is either seen here or refused there. Nor while a list of
+   * the run holds contacts it has not taken in yet (live lists: the engine adds them first).
    */
   async completeIfNoneOpen(change: StatusChange, instanceId: string, nowMs: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await lockInstance(this.dialect, trx, instanceId);
       if (await openRecordExists(trx, instanceId)) return false;
+      if (await absorbableExists(trx, instanceId)) return false;
       return applyStatusChange(trx, null, change, instanceId, nowMs);
     });
   }

@@ -114,6 +114,18 @@ export class TenancyRepo {
       .execute();
   }
 
+  /** The scopes an app holds for a bot (stored names). */
+  async scopesOf(appId: string, botId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('app_scopes')
+      .select('scope')
+      .where('app_id', '=', appId)
+      .where('bot_id', '=', botId)
+      .orderBy('scope')
+      .execute();
+    return rows.map((r) => r.scope);
+  }
+
   async grantScope(appId: string, botId: string, scope: string): Promise<void> {
     await this.db
       .insertInto('app_scopes')

@@ -6,6 +6,8 @@ import type { Services } from '../../../services.js';
 import {
   BotParams,
   BotQuery,
+  AppScopes,
+  AppScopesParams,
   BotSettings,
   BotSettingsBody,
   CreateAppBody,
@@ -15,6 +17,7 @@ import {
   CreateQueueBody,
   FlowParams,
   FlowPhoneNumbersBody,
+  GrantScopesBody,
   CreateTemplateBody,
   CreateTokenBody,
   NamedResource,
@@ -69,6 +72,21 @@ export function adminRoutes(
         reply.code(201);
         return admin.createApp(req.body);
       },
+    );
+    app.post(
+      '/apps/:clientId/scopes',
+      {
+        schema: {
+          tags: [TAG],
+          security,
+          summary:
+            'Add scopes to an app for a bot of its account (e.g. Outbound SMS); answers every scope it holds there',
+          params: AppScopesParams,
+          body: GrantScopesBody,
+          response: withErrors({ 200: AppScopes }),
+        },
+      },
+      async (req) => admin.grantScopes({ ...req.body, clientId: req.params.clientId }),
     );
     app.post(
       '/tokens',
