@@ -30,6 +30,21 @@ function visibleContacts(db: Kysely<Database>) {
     .whereRef('contacts.seq', '<=', 'contact_lists.visible_seq');
 }
 
+/** What play (and a live list) reads of each contact. */
+function playColumns(q: ReturnType<typeof visibleContacts>) {
+  return q
+    .select([
+      contactIdSql.as('id'),
+      'contact_lists.id as list_id',
+      'contacts.seq',
+      'contacts.phone_e164',
+      'contacts.phone_raw',
+      'contacts.first_name',
+      'contacts.last_name',
+    ])
+    .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra']);
+}
+
 /** A contact as read: with its public id and list id. */
 export type ListContactRow = Omit<ContactRow, 'list_no' | 'id' | 'expires_at'> & { id: string; list_id: string };
 
@@ -84,17 +99,7 @@ export class ContactsRepo {
   async playContacts(listIds: readonly string[]): Promise<PlayContact[]> {
     const out: PlayContact[] = [];
     for (const listId of listIds) {
-      const rows = await visibleContacts(this.db)
-        .select([
-          contactIdSql.as('id'),
-          'contact_lists.id as list_id',
-          'contacts.seq',
-          'contacts.phone_e164',
-          'contacts.phone_raw',
-          'contacts.first_name',
-          'contacts.last_name',
-        ])
-        .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
+      const rows = await playColumns(visibleContacts(this.db))
         .where('contact_lists.id', '=', listId)
         .orderBy('contacts.seq', 'asc')
         .execute();
@@ -122,17 +127,7 @@ export class ContactsRepo {
    * the contacts key (list_no, seq), so the cost is what is read, whatever the list's size.
    */
   playContactsAfter(listNo: number, afterSeq: number, limit: number): Promise<PlayContact[]> {
-    return visibleContacts(this.db)
-      .select([
-        contactIdSql.as('id'),
-        'contact_lists.id as list_id',
-        'contacts.seq',
-        'contacts.phone_e164',
-        'contacts.phone_raw',
-        'contacts.first_name',
-        'contacts.last_name',
-      ])
-      .select(['contacts.time_zone', 'contacts.unique_id', 'contacts.contact_priority', 'contacts.extra'])
+    return playColumns(visibleContacts(this.db))
       .where('contacts.list_no', '=', listNo)
       .where('contacts.seq', '>', afterSeq)
       .orderBy('contacts.seq', 'asc')
