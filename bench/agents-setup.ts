@@ -16,7 +16,7 @@ import { createServices } from '../src/services.js';
 import { openDb, type Db, type DialectName } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrations/index.js';
 import { createDatabase, dropDatabase, startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
-import { T0, seedRecords, type BenchDb } from './engine-setup.js';
+import { ALL_DAY, T0, seedRecords, type BenchDb } from './engine-setup.js';
 
 export { T0 };
 
@@ -81,12 +81,7 @@ export async function openAgentsDb(
       agentSettings: { wrapUpSec: o.wrapUpSec },
       dialingStrategy: {
         callerId: { phoneNumber: '+15101234567' },
-        // All day in every zone the seeded records use: the window never holds a record back.
-        callingHours: {
-          frequency: 'DAILY',
-          timezone: 'America/New_York',
-          days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }],
-        },
+        callingHours: ALL_DAY,
         dialingOrder: 'FIFO',
         maxAttemptsPerRecord: 3,
         defaultRetryPeriod: 30,

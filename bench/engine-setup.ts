@@ -22,6 +22,13 @@ import { migrate } from '../src/storage/migrations/index.js';
 import { manualScheduler } from '../test/support/manual-scheduler.js';
 import { createDatabase, dropDatabase, startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
 
+/** All day, every day, in the campaign zone or the contact's own: the window never blocks a due record. */
+export const ALL_DAY = {
+  frequency: 'DAILY',
+  timezone: 'America/New_York',
+  days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }],
+};
+
 /** Monday 2026-06-01 12:00 UTC: inside the campaigns' calling hours in every zone the records use. */
 export const T0 = Date.parse('2026-06-01T12:00:00.000Z');
 export const DAY = 24 * 3600_000;
@@ -116,12 +123,7 @@ async function startCampaigns(services: Services, n: number, campaignCap: number
       experienceFlowName: 'Bench Flow',
       dialingStrategy: {
         callerId: { phoneNumber: '+15101234567' },
-        // All day, every day, in the campaign zone or the contact's own: the window never blocks a due record.
-        callingHours: {
-          frequency: 'DAILY',
-          timezone: 'America/New_York',
-          days: [{ day: 'MO', start: '12:00 AM', end: '11:59 PM' }],
-        },
+        callingHours: ALL_DAY,
         dialingOrder: 'FIFO',
         maxAttemptsPerRecord: 3,
         defaultRetryPeriod: 10,

@@ -12,6 +12,7 @@ import { parseIsoTime } from '../../shared/iso-time.js';
 import type { Tenant } from '../../shared/tenant.js';
 import { nameProblem } from '../../shared/text.js';
 import { isUniqueViolation } from '../../storage/db-errors.js';
+import { NO_WORK } from '../../storage/repos/agent-moves.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
 import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
@@ -59,12 +60,7 @@ export class AgentAdminService {
       state_reason: null,
       state_since: now,
       stream_seen_at: null,
-      work_kind: null,
-      work_instance_id: null,
-      work_campaign_id: null,
-      work_record_id: null,
-      work_attempt_id: null,
-      work_until: null,
+      ...NO_WORK,
       created_at: nowIso(now),
       updated_at: nowIso(now),
     };

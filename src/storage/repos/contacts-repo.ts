@@ -155,28 +155,59 @@ export class ContactsRepo {
     nowMs?: number,
   ): Promise<Map<string, { listId: string; expiresAt: number | null }>> {
     const hits = new Map<string, { listId: string; expiresAt: number | null }>();
-    if (listIds.length === 0 || numbers.length === 0) return hits;
-    const unique = [...new Set(numbers)];
-    for (let i = 0; i < unique.length; i += MEMBERSHIP_CHUNK) {
-      let q = this.db
-        .selectFrom('contact_phones')
-        .innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no')
-        .innerJoin('contacts', (j) =>
-          j.onRef('contacts.list_no', '=', 'contact_phones.list_no').onRef('contacts.seq', '=', 'contact_phones.seq'),
-        )
-        .whereRef('contact_phones.seq', '<=', 'contact_lists.visible_seq')
-        .select(['contact_phones.phone_e164', 'contact_lists.id as list_id', 'contacts.expires_at'])
-        .where('contact_lists.id', 'in', [...listIds])
-        .where('contact_phones.phone_e164', 'in', unique.slice(i, i + MEMBERSHIP_CHUNK));
-      if (nowMs !== undefined)
-        q = q.where((eb) => eb.or([eb('contacts.expires_at', 'is', null), eb('contacts.expires_at', '>', nowMs)]));
-      for (const r of await q.execute()) {
-        const expiresAt = r.expires_at === null ? null : Number(r.expires_at);
-        const held = hits.get(r.phone_e164);
-        if (!held || (held.expiresAt !== null && (expiresAt === null || expiresAt > held.expiresAt)))
-          hits.set(r.phone_e164, { listId: r.list_id, expiresAt });
-      }
+    for (const r of await visibleEntries(this.db, listIds, numbers, nowMs)) {
+      const held = hits.get(r.phone);
+      if (!held || (held.expiresAt !== null && (r.expiresAt === null || r.expiresAt > held.expiresAt)))
+        hits.set(r.phone, { listId: r.listId, expiresAt: r.expiresAt });
     }
     return hits;
   }
+}
+
+/** A visible row of a list holding a number: its place (`seq`) and its expiry (epoch ms; null: never). */
+export interface VisibleEntry {
+  listId: string;
+  phone: string;
+  seq: number;
+  expiresAt: number | null;
+}
+
+/**
+ * The visible rows of `listIds` whose number is one of `numbers` (E.164), unordered: one indexed
+ * probe per (list, number) in contact_phones (migration 011), the expiry read from the contact row
+ * by its key (no index on it). Numbers go in chunks so thousands stay one round trip per chunk.
+ * With `nowMs`, an entry expired at or before it is left out. The DNC check and DNC management
+ * both read entries through this.
+ */
+export async function visibleEntries(
+  db: Kysely<Database>,
+  listIds: readonly string[],
+  numbers: readonly string[],
+  nowMs?: number,
+): Promise<VisibleEntry[]> {
+  const out: VisibleEntry[] = [];
+  if (listIds.length === 0 || numbers.length === 0) return out;
+  const unique = [...new Set(numbers)];
+  for (let i = 0; i < unique.length; i += MEMBERSHIP_CHUNK) {
+    let q = db
+      .selectFrom('contact_phones')
+      .innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no')
+      .innerJoin('contacts', (j) =>
+        j.onRef('contacts.list_no', '=', 'contact_phones.list_no').onRef('contacts.seq', '=', 'contact_phones.seq'),
+      )
+      .whereRef('contact_phones.seq', '<=', 'contact_lists.visible_seq')
+      .select(['contact_lists.id as list_id', 'contact_phones.phone_e164', 'contact_phones.seq', 'contacts.expires_at'])
+      .where('contact_lists.id', 'in', [...listIds])
+      .where('contact_phones.phone_e164', 'in', unique.slice(i, i + MEMBERSHIP_CHUNK));
+    if (nowMs !== undefined)
+      q = q.where((eb) => eb.or([eb('contacts.expires_at', 'is', null), eb('contacts.expires_at', '>', nowMs)]));
+    for (const r of await q.execute())
+      out.push({
+        listId: r.list_id,
+        phone: r.phone_e164,
+        seq: Number(r.seq),
+        expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+      });
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { visibleEntries } from './contacts-repo.js';
 
 /** Numbers per statement: keeps IN-lists (and SQLite's parameter count) small. */
 const CHUNK = 500;
@@ -23,32 +24,9 @@ export class DncEntriesRepo {
 
   /** Every visible row of `listIds` whose number is one of `numbers` (E.164), in list then number order. */
   async entries(listIds: readonly string[], numbers: readonly string[]): Promise<DncEntryRow[]> {
-    const out: DncEntryRow[] = [];
-    if (listIds.length === 0 || numbers.length === 0) return out;
-    const unique = [...new Set(numbers)];
-    for (let i = 0; i < unique.length; i += CHUNK) {
-      const rows = await this.db
-        .selectFrom('contact_phones')
-        .innerJoin('contact_lists', 'contact_lists.list_no', 'contact_phones.list_no')
-        .innerJoin('contacts', (j) =>
-          j.onRef('contacts.list_no', '=', 'contact_phones.list_no').onRef('contacts.seq', '=', 'contact_phones.seq'),
-        )
-        .whereRef('contact_phones.seq', '<=', 'contact_lists.visible_seq')
-        .select(['contact_lists.id as list_id', 'contact_phones.phone_e164', 'contacts.expires_at'])
-        .where('contact_lists.id', 'in', [...listIds])
-        .where('contact_phones.phone_e164', 'in', unique.slice(i, i + CHUNK))
-        .orderBy('contact_lists.id')
-        .orderBy('contact_phones.phone_e164')
-        .orderBy('contact_phones.seq')
-        .execute();
-      for (const r of rows)
-        out.push({
-          listId: r.list_id,
-          phone: r.phone_e164,
-          expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-        });
-    }
-    return out;
+    const rows = await visibleEntries(this.db, listIds, numbers);
+    rows.sort((a, b) => cmp(a.listId, b.listId) || cmp(a.phone, b.phone) || a.seq - b.seq);
+    return rows.map(({ listId, phone, expiresAt }) => ({ listId, phone, expiresAt }));
   }
 
   /** Sets the expiry of every visible row of the list holding one of `numbers`; answers how many rows changed. */
@@ -116,3 +94,5 @@ export class DncEntriesRepo {
       .executeTakeFirst();
   }
 }
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
