@@ -169,24 +169,22 @@ export class Engine {
     const demands: CampaignDemand[] = [];
     for (const [instanceId, policy] of policies) {
       const f = inFlight.get(instanceId) ?? 0;
-      let wanted: number;
-      let cap = policy.cap;
       if (policy.agents?.mode === 'Preview') {
-        // Offers hold agents, not lines: made here; accepted ones are dialed within the lines below.
+        // Offers hold agents, not lines, and accepted ones are dialed at once: no share of lines to ask for.
         rep.offered += await this.offer(instanceId, policy, agentSlots.get(instanceId) ?? 0, now);
-        wanted = await this.dialAccepted(instanceId, policy, now, rep);
-      } else if (policy.agents) {
-        // Progressive: one call per agent this instance may take, whatever the bot's campaign cap.
-        wanted = agentSlots.get(instanceId) ?? 0;
-        cap = f + wanted;
-      } else {
-        wanted = await o.records.dueCount(instanceId, now, cap - f);
+        await this.dialAccepted(instanceId, policy, now, rep);
+        if (f === 0 && (await o.completion.completeIfDone(instanceId, policy.campaignId))) rep.completed++;
+        continue;
       }
+      // Progressive: one call per agent this instance may take, whatever the bot's campaign cap.
+      const wanted = policy.agents
+        ? (agentSlots.get(instanceId) ?? 0)
+        : await o.records.dueCount(instanceId, now, policy.cap - f);
+      const cap = policy.agents ? f + wanted : policy.cap;
       if (wanted === 0 && f === 0) {
         if (await o.completion.completeIfDone(instanceId, policy.campaignId)) rep.completed++;
         continue;
       }
-      if (policy.agents?.mode === 'Preview') continue;
       demands.push({ id: instanceId, priority: policy.priority, wanted, inFlight: f, maxConcurrent: cap });
     }
     if (demands.length === 0) return rep;
@@ -228,8 +226,9 @@ export class Engine {
       now,
       owner: this.owner,
       leaseMs: this.o.leaseMs,
-      // The sharing above works from counts read before any claim; other engines claim too.
-      caps: { instance: policy.agents ? limit + 1_000_000 : policy.cap, total: this.o.maxConcurrentCalls },
+      // The sharing above works from counts read before any claim; other engines claim too. An agent
+      // campaign has no per-campaign line cap: the agents it reserves bound it.
+      caps: { instance: policy.agents ? Number.POSITIVE_INFINITY : policy.cap, total: this.o.maxConcurrentCalls },
       newAttemptId: () => newId('att'),
       place: (r: Pick<DialRecordRow, 'time_zone'>) => {
         const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
@@ -273,16 +272,16 @@ export class Engine {
 
   /**
    * Preview: accepted offers dialed now, within the lines (MAX_CONCURRENT_CALLS) and the tick's
-   * calls-per-second budget. Returns how many wait for a line.
+   * calls-per-second budget; those left wait for the next tick.
    */
   private async dialAccepted(
     instanceId: string,
     policy: CampaignPolicy & { cap: number },
     now: number,
     rep: TickReport,
-  ): Promise<number> {
+  ): Promise<void> {
     const limit = this.bucket.available();
-    if (limit <= 0) return 0;
+    if (limit <= 0) return;
     const claimed = await this.o.agents.work.claimAccepted({
       ...this.claimRequest(instanceId, policy, limit, now),
       campaignId: policy.campaignId,
@@ -301,7 +300,6 @@ export class Engine {
         claimed.map((c) => c.claimed),
         rep,
       );
-    return 0;
   }
 
   private async dispatch(policy: CampaignPolicy, claimed: Claimed[], rep: TickReport) {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { newId, nowIso } from '../../shared/ids.js';
 import { duplicateName, isUniqueViolation, mapUnique } from '../../storage/db-errors.js';
-import { CAMPAIGN_SCOPE, OUTBOUND_SMS_SCOPE, type TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
+import { CAMPAIGN_SCOPE, OUTBOUND_SMS_SCOPE, SCOPE_LABEL, type ApiScope } from './api-access.js';
 import type { BotRow } from '../../storage/schema.js';
 import type {
   AppScopes,
@@ -36,9 +37,9 @@ export function checkedName(raw: unknown): string {
 }
 
 /** The scopes an app may be given: what the admin API and CLI accept (any case, `-`, `_` or space) -> stored name, shown name. */
-const SCOPES: Record<string, { stored: string; shown: string }> = {
-  'campaign-management': { stored: CAMPAIGN_SCOPE, shown: 'Campaign Management' },
-  'outbound-sms': { stored: OUTBOUND_SMS_SCOPE, shown: 'Outbound SMS' },
+const SCOPES: Record<string, { stored: ApiScope; shown: string }> = {
+  'campaign-management': { stored: CAMPAIGN_SCOPE, shown: SCOPE_LABEL[CAMPAIGN_SCOPE] },
+  'outbound-sms': { stored: OUTBOUND_SMS_SCOPE, shown: SCOPE_LABEL[OUTBOUND_SMS_SCOPE] },
 };
 export const SCOPE_NAMES = Object.keys(SCOPES);
 

@@ -25,7 +25,8 @@ export { CAMPAIGN_SCOPE, OUTBOUND_SMS_SCOPE };
 
 /** Kore scopes an app may hold on a bot, by their stored names. */
 export type ApiScope = typeof CAMPAIGN_SCOPE | typeof OUTBOUND_SMS_SCOPE;
-const SCOPE_LABEL: Record<ApiScope, string> = {
+/** How a scope is named to people (messages, the admin API's answers). */
+export const SCOPE_LABEL: Record<ApiScope, string> = {
   [CAMPAIGN_SCOPE]: 'Campaign Management',
   [OUTBOUND_SMS_SCOPE]: 'Outbound SMS',
 };
