@@ -22,6 +22,9 @@ import { InstanceService } from './domain/engine/instance-service.js';
 import { OutcomeHandler } from './domain/engine/outcome-handler.js';
 import { PrecallFetcher } from './domain/engine/precall-fetch.js';
 import { ScheduleRunner } from './domain/engine/schedule-runner.js';
+import { ContactRulesSource } from './domain/rules/contact-rules.js';
+import { ContactRulesAdmin } from './domain/rules/contact-rules-admin.js';
+import { loadShippedPacks } from './domain/rules/rule-pack.js';
 import { HealthService } from './domain/health-service.js';
 import { OutboundSmsService } from './domain/telephony/outbound-sms-service.js';
 import type { Provider } from './domain/telephony/provider.js';
@@ -37,6 +40,7 @@ import { AgentsRepo } from './storage/repos/agents-repo.js';
 import { AttemptsRepo } from './storage/repos/attempts-repo.js';
 import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
 import { ContactListsRepo } from './storage/repos/contact-lists-repo.js';
+import { ContactRulesRepo } from './storage/repos/contact-rules-repo.js';
 import { ContactsRepo } from './storage/repos/contacts-repo.js';
 import { DialRecordsRepo } from './storage/repos/dial-records-repo.js';
 import { LiveListsRepo } from './storage/repos/live-lists-repo.js';
@@ -79,6 +83,10 @@ export interface Services {
   /** The OutcomeSink every telephony provider reports to. */
   outcomes: OutcomeHandler;
   explain: ExplainService;
+  /** Bots' contact-protection rules (caps, rule packs, blackouts), cached for the engine. */
+  contactRules: ContactRulesSource;
+  /** The operator's rule packs and blackout dates (admin API, `campaignd rule-packs|blackouts`). */
+  rulesAdmin: ContactRulesAdmin;
   /** Call-back scheduling (callContactAt). */
   callbacks: CallbackService;
   /** Plays scheduled campaigns at their occurrences (the runtime runs it before each engine tick). */
@@ -127,10 +135,27 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     async (botId) => (await tenancy.findBot(botId))?.disposition_codes,
     () => clock.now(),
   );
-  const admin = new AdminService(tenancy, clock, config.defaultCountry, (botId) => {
-    campaignCaps.forget(botId);
-    codes.forget(botId);
-  });
+  const rulesRepo = new ContactRulesRepo(db);
+  const contactRules = new ContactRulesSource(
+    {
+      botRules: async (botId) => (await tenancy.findBot(botId))?.contact_rules,
+      customPacks: () => rulesRepo.rulePacks(),
+      blackouts: (accountId, botId) => rulesRepo.blackouts(accountId, botId),
+    },
+    loadShippedPacks(),
+    () => clock.now(),
+  );
+  const admin = new AdminService(
+    tenancy,
+    clock,
+    config.defaultCountry,
+    (botId) => {
+      campaignCaps.forget(botId);
+      codes.forget(botId);
+      contactRules.clear();
+    },
+    async () => (await contactRules.allPacks()).map((p) => p.id),
+  );
   const contactLists = new ContactListService(listsRepo, contactsRepo, clock);
   const policies = new CampaignPolicies(campaignsRepo);
   const completion = new InstanceCompletion(records, instancesRepo, policies, clock, engineLog);
@@ -140,6 +165,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     policies,
     completion,
     codes,
+    contactRules,
     workSignal,
     (i, r, at, now) => records.scheduleCallback(i, r, at, now),
   );
@@ -191,7 +217,16 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
       config.maxConcurrentCalls ?? 100,
       campaignCaps,
       agentsRepo,
+      contactRules,
     ),
+    contactRules,
+    rulesAdmin: new ContactRulesAdmin({
+      repo: rulesRepo,
+      tenancy,
+      rules: contactRules,
+      shipped: loadShippedPacks(),
+      clock,
+    }),
     callbacks,
     schedules: new ScheduleRunner(campaignsRepo, instances, clock, log.child({ component: 'schedules' })),
     health: new HealthService(db),
@@ -212,6 +247,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
         completion,
         records,
         campaignCaps,
+        contactRules,
         dnc,
         live: new LiveLists(new LiveListsRepo(db), contactsRepo, dnc),
         instances: instancesRepo,

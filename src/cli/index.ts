@@ -10,6 +10,7 @@ import { CliExit, print, withServices } from './cli-support.js';
 import { registerAgentsCommands } from './agents.js';
 import { registerContactsCommands } from './contacts-import.js';
 import { registerDncCommands } from './dnc.js';
+import { parseFrequencyCaps, parseRulePackIds, registerContactRulesCommands } from './contact-rules.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** Loads the configuration or ends the command with the list of bad variables (no stack trace). */
@@ -259,6 +260,16 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
     (v: string, acc: string[] = []) => [...acc, v],
   )
   .option('--no-disposition-codes', "clear the bot's list: agents may give any code")
+  .option(
+    '--frequency-caps <caps>',
+    "at most N calls to one number within a window, across the account's campaigns: 3/24h,10/7d (replaces the bot's caps; 'none' clears them)",
+    parseFrequencyCaps,
+  )
+  .option(
+    '--rule-packs <ids>',
+    "rule packs the bot's campaigns follow: us-federal,us-fl (replaces the choice; 'none' clears it; see rule-packs list)",
+    parseRulePackIds,
+  )
   .action(
     async (opts: {
       accountId: string;
@@ -271,6 +282,8 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
       precall: boolean;
       dispositionCode?: string[];
       dispositionCodes: boolean;
+      frequencyCaps?: { attempts: number; hours: number }[];
+      rulePacks?: string[];
       json?: boolean;
     }) => {
       const patch: BotSettingsPatch = { accountId: opts.accountId, iid: opts.iid };
@@ -279,6 +292,8 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
       if (!opts.dispositionCodes) patch.dispositionCodes = null;
       else if (opts.dispositionCode) patch.dispositionCodes = opts.dispositionCode;
       if (opts.defaultCountry !== undefined) patch.defaultCountry = opts.defaultCountry;
+      if (opts.frequencyCaps !== undefined) patch.frequencyCaps = opts.frequencyCaps;
+      if (opts.rulePacks !== undefined) patch.rulePacks = opts.rulePacks;
       if (opts.campaignMaxConcurrent !== undefined)
         patch.campaignMaxConcurrent = opts.campaignMaxConcurrent === 'default' ? null : opts.campaignMaxConcurrent;
       if (!opts.precall) patch.precall = null;
@@ -304,6 +319,7 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
 registerContactsCommands(program);
 registerAgentsCommands(program);
 registerDncCommands(program);
+registerContactRulesCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { BotFrequencyCaps, BotRulePacks } from './contact-rules.js';
 
 const TenantFields = {
   accountId: Type.String({ description: 'Account id (created if new)' }),
@@ -134,6 +135,16 @@ export const BotSettingsBody = Type.Object({
       },
     ),
   ),
+  frequencyCaps: Type.Optional(
+    Type.Union([BotFrequencyCaps, Type.Null()], {
+      description: 'the bot’s own frequency caps, replacing the ones it had; null or []: none',
+    }),
+  ),
+  rulePacks: Type.Optional(
+    Type.Union([BotRulePacks, Type.Null()], {
+      description: 'the rule packs the bot’s campaigns follow, replacing its choice; null or []: none',
+    }),
+  ),
 });
 /** A bot-settings change: the body plus the bot it is for (the path's iid, or the CLI's --iid). */
 export type BotSettingsPatch = Static<typeof BotSettingsBody> & { iid: string };
@@ -153,5 +164,9 @@ export const BotSettings = Type.Object({
   dispositionCodes: Type.Union([Type.Array(Type.String()), Type.Null()], {
     description: 'codes agents may give when the campaign names none; null: any code',
   }),
+  frequencyCaps: Type.Array(Type.Object({ attempts: Type.Integer(), hours: Type.Integer() }), {
+    description: 'at most attempts calls to one number within any hours, across the account’s campaigns; [] none',
+  }),
+  rulePacks: Type.Array(Type.String(), { description: 'ids of the rule packs the bot’s campaigns follow' }),
 });
 export type BotSettings = Static<typeof BotSettings>;

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 /** Kore-style identifiers: a type prefix and a UUID (`cd-…` campaign, `cl-…` list, …). */
 export type IdPrefix =
-  'cd' | 'cid' | 'cl' | 'cc' | 'cf' | 'cmt' | 'st' | 'cs' | 'qu' | 'imp' | 'att' | 'dr' | 'u' | 'o' | 'ag';
+  'cd' | 'cid' | 'cl' | 'cc' | 'cf' | 'cmt' | 'st' | 'cs' | 'qu' | 'imp' | 'att' | 'dr' | 'u' | 'o' | 'ag' | 'blk';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}-${randomUUID()}`;
 

@@ -23,6 +23,8 @@ export interface BotRow {
   campaign_max_concurrent: number | null;
   /** Disposition codes the bot's agents may give, as a JSON array; null: any code (migration 012). */
   disposition_codes: string | null;
+  /** JSON BotContactRules: frequency caps and chosen rule packs; null: none (migration 016). */
+  contact_rules: string | null;
   created_at: string;
 }
 
@@ -287,6 +289,32 @@ export interface AttemptRow {
   hangup_requested_at: number | null;
   /** JSON AttemptDisposition: what the agent said of the call. */
   disposition: string | null;
+  /** The account and number called (migration 016): frequency caps count attempts by them. */
+  account_id: string | null;
+  phone_e164: string | null;
+}
+
+/** An operator's own jurisdiction rule pack (migration 016); the shipped ones are files in rules/packs. */
+export interface RulePackRow {
+  id: string;
+  version: string;
+  /** The pack as given, JSON. */
+  body: string;
+  created_at: number;
+}
+
+/** Dates on which an account (or one of its bots) calls nobody (migration 016). */
+export interface BlackoutRow {
+  /** blk-… */
+  id: string;
+  account_id: string;
+  /** Null: every bot of the account. */
+  bot_id: string | null;
+  name: string;
+  /** YYYY-MM-DD, local to the contact, inclusive. */
+  from_date: string;
+  to_date: string;
+  created_at: number;
 }
 
 export const AGENT_STATES = ['Offline', 'Available', 'Reserved', 'OnCall', 'WrapUp', 'NotReady'] as const;
@@ -377,4 +405,6 @@ export interface Database {
   agent_queues: AgentQueueRow;
   agent_state_history: AgentStateHistoryRow;
   agent_events: AgentEventRow;
+  rule_packs: RulePackRow;
+  blackouts: BlackoutRow;
 }

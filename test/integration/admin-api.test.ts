@@ -417,6 +417,8 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
         campaignMaxConcurrent: 10,
         precall: null,
         dispositionCodes: null,
+        frequencyCaps: [],
+        rulePacks: [],
       });
       const res = await patch(a.iid, {
         accountId: a.accountId,
@@ -436,6 +438,8 @@ describe.each(DIALECTS)('admin API on %s', (dialect) => {
         campaignMaxConcurrent: 40,
         precall: { url: 'https://crm.example.com/precall', headerNames: ['Authorization'], timeoutMs: 2500 },
         dispositionCodes: null,
+        frequencyCaps: [],
+        rulePacks: [],
       };
       expect(res.json()).toEqual(want);
       expect(res.body).not.toContain('s3cret');

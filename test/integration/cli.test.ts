@@ -455,6 +455,8 @@ describe.concurrent('campaignd CLI', () => {
       campaignMaxConcurrent: 25,
       precall: { url: 'https://crm.example.com/pc', headerNames: ['X-Api-Key'], timeoutMs: 2000 },
       dispositionCodes: null,
+      frequencyCaps: [],
+      rulePacks: [],
     };
     expect(oneJson(configured)).toEqual(want);
     expect(configured.stdout).not.toContain('s3cret');

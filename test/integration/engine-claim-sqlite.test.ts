@@ -29,6 +29,7 @@ describe('claiming on SQLite while another process writes', () => {
     try {
       const claimed = await t().repos.records.claim({
         instanceId,
+        accountId: t().tenant.accountId,
         channel: 'voice',
         limit: 10,
         now: t().clock.now(),

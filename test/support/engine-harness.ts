@@ -94,6 +94,8 @@ export interface EngineHarness {
   started: Started[];
   /** Delivers every queued simulated outcome and waits until the engine has stored them. */
   deliver(): Promise<void>;
+  /** Delivers the queued outcomes `pick` chooses (by their place in the queue); the others stay queued. */
+  deliverSome(pick: (index: number) => boolean): Promise<void>;
   /** tick() then deliver(). */
   step(): Promise<void>;
   pendingOutcomes(): number;
@@ -138,10 +140,19 @@ export function engineHarness(
     await new Promise((r) => setImmediate(r));
     await Promise.all(stored.splice(0));
   };
+  const deliverSome = async (pick: (index: number) => boolean) => {
+    const all = queue.splice(0);
+    const now = all.filter((_, i) => pick(i));
+    queue.push(...all.filter((_, i) => !pick(i)));
+    for (const fn of now) fn();
+    await new Promise((r) => setImmediate(r));
+    await Promise.all(stored.splice(0));
+  };
   return {
     engine: { tick: () => dialing.run() },
     started,
     deliver,
+    deliverSome,
     pendingOutcomes: () => queue.length,
     step: async () => {
       await dialing.run();
@@ -155,6 +166,7 @@ export function claimAs(t: TestApp, instanceId: string, owner: string, limit: nu
   let n = 0;
   return t.repos.records.claim({
     instanceId,
+    accountId: t.tenant.accountId,
     channel: 'voice',
     limit,
     now: t.clock.now(),

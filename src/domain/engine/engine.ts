@@ -4,7 +4,6 @@ import { newId } from '../../shared/ids.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import { MAX_CONVERSATION_MS, type Provider } from '../telephony/provider.js';
-import { effectiveZone, isWithinCallingHours } from './calling-window.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity.js';
 import { dispatch, type DncCheck } from './dialer.js';
@@ -12,14 +11,16 @@ import type { CampaignCaps } from './campaign-caps.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { InstanceCompletion } from './instance-completion.js';
 import type { LiveLists } from './live-lists.js';
-import { windowedAt, type OutcomeHandler } from './outcome-handler.js';
+import type { OutcomeHandler } from './outcome-handler.js';
+import { ClaimPlacer } from '../rules/contact-placement.js';
+import type { ContactRules, ContactRulesSource } from '../rules/contact-rules.js';
 import type { PrecallFetcher } from './precall-fetch.js';
 import { AgentDialing, type AgentInstance, type AgentSweepReport } from './agent-dialing.js';
 import { connectingEvent, offerClosedEvent, offerEvent } from '../agents/agent-events.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
-import type { Claimed } from '../../storage/repos/dial-records-repo.js';
+import type { Claimed, NumberFacts } from '../../storage/repos/claim-steps.js';
 import type { DialRecordRow } from '../../storage/schema.js';
 
 export interface EngineOptions {
@@ -34,6 +35,8 @@ export interface EngineOptions {
   maxConcurrentCalls: number;
   /** Calls out at once per campaign: its bot's setting, else Kore's 10. */
   campaignCaps: CampaignCaps;
+  /** Bots' contact-protection rules: zones from numbers, rule packs, blackouts, frequency caps. */
+  contactRules: ContactRulesSource;
   /** CALLS_PER_SECOND: starts per second of this engine process. */
   callsPerSecond: number;
   /**
@@ -74,6 +77,9 @@ export interface TickReport {
   offered: number;
   agents: AgentSweepReport;
 }
+
+/** A running campaign's policy with what this tick read for it: its line cap and its bot's contact rules. */
+type TickPolicy = CampaignPolicy & { cap: number; rules: ContactRules };
 
 /** Kore's longest maxRingTime (120 s). */
 const MAX_RING_MS = 120_000;
@@ -150,12 +156,16 @@ export class Engine {
 
     const active = await o.instances.active();
     const inFlight = await o.records.inFlightByInstance();
-    const policies = new Map<string, CampaignPolicy & { cap: number }>();
+    const policies = new Map<string, TickPolicy>();
     const agentInstances: AgentInstance[] = [];
     for (const inst of active) {
       const policy = await o.policies.of(inst.campaign_id, inst.id);
       if (!policy) continue;
-      policies.set(inst.id, { ...policy, cap: await o.campaignCaps.of(policy.botId) });
+      policies.set(inst.id, {
+        ...policy,
+        cap: await o.campaignCaps.of(policy.botId),
+        rules: await o.contactRules.of(policy.accountId, policy.botId),
+      });
       if (policy.agents) agentInstances.push({ id: inst.id, policy });
     }
     // Contacts that joined a list since the last tick become records before anything is counted,
@@ -198,7 +208,9 @@ export class Engine {
     );
     const slots = this.allocator.allocate(capacity, demands);
 
-    for (const [instanceId, n] of slots) {
+    // Higher priority claims first: when two campaigns want one number, it gets it (the other waits).
+    const byPriority = [...slots].sort(([a], [b]) => policies.get(b)!.priority - policies.get(a)!.priority);
+    for (const [instanceId, n] of byPriority) {
       if (n <= 0) continue;
       const policy = policies.get(instanceId)!;
       const base = this.claimRequest(instanceId, policy, n, now);
@@ -218,9 +230,11 @@ export class Engine {
     return rep;
   }
 
-  private claimRequest(instanceId: string, policy: CampaignPolicy & { cap: number }, limit: number, now: number) {
+  private claimRequest(instanceId: string, policy: TickPolicy, limit: number, now: number) {
+    const placer = new ClaimPlacer(policy, policy.rules, now);
     return {
       instanceId,
+      accountId: policy.accountId,
       channel: policy.type,
       limit,
       now,
@@ -230,11 +244,13 @@ export class Engine {
       // campaign has no per-campaign line cap: the agents it reserves bound it.
       caps: { instance: policy.agents ? Number.POSITIVE_INFINITY : policy.cap, total: this.o.maxConcurrentCalls },
       newAttemptId: () => newId('att'),
-      place: (r: Pick<DialRecordRow, 'time_zone'>) => {
-        const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
-        return isWithinCallingHours(policy.compiled, zone, now)
-          ? ({ inside: true } as const)
-          : ({ inside: false, nextAt: windowedAt(policy, r, now) } as const);
+      startedAt: () => this.o.clock.now(),
+      // Calling hours, rule packs and blackouts in the contact's zones; then one call per number
+      // per account at a time and the frequency caps (docs/contact-protection.md).
+      place: placer.place,
+      protect: {
+        historyMs: placer.historyMs,
+        holdUntil: (r: DialRecordRow, facts: NumberFacts) => placer.hold(r, facts)?.until ?? null,
       },
     };
   }
@@ -248,21 +264,19 @@ export class Engine {
   }
 
   /** Preview: up to `n` due records offered to Available agents of the campaign's queue. */
-  private async offer(
-    instanceId: string,
-    policy: CampaignPolicy & { cap: number },
-    n: number,
-    now: number,
-  ): Promise<number> {
+  private async offer(instanceId: string, policy: TickPolicy, n: number, now: number): Promise<number> {
     if (n <= 0) return 0;
     const until = now + policy.agents!.previewTimeoutSec * 1000;
-    const { place } = this.claimRequest(instanceId, policy, n, now);
+    const { accountId, channel, place, protect } = this.claimRequest(instanceId, policy, n, now);
     const offered = await this.o.agents.work.offer({
       instanceId,
+      accountId,
+      channel,
       limit: n,
       now,
       owner: this.owner,
       place,
+      protect,
       until,
       ...this.supply(policy, now),
       eventsFor: (r) => [offerEvent(policy, r, now, until)],
@@ -274,12 +288,7 @@ export class Engine {
    * Preview: accepted offers dialed now, within the lines (MAX_CONCURRENT_CALLS) and the tick's
    * calls-per-second budget; those left wait for the next tick.
    */
-  private async dialAccepted(
-    instanceId: string,
-    policy: CampaignPolicy & { cap: number },
-    now: number,
-    rep: TickReport,
-  ): Promise<void> {
+  private async dialAccepted(instanceId: string, policy: TickPolicy, now: number, rep: TickReport): Promise<void> {
     const limit = this.bucket.available();
     if (limit <= 0) return;
     const claimed = await this.o.agents.work.claimAccepted({

@@ -8,12 +8,16 @@ import type { CampaignConfig } from '../campaigns/campaign-config.js';
 import type { DncService } from '../contacts/dnc.js';
 import type { ExplainRule, Explanation } from '../../contract/engine.js';
 import { errors } from '../../shared/errors.js';
-import { describeWindowAt, effectiveZone } from './calling-window.js';
+import { describeWindowAt } from './calling-window.js';
 import type { CampaignCaps } from './campaign-caps.js';
 import { policyOf, type AgentPolicy } from './campaign-policy.js';
 import { presentSince } from '../agents/presence.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
-import { windowedAt } from './outcome-handler.js';
+import { permitOf, situationOf, type ContactSituation } from '../rules/contact-placement.js';
+import type { ContactRules, ContactRulesSource } from '../rules/contact-rules.js';
+import { capHold, historyMs, type FrequencyCap } from '../rules/frequency-caps.js';
+import { describePermit, nextPermitted, type PermitExplanation } from '../rules/permitted-time.js';
+import { phoneZonesInfo } from '../rules/phone-location.js';
 
 /** A record key that looks like a phone number (`+1 (555) 010-0001`, `15550100001`), as E.164. */
 export function phoneOfKey(key: string): string | undefined {
@@ -35,6 +39,7 @@ export class ExplainService {
     private readonly maxConcurrentCalls: number,
     private readonly campaignCaps: CampaignCaps,
     private readonly agents: AgentsRepo,
+    private readonly contactRules: ContactRulesSource,
   ) {}
 
   async explain(t: Tenant, campaignId: string, key: string): Promise<Explanation> {
@@ -124,19 +129,29 @@ export class ExplainService {
       facts: { retryPeriodMin: policy.retryMin, lastAttemptEndedAt: iso(last), notBefore: iso(retryAt) },
     });
 
-    const z = effectiveZone(rec.time_zone, policy.hours.timezone);
-    const w = describeWindowAt(policy.compiled, z.zone, now);
+    const contactRules = await this.contactRules.of(policy.accountId, policy.botId, true);
+    const situation = situationOf(contactRules, policy.hours.timezone, rec);
+    const permit = describePermit(permitOf(policy, contactRules, situation), now);
+    rules.push(this.windowRule(policy, situation, permit, now));
+    rules.push(this.jurisdictionRule(situation, permit));
+    if (contactRules.blackouts.length > 0) rules.push(blackoutRule(contactRules, permit));
+    const busy = await this.records.busyWith(policy.accountId, rec.phone_e164, rec.id);
     rules.push({
-      rule: 'calling-window',
-      ok: w.inWindow,
-      detail: `${w.inWindow ? 'inside' : 'outside'} calling hours in ${z.zone} (${z.source} zone${z.ignoredContactZone ? `; contact zone '${z.ignoredContactZone}' is not a valid IANA zone` : ''}), local ${w.local.weekday} ${w.local.time}`,
-      facts: {
-        ...w,
-        zoneSource: z.source,
-        ignoredContactZone: z.ignoredContactZone ?? null,
-        frequency: policy.hours.frequency,
-      },
+      rule: 'number-busy',
+      ok: busy.length === 0,
+      detail:
+        busy.length === 0
+          ? 'no other call of this account holds the number'
+          : `the number is held by campaign ${busy[0]!.campaign_id} (${busy[0]!.state}); one call per number per account at a time`,
+      facts: { heldBy: busy.map((b) => ({ campaignId: b.campaign_id, recordId: b.id, state: b.state })) },
     });
+    const caps = situation.caps;
+    const starts =
+      caps.length > 0
+        ? await this.attempts.startsOn(policy.accountId, rec.phone_e164, policy.type, now - historyMs(caps))
+        : [];
+    const capHeld = capHold(caps, starts, now);
+    rules.push(capsRule(caps, starts, capHeld, now));
 
     const inFlight = await this.records.inFlightByInstance();
     const mine = inFlight.get(inst.id) ?? 0;
@@ -173,7 +188,8 @@ export class ExplainService {
 
     let next: number | null = null;
     if (!final && dncOk && attemptsLeft && inst.status !== 'Stopped') {
-      next = windowedAt(policy, rec, Math.max(now, rec.state === 'pending' ? rec.next_at : now, retryAt ?? now));
+      const from = Math.max(now, rec.state === 'pending' ? rec.next_at : now, retryAt ?? now, capHeld?.until ?? now);
+      next = nextPermitted(permitOf(policy, contactRules, situation), from);
     }
     return {
       campaignId: row.id,
@@ -185,6 +201,72 @@ export class ExplainService {
       dialableNow: rules.every((r) => r.ok),
       nextDialableAt: running || row.status === 'Paused' ? iso(next) : null,
       rules,
+    };
+  }
+
+  /** The campaign's calling hours in every zone the contact may be in. */
+  private windowRule(
+    policy: ReturnType<typeof policyOf>,
+    s: ContactSituation,
+    permit: PermitExplanation,
+    now: number,
+  ): ExplainRule {
+    const hours = permit.zones.map((z) => ({ zone: z.zone, fact: z.rules.find((r) => r.rule === 'calling-hours')! }));
+    const ok = hours.every((h) => h.fact.allowed);
+    const first = describeWindowAt(policy.compiled, s.zones[0]!, now);
+    const where =
+      s.zoneSource === 'number'
+        ? s.zones.length > 1
+          ? `every zone the number may be in (${s.zones.join(', ')})`
+          : `${s.zones[0]} (from the number)`
+        : `${s.zones[0]} (${s.zoneSource} zone${s.ignoredContactZone ? `; contact zone '${s.ignoredContactZone}' is not a valid IANA zone` : ''})`;
+    return {
+      rule: 'calling-window',
+      ok,
+      detail: `${ok ? 'inside' : 'outside'} calling hours in ${where}, local ${first.local.weekday} ${first.local.time}`,
+      facts: {
+        ...first,
+        inWindow: ok,
+        zones: s.zones,
+        zoneSource: s.zoneSource,
+        ignoredContactZone: s.ignoredContactZone ?? null,
+        number: s.location
+          ? {
+              country: s.location.country,
+              region: s.location.region,
+              candidates: s.location.zones,
+              prefix: s.location.prefix,
+              table: phoneZonesInfo(),
+            }
+          : null,
+        perZone: hours.map((h) => ({ zone: h.zone, inWindow: h.fact.allowed, opensAt: h.fact.opensAt })),
+        frequency: policy.hours.frequency,
+      },
+    };
+  }
+
+  /** The rule packs that apply to the number, and which of their rules (hours, holidays) blocks now. */
+  private jurisdictionRule(s: ContactSituation, permit: PermitExplanation): ExplainRule {
+    const blocks = permit.blocks.filter((b) => b.rule === 'pack-hours' || b.rule === 'holiday');
+    const packs = permit.packs.map((p) => `${p.id}@${p.version}`);
+    return {
+      rule: 'jurisdiction',
+      ok: blocks.length === 0,
+      detail:
+        packs.length === 0
+          ? 'no rule pack applies to this number'
+          : blocks.length === 0
+            ? `allowed by ${packs.join(', ')}`
+            : blocks
+                .map((b) => `${b.detail} (${b.pack!.id}@${b.pack!.version}: ${b.pack!.cite}) in ${b.zone}`)
+                .join('; '),
+      facts: {
+        packs: permit.packs,
+        blocks,
+        country: s.location?.country ?? null,
+        region: s.location?.region ?? null,
+        nextPermitted: permit.nextPermitted,
+      },
     };
   }
 
@@ -228,4 +310,36 @@ export class ExplainService {
   private async lastEnded(recordId: string, attemptNo: number): Promise<number | null> {
     return this.attempts.endedAt(recordId, attemptNo);
   }
+}
+
+function blackoutRule(rules: ContactRules, permit: PermitExplanation): ExplainRule {
+  const blocks = permit.blocks.filter((b) => b.rule === 'blackout');
+  return {
+    rule: 'blackouts',
+    ok: blocks.length === 0,
+    detail: blocks.length === 0 ? 'no blackout date today' : blocks.map((b) => `${b.detail} in ${b.zone}`).join('; '),
+    facts: { blackouts: rules.blackouts, blocks },
+  };
+}
+
+/** The frequency caps that count this number's attempts across the account's campaigns. */
+function capsRule(
+  caps: readonly FrequencyCap[],
+  starts: readonly number[],
+  held: ReturnType<typeof capHold>,
+  now: number,
+): ExplainRule {
+  const counts = caps.map((c) => ({
+    ...c,
+    used: starts.filter((t) => t > now - c.hours * 3_600_000).length,
+  }));
+  return {
+    rule: 'frequency-caps',
+    ok: held === null,
+    detail:
+      caps.length === 0
+        ? 'no frequency cap applies'
+        : (held?.detail ?? counts.map((c) => `${c.used} of ${c.attempts} per ${c.hours} h (${c.source})`).join('; ')),
+    facts: { caps: counts, until: held ? new Date(held.until).toISOString() : null },
+  };
 }

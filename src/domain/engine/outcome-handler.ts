@@ -9,11 +9,11 @@ import { SYSTEM_DISPOSITION, type DispositionCodes } from '../agents/disposition
 import type { WorkSignal } from '../agents/work-signal.js';
 import { MAX_CONVERSATION_MS } from '../telephony/provider.js';
 import type { ConnectedReport, OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
-import { effectiveZone, nextWindowStart } from './calling-window.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { CampaignPolicy } from './campaign-policy.js';
-import { NO_WINDOW_RECHECK_MS } from './dial-plan.js';
 import type { InstanceCompletion } from './instance-completion.js';
+import { permittedFrom } from '../rules/contact-placement.js';
+import type { ContactRulesSource } from '../rules/contact-rules.js';
 import { isFinal, nextAttemptAt, outcomeForMachine, type Outcome } from './retry-policy.js';
 
 /** Provider vocabulary → engine taxonomy (retry-policy.ts); `rejected` is a 603 decline. */
@@ -21,12 +21,6 @@ export function toOutcome(p: ProviderOutcome, machine: CampaignPolicy['machine']
   if (p === 'machine') return outcomeForMachine(machine);
   if (p === 'rejected') return 'declined';
   return p;
-}
-
-/** The first instant >= t inside the record's calling window (never earlier than t). */
-export function windowedAt(policy: CampaignPolicy, r: Pick<DialRecordRow, 'time_zone'>, t: number): number {
-  const zone = effectiveZone(r.time_zone, policy.hours.timezone).zone;
-  return nextWindowStart(policy.compiled, zone, t) ?? t + NO_WINDOW_RECHECK_MS;
 }
 
 /**
@@ -43,6 +37,8 @@ export class OutcomeHandler implements OutcomeSink {
     private readonly policies: CampaignPolicies,
     private readonly completion: InstanceCompletion,
     private readonly codes: DispositionCodes,
+    /** A retry waits for the contact's next permitted instant (calling hours, rule packs, blackouts). */
+    private readonly contactRules: ContactRulesSource,
     /** Told when an agent is free again, so the engine dials for them at once. */
     private readonly signal: WorkSignal,
     /** A call-back an agent asked for during the call (call-dispositions.ts), made once it has ended. */
@@ -121,9 +117,12 @@ export class OutcomeHandler implements OutcomeSink {
           defaultRetryPeriodMin: policy.retryMin,
           finishedAtMs: at,
         });
-        patch = next.final
-          ? { ...common, state: 'done', final_outcome: outcome }
-          : { ...common, state: 'pending', current_attempt_id: null, next_at: windowedAt(policy, rec, next.notBefore) };
+        if (next.final) patch = { ...common, state: 'done', final_outcome: outcome };
+        else {
+          const rules = await this.contactRules.of(policy.accountId, policy.botId);
+          const nextAt = permittedFrom(policy, rules, rec, next.notBefore);
+          patch = { ...common, state: 'pending', current_attempt_id: null, next_at: nextAt };
+        }
       }
     }
     const ended: Partial<AttemptRow> = {

@@ -19,6 +19,8 @@ import { CAMPAIGN_CAP_MAX } from '../engine/campaign-caps.js';
 import { POLICY_DEFAULTS } from '../engine/campaign-policy.js';
 import { checkPrecallConfig, parsePrecallConfig, PRECALL_DEFAULT_TIMEOUT_MS } from '../engine/precall-fetch.js';
 import { checkedBotCodes } from '../agents/disposition-codes.js';
+import { botRulesOf, type BotContactRules } from '../rules/contact-rules.js';
+import { BOT_CAPS_MAX, BOT_PACKS_MAX, CAP_ATTEMPTS_MAX, CAP_HOURS_MAX } from '../../contract/contact-rules.js';
 import { toCountryCode } from '../contacts/phone.js';
 import { isE164Format } from '../telephony/provider.js';
 import { signHs256 } from './jwt.js';
@@ -80,6 +82,55 @@ function checkedFlowNumbers(raw: unknown): string[] {
 }
 const FLOW_NUMBERS_MAX = 50;
 
+const isInt = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+/** A bot's own frequency caps (null: none), checked field by field. */
+export function checkedFrequencyCaps(raw: unknown): BotContactRules['frequencyCaps'] {
+  if (raw === null) return [];
+  if (!Array.isArray(raw) || raw.length > BOT_CAPS_MAX)
+    throw errors.validation(
+      'frequencyCaps',
+      `frequencyCaps: must be a list of at most ${BOT_CAPS_MAX} caps {attempts, hours}, or null for none`,
+    );
+  return raw.map((c: unknown, i) => {
+    const cap = (typeof c === 'object' && c !== null ? c : {}) as { attempts?: unknown; hours?: unknown };
+    if (!isInt(cap.attempts, 1, CAP_ATTEMPTS_MAX))
+      throw errors.validation(
+        `frequencyCaps[${i}].attempts`,
+        `frequencyCaps[${i}].attempts: must be a whole number from 1 to ${CAP_ATTEMPTS_MAX}`,
+      );
+    if (!isInt(cap.hours, 1, CAP_HOURS_MAX))
+      throw errors.validation(
+        `frequencyCaps[${i}].hours`,
+        `frequencyCaps[${i}].hours: must be a whole number of hours from 1 to ${CAP_HOURS_MAX}`,
+      );
+    return { attempts: cap.attempts, hours: cap.hours };
+  });
+}
+
+/** A bot's chosen rule packs (null: none): known ids, each once. */
+export function checkedRulePacks(raw: unknown, known: readonly string[]): string[] {
+  if (raw === null) return [];
+  if (!Array.isArray(raw) || raw.length > BOT_PACKS_MAX)
+    throw errors.validation(
+      'rulePacks',
+      `rulePacks: must be a list of at most ${BOT_PACKS_MAX} rule pack ids, or null for none`,
+    );
+  const seen = new Set<string>();
+  return raw.map((id: unknown, i) => {
+    const field = `rulePacks[${i}]`;
+    if (typeof id !== 'string' || !known.includes(id))
+      throw errors.validation(
+        field,
+        `${field}: ${JSON.stringify(id)} is not a rule pack (GET /admin/v1/rule-packs, campaignd rule-packs list)`,
+      );
+    if (seen.has(id)) throw errors.validation(field, `${field}: '${id}' is listed twice`);
+    seen.add(id);
+    return id;
+  });
+}
+
 /**
  * What Kore.ai configures in its UI — accounts, bots, JWT apps, experience flows, queues and SMS
  * templates — shared by the CLI and the admin HTTP API.
@@ -91,6 +142,8 @@ export class AdminService {
     private readonly defaultCountry: string,
     /** Told after a bot's settings changed, so this process's caches of them (CampaignCaps, DispositionCodes) drop the old ones. */
     private readonly onBotChanged: (botId: string) => void = () => {},
+    /** The ids of the rule packs a bot may choose (shipped and the operator's). Default: none. */
+    private readonly packIds: () => Promise<readonly string[]> = () => Promise.resolve([]),
   ) {}
 
   async createApp(input: {
@@ -335,17 +388,19 @@ export class AdminService {
           }
         : null,
       dispositionCodes: bot.disposition_codes ? (JSON.parse(bot.disposition_codes) as string[]) : null,
+      ...botRulesOf(bot.contact_rules),
     };
   }
 
   /** Changes only what the patch names; every problem is reported before anything is written. */
   async configureBot(patch: BotSettingsPatch): Promise<BotSettings> {
-    await this.botSettings(patch);
+    const bot = await requireBot(this.repo, patch);
     const set: {
       default_country?: string;
       campaign_max_concurrent?: number | null;
       precall_config?: string | null;
       disposition_codes?: string | null;
+      contact_rules?: string | null;
     } = {};
     if (patch.defaultCountry !== undefined) {
       const country = toCountryCode(patch.defaultCountry);
@@ -377,6 +432,13 @@ export class AdminService {
     if (patch.dispositionCodes !== undefined) {
       const codes = checkedBotCodes(patch.dispositionCodes);
       set.disposition_codes = codes === null ? null : JSON.stringify(codes);
+    }
+    if (patch.frequencyCaps !== undefined || patch.rulePacks !== undefined) {
+      const rules: BotContactRules = { ...botRulesOf(bot.contact_rules) };
+      if (patch.frequencyCaps !== undefined) rules.frequencyCaps = checkedFrequencyCaps(patch.frequencyCaps);
+      if (patch.rulePacks !== undefined) rules.rulePacks = checkedRulePacks(patch.rulePacks, await this.packIds());
+      set.contact_rules =
+        rules.frequencyCaps.length === 0 && rules.rulePacks.length === 0 ? null : JSON.stringify(rules);
     }
     if (Object.keys(set).length > 0) {
       await this.repo.updateBot(patch.iid, set);

@@ -17,6 +17,7 @@ import * as m012 from './012-agents.js';
 import * as m013 from './013-dnc-expiry.js';
 import * as m014 from './014-flow-numbers.js';
 import * as m015 from './015-live-lists.js';
+import * as m016 from './016-contact-protection.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -39,6 +40,7 @@ const steps: Record<string, Step> = {
   // 014 was written alongside 013 (contact protection); Kysely applies them in name order.
   '014-flow-numbers': m014,
   '015-live-lists': m015,
+  '016-contact-protection': m016,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

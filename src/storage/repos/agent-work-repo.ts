@@ -18,7 +18,7 @@ export interface AgentClaimRequest extends ClaimRequest, AgentSupply {
   eventsFor: (record: DialRecordRow, attemptId: string | null) => AgentEventDraft[];
 }
 
-export interface OfferRequest extends Omit<AgentClaimRequest, 'newAttemptId' | 'leaseMs' | 'caps' | 'channel'> {
+export interface OfferRequest extends Omit<AgentClaimRequest, 'newAttemptId' | 'leaseMs' | 'caps'> {
   /** The offer's deadline. */
   until: number;
 }

@@ -108,6 +108,20 @@ export class AttemptsRepo {
     return rows.map((r) => r.id);
   }
 
+  /** Start times of the account's attempts on a number in a channel since `since` (frequency caps; explain). */
+  async startsOn(accountId: string, phone: string, channel: 'voice' | 'sms', since: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('attempts')
+      .select('started_at')
+      .where('account_id', '=', accountId)
+      .where('phone_e164', '=', phone)
+      .where('channel', '=', channel)
+      .where('started_at', '>', since)
+      .orderBy('started_at', 'asc')
+      .execute();
+    return rows.map((r) => Number(r.started_at));
+  }
+
   async endedAt(recordId: string, attemptNo: number): Promise<number | null> {
     const row = await this.db
       .selectFrom('attempts')

@@ -12,8 +12,30 @@ import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 /** Where a due record stands against its calling window at claim time. */
 export type Placement = { inside: true } | { inside: false; nextAt: number };
 
+/** What the claim knows of a number before it is dialed, across every campaign of the account. */
+export interface NumberFacts {
+  /** Another record of the account holds the number: offered, accepted, being placed or on a call. */
+  busy: boolean;
+  /** Start times of the account's attempts on the number in this channel within `historyMs`, ascending. */
+  starts: readonly number[];
+}
+
+/**
+ * Contact protection (docs/contact-protection.md): the claim reads the facts of its batch's numbers
+ * in two set-wise statements and asks `holdUntil` which records must wait. Claims are serialised
+ * (beginClaim), so what it reads cannot change before the claim commits.
+ */
+export interface Protection {
+  /** How far back attempts count: the longest frequency cap's window; 0 reads no history. */
+  historyMs: number;
+  /** Null: the record may be dialed now; else the instant it waits for. */
+  holdUntil: (r: DialRecordRow, facts: NumberFacts) => number | null;
+}
+
 export interface ClaimRequest {
   instanceId: string;
+  /** The instance's account: its attempts are written with it, and protection is per account. */
+  accountId: string;
   channel: 'voice' | 'sms';
   limit: number;
   now: number;
@@ -23,10 +45,16 @@ export interface ClaimRequest {
   place: (r: DialRecordRow) => Placement;
   newAttemptId: () => string;
   /**
+   * When the attempts start, read after the claim's checks (default `now`). A claim may wait for
+   * another engine's; read then, an attempt never seems to start before the call it waited for ended.
+   */
+  startedAt?: () => number;
+  /**
    * Calls that may be out at once, counted again inside the claim across every engine: for this
    * instance, and in all. The claim takes no more than leaves both within their cap.
    */
   caps?: { instance: number; total: number };
+  protect?: Protection;
 }
 
 export interface Claimed {
@@ -50,14 +78,15 @@ export async function lineLimit(trx: Kysely<Database>, req: ClaimRequest): Promi
 }
 
 /**
- * Up to `limit` due pending records of the instance that are inside their calling window, in dial
- * order; the due ones outside it get next_at = their window's start here, so later ticks do not
- * rescan them. On PostgreSQL rows held by another worker are skipped.
+ * Up to `limit` due pending records of the instance that are inside their calling window and not
+ * held by contact protection, in dial order; the due ones outside their window or held get next_at
+ * = when they may go, here, so later ticks do not rescan them (a held record is delayed, never
+ * lost). On PostgreSQL rows held by another worker are skipped.
  */
 export async function dueInside(
   trx: Kysely<Database>,
   dialect: DialectName,
-  req: Pick<ClaimRequest, 'instanceId' | 'now' | 'place'>,
+  req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'channel' | 'now' | 'place' | 'protect'>,
   limit: number,
 ): Promise<DialRecordRow[]> {
   const due = await lockForClaim(
@@ -72,12 +101,28 @@ export async function dueInside(
       .orderBy('order_key', 'asc')
       .limit(limit),
   ).execute();
-  const inside: DialRecordRow[] = [];
+  const placed: DialRecordRow[] = [];
   const deferred = new Map<number, string[]>();
+  const defer = (r: DialRecordRow, at: number) => {
+    const ids = deferred.get(at);
+    if (ids) ids.push(r.id);
+    else deferred.set(at, [r.id]);
+  };
   for (const r of due) {
     const p = req.place(r);
-    if (p.inside) inside.push(r);
-    else deferred.set(p.nextAt, [...(deferred.get(p.nextAt) ?? []), r.id]);
+    if (p.inside) placed.push(r);
+    else defer(r, p.nextAt);
+  }
+  let inside = placed;
+  if (req.protect && placed.length > 0) {
+    const protect = req.protect;
+    const facts = await numberFacts(trx, req.accountId, req.channel, req.now - protect.historyMs, placed, protect);
+    inside = [];
+    for (const r of placed) {
+      const until = protect.holdUntil(r, facts.get(r.phone_e164) ?? { busy: false, starts: [] });
+      if (until === null) inside.push(r);
+      else defer(r, until);
+    }
   }
   for (const [nextAt, ids] of deferred) {
     await trx
@@ -88,6 +133,48 @@ export async function dueInside(
       .execute();
   }
   return inside;
+}
+
+/** Numbers per IN list: well under both dialects' bound-parameter limits. */
+const NUMBERS_PER_QUERY = 500;
+
+/** The protection facts of the records' numbers: two index lookups per 500 numbers. */
+async function numberFacts(
+  trx: Kysely<Database>,
+  accountId: string,
+  channel: 'voice' | 'sms',
+  since: number,
+  records: readonly DialRecordRow[],
+  protect: Protection,
+): Promise<Map<string, NumberFacts>> {
+  const facts = new Map<string, { busy: boolean; starts: number[] }>();
+  for (const r of records) facts.set(r.phone_e164, { busy: false, starts: [] });
+  const phones = [...facts.keys()];
+  for (let i = 0; i < phones.length; i += NUMBERS_PER_QUERY) {
+    const chunk = phones.slice(i, i + NUMBERS_PER_QUERY);
+    // The partial index dial_records_busy_idx holds only records out now (migration 016).
+    const busy = await trx
+      .selectFrom('dial_records as r')
+      .innerJoin('campaign_instances as i', 'i.id', 'r.instance_id')
+      .select('r.phone_e164')
+      .where('r.phone_e164', 'in', chunk)
+      .where('r.state', 'in', ['offered', 'accepted', 'leased', 'in_flight'])
+      .where('i.account_id', '=', accountId)
+      .execute();
+    for (const b of busy) facts.get(b.phone_e164)!.busy = true;
+    if (protect.historyMs <= 0) continue;
+    const starts = await trx
+      .selectFrom('attempts')
+      .select(['phone_e164', 'started_at'])
+      .where('account_id', '=', accountId)
+      .where('phone_e164', 'in', chunk)
+      .where('started_at', '>', since)
+      .where('channel', '=', channel)
+      .orderBy('started_at', 'asc')
+      .execute();
+    for (const a of starts) facts.get(a.phone_e164!)?.starts.push(Number(a.started_at));
+  }
+  return facts;
 }
 
 /**
@@ -105,6 +192,7 @@ export async function leaseRecords(
 ): Promise<Claimed[]> {
   if (records.length === 0) return [];
   const from = opts.from ?? 'pending';
+  const startedAt = req.startedAt?.() ?? req.now;
   const attempts: AttemptRow[] = records.map((r) => ({
     id: req.newAttemptId(),
     record_id: r.id,
@@ -112,7 +200,7 @@ export async function leaseRecords(
     attempt_no: r.attempts + 1,
     channel: req.channel,
     worker: req.owner,
-    started_at: req.now,
+    started_at: startedAt,
     ended_at: null,
     outcome: null,
     provider_outcome: null,
@@ -126,8 +214,10 @@ export async function leaseRecords(
     call_data: null,
     hangup_requested_at: null,
     disposition: null,
+    account_id: req.accountId,
+    phone_e164: r.phone_e164,
   }));
-  const size = insertChunkSize(20);
+  const size = insertChunkSize(22);
   for (let i = 0; i < attempts.length; i += size)
     await trx
       .insertInto('attempts')

@@ -257,6 +257,23 @@ export class DialRecordsRepo {
     return { rows, total: Number(count.n) };
   }
 
+  /** The account's other records that hold `phone` now: offered, accepted, being placed or on a call (explain). */
+  busyWith(
+    accountId: string,
+    phone: string,
+    exceptRecordId: string,
+  ): Promise<Pick<DialRecordRow, 'id' | 'campaign_id' | 'state' | 'current_attempt_id'>[]> {
+    return this.k
+      .selectFrom('dial_records as r')
+      .innerJoin('campaign_instances as i', 'i.id', 'r.instance_id')
+      .select(['r.id', 'r.campaign_id', 'r.state', 'r.current_attempt_id'])
+      .where('r.phone_e164', '=', phone)
+      .where('r.state', 'in', ['offered', 'accepted', 'leased', 'in_flight'])
+      .where('i.account_id', '=', accountId)
+      .where('r.id', '!=', exceptRecordId)
+      .execute();
+  }
+
   /** A record of an instance by record id, contact id, uniqueId or number (explain). */
   findByKey(instanceId: string, key: string, phone: string | undefined): Promise<DialRecordRow | undefined> {
     return this.k

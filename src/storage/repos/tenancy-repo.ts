@@ -29,6 +29,12 @@ export class TenancyRepo {
     );
   }
 
+  /** Whether the account exists (created with its first app). */
+  async accountExists(accountId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async hasScope(appId: string, botId: string, scope: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('app_scopes')
@@ -71,7 +77,13 @@ export class TenancyRepo {
           .execute();
         await trx
           .insertInto('bots')
-          .values({ ...bot, account_id: app.account_id, precall_config: null, campaign_max_concurrent: null })
+          .values({
+            ...bot,
+            account_id: app.account_id,
+            precall_config: null,
+            campaign_max_concurrent: null,
+            contact_rules: null,
+          })
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
         const owner = await trx
@@ -102,7 +114,15 @@ export class TenancyRepo {
   async updateBot(
     botId: string,
     patch: Partial<
-      Pick<BotRow, 'default_country' | 'precall_config' | 'campaign_max_concurrent' | 'disposition_codes' | 'name'>
+      Pick<
+        BotRow,
+        | 'default_country'
+        | 'precall_config'
+        | 'campaign_max_concurrent'
+        | 'disposition_codes'
+        | 'contact_rules'
+        | 'name'
+      >
     >,
   ): Promise<void> {
     const sealed =

@@ -26,6 +26,7 @@ import { withErrors } from '../../../contract/envelope.js';
 import { countFailure, refusedAddress } from '../../plugins/auth.js';
 import type { RollingLimiter } from '../../plugins/rate-limit.js';
 import type { TypedApp } from '../kore/kore-router.js';
+import { contactRulesAdminRoutes } from './contact-rules.js';
 
 const TAG = 'Admin';
 const security = [{ adminToken: [] }];
@@ -176,7 +177,7 @@ export function adminRoutes(
           tags: [TAG],
           security,
           summary:
-            "A bot's settings: default country, calls out per campaign, pre-call contact fetch (header values are not shown)",
+            "A bot's settings: default country, calls out per campaign, pre-call contact fetch (header values are not shown), disposition codes, frequency caps, rule packs",
           params: BotParams,
           querystring: BotQuery,
           response: withErrors({ 200: BotSettings }),
@@ -198,6 +199,7 @@ export function adminRoutes(
       },
       async (req) => admin.configureBot({ ...req.body, iid: req.params.iid }),
     );
+    contactRulesAdminRoutes(services)(app);
     for (const route of extra) route(app);
   };
 }
