@@ -8,6 +8,8 @@
  * Target: ratio >= 0.5, peak RSS < 256 MB. BENCH_ROUNDS repeats the pairs (noisy machines);
  * BENCH_ORDER=shuffled writes the numbers in random order instead of ascending (docs/benchmarks.md);
  * BENCH_DIALECTS=sqlite or =postgres runs one; BENCH_PROFILE=<dir> writes campaignd's CPU profiles.
+ * Then the imported list is exported back as CSV over HTTP and timed against the database's own CSV
+ * writer, with the server's idle and peak RSS: flat memory (export-check.ts, docs/reports.md).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +23,7 @@ import {
   type PostgresServer,
 } from '../test/support/postgres-server.js';
 import { fmt } from './support.js';
+import { campaigndExport, psqlCopyOut, reportExport, sqliteShellExport } from './export-check.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const ROWS = Number(process.env.BENCH_ROWS ?? process.env.IMPORT_BENCH_ROWS ?? 1_000_000);
@@ -69,16 +72,21 @@ export function writeCsv(file: string, rows: number, shuffled = false): void {
 interface Run {
   seconds: number;
   rssMb: number;
+  /** For the export check (export-check.ts): the app that imported and the list it filled. */
+  clientId: string;
+  listId: string;
 }
 
 const cli = (...args: string[]) => [path.join(root, 'dist/cli/index.js'), ...args];
 
 /** `campaignd contacts import` into a new list; seconds include process start, as a user sees them. */
 function campaigndImport(env: NodeJS.ProcessEnv, csv: string, label: string): Run {
-  execFileSync('node', cli('apps', 'create', '--account-id', ACCOUNT, '--iid', IID, '--json'), {
-    env,
-    stdio: 'ignore',
-  });
+  const app = JSON.parse(
+    execFileSync('node', cli('apps', 'create', '--account-id', ACCOUNT, '--iid', IID, '--json'), {
+      env,
+      encoding: 'utf8',
+    }),
+  ) as { clientId: string };
   const profile = process.env.BENCH_PROFILE
     ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, label)}`]
     : [];
@@ -100,11 +108,11 @@ function campaigndImport(env: NodeJS.ProcessEnv, csv: string, label: string): Ru
   );
   const seconds = (performance.now() - started) / 1000;
   if (res.status !== 0) throw new Error(`campaignd import (${label}) failed: ${res.stderr}`);
-  const job = JSON.parse(res.stdout.trim().split('\n').pop()!) as { imported: number; status: string };
+  const job = JSON.parse(res.stdout.trim().split('\n').pop()!) as { imported: number; status: string; listId: string };
   if (job.status !== 'completed' || job.imported !== ROWS)
     throw new Error(`campaignd import (${label}) ended ${job.status} with ${job.imported} of ${ROWS} rows`);
   const kb = Number(/maxrss_kb=(\d+)/.exec(res.stderr)?.[1] ?? NaN);
-  return { seconds, rssMb: kb / 1024 };
+  return { seconds, rssMb: kb / 1024, clientId: app.clientId, listId: job.listId };
 }
 
 function sqliteShellImport(dir: string, csv: string): number {
@@ -173,6 +181,9 @@ export async function runImportBench(): Promise<void> {
           `sqlite-${round}`,
         );
         report('SQLite', 'sqlite3 .import (bare table)', bare, ours);
+        const exportEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '' };
+        const target = { env: exportEnv, cli, accountId: ACCOUNT, iid: IID, rows: ROWS, ...ours };
+        reportExport(ROWS, 'sqlite3 .mode csv (bare table)', sqliteShellExport(dir), await campaigndExport(target));
         fs.rmSync(path.join(dir, 'bare.sqlite'), { force: true });
         fs.rmSync(path.join(dir, 'bare.sqlite-wal'), { force: true });
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -188,6 +199,15 @@ export async function runImportBench(): Promise<void> {
             `postgres-${round}`,
           );
           report('PostgreSQL', 'psql \\copy (bare table)', bare, ours);
+          const exportEnv = {
+            ...process.env,
+            DATA_DIR: path.join(dir, 'unused'),
+            LOG_LEVEL: 'silent',
+            DATABASE_URL: url,
+          };
+          const target = { env: exportEnv, cli, accountId: ACCOUNT, iid: IID, rows: ROWS, ...ours };
+          const bareOut = psqlCopyOut(path.join(findPostgresBinDir(), 'psql'), url, dir);
+          reportExport(ROWS, 'psql \\copy TO (bare table)', bareOut, await campaigndExport(target));
         } finally {
           await dropDatabase(pg.url, name);
         }

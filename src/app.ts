@@ -9,11 +9,13 @@ import { registerBodyParsers } from './http/plugins/body-parsers.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/plugins/error-handler.js';
 import { registerInputChecks } from './http/plugins/input-checks.js';
 import { registerLingerLimit } from './http/plugins/linger-limit.js';
+import { metricsRoute, registerHttpMetrics } from './http/plugins/metrics.js';
 import { RollingLimiter } from './http/plugins/rate-limit.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { importAdminRoutes } from './http/routes/admin/imports.js';
 import { agentAdminRoutes } from './http/routes/admin/agents.js';
 import { dncAdminRoutes } from './http/routes/admin/dnc.js';
+import { webhookAdminRoutes } from './http/routes/admin/webhooks.js';
 import { agentRoutes } from './http/routes/agent/index.js';
 import { healthRoutes } from './http/routes/health.js';
 import { koreRoutes } from './http/routes/kore/index.js';
@@ -32,6 +34,7 @@ import { silentLogger, type Logger } from './shared/logger.js';
 import type { Db } from './storage/db.js';
 import { databaseUnavailable } from './storage/db-errors.js';
 import pkg from '../package.json' with { type: 'json' };
+import { openApiWebhooks } from './contract/events.js';
 
 export interface AppDeps {
   config: Config;
@@ -87,6 +90,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('tenant', null as never);
+  // First, so every route and the not-found handler are counted (docs/metrics.md).
+  registerHttpMetrics(app, services.metrics);
   app.addSchema(ErrorEnvelope);
   app.addSchema(Campaign);
   app.addSchema(CreatedApp);
@@ -106,6 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
+      // Event webhooks: what campaignd POSTs to subscribers (docs/events.md).
+      webhooks: openApiWebhooks() as never,
       info: {
         title: 'campaignd',
         version: pkg.version,
@@ -141,6 +148,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Failed authentications are counted per client address for the Kore and the admin API alike.
   const failures = new RollingLimiter(config.authFailuresPerMinute, clock, 10_000);
   const perAccount = new RollingLimiter(config.rateLimitPerMinute, clock);
+  // Without METRICS_TOKEN there is no /metrics at all (404): nothing leaks by default.
+  if (config.metricsToken) metricsRoute(typed, services.metrics, config.metricsToken, failures);
   await app.register(koreRoutes(services, koreAuthHook(services.access, { perAccount, failures })));
   // Send Outbound SMS: its own scope, the same limits (one per-account budget for the whole Kore API).
   await app.register(
@@ -154,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       importAdminRoutes(services),
       agentAdminRoutes(services),
       dncAdminRoutes(services),
+      webhookAdminRoutes(services),
     ]),
     { prefix: '/admin/v1' },
   );

@@ -16,6 +16,7 @@ import { CampaignCaps } from './domain/engine/campaign-caps.js';
 import { CampaignPolicies } from './domain/engine/campaign-policies.js';
 import { Engine, type EngineOptions } from './domain/engine/engine.js';
 import { ExplainService } from './domain/engine/explain.js';
+import { ReportsService } from './domain/reports/reports-service.js';
 import { InstanceCompletion } from './domain/engine/instance-completion.js';
 import { LiveLists } from './domain/engine/live-lists.js';
 import { InstanceService } from './domain/engine/instance-service.js';
@@ -26,6 +27,11 @@ import { ContactRulesSource } from './domain/rules/contact-rules.js';
 import { ContactRulesAdmin } from './domain/rules/contact-rules-admin.js';
 import { loadShippedPacks } from './domain/rules/rule-pack.js';
 import { HealthService } from './domain/health-service.js';
+import { WebhookAdmin } from './domain/events/webhook-admin.js';
+import { WebhookDelivery, type WebhookDeliveryOptions } from './domain/events/webhook-delivery.js';
+import { IdempotencyService } from './domain/idempotency/idempotency-service.js';
+import { instrument } from './domain/instrumentation.js';
+import { OperationsGauges } from './domain/operations-gauges.js';
 import { OutboundSmsService } from './domain/telephony/outbound-sms-service.js';
 import type { Provider } from './domain/telephony/provider.js';
 import { AdminService } from './domain/tenancy/admin-service.js';
@@ -34,7 +40,9 @@ import { DemoTenantService } from './domain/tenancy/demo-tenant.js';
 import type { Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import { silentLogger, type Logger } from './shared/logger.js';
+import { Metrics } from './shared/metrics.js';
 import type { Db } from './storage/db.js';
+import { AgentCountsRepo } from './storage/repos/agent-counts-repo.js';
 import { AgentWorkRepo } from './storage/repos/agent-work-repo.js';
 import { AgentsRepo } from './storage/repos/agents-repo.js';
 import { AttemptsRepo } from './storage/repos/attempts-repo.js';
@@ -44,11 +52,14 @@ import { ContactRulesRepo } from './storage/repos/contact-rules-repo.js';
 import { ContactsRepo } from './storage/repos/contacts-repo.js';
 import { DialRecordsRepo } from './storage/repos/dial-records-repo.js';
 import { LiveListsRepo } from './storage/repos/live-lists-repo.js';
+import { ReportsRepo } from './storage/repos/reports-repo.js';
 import { DncEntriesRepo } from './storage/repos/dnc-entries-repo.js';
+import { IdempotencyRepo } from './storage/repos/idempotency-repo.js';
 import { ImportsRepo } from './storage/repos/imports-repo.js';
 import { InstancesRepo } from './storage/repos/instances-repo.js';
 import { KvRepo } from './storage/repos/kv-repo.js';
 import { TenancyRepo } from './storage/repos/tenancy-repo.js';
+import { WebhooksRepo } from './storage/repos/webhooks-repo.js';
 
 /** What the caller of `createEngine` decides; the rest of an engine's parts are this process's. */
 export type EngineSettings = Pick<
@@ -83,6 +94,8 @@ export interface Services {
   /** The OutcomeSink every telephony provider reports to. */
   outcomes: OutcomeHandler;
   explain: ExplainService;
+  /** Run history, a run's attempts, CSV exports of attempts and contacts (docs/reports.md). */
+  reports: ReportsService;
   /** Bots' contact-protection rules (caps, rule packs, blackouts), cached for the engine. */
   contactRules: ContactRulesSource;
   /** The operator's rule packs and blackout dates (admin API, `campaignd rule-packs|blackouts`). */
@@ -92,6 +105,8 @@ export interface Services {
   /** Plays scheduled campaigns at their occurrences (the runtime runs it before each engine tick). */
   schedules: ScheduleRunner;
   health: HealthService;
+  /** Idempotency-Key claims and stored answers of Kore mutations (http/plugins/idempotency.ts). */
+  idempotency: IdempotencyService;
   /** Agents as the operator manages them (admin API, `campaignd agents`). */
   agentAdmin: AgentAdminService;
   /** Admits agent API callers by their credential. */
@@ -104,6 +119,15 @@ export interface Services {
   agentEvents: AgentEventHub;
   /** Said when work for the engine appears (an agent freed up): the runtime dials at once. */
   workSignal: WorkSignal;
+  /**
+   * This process's metrics (one registry per process, never prom-client's global one): the app
+   * serves them at `/metrics`, the runtime records its ticks in them (docs/metrics.md).
+   */
+  metrics: Metrics;
+  /** Webhook subscriptions and the event pull endpoint (docs/events.md). */
+  webhooks: WebhookAdmin;
+  /** The delivery of events to webhook subscriptions, for the runtime's `webhooks` loop. */
+  createWebhookDelivery(options: WebhookDeliveryOptions): WebhookDelivery;
   /** A dialing engine over this process's database, for the runtime to tick (tests tick one by hand). */
   createEngine(settings: EngineSettings): Engine;
   /** Kore's Send Outbound SMS over this process's telephony provider (none: every send is a 503). */
@@ -120,7 +144,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   const contactsRepo = new ContactsRepo(db.kysely);
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
-  const attempts = new AttemptsRepo(db.kysely);
+  const attempts = new AttemptsRepo(db.kysely, db.dialect);
   const agentsRepo = new AgentsRepo(db.kysely);
   const agentWork = new AgentWorkRepo(db);
   const engineLog = log.child({ component: 'engine' });
@@ -169,7 +193,15 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     workSignal,
     (i, r, at, now) => records.scheduleCallback(i, r, at, now),
   );
-  const instances = new InstanceService(campaignsRepo, instancesRepo, records, contactsRepo, dnc, clock);
+  const instances = new InstanceService(
+    campaignsRepo,
+    instancesRepo,
+    records,
+    contactsRepo,
+    dnc,
+    clock,
+    log.child({ component: 'campaigns' }),
+  );
   const messagesSent = async (instanceId: string) =>
     (await instancesRepo.endedAttempts(instanceId)).get('sms-sent') ?? 0;
   const botPrecall = async (botId: string) => (await tenancy.findBot(botId))?.precall_config;
@@ -195,7 +227,11 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     clock,
   });
 
+  const webhooksRepo = new WebhooksRepo(db);
   const agentAdmin = new AgentAdminService(agentsRepo, tenancy, clock, campaignsRepo, codes);
+  const metrics = new Metrics();
+  const gauges = new OperationsGauges(records, instancesRepo, new AgentCountsRepo(db.kysely), clock);
+  instrument({ outcomes, imports, gauges }, metrics, engineLog);
   return {
     access: new ApiAccess(tenancy, clock),
     admin,
@@ -219,6 +255,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
       agentsRepo,
       contactRules,
     ),
+    reports: new ReportsService(new ReportsRepo(db.kysely), campaignsRepo),
     contactRules,
     rulesAdmin: new ContactRulesAdmin({
       repo: rulesRepo,
@@ -230,12 +267,17 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     callbacks,
     schedules: new ScheduleRunner(campaignsRepo, instances, clock, log.child({ component: 'schedules' })),
     health: new HealthService(db),
+    idempotency: new IdempotencyService(new IdempotencyRepo(db.kysely), clock),
     agentAdmin,
     agentAccess: new AgentAccess(agentsRepo),
     agentDesk,
     agentDispositions,
     agentEvents: new AgentEventHub(agentsRepo, agentDesk, clock, log.child({ component: 'agents' })),
     workSignal,
+    metrics,
+    webhooks: new WebhookAdmin(webhooksRepo, (id) => tenancy.accountExists(id), clock),
+    createWebhookDelivery: (options) =>
+      new WebhookDelivery(webhooksRepo, clock, log.child({ component: 'webhooks' }), options),
     createOutboundSms: (provider) =>
       new OutboundSmsService({ tenancy, dnc, provider, log: log.child({ component: 'outbound-sms' }) }),
     createEngine: ({ precall, ...settings }) =>

@@ -10,6 +10,7 @@ import { CliExit, print, withServices } from './cli-support.js';
 import { registerAgentsCommands } from './agents.js';
 import { registerContactsCommands } from './contacts-import.js';
 import { registerDncCommands } from './dnc.js';
+import { registerWebhooksCommands } from './webhooks.js';
 import { parseFrequencyCaps, parseRulePackIds, registerContactRulesCommands } from './contact-rules.js';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -319,6 +320,7 @@ tenantOptions(bots.command('configure').description("change a bot's settings; on
 registerContactsCommands(program);
 registerAgentsCommands(program);
 registerDncCommands(program);
+registerWebhooksCommands(program);
 registerContactRulesCommands(program);
 
 try {

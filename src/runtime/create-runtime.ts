@@ -29,6 +29,11 @@ export function createRuntime(
         outcomeTimeoutMs: config.telephonyOutcomeTimeoutSec * 1000,
       }
     : undefined;
-  const runtime = new Runtime({ services, provider, clock, log, ...(dialing ? { dialing } : {}) });
+  const webhooks = {
+    pollMs: config.webhookPollMs,
+    timeoutMs: config.webhookTimeoutMs,
+    retryForMs: config.webhookRetryMs,
+  };
+  const runtime = new Runtime({ services, provider, clock, log, ...(dialing ? { dialing, webhooks } : {}) });
   return { runtime, provider };
 }

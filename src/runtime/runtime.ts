@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Engine } from '../domain/engine/engine.js';
+import type { DeliveryReport, WebhookDelivery } from '../domain/events/webhook-delivery.js';
 import type { Provider } from '../domain/telephony/provider.js';
 import type { EngineSettings, Services } from '../services.js';
 import type { Clock } from '../shared/clock.js';
@@ -7,7 +8,7 @@ import type { Logger } from '../shared/logger.js';
 import { DialingStep, type DialingReport } from './dialing-step.js';
 import { Loop } from './loop.js';
 
-export type LoopName = 'dialing' | 'leases' | 'import-recovery';
+export type LoopName = 'dialing' | 'leases' | 'import-recovery' | 'webhooks';
 
 /** What a runtime did at shutdown. */
 export interface StopSummary {
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   log: Logger;
   /** Dialing (the engine, schedules, provider sweeps), or undefined when this process does not dial (ENGINE=false). */
   dialing?: EngineSettings & { tickMs: number };
+  /** Event webhook delivery (docs/events.md), in processes that dial. Default: none. */
+  webhooks?: { pollMs: number; timeoutMs: number; retryForMs: number };
   /** How often abandoned imports are looked for. Default 60 s. */
   importRecoveryMs?: number;
   /** At shutdown, how long to wait for the outcomes of calls still out. Default 10 s. */
@@ -59,6 +62,8 @@ export class Runtime {
   private readonly recovery: Loop<string[]>;
   private readonly dialing: Loop<DialingReport> | undefined;
   private readonly leases: Loop<number> | undefined;
+  private readonly delivery: WebhookDelivery | undefined;
+  private readonly webhooks: Loop<DeliveryReport> | undefined;
   private stopped: Promise<StopSummary> | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -69,7 +74,11 @@ export class Runtime {
       o.importRecoveryMs ?? 60_000,
       () => services.imports.recoverAbandoned(),
       {
-        done: (ids) => ids.length > 0 && this.events.emit('imports-recovered', ids),
+        done: (ids) => {
+          if (ids.length === 0) return;
+          services.metrics.imports.jobs.inc({ status: 'abandoned' }, ids.length);
+          this.events.emit('imports-recovered', ids);
+        },
         failed: (err) => this.events.emit('loop-failed', 'import-recovery', err),
       },
     );
@@ -77,7 +86,13 @@ export class Runtime {
       const { tickMs, ...settings } = o.dialing;
       const engine = (this.engine = services.createEngine(settings));
       this.owner = engine.owner;
-      const step = new DialingStep({ provider: o.provider, schedules: services.schedules, engine, clock: o.clock });
+      const step = new DialingStep({
+        provider: o.provider,
+        schedules: services.schedules,
+        engine,
+        clock: o.clock,
+        metrics: services.metrics,
+      });
       this.dialing = new Loop('dialing', tickMs, () => step.run(), {
         done: (report) => this.events.emit('dialed', report),
         failed: (err) => this.events.emit('loop-failed', 'dialing', err),
@@ -87,6 +102,14 @@ export class Runtime {
         done: () => {},
         failed: (err) => this.events.emit('loop-failed', 'leases', err),
       });
+      if (o.webhooks) {
+        const { pollMs, ...w } = o.webhooks;
+        const delivery = (this.delivery = services.createWebhookDelivery({ owner: engine.owner, ...w }));
+        this.webhooks = new Loop('webhooks', pollMs, () => delivery.run(), {
+          done: () => {},
+          failed: (err) => this.events.emit('loop-failed', 'webhooks', err),
+        });
+      }
     }
     logEvents(this.events, o.log);
   }
@@ -97,9 +120,11 @@ export class Runtime {
     this.recovery.start();
     this.dialing?.start();
     this.leases?.start();
+    this.webhooks?.start();
     // An agent freed up (or accepted an offer) in this process: dial for them now, not at the next tick.
     if (this.dialing) this.unsubscribe = this.o.services.workSignal.onWork(() => this.dialing?.nudge());
     const loops: LoopName[] = this.dialing ? ['import-recovery', 'dialing', 'leases'] : ['import-recovery'];
+    if (this.webhooks) loops.push('webhooks');
     this.events.emit('started', { loops, owner: this.owner, provider: this.o.provider.name });
   }
 
@@ -113,7 +138,9 @@ export class Runtime {
     this.events.emit('stopping');
     this.unsubscribe?.();
     // The heartbeat goes on until the calls out have been awaited: their leases must not run out meanwhile.
-    await Promise.all([this.recovery.stop(), this.dialing?.stop()]);
+    await Promise.all([this.recovery.stop(), this.dialing?.stop(), this.webhooks?.stop()]);
+    // Deliveries in flight finish (each bounded by WEBHOOK_TIMEOUT_MS); an unfinished one is sent again later.
+    await this.delivery?.stop();
     const summary: StopSummary = { stillOut: 0, releasedClaims: 0 };
     if (this.engine) {
       const { provider } = this.o;

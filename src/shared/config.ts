@@ -18,6 +18,10 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** Bearer token for `/admin/v1`; the admin API is disabled when unset. */
   readonly adminToken: string | undefined;
+  /** Bearer token for `GET /metrics` (docs/metrics.md); unset: `/metrics` answers 404. */
+  readonly metricsToken: string | undefined;
+  /** `campaignd worker` only: the port its `/metrics` listens on (needs METRICS_TOKEN). Default: none. */
+  readonly metricsPort: number | undefined;
   /**
    * The key secrets are sealed with at rest (32 bytes, base64); unset: a key file `secrets.key` in
    * DATA_DIR, made on the first start. Every process sharing a database needs the same key.
@@ -59,6 +63,12 @@ export interface Config {
    * renews every third of it, so a dead engine's work is reconciled within this. Default 15000.
    */
   readonly leaseMs: number;
+  /** How long a webhook receiver has to answer a delivery (docs/events.md). Default 10000. */
+  readonly webhookTimeoutMs: number;
+  /** How long an undeliverable event is retried before its subscription is marked failing. Default 86400000 (24 h). */
+  readonly webhookRetryMs: number;
+  /** How often engine processes look for webhook deliveries due. Default 1000. */
+  readonly webhookPollMs: number;
   /**
    * How long an agent whose event stream is gone (closed, or silent for 15 s) stays logged in
    * before being logged out; they are never given work while gone. Default 60000.
@@ -166,6 +176,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     problems.push('ADMIN_TOKEN must be at least 16 characters');
   }
+  const metricsToken = read('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problems.push('METRICS_TOKEN must be at least 16 characters');
+  }
+  const metricsPort = read('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 0, 65535);
+  if (metricsPort !== undefined && metricsToken === undefined) problems.push('METRICS_PORT needs METRICS_TOKEN');
   const telephonyProvider = oneOf('TELEPHONY_PROVIDER', ['simulator', 'webhook'] as const, 'simulator');
   const telephonyWebhookUrl = read('TELEPHONY_WEBHOOK_URL');
   const telephonyWebhookSecret = read('TELEPHONY_WEBHOOK_SECRET');
@@ -187,6 +203,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(read('DATA_DIR') ?? './data'),
     databaseUrl,
     adminToken,
+    metricsToken,
+    metricsPort,
     secretsKey,
     secretsKeysOld,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
@@ -203,6 +221,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxConcurrentCalls: int('MAX_CONCURRENT_CALLS', 100, 1, 100_000),
     callsPerSecond: int('CALLS_PER_SECOND', 10, 1, 100_000),
     leaseMs: int('LEASE_MS', 15_000, 300, 3_600_000),
+    webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    webhookRetryMs: int('WEBHOOK_RETRY_MS', 86_400_000, 1000, 30 * 86_400_000),
+    webhookPollMs: int('WEBHOOK_POLL_MS', 1000, 10, 60_000),
     agentPresenceGraceMs: int('AGENT_PRESENCE_GRACE_MS', 60_000, 0, 86_400_000),
     telephonyProvider,
     telephonyWebhookUrl,

@@ -80,6 +80,26 @@ export const errors = {
   /** The telephony provider refused the request, or may not have received it (`unknown`); not retried by campaignd. */
   providerRefused: (detail: string) =>
     new AppError(502, 'PROVIDER_REFUSED', `The telephony provider refused: ${detail}`),
+  /** An `Idempotency-Key` header that is not one key of 1-255 printable ASCII characters (docs/kore-compatibility.md). */
+  idempotencyKeyInvalid: (detail: string) =>
+    new AppError(400, 'INVALID_IDEMPOTENCY_KEY', `Idempotency-Key: ${detail}`, 'Idempotency-Key'),
+  /** The key was first used for another request: replaying its answer would be wrong, running this one too. */
+  idempotencyKeyReused: () =>
+    new AppError(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'Idempotency-Key was already used for a different request (method, path, query or body); use a new key for a new request',
+      'Idempotency-Key',
+    ),
+  /** The first request with the key is still running (here or on another server). */
+  idempotencyKeyInUse: () =>
+    new AppError(
+      409,
+      'IDEMPOTENCY_KEY_IN_USE',
+      'A request with this Idempotency-Key is still being processed; retry once it has finished',
+      'Idempotency-Key',
+      { 'retry-after': '1' },
+    ),
   /** A 503 the client may retry, after `retryAfterSec` when given. */
   unavailable: (message: string, retryAfterSec?: number) =>
     new AppError(

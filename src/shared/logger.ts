@@ -11,9 +11,20 @@ export const REDACT = [
   'req.headers.auth',
   'req.headers.authorization',
   'req.headers["x-campaignd-signature"]',
+  'req.headers.cookie',
   '*.clientSecret',
   '*.secret',
   '*.token',
+  // Agents' credentials, configuration values that are secrets, and pre-call headers (often API keys),
+  // should an object holding them ever be logged whole.
+  '*.credential',
+  '*.adminToken',
+  '*.metricsToken',
+  '*.secretsKey',
+  '*.telephonyWebhookSecret',
+  '*.precall.headers',
+  '*.headers.authorization',
+  '*.headers.auth',
 ];
 
 export interface LoggerOptions {

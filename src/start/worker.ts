@@ -3,6 +3,7 @@ import { systemClock } from '../shared/clock.js';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { onShutdownSignal, openServices } from './boot.js';
+import { listenForMetrics } from './metrics-server.js';
 
 /**
  * The runtime without HTTP (`campaignd worker`). Several workers may share one PostgreSQL database:
@@ -15,7 +16,9 @@ export async function work(config: Config): Promise<void> {
   const { runtime } = createRuntime(config, services, systemClock, log, { dialing: true });
   // The runtime's loops keep the process alive until a signal stops them.
   await runtime.start();
+  const metrics = await listenForMetrics(config, services, log);
   onShutdownSignal(async () => {
+    await metrics?.close();
     await runtime.stop();
     await db.close();
   }, log);

@@ -317,6 +317,25 @@ export interface BlackoutRow {
   created_at: number;
 }
 
+/** An `Idempotency-Key` of a Kore mutation (migration 018), kept 24 h. */
+export interface IdempotencyKeyRow {
+  account_id: string;
+  /** The key as the client sent it (unquoted), 1-255 printable ASCII characters. */
+  key: string;
+  /** SHA-256 (hex) of the request: method, route and its parameters, query (less accountId), canonical body. */
+  fingerprint: string;
+  /** Names the claim: only its holder completes or releases the key. */
+  token: string;
+  /** `running` while the first request runs; `done` once its answer is stored. */
+  state: 'running' | 'done';
+  /** The stored answer (done only). */
+  status: number | null;
+  content_type: string | null;
+  body: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export const AGENT_STATES = ['Offline', 'Available', 'Reserved', 'OnCall', 'WrapUp', 'NotReady'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
@@ -374,6 +393,55 @@ export interface AgentEventRow {
   data: string;
 }
 
+/** The outbox (migration 017, docs/events.md): one row per event, written with its change. */
+export interface EventRow {
+  seq: Generated<number>;
+  type: string;
+  version: number;
+  account_id: string;
+  bot_id: string | null;
+  campaign_id: string | null;
+  instance_id: string | null;
+  occurred_at: number;
+  /** JSON object: the event's `data`. */
+  data: string;
+}
+
+export interface WebhookSubscriptionRow {
+  id: string;
+  account_id: string;
+  bot_id: string | null;
+  url: string;
+  /** Sealed (SecretBox) `whsec_…`. */
+  secret: string;
+  /** JSON array of event types; null: every type. */
+  event_types: string | null;
+  status: 'active' | 'paused' | 'failing';
+  /** Every matching event with seq <= this has been delivered. */
+  cursor_seq: number;
+  /** When the event at the head first failed; null while deliveries succeed. */
+  failing_since: number | null;
+  tries: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveryRow {
+  id: Generated<number>;
+  subscription_id: string;
+  event_seq: number;
+  at: number;
+  /** 1: the receiver answered 2xx. */
+  ok: number;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   accounts: AccountRow;
   bots: BotRow;
@@ -407,4 +475,8 @@ export interface Database {
   agent_events: AgentEventRow;
   rule_packs: RulePackRow;
   blackouts: BlackoutRow;
+  idempotency_keys: IdempotencyKeyRow;
+  events: EventRow;
+  webhook_subscriptions: WebhookSubscriptionRow;
+  webhook_deliveries: WebhookDeliveryRow;
 }

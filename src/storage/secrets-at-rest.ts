@@ -5,6 +5,8 @@ export interface Resealed {
   apps: number;
   bots: number;
   kv: number;
+  /** Webhook subscriptions' signing secrets (docs/events.md). */
+  webhooks: number;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface Resealed {
  */
 export async function resealSecrets(db: Db): Promise<Resealed> {
   const box = db.secrets;
-  const out: Resealed = { apps: 0, bots: 0, kv: 0 };
+  const out: Resealed = { apps: 0, bots: 0, kv: 0, webhooks: 0 };
   const k = db.kysely;
   for (const app of await k.selectFrom('apps').select(['id', 'secret']).execute()) {
     if (box.isCurrent(app.secret)) continue;
@@ -45,6 +47,15 @@ export async function resealSecrets(db: Db): Promise<Resealed> {
       .where('key', '=', kv.key)
       .execute();
     out.kv++;
+  }
+  for (const sub of await k.selectFrom('webhook_subscriptions').select(['id', 'secret']).execute()) {
+    if (box.isCurrent(sub.secret)) continue;
+    await k
+      .updateTable('webhook_subscriptions')
+      .set({ secret: box.seal(box.open(sub.secret)) })
+      .where('id', '=', sub.id)
+      .execute();
+    out.webhooks++;
   }
   return out;
 }

@@ -78,7 +78,7 @@ describe.each(DIALECTS)('secrets at rest on %s', (dialect) => {
     const rotated = { ...t().db, secrets: new SecretBox(newKey, [oldKey]) };
     const resealed = await resealSecrets(rotated);
     expect(resealed.apps).toBeGreaterThanOrEqual(1);
-    expect(await resealSecrets(rotated)).toEqual({ apps: 0, bots: 0, kv: 0 });
+    expect(await resealSecrets(rotated)).toEqual({ apps: 0, bots: 0, kv: 0, webhooks: 0 });
     const newId = new SecretBox(newKey).currentKeyId;
     for (const r of (await rows()).rows) expect(r.secret.startsWith(`enc1:${newId}:`)).toBe(true);
     // Read with the new key alone, the secret is the same.

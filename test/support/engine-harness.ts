@@ -134,7 +134,13 @@ export function engineHarness(
     precall: null,
     ...opts.engine,
   });
-  const dialing = new DialingStep({ provider, schedules: t.services.schedules, engine, clock: t.clock });
+  const dialing = new DialingStep({
+    provider,
+    schedules: t.services.schedules,
+    engine,
+    clock: t.clock,
+    metrics: t.services.metrics,
+  });
   const deliver = async () => {
     for (const fn of queue.splice(0)) fn();
     await new Promise((r) => setImmediate(r));

@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       dataDir: path.resolve('./data'),
       databaseUrl: undefined,
       adminToken: undefined,
+      metricsToken: undefined,
+      metricsPort: undefined,
       secretsKey: undefined,
       secretsKeysOld: [],
       rateLimitPerMinute: 60,
@@ -38,6 +40,9 @@ describe('loadConfig', () => {
       maxConcurrentCalls: 100,
       callsPerSecond: 10,
       leaseMs: 15_000,
+      webhookTimeoutMs: 10_000,
+      webhookRetryMs: 86_400_000,
+      webhookPollMs: 1000,
       agentPresenceGraceMs: 60_000,
       telephonyProvider: 'simulator',
       telephonyWebhookUrl: undefined,
@@ -87,6 +92,7 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'postgres://u:p@db:5432/campaignd', 'databaseUrl', 'postgres://u:p@db:5432/campaignd'],
     ['DATABASE_URL', 'postgresql://db/campaignd', 'databaseUrl', 'postgresql://db/campaignd'],
     ['ADMIN_TOKEN', '0123456789abcdef', 'adminToken', '0123456789abcdef'],
+    ['METRICS_TOKEN', '0123456789abcdef', 'metricsToken', '0123456789abcdef'],
     ['RATE_LIMIT_PER_MINUTE', '0', 'rateLimitPerMinute', 0],
     ['RATE_LIMIT_PER_MINUTE', '120', 'rateLimitPerMinute', 120],
     ['LOG_LEVEL', 'DEBUG', 'logLevel', 'debug'],
@@ -147,6 +153,8 @@ describe('loadConfig', () => {
     ['TELEPHONY_PROVIDER', 'twilio', /TELEPHONY_PROVIDER="twilio" must be one of simulator, webhook/],
     ['DEFAULT_COUNTRY', 'USA', /DEFAULT_COUNTRY=USA must be a two-letter ISO country code/],
     ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN must be at least 16 characters/],
+    ['METRICS_TOKEN', 'short', /METRICS_TOKEN must be at least 16 characters/],
+    ['METRICS_PORT', '9464', /METRICS_PORT needs METRICS_TOKEN/],
   ])('rejects %s=%s', (name, value, message) => {
     const err = configError({ [name]: value });
     expect(err.problems).toHaveLength(1);

@@ -63,6 +63,7 @@ export const STALE_AFTER_MS = 60_000;
 export class ImportService {
   private readonly perList = new Map<string, Promise<unknown>>();
   private readonly background = new Set<Promise<unknown>>();
+  private readonly finishedListeners: ((job: ImportJob | undefined) => void)[] = [];
 
   constructor(
     private readonly repo: ImportsRepo,
@@ -158,12 +159,25 @@ export class ImportService {
     timer.unref();
     const previous = this.perList.get(list.id) ?? Promise.resolve();
     const mine = previous.catch(() => {}).then(() => this.execute(job, list, rows, opts));
+    void mine.then(
+      (done) => this.announce(done),
+      () => this.announce(undefined),
+    );
     const tail = mine.catch(() => {}).finally(() => clearInterval(timer));
     this.perList.set(list.id, tail);
     void tail.then(() => {
       if (this.perList.get(list.id) === tail) this.perList.delete(list.id);
     });
     return mine;
+  }
+
+  /** Told when a job of this process ends: its final counts, or undefined when it failed (metrics). */
+  onFinished(listener: (job: ImportJob | undefined) => void): void {
+    this.finishedListeners.push(listener);
+  }
+
+  private announce(job: ImportJob | undefined): void {
+    for (const l of this.finishedListeners) l(job);
   }
 
   /** Starts a job after the caller has answered (addContacts); failures are recorded on the job. */

@@ -31,7 +31,8 @@ export class InstanceCompletion {
     const now = this.clock.now();
     if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now)))
       return false;
-    const schedule = (await this.policies.of(campaignId, instanceId))?.schedule;
+    const policy = await this.policies.of(campaignId, instanceId);
+    const schedule = policy?.schedule;
     const again = schedule?.isSchedulingEnabled && nextOccurrence(schedule, now) !== undefined;
     if (again) {
       await this.instances.changeStatus(
@@ -41,7 +42,18 @@ export class InstanceCompletion {
         now,
       );
     }
-    this.log.info({ campaignId, instanceId, next: again ? 'Scheduled' : 'Completed' }, 'campaign run completed');
+    this.log.info(
+      {
+        accountId: policy?.accountId,
+        botId: policy?.botId,
+        campaignId,
+        instanceId,
+        transition: 'complete',
+        from: 'Active',
+        to: again ? 'Scheduled' : to,
+      },
+      'campaign run completed',
+    );
     return true;
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import { silentLogger, type Logger } from '../../shared/logger.js';
 import { newId, nowIso } from '../../shared/ids.js';
 import type { CampaignsRepo } from '../../storage/repos/campaigns-repo.js';
 import type { Tenant } from '../../shared/tenant.js';
@@ -30,6 +31,8 @@ export class InstanceService {
     private readonly contactsRepo: ContactsRepo,
     private readonly dnc: DncService,
     private readonly clock: Clock,
+    /** One line per transition, with the tenant, campaign and instance (docs/architecture.md, Logs). */
+    private readonly log: Logger = silentLogger,
   ) {}
 
   async trigger(t: Tenant, campaignId: string, trigger: ClientTrigger): Promise<TriggerResponse> {
@@ -45,6 +48,18 @@ export class InstanceService {
     } else if (!(await this.instances.changeStatus(t, change, instanceId, now))) {
       throw errors.illegalState(`Campaign ${row.name} changed state meanwhile; try again`);
     }
+    this.log.info(
+      {
+        accountId: t.accountId,
+        botId: t.botId,
+        campaignId,
+        instanceId,
+        transition: trigger,
+        from: row.status,
+        to: check.to,
+      },
+      `campaign ${trigger}`,
+    );
     const out: TriggerResponse = { status: check.to, message: MESSAGES[trigger], updatedAt: change.nowIso };
     if (row.type === 'sms') {
       if (trigger === 'stop') out.campaignExecutionType = 'NORMAL';

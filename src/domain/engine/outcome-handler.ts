@@ -1,6 +1,7 @@
 import { nowIso } from '../../shared/ids.js';
 import { NO_WORK, type AgentMove } from '../../storage/repos/agent-moves.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
+import { newEvent, type NewEvent } from '../../storage/repos/outbox.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { AttemptRow, DialRecordRow } from '../../storage/schema.js';
 import type { AttemptDisposition } from '../../contract/agents.js';
@@ -14,13 +15,22 @@ import type { CampaignPolicy } from './campaign-policy.js';
 import type { InstanceCompletion } from './instance-completion.js';
 import { permittedFrom } from '../rules/contact-placement.js';
 import type { ContactRulesSource } from '../rules/contact-rules.js';
-import { isFinal, nextAttemptAt, outcomeForMachine, type Outcome } from './retry-policy.js';
+import { isFinal, nextAttemptAt, outcomeForMachine, toKoreDialerOutcome, type Outcome } from './retry-policy.js';
 
 /** Provider vocabulary → engine taxonomy (retry-policy.ts); `rejected` is a 603 decline. */
 export function toOutcome(p: ProviderOutcome, machine: CampaignPolicy['machine']): Outcome {
   if (p === 'machine') return outcomeForMachine(machine);
   if (p === 'rejected') return 'declined';
   return p;
+}
+
+/** An attempt whose outcome was just recorded (once per attempt; a repeat or a late outcome is not one). */
+export interface AttemptEnded {
+  outcome: Outcome;
+  detail: string | undefined;
+  attemptId: string;
+  instanceId: string;
+  policy: Pick<CampaignPolicy, 'accountId' | 'botId' | 'campaignId'>;
 }
 
 /**
@@ -31,6 +41,8 @@ export function toOutcome(p: ProviderOutcome, machine: CampaignPolicy['machine']
  * them, back to Available when nobody did.
  */
 export class OutcomeHandler implements OutcomeSink {
+  private readonly endedListeners: ((e: AttemptEnded) => void)[] = [];
+
   constructor(
     private readonly attempts: AttemptsRepo,
     private readonly instances: InstancesRepo,
@@ -49,6 +61,15 @@ export class OutcomeHandler implements OutcomeSink {
       now: number,
     ) => Promise<unknown>,
   ) {}
+
+  /** Told once per attempt that ended here (metrics, the failed-dial log line: outcome-observers.ts). */
+  onEnded(listener: (e: AttemptEnded) => void): void {
+    this.endedListeners.push(listener);
+  }
+
+  private announce(e: AttemptEnded): void {
+    for (const l of this.endedListeners) l(e);
+  }
 
   /** The person answered and reached the agent: the agent goes OnCall and is shown the call. */
   async connected(r: ConnectedReport): Promise<void> {
@@ -136,11 +157,13 @@ export class OutcomeHandler implements OutcomeSink {
     };
     const agent = att.agent_id ? await this.freeAgent(att, policy, outcome, r, ended, patch) : undefined;
     const undisposed = att.agent_id !== null && att.disposition === null;
-    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent, undisposed);
+    const events = endedEvents(policy, att, rec, ended, patch, outcome, at);
+    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent, undisposed, events);
     // The agent gave their disposition between our read and this write: decide again with it.
     if (!applied && undisposed) return this.report(r, engineOutcome);
     const asked = applied && att.disposition ? (JSON.parse(att.disposition) as AttemptDisposition).callbackAt : null;
     if (asked) await this.scheduleCallback(inst.id, rec.id, Date.parse(asked), at);
+    if (applied) this.announce({ outcome, detail: r.detail, attemptId: att.id, instanceId: inst.id, policy });
     if (applied && agent?.to === 'Available') this.signal.notify();
     if (applied && patch?.state === 'done') await this.completion.completeIfDone(inst.id, rec.campaign_id);
   }
@@ -195,4 +218,51 @@ export class OutcomeHandler implements OutcomeSink {
     }
     return { ...base, to: 'Available', work: NO_WORK, events: [callEnded] };
   }
+}
+
+/** The events of an outcome (docs/events.md): attempt.ended, and contact.excluded for a DNC hit at dial time. */
+function endedEvents(
+  policy: CampaignPolicy,
+  att: AttemptRow,
+  rec: DialRecordRow,
+  ended: Partial<AttemptRow>,
+  patch: Partial<DialRecordRow> | null,
+  outcome: Outcome,
+  at: number,
+): NewEvent[] {
+  const scope = {
+    accountId: policy.accountId,
+    botId: policy.botId,
+    campaignId: rec.campaign_id,
+    instanceId: att.instance_id,
+  };
+  const events = [
+    newEvent('attempt.ended', scope, at, {
+      campaignId: rec.campaign_id,
+      instanceId: att.instance_id,
+      attemptId: att.id,
+      recordId: rec.id,
+      attemptNo: att.attempt_no,
+      outcome,
+      dialerOutcome: toKoreDialerOutcome(outcome, true),
+      providerOutcome: ended.provider_outcome ?? null,
+      final: patch ? patch.state === 'done' : isFinal(outcome),
+      ringSec: ended.ring_sec ?? null,
+      talkSec: ended.talk_sec ?? null,
+      machineDetected:
+        ended.machine_detected === null || ended.machine_detected === undefined ? null : ended.machine_detected === 1,
+    }),
+  ];
+  if (outcome === 'dnc')
+    events.push(
+      newEvent('contact.excluded', scope, at, {
+        campaignId: rec.campaign_id,
+        instanceId: att.instance_id,
+        recordId: rec.id,
+        phoneNumber: rec.phone_e164,
+        reason: 'dnc',
+        detail: ended.detail ?? null,
+      }),
+    );
+  return events;
 }

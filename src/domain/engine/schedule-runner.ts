@@ -39,14 +39,17 @@ export class ScheduleRunner {
       try {
         if (latestDueOccurrence(schedule, since, now) !== undefined) {
           const run = await this.instances.trigger(tenant, row.id, 'play');
-          this.log.info({ campaignId: row.id, instanceId: run.campaignInstanceId }, 'scheduled run started');
+          this.log.info({ ...tenant, campaignId: row.id, instanceId: run.campaignInstanceId }, 'scheduled run started');
           started++;
         } else if (nextOccurrence(schedule, now) === undefined) {
           const { from, to } = TRANSITIONS.expire;
           if (
             await this.instances.changeCampaignStatus(tenant, { campaignId: row.id, from, to, nowIso: nowIso(now) })
           ) {
-            this.log.info({ campaignId: row.id }, 'schedule has no run left: campaign completed');
+            this.log.info(
+              { ...tenant, campaignId: row.id, transition: 'expire', from: row.status, to },
+              'schedule has no run left: campaign completed',
+            );
           }
         }
       } catch (err) {

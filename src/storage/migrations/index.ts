@@ -18,6 +18,9 @@ import * as m013 from './013-dnc-expiry.js';
 import * as m014 from './014-flow-numbers.js';
 import * as m015 from './015-live-lists.js';
 import * as m016 from './016-contact-protection.js';
+import * as m018 from './018-idempotency-keys.js';
+import * as m017 from './017-events.js';
+import * as m019 from './019-attempts-by-instance-start.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -41,6 +44,9 @@ const steps: Record<string, Step> = {
   '014-flow-numbers': m014,
   '015-live-lists': m015,
   '016-contact-protection': m016,
+  '018-idempotency-keys': m018,
+  '017-events': m017,
+  '019-attempts-by-instance-start': m019,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

@@ -4,7 +4,7 @@ import type { Db } from '../db.js';
 import { beginClaim, beginWrite, lockForClaim } from '../dialect.js';
 import type { Database, DialRecordRow } from '../schema.js';
 import { moveAgent, NO_WORK, type AgentEventDraft, type AgentMove } from './agent-moves.js';
-import { dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
+import { attemptsStarted, dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
 
 /** Which agents may take work: Available, in the queue, with an event stream seen since `presentSince`. */
 export interface AgentSupply {
@@ -81,6 +81,7 @@ export class AgentWorkRepo {
           events: req.eventsFor(c.record, c.attempt.id),
         });
       }
+      await attemptsStarted(trx, this.db.dialect, req, claimed);
       return claimed.map((c) => ({ claimed: c, agentId: agentOf.get(c.record.id)! }));
     });
   }
@@ -171,6 +172,7 @@ export class AgentWorkRepo {
           events: req.eventsFor(c.record, c.attempt.id),
         });
       }
+      await attemptsStarted(trx, this.db.dialect, req, claimed);
       return claimed.map((c) => ({ claimed: c, agentId: c.record.agent_id! }));
     });
   }

@@ -1,10 +1,15 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
+import type { DialectName } from '../db.js';
 import { moveAgent, type AgentMove } from './agent-moves.js';
+import { appendEvents, type NewEvent } from './outbox.js';
 
 /** Attempts and the one transaction that records an outcome on an attempt and its record together. */
 export class AttemptsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName = 'sqlite',
+  ) {}
 
   find(id: string): Promise<AttemptRow | undefined> {
     return this.db.selectFrom('attempts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -28,6 +33,8 @@ export class AttemptsRepo {
     record: Updateable<DialRecordRow> | null,
     agent?: AgentMove,
     undisposed = false,
+    /** The outcome's events (attempt.ended, …): written only when the outcome is. */
+    events: readonly NewEvent[] = [],
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       let update = trx.updateTable('attempts').set(attempt).where('id', '=', attemptId).where('outcome', 'is', null);
@@ -44,6 +51,7 @@ export class AttemptsRepo {
           .execute();
       }
       if (agent) await moveAgent(trx, agent);
+      await appendEvents(trx, this.dialect, events);
       return true;
     });
   }

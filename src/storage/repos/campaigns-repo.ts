@@ -3,6 +3,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db.js';
 import type { Tenant } from '../../shared/tenant.js';
 import type { CampaignRow, Database } from '../schema.js';
+import { beginWrite } from '../dialect.js';
+import { appendEvents, newEvent } from './outbox.js';
 
 export interface CampaignListQuery {
   type?: 'voice' | 'sms';
@@ -78,22 +80,40 @@ export class CampaignsRepo {
       .execute();
   }
 
-  /** Stores a schedule and the status it implies, if the campaign is still in one of `fromStatuses`. */
+  /**
+   * Stores a schedule and the status it implies, if the campaign is still in one of `fromStatuses`;
+   * a change of status writes its `campaign.status_changed` event with it (docs/events.md).
+   */
   async setSchedule(
     t: Tenant,
     id: string,
     config: string,
     status: { to: string; from: readonly string[]; nowIso: string },
   ): Promise<boolean> {
-    const res = await this.db
-      .updateTable('campaigns')
-      .set({ config, status: status.to, updated_at: status.nowIso })
-      .where('id', '=', id)
-      .where('account_id', '=', t.accountId)
-      .where('bot_id', '=', t.botId)
-      .where('status', 'in', status.from)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    const dialect = this.handle.dialect;
+    return this.db.transaction().execute(async (trx) => {
+      await beginWrite(dialect, trx);
+      const q = trx
+        .selectFrom('campaigns')
+        .select('status')
+        .where('id', '=', id)
+        .where('account_id', '=', t.accountId)
+        .where('bot_id', '=', t.botId);
+      const before = await (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+      if (!before || !status.from.includes(before.status)) return false;
+      await trx
+        .updateTable('campaigns')
+        .set({ config, status: status.to, updated_at: status.nowIso })
+        .where('id', '=', id)
+        .execute();
+      if (before.status !== status.to) {
+        const at = Date.parse(status.nowIso);
+        const scope = { accountId: t.accountId, botId: t.botId, campaignId: id };
+        const data = { campaignId: id, instanceId: null, from: before.status, to: status.to };
+        await appendEvents(trx, dialect, [newEvent('campaign.status_changed', scope, at, data)]);
+      }
+      return true;
+    });
   }
 
   async insert(row: CampaignRow, lists: ListRef[]): Promise<void> {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
 import { insertChunkSize, lockForClaim } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
+import { appendEvents, newEvent } from './outbox.js';
 
 /**
  * The steps of a claim transaction, shared by the agentless claim (DialRecordsRepo.claim) and the
@@ -257,4 +258,44 @@ export async function leaseRecords(
     record: { ...r, state: 'leased', attempts: r.attempts + 1, current_attempt_id: attempts[i]!.id },
     attempt: attempts[i]!,
   }));
+}
+
+/**
+ * The `attempt.started` events of a claim (docs/events.md), one multi-row INSERT. The LAST statement
+ * of the claim transaction (appendEvents), so they commit with the claim or not at all.
+ */
+export async function attemptsStarted(
+  trx: Kysely<Database>,
+  dialect: DialectName,
+  req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'channel'>,
+  claimed: readonly Claimed[],
+): Promise<void> {
+  if (claimed.length === 0) return;
+  const inst = await trx
+    .selectFrom('campaign_instances')
+    .select(['bot_id', 'campaign_id'])
+    .where('id', '=', req.instanceId)
+    .executeTakeFirst();
+  const scope = {
+    accountId: req.accountId,
+    botId: inst?.bot_id ?? null,
+    campaignId: inst?.campaign_id ?? null,
+    instanceId: req.instanceId,
+  };
+  await appendEvents(
+    trx,
+    dialect,
+    claimed.map(({ record: r, attempt: a }) =>
+      newEvent('attempt.started', scope, Number(a.started_at), {
+        campaignId: r.campaign_id,
+        instanceId: r.instance_id,
+        attemptId: a.id,
+        recordId: r.id,
+        attemptNo: a.attempt_no,
+        channel: req.channel,
+        phoneNumber: r.phone_e164,
+        agentId: a.agent_id,
+      }),
+    ),
+  );
 }

@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Db } from '../db.js';
 import { beginClaim, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
-import { dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
+import { attemptsStarted, dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
 
 export type { ClaimRequest, Claimed, Placement } from './claim-steps.js';
 import type { Database, DialRecordRow } from '../schema.js';
@@ -39,7 +39,9 @@ export class DialRecordsRepo {
       const limit = await lineLimit(trx, req);
       if (limit <= 0) return [];
       const inside = await dueInside(trx, this.db.dialect, req, limit);
-      return leaseRecords(trx, req, inside);
+      const claimed = await leaseRecords(trx, req, inside);
+      await attemptsStarted(trx, this.db.dialect, req, claimed);
+      return claimed;
     });
   }
 

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database, ImportRow } from '../schema.js';
 import type { ImportBatch } from './import-batch.js';
+import { appendEvents, importEvent } from './outbox.js';
 
 export interface ImportTarget {
   id: string;
@@ -110,6 +111,7 @@ export abstract class BaseImportWriter implements ImportWriter {
         }))
         .where('id', '=', job.listId)
         .execute();
+      await appendEvents(trx, this.db.dialect, [importEvent(row)]);
       return row;
     });
   }

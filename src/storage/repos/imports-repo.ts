@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../db-errors.js';
 import { deleteUnfinishedRows, ImportCancelled, type ImportTarget, type ImportWriter } from './import-writer.js';
 import { PgImportWriter } from './pg-import-writer.js';
 import { SqliteImportWriter } from './sqlite-import-writer.js';
+import { appendEvents, importEvent } from './outbox.js';
 
 export { emptyBatch, packContact } from './import-batch.js';
 export type { ContactValues, ImportBatch, PackedContact, RejectValues } from './import-batch.js';
@@ -143,6 +144,8 @@ export class ImportsRepo {
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1 || !before) return false;
       if (before.status === 'running') await deleteUnfinishedRows(trx, before.list_id);
+      const row = await trx.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await appendEvents(trx, this.db.dialect, [importEvent(row)]);
       return true;
     });
   }

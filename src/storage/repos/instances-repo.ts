@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
-import { insertChunkSize, lockInstance } from '../dialect.js';
+import { beginWrite, insertChunkSize, lockInstance } from '../dialect.js';
 import type { CampaignInstanceRow, Database, DialRecordRow, InstanceListRow } from '../schema.js';
 
 import type { Tenant } from '../../shared/tenant.js';
 import { withdrawOffers } from './agent-work-repo.js';
 import { openRecordExists } from './dial-records-repo.js';
 import { absorbableExists } from './live-lists-repo.js';
+import { appendEvents, newEvent, type NewEvent } from './outbox.js';
 
 export interface StatusChange {
   campaignId: string;
@@ -36,6 +37,8 @@ export class InstancesRepo {
     lists: readonly Omit<InstanceListRow, 'instance_id'>[] = [],
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      const before = await currentStatus(trx, this.dialect, t, change);
+      if (before === undefined) return false;
       const res = await trx
         .updateTable('campaigns')
         .set({
@@ -63,6 +66,7 @@ export class InstancesRepo {
           .values(records.slice(i, i + size))
           .execute();
       }
+      await appendEvents(trx, this.dialect, startEvents(change, before, instance, records));
       return true;
     });
   }
@@ -74,7 +78,7 @@ export class InstancesRepo {
     instanceId: string | null,
     nowMs: number,
   ): Promise<boolean> {
-    return this.db.transaction().execute((trx) => applyStatusChange(trx, t, change, instanceId, nowMs));
+    return this.db.transaction().execute((trx) => applyStatusChange(trx, this.dialect, t, change, instanceId, nowMs));
   }
 
   /**
@@ -88,7 +92,7 @@ export class InstancesRepo {
       await lockInstance(this.dialect, trx, instanceId);
       if (await openRecordExists(trx, instanceId)) return false;
       if (await absorbableExists(trx, instanceId)) return false;
-      return applyStatusChange(trx, null, change, instanceId, nowMs);
+      return applyStatusChange(trx, this.dialect, null, change, instanceId, nowMs);
     });
   }
 
@@ -128,11 +132,14 @@ export class InstancesRepo {
  */
 async function applyStatusChange(
   trx: Kysely<Database>,
+  dialect: DialectName,
   t: Tenant | null,
   change: StatusChange,
   instanceId: string | null,
   nowMs: number,
 ): Promise<boolean> {
+  const before = await currentStatus(trx, dialect, t, change);
+  if (before === undefined) return false;
   let q = trx
     .updateTable('campaigns')
     .set({ status: change.to, updated_at: change.nowIso, instance_updated_at: change.nowIso })
@@ -161,5 +168,89 @@ async function applyStatusChange(
       .where('state', '=', 'pending')
       .execute();
   }
+  await appendEvents(trx, dialect, statusEvents(change, before, instanceId, nowMs));
   return true;
+}
+
+interface Before {
+  status: string;
+  account_id: string;
+  bot_id: string;
+}
+
+/**
+ * The campaign as it is before a change (for the event's `from`), read under a lock so it cannot
+ * move before the guarded UPDATE: SQLite's write lock taken first (beginWrite says why), the row's
+ * lock on PostgreSQL. Undefined when it is not in `change.from` (or not the tenant's).
+ */
+async function currentStatus(
+  trx: Kysely<Database>,
+  dialect: DialectName,
+  t: Tenant | null,
+  change: StatusChange,
+): Promise<Before | undefined> {
+  await beginWrite(dialect, trx);
+  let q = trx.selectFrom('campaigns').select(['status', 'account_id', 'bot_id']).where('id', '=', change.campaignId);
+  if (t) q = q.where('account_id', '=', t.accountId).where('bot_id', '=', t.botId);
+  const row = await (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+  return row && change.from.includes(row.status) ? row : undefined;
+}
+
+function statusEvents(change: StatusChange, before: Before, instanceId: string | null, at: number): NewEvent[] {
+  const scope = { accountId: before.account_id, botId: before.bot_id, campaignId: change.campaignId, instanceId };
+  const events = [
+    newEvent('campaign.status_changed', scope, at, {
+      campaignId: change.campaignId,
+      instanceId,
+      from: before.status,
+      to: change.to,
+    }),
+  ];
+  if (instanceId && (change.to === 'Completed' || change.to === 'Stopped'))
+    events.push(
+      newEvent('instance.completed', scope, at, { campaignId: change.campaignId, instanceId, status: change.to }),
+    );
+  return events;
+}
+
+function startEvents(
+  change: StatusChange,
+  before: Before,
+  instance: CampaignInstanceRow,
+  records: readonly DialRecordRow[],
+): NewEvent[] {
+  const at = Number(instance.started_at);
+  const scope = {
+    accountId: before.account_id,
+    botId: before.bot_id,
+    campaignId: change.campaignId,
+    instanceId: instance.id,
+  };
+  const events = [
+    newEvent('campaign.status_changed', scope, at, {
+      campaignId: change.campaignId,
+      instanceId: instance.id,
+      from: before.status,
+      to: change.to,
+    }),
+    newEvent('instance.started', scope, at, {
+      campaignId: change.campaignId,
+      instanceId: instance.id,
+      totalRecords: instance.total_records,
+      excludedRecords: instance.excluded_records,
+    }),
+  ];
+  for (const r of records)
+    if (r.final_outcome === 'dnc')
+      events.push(
+        newEvent('contact.excluded', scope, at, {
+          campaignId: change.campaignId,
+          instanceId: instance.id,
+          recordId: r.id,
+          phoneNumber: r.phone_e164,
+          reason: 'dnc',
+          detail: r.excluded_reason,
+        }),
+      );
+  return events;
 }

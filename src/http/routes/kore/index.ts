@@ -10,6 +10,9 @@ import { callContactAtRoute } from './campaigns/call-contact-at.js';
 import { campaignStatusRoute } from './campaigns/campaign-status.js';
 import { scheduleCampaignRoute } from './campaigns/schedule-campaign.js';
 import { explainContactRoute } from './campaigns/explain-contact.js';
+import { campaignRunsRoute } from './campaigns/campaign-runs.js';
+import { runAttemptsRoute } from './campaigns/run-attempts.js';
+import { runAttemptsCsvRoute } from './campaigns/run-attempts-csv.js';
 import { triggerCampaignRoute } from './campaigns/trigger-campaign.js';
 import { agentInfoRoute } from './agents/agent-info.js';
 import { agentStatusRoute } from './agents/agent-status.js';
@@ -20,8 +23,10 @@ import { deleteContactListRoute } from './contact-lists/delete-contact-list.js';
 import { getContactListRoute } from './contact-lists/get-contact-list.js';
 import { listContactListsRoute } from './contact-lists/list-contact-lists.js';
 import { listContactsRoute } from './contact-lists/list-contacts.js';
+import { exportContactsRoute } from './contact-lists/export-contacts.js';
 import { updateContactListRoute } from './contact-lists/update-contact-list.js';
 import { ResponseCache } from '../../response-cache.js';
+import { registerIdempotency } from '../../plugins/idempotency.js';
 import { KORE_PREFIXES, type KoreRouteContext, type TypedApp } from './kore-router.js';
 
 const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
@@ -37,6 +42,9 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   triggerCampaignRoute,
   campaignStatusRoute,
   explainContactRoute,
+  campaignRunsRoute,
+  runAttemptsRoute,
+  runAttemptsCsvRoute,
   campaignDispositionsRoute,
   callContactAtRoute,
   createContactListRoute,
@@ -45,6 +53,7 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   updateContactListRoute,
   deleteContactListRoute,
   listContactsRoute,
+  exportContactsRoute,
   addContactsRoute,
 ];
 
@@ -55,6 +64,8 @@ export function koreRoutes(
   extra: ((ctx: KoreRouteContext) => void)[] = [],
 ): FastifyPluginAsync {
   return async (root) => {
+    // Before the routes: it hooks the ones whose config says `idempotent`, under every prefix.
+    registerIdempotency(root, services.idempotency);
     const getCache = new ResponseCache();
     for (const { prefix, apiVersion, primary } of KORE_PREFIXES) {
       await root.register(

@@ -2,12 +2,14 @@ import { Type } from '@sinclair/typebox';
 import { CallContactAtBody, CallContactAtEnvelope } from '../../../../contract/engine.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 
 /** Kore's call-back scheduling for contacts of a running instance (documented on v2; answered on every prefix). */
 export function callContactAtRoute({ app, services, hide }: KoreRouteContext): void {
   app.post(
     '/campaign/:campaignInstanceId/callContactAt',
     {
+      config: IDEMPOTENT,
       schema: {
         hide,
         tags: [KORE_TAG],

@@ -3,11 +3,13 @@ import { CampaignInput, CreateCampaignEnvelope } from '../../../../contract/camp
 import { AccountQuery, IidParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 
 export function createCampaignRoute({ app, services, apiVersion, hide }: KoreRouteContext): void {
   app.post(
     '/campaign',
     {
+      config: IDEMPOTENT,
       schema: {
         hide,
         tags: [KORE_TAG],

@@ -4,11 +4,13 @@ import { CampaignEnvelope } from '../../../../contract/campaign.js';
 import { AccountQuery, CampaignIdParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 
 export function deleteCampaignRoute({ app, services, hide }: KoreRouteContext): void {
   app.delete(
     '/campaign/:campaignId',
     {
+      config: IDEMPOTENT,
       schema: {
         hide,
         tags: [KORE_TAG],

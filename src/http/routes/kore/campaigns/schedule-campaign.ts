@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { errors } from '../../../../shared/errors.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 
 const ScheduleResponse = Type.Object({ status: Type.Literal('success'), message: Type.String(), id: Type.String() });
 
@@ -10,6 +11,7 @@ export function scheduleCampaignRoute({ app, services, hide }: KoreRouteContext)
   app.post(
     '/campaign/schedule',
     {
+      config: IDEMPOTENT,
       schema: {
         hide,
         tags: [KORE_TAG],

@@ -5,6 +5,7 @@ import { CampaignIdParams } from '../../../../contract/common.js';
 import { TriggerQuery, TriggerResponse } from '../../../../contract/engine.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 
 /**
  * Start / stop / pause / resume (Kore's start and stop pages, v1 and v2): `POST /campaign/{id}?trigger=…`
@@ -16,6 +17,7 @@ export function triggerCampaignRoute({ app, services, hide }: KoreRouteContext):
     app.post(
       path,
       {
+        config: IDEMPOTENT,
         schema: {
           hide: hide || path.includes('trigger'),
           tags: [KORE_TAG],

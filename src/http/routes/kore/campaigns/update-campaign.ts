@@ -3,6 +3,7 @@ import { CampaignInput, UpdateCampaignEnvelope } from '../../../../contract/camp
 import { AccountQuery, CampaignIdParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 
 function isEmptyBody(body: unknown): boolean {
   return (
@@ -16,6 +17,7 @@ export function updateCampaignRoute({ app, services, apiVersion, hide }: KoreRou
   app.put(
     '/campaign/:campaignId',
     {
+      config: IDEMPOTENT,
       schema: {
         hide,
         tags: [KORE_TAG],

@@ -3,6 +3,7 @@ import { AddContactsBody, AddContactsReply } from '../../../../contract/contact-
 import { AccountQuery, IidParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 
 /** The prefixes where Kore's Add Contacts page puts addContacts; only this route lives there. */
 export const ADD_CONTACTS_PREFIXES = ['/api/1.1/public/:iid', '/api/public/:iid'];
@@ -11,6 +12,7 @@ export function addContactsRoute({ app, services, hide }: KoreRouteContext): voi
   app.post(
     '/campaign/contactList/addContacts',
     {
+      config: IDEMPOTENT,
       schema: {
         hide,
         tags: [KORE_TAG],

@@ -8,12 +8,14 @@ import {
 import { AccountQuery, IidParams } from '../../../../contract/common.js';
 import { withErrors } from '../../../../contract/envelope.js';
 import { KORE_TAG, koreSecurity, type KoreRouteContext } from '../kore-router.js';
+import { IDEMPOTENT } from '../../../plugins/idempotency.js';
 import { updateAnswer } from './update-contact-list.js';
 
 export function createContactListRoute({ app, services, hide }: KoreRouteContext): void {
   app.post(
     '/campaign/contactList/createContactList',
     {
+      config: IDEMPOTENT,
       schema: {
         hide,
         tags: [KORE_TAG],
