@@ -395,7 +395,10 @@ export interface AgentEventRow {
 
 /** The outbox (migration 017, docs/events.md): one row per event, written with its change. */
 export interface EventRow {
-  seq: Generated<number>;
+  /** Insertion order. */
+  id: Generated<number>;
+  /** Publication order, the public cursor: null until the publisher has seen the row committed. */
+  seq: number | null;
   type: string;
   version: number;
   account_id: string;

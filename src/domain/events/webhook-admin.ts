@@ -31,6 +31,8 @@ export class WebhookAdmin {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw errors.validation('url', 'url must be an absolute http(s) URL');
     const secret = body.secret ?? newWebhookSecret();
+    // Starting at "now" means after every event committed so far: number them first.
+    if (body.fromSeq === undefined) await this.repo.publish();
     const now = this.clock.now();
     const row: SubscriptionRow = {
       id: `wh-${randomUUID()}`,
@@ -40,7 +42,7 @@ export class WebhookAdmin {
       secret,
       event_types: body.eventTypes ? JSON.stringify(body.eventTypes) : null,
       status: 'active',
-      cursor_seq: body.fromSeq ?? (await this.repo.lastSeq()),
+      cursor_seq: body.fromSeq ?? ((await this.repo.publish()) >= 0 ? await this.repo.lastSeq() : 0),
       failing_since: null,
       tries: 0,
       next_attempt_at: now,
@@ -95,6 +97,7 @@ export class WebhookAdmin {
 
   /** The account's events after a cursor: the pull alternative to webhooks. */
   async events(accountId: string, after: number, limit: number): Promise<EventPage> {
+    await this.repo.publish();
     const rows = await this.repo.eventsAfter(accountId, after, limit);
     return { events: rows.map(toEvent), next: rows.length > 0 ? rows[rows.length - 1]!.seq : after };
   }

@@ -64,6 +64,8 @@ export class WebhookDelivery {
     if (this.stopping) return { started: 0 };
     const room = (this.o.concurrency ?? 16) - this.inFlight.size;
     if (room <= 0) return { started: 0 };
+    // Numbering committed events first: the subscriptions below then see everything up to now.
+    await this.repo.publish();
     const now = this.clock.now();
     const subs = await this.repo.claimDue(this.o.owner, now, now + this.leaseMs, room, [...this.inFlight.keys()]);
     for (const sub of subs) {

@@ -5,9 +5,10 @@ import type { MigrationDialect } from './migration-dialect.js';
  * Event webhooks (docs/events.md):
  *
  * - `events`: the outbox. One row per event, written in the transaction of the change that caused
- *   it, so an event exists if and only if its change committed. `seq` is the cursor receivers and
- *   subscriptions page by; writers serialise their insert-to-commit tail (storage/repos/outbox.ts),
- *   so seq order is commit order and a cursor never skips a row committed late.
+ *   it, so an event exists if and only if its change committed. `id` is the insertion order; `seq`,
+ *   the cursor receivers and subscriptions page by, is given once the row has committed, by one
+ *   publisher at a time (storage/repos/outbox.ts publishEvents), so seq order is publication order
+ *   and a cursor never skips a row that committed late. Writers take no lock.
  * - `webhook_subscriptions`: an account's (optionally one bot's) receivers: URL, sealed secret,
  *   event types (JSON array; null: all), `cursor_seq` (every event up to it delivered), the retry
  *   state of the event at the head, and a lease so one engine process delivers at a time.
@@ -20,7 +21,8 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
       : sql`integer PRIMARY KEY AUTOINCREMENT`;
   const ms = sql.raw(d.epochMs);
   await sql`CREATE TABLE events (
-    seq ${serial},
+    id ${serial},
+    seq ${ms},
     type text NOT NULL,
     version integer NOT NULL,
     account_id text NOT NULL,
@@ -31,6 +33,14 @@ export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void
     data text NOT NULL
   )`.execute(db);
   await db.schema.createIndex('events_by_account').on('events').columns(['account_id', 'seq']).execute();
+  await db.schema.createIndex('events_by_seq').on('events').column('seq').unique().execute();
+  // The rows still to publish: a small partial index however long the outbox grows.
+  await db.schema
+    .createIndex('events_unpublished')
+    .on('events')
+    .column('id')
+    .where(sql.ref('seq'), 'is', null)
+    .execute();
 
   await db.schema
     .createTable('webhook_subscriptions')

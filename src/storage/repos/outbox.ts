@@ -28,33 +28,53 @@ export function newEvent<T extends EventType>(type: T, scope: EventScope, at: nu
   };
 }
 
-/** Key of the PostgreSQL advisory lock that orders outbox writers. */
-const OUTBOX_LOCK_KEY = 0x65767473; // 'evts'
+/** Key of the PostgreSQL advisory lock that lets one publisher at a time number events. */
+const PUBLISH_LOCK_KEY = 0x65767473; // 'evts'
+/** Rows numbered per publish statement; the next run takes the rest. */
+const PUBLISH_BATCH = 10_000;
 
 /**
  * Writes events in the caller's transaction, set-wise (one INSERT per 3,000 rows), so they commit
- * or roll back with the change that caused them. Call it as the LAST statement of the transaction.
- *
- * Why a lock: subscriptions and pull readers page by `seq` ("everything after N"). On PostgreSQL a
- * sequence value taken by one transaction may commit after a later one's, and a reader that had
- * moved past it would never see it. The transaction-scoped advisory lock makes writers take their
- * seq values and commit one at a time; it is held only from this insert to the commit, and nothing
- * is waited for while holding it (this is the last statement), so it cannot deadlock. SQLite has a
- * single writer already.
+ * or roll back with the change that caused them. They get their `seq` later (publishEvents).
  */
 export async function appendEvents(
   trx: Kysely<Database>,
-  dialect: DialectName,
+  _dialect: DialectName,
   events: readonly NewEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${OUTBOX_LOCK_KEY})`.execute(trx);
   const size = insertChunkSize(8);
   for (let i = 0; i < events.length; i += size)
     await trx
       .insertInto('events')
       .values(events.slice(i, i + size))
       .execute();
+}
+
+/**
+ * Numbers the committed events that have no `seq` yet, in insertion order, after the highest `seq`
+ * given; returns how many. Readers page by `seq` ("everything after N"), and an id taken by one
+ * transaction may commit after a later one's: numbering only what has committed, one publisher at
+ * a time, means a reader that has seen N will only ever find new events above N. PostgreSQL: a
+ * publisher that cannot take the lock returns 0 (another is numbering; the next run takes what it
+ * left). SQLite: the write lock serialises publishers. Writers never wait for this: ordering costs
+ * one statement per delivery run instead of a lock on every change's commit.
+ */
+export async function publishEvents(k: Kysely<Database>, dialect: DialectName): Promise<number> {
+  return k.transaction().execute(async (trx) => {
+    if (dialect === 'postgres') {
+      const got = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${PUBLISH_LOCK_KEY}) as ok`.execute(trx);
+      if (!got.rows[0]?.ok) return 0;
+    }
+    const res = await sql`update events set seq = n.base + n.rn
+      from (
+        select u.id, row_number() over (order by u.id) as rn, b.base
+        from (select id from events where seq is null order by id limit ${PUBLISH_BATCH}) u,
+             (select coalesce(max(seq), 0) as base from events) b
+      ) n
+      where events.id = n.id`.execute(trx);
+    return Number(res.numAffectedRows ?? 0);
+  });
 }
 
 /** import.completed or import.failed, from the job's row as the finishing transaction left it. */

@@ -1,11 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Db } from '../db.js';
+import { publishEvents } from './outbox.js';
 import type { Database, EventRow, WebhookDeliveryRow, WebhookSubscriptionRow } from '../schema.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 
 export type SubscriptionRow = WebhookSubscriptionRow;
 export type DeliveryLogRow = Selectable<WebhookDeliveryRow>;
-export type StoredEvent = Selectable<EventRow>;
+/** A published event: readers only ever see rows that have their `seq`. */
+export type StoredEvent = Omit<Selectable<EventRow>, 'seq'> & { seq: number };
 
 /** What one try of one delivery logs and does to its subscription. */
 export interface DeliveryTry {
@@ -37,6 +39,11 @@ export class WebhooksRepo {
   constructor(private readonly db: Db) {
     this.k = db.kysely;
     this.box = db.secrets;
+  }
+
+  /** Gives committed events their `seq` (outbox.ts publishEvents); readers call it before reading. */
+  publish(): Promise<number> {
+    return publishEvents(this.k, this.db.dialect);
   }
 
   async create(row: SubscriptionRow): Promise<void> {
@@ -252,7 +259,7 @@ export class WebhooksRepo {
     });
   }
 
-  /** The account's newest event (0: none). Every event up to it has committed (seq follows commit order). */
+  /** The account's newest published event (0: none); nothing will ever be published below it. */
   async accountHead(accountId: string): Promise<number> {
     const row = await this.k
       .selectFrom('events')
@@ -310,6 +317,6 @@ export class WebhooksRepo {
 }
 
 /** PostgreSQL returns bigint columns as strings. */
-function numeric(r: StoredEvent): StoredEvent {
-  return { ...r, seq: Number(r.seq), occurred_at: Number(r.occurred_at) };
+function numeric(r: Selectable<EventRow>): StoredEvent {
+  return { ...r, id: Number(r.id), seq: Number(r.seq), occurred_at: Number(r.occurred_at) };
 }
