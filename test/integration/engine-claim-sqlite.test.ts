@@ -30,6 +30,7 @@ describe('claiming on SQLite while another process writes', () => {
       const claimed = await t().repos.records.claim({
         instanceId,
         accountId: t().tenant.accountId,
+        botId: t().tenant.iid,
         channel: 'voice',
         limit: 10,
         now: t().clock.now(),

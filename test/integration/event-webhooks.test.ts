@@ -117,6 +117,7 @@ describe.each(DIALECTS)('event webhooks (%s)', (dialect) => {
       t().repos.records.claim({
         instanceId: inst2,
         accountId,
+        botId: t().tenant.iid,
         channel: 'voice',
         limit: 2,
         now: t().clock.now(),

@@ -173,6 +173,7 @@ export function claimAs(t: TestApp, instanceId: string, owner: string, limit: nu
   return t.repos.records.claim({
     instanceId,
     accountId: t.tenant.accountId,
+    botId: t.tenant.iid,
     channel: 'voice',
     limit,
     now: t.clock.now(),

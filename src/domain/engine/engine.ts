@@ -235,6 +235,7 @@ export class Engine {
     return {
       instanceId,
       accountId: policy.accountId,
+      botId: policy.botId,
       channel: policy.type,
       limit,
       now,
@@ -267,10 +268,11 @@ export class Engine {
   private async offer(instanceId: string, policy: TickPolicy, n: number, now: number): Promise<number> {
     if (n <= 0) return 0;
     const until = now + policy.agents!.previewTimeoutSec * 1000;
-    const { accountId, channel, place, protect } = this.claimRequest(instanceId, policy, n, now);
+    const { accountId, botId, channel, place, protect } = this.claimRequest(instanceId, policy, n, now);
     const offered = await this.o.agents.work.offer({
       instanceId,
       accountId,
+      botId,
       channel,
       limit: n,
       now,

@@ -131,7 +131,8 @@ export class ExplainService {
 
     const contactRules = await this.contactRules.of(policy.accountId, policy.botId, true);
     const situation = situationOf(contactRules, policy.hours.timezone, rec);
-    const permit = describePermit(permitOf(policy, contactRules, situation), now);
+    const compiledPermit = permitOf(policy, contactRules, situation);
+    const permit = describePermit(compiledPermit, now);
     rules.push(this.windowRule(policy, situation, permit, now));
     rules.push(this.jurisdictionRule(situation, permit));
     if (contactRules.blackouts.length > 0) rules.push(blackoutRule(contactRules, permit));
@@ -189,7 +190,7 @@ export class ExplainService {
     let next: number | null = null;
     if (!final && dncOk && attemptsLeft && inst.status !== 'Stopped') {
       const from = Math.max(now, rec.state === 'pending' ? rec.next_at : now, retryAt ?? now, capHeld?.until ?? now);
-      next = nextPermitted(permitOf(policy, contactRules, situation), from);
+      next = nextPermitted(compiledPermit, from);
     }
     return {
       campaignId: row.id,

@@ -102,6 +102,8 @@ export type Placement = { inside: true } | { inside: false; nextAt: number };
  */
 export class ClaimPlacer {
   private readonly memo = new Map<string, Placement>();
+  /** Each record's situation, worked out once for place and hold (they see the same records). */
+  private readonly situations = new Map<ContactRef, ContactSituation>();
   readonly historyMs: number;
 
   constructor(
@@ -114,7 +116,7 @@ export class ClaimPlacer {
   }
 
   place = (r: ContactRef): Placement => {
-    const s = situationOf(this.rules, this.policy.hours.timezone, r);
+    const s = this.situation(r);
     const key = `${s.zones.join(',')}|${s.packs.map((p) => p.id).join(',')}`;
     let p = this.memo.get(key);
     if (!p) {
@@ -126,9 +128,15 @@ export class ClaimPlacer {
   };
 
   /** Null when the number may be dialed now; else the hold (another call of the account, a cap). */
-  hold = (r: ContactRef, facts: { busy: boolean; starts: readonly number[] }): Hold | null => {
-    const caps =
-      this.rules.packs.length > 0 ? situationOf(this.rules, this.policy.hours.timezone, r).caps : this.rules.caps;
-    return holdOf(caps, facts, this.now);
-  };
+  hold = (r: ContactRef, facts: { busy: boolean; starts: readonly number[] }): Hold | null =>
+    holdOf(this.situation(r).caps, facts, this.now);
+
+  private situation(r: ContactRef): ContactSituation {
+    let s = this.situations.get(r);
+    if (!s) {
+      s = situationOf(this.rules, this.policy.hours.timezone, r);
+      this.situations.set(r, s);
+    }
+    return s;
+  }
 }

@@ -22,7 +22,7 @@ const DAY_MS = 86_400_000;
 /** The pack as the API shows it: plain JSON (the parsed pack is deeply frozen and readonly). */
 const wire = (p: RulePack): RulePackWire => JSON.parse(JSON.stringify(p)) as RulePackWire;
 
-const blackoutOf = (r: BlackoutRow): Blackout => ({
+const blackoutView = (r: BlackoutRow): Blackout => ({
   id: r.id,
   accountId: r.account_id,
   iid: r.bot_id,
@@ -122,7 +122,7 @@ export class ContactRulesAdmin {
   /** The account's blackouts, or (with `iid`) those that apply to that bot: its own and the account-wide ones. */
   async listBlackouts(q: { accountId: string; iid?: string | undefined }): Promise<BlackoutList> {
     const botId = await this.tenantOf(q);
-    return { results: (await this.d.repo.blackouts(q.accountId, botId)).map(blackoutOf) };
+    return { results: (await this.d.repo.blackouts(q.accountId, botId)).map(blackoutView) };
   }
 
   async addBlackout(body: CreateBlackoutBody): Promise<Blackout> {
@@ -148,7 +148,7 @@ export class ContactRulesAdmin {
     };
     await this.d.repo.addBlackout(row);
     this.d.rules.clear();
-    return blackoutOf(row);
+    return blackoutView(row);
   }
 
   async deleteBlackout(q: { accountId: string }, id: string): Promise<void> {

@@ -37,6 +37,8 @@ export interface ClaimRequest {
   instanceId: string;
   /** The instance's account: its attempts are written with it, and protection is per account. */
   accountId: string;
+  /** The instance's bot, for the events the claim writes. */
+  botId: string;
   channel: 'voice' | 'sms';
   limit: number;
   now: number;
@@ -267,19 +269,14 @@ export async function leaseRecords(
 export async function attemptsStarted(
   trx: Kysely<Database>,
   dialect: DialectName,
-  req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'channel'>,
+  req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'botId' | 'channel'>,
   claimed: readonly Claimed[],
 ): Promise<void> {
   if (claimed.length === 0) return;
-  const inst = await trx
-    .selectFrom('campaign_instances')
-    .select(['bot_id', 'campaign_id'])
-    .where('id', '=', req.instanceId)
-    .executeTakeFirst();
   const scope = {
     accountId: req.accountId,
-    botId: inst?.bot_id ?? null,
-    campaignId: inst?.campaign_id ?? null,
+    botId: req.botId,
+    campaignId: claimed[0]!.record.campaign_id,
     instanceId: req.instanceId,
   };
   await appendEvents(
