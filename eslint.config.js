@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 /*
  * The floors of the house (docs/architecture.md): an import only ever goes down.
@@ -89,6 +90,45 @@ export default tseslint.config(
     CONTRACT,
     FASTIFY,
   ]),
+  // The typed client (`campaignd/client`) runs in other people's processes: it carries nothing of the server.
+  forbid(['src/client/**/*.ts'], 'client/', [
+    START,
+    CLI,
+    APP,
+    RUNTIME,
+    HTTP,
+    SERVICES,
+    DOMAIN,
+    STORAGE,
+    CONTRACT,
+    SHARED,
+    FASTIFY,
+  ]),
+  // The console (web/src, built by Vite) runs in the browser: browser globals, and of the
+  // server's code only the typed client, which carries nothing of the server.
+  {
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)src/(?!client/)',
+              message: 'The console imports only the typed client (src/client) of the server code (docs/console.md).',
+            },
+            { regex: '^(node:|fastify|@fastify/)', message: 'The console runs in the browser (docs/console.md).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/vite.config.ts'],
+    languageOptions: { globals: globals.node },
+    rules: { 'no-restricted-imports': 'off' },
+  },
   {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -11,12 +11,14 @@ import { registerInputChecks } from './http/plugins/input-checks.js';
 import { registerLingerLimit } from './http/plugins/linger-limit.js';
 import { metricsRoute, registerHttpMetrics } from './http/plugins/metrics.js';
 import { RollingLimiter } from './http/plugins/rate-limit.js';
+import { SharedRollingLimiter } from './http/plugins/shared-rate-limit.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { importAdminRoutes } from './http/routes/admin/imports.js';
 import { agentAdminRoutes } from './http/routes/admin/agents.js';
 import { dncAdminRoutes } from './http/routes/admin/dnc.js';
 import { webhookAdminRoutes } from './http/routes/admin/webhooks.js';
 import { agentRoutes } from './http/routes/agent/index.js';
+import { consoleRoutes } from './http/routes/console.js';
 import { healthRoutes } from './http/routes/health.js';
 import { koreRoutes } from './http/routes/kore/index.js';
 import { outboundSmsRoutes } from './http/routes/kore/outbound-sms.js';
@@ -33,6 +35,7 @@ import { createServices, type Services } from './services.js';
 import { silentLogger, type Logger } from './shared/logger.js';
 import type { Db } from './storage/db.js';
 import { databaseUnavailable } from './storage/db-errors.js';
+import { PgRateLimitsRepo } from './storage/repos/pg-rate-limits-repo.js';
 import pkg from '../package.json' with { type: 'json' };
 import { openApiWebhooks } from './contract/events.js';
 
@@ -145,9 +148,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const typed = app as unknown as TypedApp;
   typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(typed, services);
+  consoleRoutes(typed);
   // Failed authentications are counted per client address for the Kore and the admin API alike.
   const failures = new RollingLimiter(config.authFailuresPerMinute, clock, 10_000);
-  const perAccount = new RollingLimiter(config.rateLimitPerMinute, clock);
+  // Behind one load balancer, PostgreSQL's server processes share one count per account; a SQLite
+  // database has one host, and its server keeps the count in memory (docs/kore-compatibility.md).
+  const perAccount =
+    db.dialect === 'postgres'
+      ? new SharedRollingLimiter(config.rateLimitPerMinute, clock, new PgRateLimitsRepo(db.kysely))
+      : new RollingLimiter(config.rateLimitPerMinute, clock);
   // Without METRICS_TOKEN there is no /metrics at all (404): nothing leaks by default.
   if (config.metricsToken) metricsRoute(typed, services.metrics, config.metricsToken, failures);
   await app.register(koreRoutes(services, koreAuthHook(services.access, { perAccount, failures })));

@@ -1,5 +1,6 @@
 import { AgentAccess } from './domain/agents/agent-access.js';
 import { AgentAdminService } from './domain/agents/agent-admin-service.js';
+import { AgentBoard } from './domain/agents/agent-board.js';
 import { AgentDeskService } from './domain/agents/agent-desk-service.js';
 import { AgentEventHub } from './domain/agents/agent-event-hub.js';
 import { CallDispositions } from './domain/agents/call-dispositions.js';
@@ -28,6 +29,7 @@ import { ContactRulesAdmin } from './domain/rules/contact-rules-admin.js';
 import { loadShippedPacks } from './domain/rules/rule-pack.js';
 import { HealthService } from './domain/health-service.js';
 import { WebhookAdmin } from './domain/events/webhook-admin.js';
+import { EventStreamHub, type EventStreamOptions } from './domain/events/event-stream-hub.js';
 import { WebhookDelivery, type WebhookDeliveryOptions } from './domain/events/webhook-delivery.js';
 import { IdempotencyService } from './domain/idempotency/idempotency-service.js';
 import { instrument } from './domain/instrumentation.js';
@@ -42,6 +44,7 @@ import type { Config } from './shared/config.js';
 import { silentLogger, type Logger } from './shared/logger.js';
 import { Metrics } from './shared/metrics.js';
 import type { Db } from './storage/db.js';
+import { AgentBoardRepo } from './storage/repos/agent-board-repo.js';
 import { AgentCountsRepo } from './storage/repos/agent-counts-repo.js';
 import { AgentWorkRepo } from './storage/repos/agent-work-repo.js';
 import { AgentsRepo } from './storage/repos/agents-repo.js';
@@ -54,6 +57,7 @@ import { DialRecordsRepo } from './storage/repos/dial-records-repo.js';
 import { LiveListsRepo } from './storage/repos/live-lists-repo.js';
 import { ReportsRepo } from './storage/repos/reports-repo.js';
 import { DncEntriesRepo } from './storage/repos/dnc-entries-repo.js';
+import { EventStreamRepo } from './storage/repos/event-stream-repo.js';
 import { IdempotencyRepo } from './storage/repos/idempotency-repo.js';
 import { ImportsRepo } from './storage/repos/imports-repo.js';
 import { InstancesRepo } from './storage/repos/instances-repo.js';
@@ -117,6 +121,10 @@ export interface Services {
   agentDispositions: CallDispositions;
   /** The agent event streams of this process (SSE). */
   agentEvents: AgentEventHub;
+  /** The supervisor's agents board: agents with state and work, queue summaries (Kore API extension). */
+  agentBoard: AgentBoard;
+  /** The live event streams of this process (Kore API extension `campaign/events/stream`, SSE). */
+  eventStreams: EventStreamHub;
   /** Said when work for the engine appears (an agent freed up): the runtime dials at once. */
   workSignal: WorkSignal;
   /**
@@ -135,7 +143,10 @@ export interface Services {
 }
 
 export interface ServicesConfig
-  extends Pick<Config, 'defaultCountry'>, Partial<Pick<Config, 'maxConcurrentCalls' | 'agentPresenceGraceMs'>> {}
+  extends Pick<Config, 'defaultCountry'>, Partial<Pick<Config, 'maxConcurrentCalls' | 'agentPresenceGraceMs'>> {
+  /** The live event streams' poll and backpressure (defaults in EventStreamOptions). */
+  eventStreams?: EventStreamOptions;
+}
 
 export function createServices(db: Db, clock: Clock, config: ServicesConfig, log: Logger = silentLogger): Services {
   const tenancy = new TenancyRepo(db.kysely, db.secrets);
@@ -144,7 +155,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   const contactsRepo = new ContactsRepo(db.kysely);
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
-  const attempts = new AttemptsRepo(db.kysely, db.dialect);
+  const attempts = new AttemptsRepo(db.kysely);
   const agentsRepo = new AgentsRepo(db.kysely);
   const agentWork = new AgentWorkRepo(db);
   const engineLog = log.child({ component: 'engine' });
@@ -230,7 +241,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   const webhooksRepo = new WebhooksRepo(db);
   const agentAdmin = new AgentAdminService(agentsRepo, tenancy, clock, campaignsRepo, codes);
   const metrics = new Metrics();
-  const gauges = new OperationsGauges(records, instancesRepo, new AgentCountsRepo(db.kysely), clock);
+  const gauges = new OperationsGauges(records, instancesRepo, new AgentCountsRepo(db.kysely), webhooksRepo, clock);
   instrument({ outcomes, imports, gauges }, metrics, engineLog);
   return {
     access: new ApiAccess(tenancy, clock),
@@ -273,11 +284,20 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     agentDesk,
     agentDispositions,
     agentEvents: new AgentEventHub(agentsRepo, agentDesk, clock, log.child({ component: 'agents' })),
+    agentBoard: new AgentBoard(new AgentBoardRepo(db.kysely), clock),
+    eventStreams: new EventStreamHub(
+      new EventStreamRepo(db),
+      log.child({ component: 'event-streams' }),
+      config.eventStreams,
+    ),
     workSignal,
     metrics,
-    webhooks: new WebhookAdmin(webhooksRepo, (id) => tenancy.accountExists(id), clock),
+    webhooks: new WebhookAdmin(webhooksRepo, tenancy, clock),
     createWebhookDelivery: (options) =>
-      new WebhookDelivery(webhooksRepo, clock, log.child({ component: 'webhooks' }), options),
+      new WebhookDelivery(webhooksRepo, clock, log.child({ component: 'webhooks' }), {
+        metrics: metrics.webhooks,
+        ...options,
+      }),
     createOutboundSms: (provider) =>
       new OutboundSmsService({ tenancy, dnc, provider, log: log.child({ component: 'outbound-sms' }) }),
     createEngine: ({ precall, ...settings }) =>

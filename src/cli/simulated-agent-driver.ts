@@ -1,3 +1,4 @@
+import { createCampaigndClient, type CampaigndClient } from '../client/index.js';
 import type { Agent } from '../contract/agents.js';
 import { EventStreamParser, type SseMessage } from './event-stream-parser.js';
 import { dispositionCode, offerChoice, talkTimeMs, type SimBehaviour } from './simulated-agent.js';
@@ -24,9 +25,11 @@ export interface DriverOptions {
   handled: () => void;
 }
 
+/** What a call of the agent API came to, as the typed client answers it. */
 interface Answer {
-  status: number;
-  body: Record<string, unknown>;
+  /** A failure's body: the failure envelope, or the text of an answer that was not JSON. */
+  error?: unknown;
+  response: Response;
 }
 
 const delay = (ms: number, signal?: AbortSignal) =>
@@ -35,7 +38,11 @@ const delay = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 
-const messageOf = (a: Answer) => String(a.body.message ?? a.body.errors ?? `HTTP ${a.status}`);
+const messageOf = ({ error, response }: Answer) => {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (typeof message === 'string') return message;
+  return typeof error === 'string' && error !== '' ? error.slice(0, 200) : `HTTP ${response.status}`;
+};
 /** The number on screen: offers and call.connecting carry the record's E.164, call.connected the contact's fields. */
 const phoneOf = (contact: unknown) => {
   const c = contact as Record<string, unknown> | null;
@@ -57,17 +64,20 @@ export class SimulatedAgentDriver {
   /** The codes the last wrap-up offered (the campaign's or bot's list). */
   private codes: string[] = [];
   private loop: Promise<void> | undefined;
+  private readonly api: CampaigndClient;
 
-  constructor(private readonly o: DriverOptions) {}
+  constructor(private readonly o: DriverOptions) {
+    this.api = createCampaigndClient({ baseUrl: o.baseUrl, agentCredential: o.credential });
+  }
 
   /** Logs in as Available and opens the event stream; throws when the server refuses or is unreachable. */
   async start(): Promise<void> {
-    const res = await this.call('POST', '/login', {});
-    if (res.status === 401)
+    const res = await this.api.POST('/agent/v1/login', { body: {} });
+    if (res.response.status === 401)
       throw new Error(
         `${this.o.baseUrl} refused the credential of ${this.o.name}: does that server use the same database as this command?`,
       );
-    if (res.status !== 200) throw new Error(`${this.o.name} could not log in: ${messageOf(res)}`);
+    if (res.response.status !== 200) throw new Error(`${this.o.name} could not log in: ${messageOf(res)}`);
     this.o.say('logged in');
     this.loop = this.stream();
   }
@@ -81,8 +91,8 @@ export class SimulatedAgentDriver {
     await this.loop;
     const deadline = Date.now() + STOP_DEADLINE_MS;
     for (;;) {
-      const me = await this.call('GET', '/me').catch(() => undefined);
-      const agent = me?.body as Partial<Agent> | undefined;
+      const me = await this.api.GET('/agent/v1/me').catch(() => undefined);
+      const agent = me?.data;
       const attemptId = agent?.work?.attemptId;
       if (agent?.state === 'WrapUp' && attemptId) await this.dispose(attemptId);
       else if (agent?.work?.kind === 'call' && attemptId && Date.now() < deadline) {
@@ -91,15 +101,18 @@ export class SimulatedAgentDriver {
         await delay(STOP_POLL_MS);
         continue;
       }
-      const out = await this.call('POST', '/logout').catch((err: unknown) => ({
-        status: 0,
-        body: { message: (err as Error).message },
-      }));
-      if (out.status === 200) {
+      let out: Answer;
+      try {
+        out = await this.api.POST('/agent/v1/logout');
+      } catch (err) {
+        this.o.say(`could not log out: ${(err as Error).message}`);
+        return;
+      }
+      if (out.response.status === 200) {
         this.o.say('logged out');
         return;
       }
-      if (out.status !== 409 || Date.now() > deadline) {
+      if (out.response.status !== 409 || Date.now() > deadline) {
         this.o.say(`could not log out: ${messageOf(out)}`);
         return;
       }
@@ -107,46 +120,25 @@ export class SimulatedAgentDriver {
     }
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
-    const res = await fetch(`${this.o.baseUrl}/agent/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.o.credential}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { message: text.slice(0, 200) };
-    }
-    return { status: res.status, body: parsed };
-  }
-
   /** The event stream, reopened after every drop until stop(). */
   private async stream(): Promise<void> {
     let retryMs = DEFAULT_RETRY_MS;
     while (!this.stopping) {
       try {
-        const res = await fetch(`${this.o.baseUrl}/agent/v1/events`, {
-          headers: {
-            authorization: `Bearer ${this.o.credential}`,
-            accept: 'text/event-stream',
-            ...(this.lastEventId ? { 'last-event-id': this.lastEventId } : {}),
-          },
+        // parseAs 'stream': the typed client hands over the body unread, to be parsed as it arrives.
+        const { data, response } = await this.api.GET('/agent/v1/events', {
+          parseAs: 'stream',
+          headers: { accept: 'text/event-stream', ...(this.lastEventId ? { 'last-event-id': this.lastEventId } : {}) },
           signal: this.abort.signal,
         });
-        if (res.status === 401) {
+        if (response.status === 401) {
           this.o.say('event stream: credential refused (reset or removed?); this agent stops');
           return;
         }
-        if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status}`);
+        if (response.status !== 200 || !data) throw new Error(`HTTP ${response.status}`);
         const parser = new EventStreamParser();
         const decoder = new TextDecoder();
-        for await (const chunk of res.body) {
+        for await (const chunk of data) {
           for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
             await this.handle(msg);
             if (msg.lastEventId) this.lastEventId = msg.lastEventId;
@@ -207,8 +199,8 @@ export class SimulatedAgentDriver {
     const w = a.work;
     if (a.state === 'Offline') {
       // Logged out meanwhile (the stream was gone longer than the grace period): back to work.
-      const res = await this.call('POST', '/login', {});
-      this.o.say(res.status === 200 ? 'logged in again' : `could not log in again: ${messageOf(res)}`);
+      const res = await this.api.POST('/agent/v1/login', { body: {} });
+      this.o.say(res.data ? 'logged in again' : `could not log in again: ${messageOf(res)}`);
     } else if (a.state === 'Reserved' && w?.kind === 'offer' && w.offerId && !w.attemptId) {
       await this.offer(w.offerId, 1, 'open offer');
     } else if (a.state === 'OnCall' && w?.attemptId && this.talking?.attemptId !== w.attemptId) {
@@ -221,14 +213,19 @@ export class SimulatedAgentDriver {
   private async offer(offerId: string, skipsLeft: number, what: string): Promise<void> {
     if (this.stopping) return;
     let choice = offerChoice(this.o.draw(), this.o.behaviour.acceptRate, skipsLeft);
-    let res = await this.call('POST', `/offers/${offerId}/${choice}`);
-    if (choice === 'skip' && res.status === 409 && /no skips/.test(messageOf(res))) {
+    let res = await this.answerOffer(offerId, choice);
+    if (choice === 'skip' && res.response.status === 409 && /no skips/.test(messageOf(res))) {
       choice = 'accept';
-      res = await this.call('POST', `/offers/${offerId}/accept`);
+      res = await this.answerOffer(offerId, choice);
     }
-    this.o.say(
-      `offer ${what} ${offerId}: ${res.status === 200 ? String(res.body.status) : `${choice} refused: ${messageOf(res)}`}`,
-    );
+    this.o.say(`offer ${what} ${offerId}: ${res.data ? res.data.status : `${choice} refused: ${messageOf(res)}`}`);
+  }
+
+  private answerOffer(offerId: string, choice: 'accept' | 'skip') {
+    const params = { path: { offerId } };
+    return choice === 'accept'
+      ? this.api.POST('/agent/v1/offers/{offerId}/accept', { params })
+      : this.api.POST('/agent/v1/offers/{offerId}/skip', { params });
   }
 
   private talk(attemptId: string, what: string): void {
@@ -245,23 +242,27 @@ export class SimulatedAgentDriver {
   }
 
   private async endCall(attemptId: string): Promise<void> {
-    const res = await this.call('POST', `/calls/${attemptId}/end`);
+    const res = await this.api.POST('/agent/v1/calls/{attemptId}/end', { params: { path: { attemptId } } });
     // 409: the person hung up first, or the end was already asked for; the stream says what followed.
-    if (res.status !== 202 && res.status !== 409) this.o.say(`end ${attemptId} refused: ${messageOf(res)}`);
+    if (res.response.status !== 202 && res.response.status !== 409)
+      this.o.say(`end ${attemptId} refused: ${messageOf(res)}`);
   }
 
   /** Gives a disposition once per call; a code the campaign refuses falls back to going Available. */
   private async dispose(attemptId: string): Promise<void> {
     if (this.disposed.has(attemptId)) return;
     const code = dispositionCode(this.o.draw(), this.codes);
-    const res = await this.call('POST', `/calls/${attemptId}/disposition`, { codes: [code] });
-    if (res.status === 200) {
+    const res = await this.api.POST('/agent/v1/calls/{attemptId}/disposition', {
+      params: { path: { attemptId } },
+      body: { codes: [code] },
+    });
+    if (res.data) {
       this.disposed.add(attemptId);
       this.o.say(`wrapup.started ${attemptId}: disposition ${code}`);
       this.o.handled();
       return;
     }
     this.o.say(`wrapup.started ${attemptId}: disposition ${code} refused: ${messageOf(res)}`);
-    if (res.status === 400) await this.call('POST', '/state', { state: 'Available' });
+    if (res.response.status === 400) await this.api.POST('/agent/v1/state', { body: { state: 'Available' } });
   }
 }

@@ -53,7 +53,10 @@ export const ContactExcludedData = Type.Object({
   instanceId: Type.String(),
   recordId: Type.String(),
   phoneNumber: Type.String(),
-  reason: Type.Union([Type.Literal('dnc'), Type.Literal('rules')]),
+  reason: Type.Literal('dnc', {
+    description:
+      'why: on a DNC list (contact rules never exclude: a record they hold waits for its permitted time, and explain says until when)',
+  }),
   detail: Nullable(Type.String()),
 });
 export const ImportFinishedData = Type.Object({
@@ -62,6 +65,37 @@ export const ImportFinishedData = Type.Object({
   status: Type.Union([Type.Literal('completed'), Type.Literal('failed')]),
   imported: Nullable(Type.Integer()),
   error: Nullable(Type.String()),
+});
+
+const AgentStateName = Type.String({
+  description: 'Offline, Available, NotReady, Reserved, OnCall or WrapUp (docs/agents.md)',
+});
+export const AgentStateChangedData = Type.Object({
+  agentId: Type.String(),
+  agentName: Type.String(),
+  state: AgentStateName,
+  reason: Nullable(Type.String({ description: "NotReady's reason code; why the agent went Offline" })),
+  previousState: AgentStateName,
+  previousReason: Nullable(Type.String()),
+  secondsInPreviousState: Nullable(
+    Type.Number({ description: 'how long the agent was in the previous state; null for a new agent' }),
+  ),
+  campaignId: Nullable(Type.String({ description: 'the campaign the change was about (an offer, a call), if any' })),
+  attemptId: Nullable(Type.String()),
+});
+export const AgentDispositionSubmittedData = Type.Object({
+  agentId: Type.String(),
+  campaignId: Type.String(),
+  instanceId: Type.String(),
+  attemptId: Type.String(),
+  recordId: Type.String(),
+  codes: Type.Array(Type.String()),
+  notes: Nullable(Type.String()),
+  callbackAt: Nullable(Type.String({ format: 'date-time' })),
+  doNotCall: Type.Boolean(),
+  by: Type.Union([Type.Literal('agent'), Type.Literal('system')], {
+    description: "`system`: the wrap-up ended without the agent's disposition (Kore's `System Generated`)",
+  }),
 });
 
 /** Every event type, its current version and the schema of its data. */
@@ -74,6 +108,12 @@ export const EVENT_TYPES = {
   'contact.excluded': { version: 1, data: ContactExcludedData, summary: 'A contact was excluded from a run' },
   'import.completed': { version: 1, data: ImportFinishedData, summary: 'A contact import finished' },
   'import.failed': { version: 1, data: ImportFinishedData, summary: 'A contact import failed' },
+  'agent.state_changed': { version: 1, data: AgentStateChangedData, summary: 'An agent changed state' },
+  'agent.disposition_submitted': {
+    version: 1,
+    data: AgentDispositionSubmittedData,
+    summary: 'A call of an agent got its disposition',
+  },
 } as const satisfies Record<string, { version: number; data: TObject; summary: string }>;
 
 export type EventType = keyof typeof EVENT_TYPES;
@@ -143,7 +183,11 @@ export const CreateSubscriptionBody = Type.Object({
   ),
   eventTypes: Type.Optional(Type.Array(EventTypeName, { minItems: 1, uniqueItems: true, description: 'absent: all' })),
   fromSeq: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'deliver events after this seq; default: only events from now on' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'deliver events after this seq; default: only events from now on',
+    }),
   ),
 });
 export type CreateSubscriptionBody = Static<typeof CreateSubscriptionBody>;
@@ -175,7 +219,11 @@ export const SubscriptionList = Type.Object({ subscriptions: Type.Array(Subscrip
 export const AccountQuery = Type.Object({ accountId: Type.String() });
 export const SubscriptionParams = Type.Object({ id: Type.String() });
 export const ReplayBody = Type.Object({
-  fromSeq: Type.Integer({ minimum: 0, description: 'deliver again every matching event with seq > fromSeq' }),
+  fromSeq: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'deliver again every matching event with seq > fromSeq',
+  }),
 });
 
 export const Delivery = Type.Object({

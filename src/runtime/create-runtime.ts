@@ -33,6 +33,7 @@ export function createRuntime(
     pollMs: config.webhookPollMs,
     timeoutMs: config.webhookTimeoutMs,
     retryForMs: config.webhookRetryMs,
+    retentionMs: config.eventsRetentionDays * 86_400_000,
   };
   const runtime = new Runtime({ services, provider, clock, log, ...(dialing ? { dialing, webhooks } : {}) });
   return { runtime, provider };

@@ -69,6 +69,8 @@ export interface Config {
   readonly webhookRetryMs: number;
   /** How often engine processes look for webhook deliveries due. Default 1000. */
   readonly webhookPollMs: number;
+  /** How long events and webhook delivery logs are kept (EVENTS_RETENTION_DAYS). */
+  readonly eventsRetentionDays: number;
   /**
    * How long an agent whose event stream is gone (closed, or silent for 15 s) stays logged in
    * before being logged out; they are never given work while gone. Default 60000.
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
     webhookRetryMs: int('WEBHOOK_RETRY_MS', 86_400_000, 1000, 30 * 86_400_000),
     webhookPollMs: int('WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    eventsRetentionDays: int('EVENTS_RETENTION_DAYS', 30, 1, 3650),
     agentPresenceGraceMs: int('AGENT_PRESENCE_GRACE_MS', 60_000, 0, 86_400_000),
     telephonyProvider,
     telephonyWebhookUrl,

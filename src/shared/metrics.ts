@@ -14,6 +14,8 @@ export interface GaugeSource {
   dueBacklog(): Promise<number>;
   /** Agents per state, every known state present (0 included). */
   agentsByState(): Promise<ReadonlyMap<string, number>>;
+  /** Events that active or failing webhook subscriptions have yet to deliver (capped; docs/metrics.md). */
+  webhookPending(): Promise<number>;
 }
 
 /** Latency buckets (seconds) for HTTP requests and engine ticks: 1 ms to 10 s. */
@@ -90,8 +92,8 @@ export class Metrics {
   };
 
   /**
-   * Reserved for the event outbox (webhook deliveries): names fixed in docs/metrics.md, nothing
-   * increments them yet. `event` is the event type, `result` delivered | failed | gave_up.
+   * The event outbox's webhook deliveries (domain/events/webhook-delivery.ts). `event` is the event
+   * type, `result` delivered | failed | gave_up.
    */
   readonly webhooks = {
     deliveries: this.counter('webhook_deliveries_total', 'Webhook delivery attempts, by event type and result', [
@@ -105,11 +107,9 @@ export class Metrics {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800, 3600, 21600, 86400],
       registers: [this.registry],
     }),
-    pending: new Gauge({
-      name: `${METRIC_PREFIX}webhook_pending_events`,
-      help: 'Events written and not yet delivered',
-      registers: [this.registry],
-    }),
+    pending: this.gauge('webhook_pending_events', 'Events subscriptions have yet to deliver (capped)', () =>
+      this.read((s) => s.webhookPending()),
+    ),
   };
 
   /** Failures of a gauge read at scrape time (the gauge then keeps its last value). */

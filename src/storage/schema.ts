@@ -336,6 +336,14 @@ export interface IdempotencyKeyRow {
   expires_at: number;
 }
 
+/** The recent admitted requests of one rate-limited key (migration 020; PostgreSQL only writes it). */
+export interface RateLimitRow {
+  /** The account id. */
+  key: string;
+  /** Epoch-ms times of the key's last admitted requests, oldest first, each 13 digits, no separator. */
+  recent: string;
+}
+
 export const AGENT_STATES = ['Offline', 'Available', 'Reserved', 'OnCall', 'WrapUp', 'NotReady'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
@@ -482,4 +490,5 @@ export interface Database {
   events: EventRow;
   webhook_subscriptions: WebhookSubscriptionRow;
   webhook_deliveries: WebhookDeliveryRow;
+  rate_limits: RateLimitRow;
 }

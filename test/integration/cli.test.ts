@@ -10,6 +10,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { createCampaigndClient } from '../../src/client/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { DEMO_KEY } from '../../src/domain/tenancy/demo-tenant.js';
@@ -215,24 +216,21 @@ async function waitForBanner(server: ServerProcess): Promise<Banner> {
   };
 }
 
-function kore(
-  url: string,
-  b: { iid: string; accountId: string },
-  jwt: string,
-  method: string,
-  pathAndQuery: string,
-  body?: unknown,
-): Promise<Response> {
-  return fetch(`${url}/agentassist/api/v1/public/${b.iid}${pathAndQuery}`, {
-    method,
-    headers: {
-      auth: jwt,
-      accountId: b.accountId,
-      iid: b.iid,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+/**
+ * The typed client presenting `jwt` itself (rather than signing its own from app credentials): the
+ * tokens the banner, the CLI and `campaignd token` print are what these tests check.
+ */
+function kore(url: string, b: { iid: string; accountId: string }, jwt: string) {
+  const client = createCampaigndClient({ baseUrl: url, headers: { auth: jwt, accountId: b.accountId, iid: b.iid } });
+  const path = { iid: b.iid };
+  return {
+    list: (body: { type?: string } = {}) =>
+      client.POST('/agentassist/api/v1/public/{iid}/campaign/getAllCampaignDetails', { params: { path }, body }),
+    get: (campaignId: string) =>
+      client.GET('/agentassist/api/v1/public/{iid}/campaign/{campaignId}', {
+        params: { path: { ...path, campaignId } },
+      }),
+  };
 }
 
 afterAll(() => {
@@ -571,9 +569,9 @@ describe.concurrent('campaignd server', () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
 
-      const list = await kore(b.url, b, b.jwt, 'POST', '/campaign/getAllCampaignDetails', { type: 'voice' });
-      expect(list.status).toBe(200);
-      expect(await list.json()).toMatchObject({ status: 'success', data: { results: [], totalResults: 0 } });
+      const list = await kore(b.url, b, b.jwt).list({ type: 'voice' });
+      expect(list.response.status).toBe(200);
+      expect(list.data).toMatchObject({ status: 'success', data: { results: [], totalResults: 0 } });
 
       // The copy-paste snippet in the banner (curl create, then curl get) works as printed.
       const snippet = server.stdout.split('Create a campaign, then get it:\n')[1]?.split('\n\n')[0]?.trim() ?? '';
@@ -592,9 +590,9 @@ describe.concurrent('campaignd server', () => {
       expect(fetched.data).toMatchObject({ name: b.createBody.name, dialingMode: 'Agentless' });
       const campaignId = fetched.data._id;
       expect(campaignId).toMatch(/^cd-/);
-      const got = await kore(b.url, b, b.jwt, 'GET', `/campaign/${campaignId}`);
-      expect(got.status).toBe(200);
-      expect(((await got.json()) as { data: { name: string } }).data.name).toBe(b.createBody.name);
+      const got = await kore(b.url, b, b.jwt).get(campaignId);
+      expect(got.response.status).toBe(200);
+      expect(got.data?.data.name).toBe(b.createBody.name);
 
       // A CLI command on the same DATA_DIR while the server runs; the server honours what it wrote.
       const cliApp = oneJson<{ accountId: string; iid: string; clientId: string; clientSecret: string }>(
@@ -603,10 +601,12 @@ describe.concurrent('campaignd server', () => {
         }),
       );
       const cliToken = signHs256({ sub: 'cli', appId: cliApp.clientId }, cliApp.clientSecret);
-      const live = await kore(b.url, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {});
-      expect(live.status, await live.clone().text()).toBe(200);
+      const live = await kore(b.url, cliApp, cliToken).list();
+      expect(live.response.status, JSON.stringify(live.error)).toBe(200);
       // ...and keeps the tenants apart.
-      expect((await kore(b.url, b, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(403);
+      const foreign = await kore(b.url, b, cliToken).list();
+      expect(foreign.response.status).toBe(403);
+      expect(foreign.error).toMatchObject({ status: 'failure' });
 
       expect(await server.stop()).toBe(0);
       expect(server.stderr).not.toMatch(/error/i);
@@ -626,11 +626,11 @@ describe.concurrent('campaignd server', () => {
       // The command it names gives a token that works.
       const fresh = await cli(['token', '--client-id', b.clientId, '--ttl', '24h'], { DATA_DIR: dataDir });
       expect(fresh.code, fresh.stderr).toBe(0);
-      expect((await kore(url2, b, fresh.stdout.trim(), 'GET', `/campaign/${campaignId}`)).status).toBe(200);
+      expect((await kore(url2, b, fresh.stdout.trim()).get(campaignId)).response.status).toBe(200);
       // The first start's token, its campaign and the CLI's app survive the restart.
-      const kept = await kore(url2, b, b.jwt, 'GET', `/campaign/${campaignId}`);
-      expect(kept.status).toBe(200);
-      expect((await kore(url2, cliApp, cliToken, 'POST', '/campaign/getAllCampaignDetails', {})).status).toBe(200);
+      const kept = await kore(url2, b, b.jwt).get(campaignId);
+      expect(kept.response.status).toBe(200);
+      expect((await kore(url2, cliApp, cliToken).list()).response.status).toBe(200);
 
       expect(await again.stop()).toBe(0);
     },

@@ -131,6 +131,28 @@ describe.each(DIALECTS)('live lists on %s', (dialect) => {
       .where('campaign_id', '=', id)
       .execute();
     expect(inst.map((i) => [i.total_records, i.excluded_records])).toEqual([[4, 2]]);
+    // Each live exclusion is a contact.excluded in the outbox, as an exclusion at play is.
+    const excluded = await t()
+      .db.kysely.selectFrom('events')
+      .select('data')
+      .where('type', '=', 'contact.excluded')
+      .where('campaign_id', '=', id)
+      .orderBy('id')
+      .execute();
+    expect(excluded.map((e) => JSON.parse(e.data) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        phoneNumber: '+14155550199',
+        reason: 'dnc',
+        recordId: rows[1]!.id,
+        detail: rows[1]!.excluded_reason,
+      }),
+      expect.objectContaining({
+        phoneNumber: '+14155550198',
+        reason: 'dnc',
+        recordId: rows[3]!.id,
+        detail: rows[3]!.excluded_reason,
+      }),
+    ]);
     expect(await statusOf(id)).toBe('Completed');
     // The global list is the account's: leave it for no other test.
     await t()

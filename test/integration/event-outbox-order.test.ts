@@ -36,13 +36,13 @@ describe('the event outbox on postgres', () => {
     const inserted = new Promise<void>((r) => (written = r));
     // A: inserts first (the lower id) and commits last.
     const slow = k.transaction().execute(async (trx) => {
-      await appendEvents(trx, 'postgres', [event('cd-late')]);
+      await appendEvents(trx, [event('cd-late')]);
       written();
       await gate;
     });
     await inserted;
     // B: inserts after A and commits at once.
-    await k.transaction().execute((trx) => appendEvents(trx, 'postgres', [event('cd-early')]));
+    await k.transaction().execute((trx) => appendEvents(trx, [event('cd-early')]));
 
     expect(await publishEvents(k, 'postgres')).toBe(1);
     const first = await seen();

@@ -1,7 +1,8 @@
 /**
  * The limits of the HTTP server itself, on a real socket (app.inject bypasses Node's HTTP parser):
  * what routing and the parser refuse is answered in the failure envelope; a too-large body gets a
- * 413 the client can read; a slow request is cut off, a refused one sooner.
+ * 413 the client can read; a slow request is cut off, a refused one sooner. Requests are raw (fetch and
+ * sockets), not the typed client (src/client): each is one a well-behaved client would never send.
  */
 import { execFile } from 'node:child_process';
 import net from 'node:net';

@@ -13,6 +13,7 @@ import {
   type SharedDbApp,
 } from '../support/engine-processes.js';
 import { DIALECTS } from '../support/test-db.js';
+import { startReceiver } from '../support/webhook-receiver.js';
 
 const TOKEN = 'metrics-token-0123456789';
 const LEASE_MS = 120_000;
@@ -207,6 +208,46 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
       val(after, 'campaignd_agents', { state: 'Offline' }) - val(before, 'campaignd_agents', { state: 'Offline' }),
     ).toBe(1);
     expect(after.has(key('campaignd_agents', { state: 'Available' }))).toBe(true);
+  });
+
+  it('counts webhook deliveries, failures and their lag, and reads the events still to deliver', async () => {
+    const receiver = await startReceiver((n) => ({ status: n === 0 ? 503 : 204 }));
+    try {
+      const { accountId } = t().tenant;
+      await t().services.webhooks.create({ accountId, url: receiver.url, eventTypes: ['campaign.status_changed'] });
+      const before = await scrape();
+      const list = await t().addList('Metrics webhooks');
+      await addContacts(t(), list, [{ phone: '+15554000001' }]);
+      await trigger(
+        t(),
+        await createCampaign(t(), { name: 'Metrics webhooks', contactLists: ['Metrics webhooks'] }),
+        'play',
+      );
+      await t().services.webhooks.events(accountId, 0, 1); // publishes: the event now has its seq
+      expect(val(await scrape(), 'campaignd_webhook_pending_events')).toBe(1);
+
+      const d = t().services.createWebhookDelivery({ owner: 'metrics-test', baseDelayMs: 1000 });
+      await d.run();
+      await d.idle();
+      t().clock.advance(60_000);
+      await d.run();
+      await d.idle();
+      expect(receiver.accepted().map((e) => e.type)).toEqual(['campaign.status_changed']);
+
+      const after = await scrape();
+      const delta = (name: string, labels?: Record<string, string>) =>
+        val(after, name, labels) - val(before, name, labels);
+      const event = 'campaign.status_changed';
+      expect(delta('campaignd_webhook_deliveries_total', { event, result: 'failed' })).toBe(1);
+      expect(delta('campaignd_webhook_deliveries_total', { event, result: 'delivered' })).toBe(1);
+      expect(delta('campaignd_webhook_failures_total', { reason: 'http_5xx' })).toBe(1);
+      expect(delta('campaignd_webhook_delivery_lag_seconds_count')).toBe(1);
+      // Written before the failed try, delivered after the minute the retry waited.
+      expect(delta('campaignd_webhook_delivery_lag_seconds_sum')).toBeGreaterThanOrEqual(60);
+      expect(val(after, 'campaignd_webhook_pending_events')).toBe(0);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       webhookTimeoutMs: 10_000,
       webhookRetryMs: 86_400_000,
       webhookPollMs: 1000,
+      eventsRetentionDays: 30,
       agentPresenceGraceMs: 60_000,
       telephonyProvider: 'simulator',
       telephonyWebhookUrl: undefined,

@@ -13,6 +13,7 @@ import type { AttemptRow } from '../../storage/schema.js';
 import type { CallbackService } from '../engine/callbacks.js';
 import type { CampaignPolicies } from '../engine/campaign-policies.js';
 import { wrapUpEndedEvent } from './agent-events.js';
+import { dispositionSubmittedEvent } from './disposition-event.js';
 import { signedInAgent, workPolicy } from './agent-work.js';
 import type { DispositionCodes } from './disposition-codes.js';
 import type { WorkSignal } from './work-signal.js';
@@ -109,6 +110,12 @@ export class CallDispositions {
             events: [wrapUpEndedEvent(attemptId, 'disposition')],
           }
         : undefined,
+      dispositionSubmittedEvent(
+        a,
+        { campaignId: policy.campaignId, instanceId: att.instance_id, attemptId, recordId: att.record_id },
+        disposition,
+        now,
+      ),
     );
     if (!stored) {
       if (!inWrapUp && (await this.d.attempts.find(attemptId))?.disposition === null) return undefined;

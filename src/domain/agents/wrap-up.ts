@@ -5,6 +5,7 @@ import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AgentRow } from '../../storage/schema.js';
 import { wrapUpEndedEvent } from './agent-events.js';
 import { SYSTEM_DISPOSITION } from './disposition-codes.js';
+import { dispositionSubmittedEvent } from './disposition-event.js';
 
 /**
  * Ends an agent's wrap-up without their disposition (it ran out, or they moved on without one):
@@ -27,17 +28,34 @@ export function endWrapUp(
     callbackAt: null,
     doNotCall: false,
   };
-  return work.endWrapUp(a.work_attempt_id!, a.work_record_id!, JSON.stringify(system), JSON.stringify(system.codes), {
-    agentId: a.id,
-    from: ['WrapUp'],
-    workAttemptId: a.work_attempt_id!,
-    to,
-    reason,
-    work: NO_WORK,
-    at: now,
-    nowIso: nowIso(now),
-    campaignId: a.work_campaign_id,
-    attemptId: a.work_attempt_id,
-    events: [wrapUpEndedEvent(a.work_attempt_id!, by)],
-  });
+  return work.endWrapUp(
+    a.work_attempt_id!,
+    a.work_record_id!,
+    JSON.stringify(system),
+    JSON.stringify(system.codes),
+    {
+      agentId: a.id,
+      from: ['WrapUp'],
+      workAttemptId: a.work_attempt_id!,
+      to,
+      reason,
+      work: NO_WORK,
+      at: now,
+      nowIso: nowIso(now),
+      campaignId: a.work_campaign_id,
+      attemptId: a.work_attempt_id,
+      events: [wrapUpEndedEvent(a.work_attempt_id!, by)],
+    },
+    dispositionSubmittedEvent(
+      a,
+      {
+        campaignId: a.work_campaign_id!,
+        instanceId: a.work_instance_id!,
+        attemptId: a.work_attempt_id!,
+        recordId: a.work_record_id!,
+      },
+      system,
+      now,
+    ),
+  );
 }

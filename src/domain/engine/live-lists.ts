@@ -67,6 +67,7 @@ export class LiveLists {
       toSeq,
       records: plan.records,
       placement: order === 'LIFO' ? 'before' : 'after',
+      at: now,
     });
     return done?.added ?? 0;
   }

@@ -8,6 +8,7 @@ import type {
 } from '../../contract/events.js';
 import type { Clock } from '../../shared/clock.js';
 import { errors } from '../../shared/errors.js';
+import type { TenancyRepo } from '../../storage/repos/tenancy-repo.js';
 import type { SubscriptionRow, WebhooksRepo } from '../../storage/repos/webhooks-repo.js';
 import { toEvent } from './event-view.js';
 import { newWebhookSecret } from './webhook-signing.js';
@@ -16,12 +17,14 @@ import { newWebhookSecret } from './webhook-signing.js';
 export class WebhookAdmin {
   constructor(
     private readonly repo: WebhooksRepo,
-    private readonly accountExists: (accountId: string) => Promise<boolean>,
+    private readonly tenancy: Pick<TenancyRepo, 'accountExists' | 'findBot'>,
     private readonly clock: Clock,
   ) {}
 
   async create(body: CreateSubscriptionBody): Promise<CreatedSubscription> {
-    if (!(await this.accountExists(body.accountId))) throw errors.notFound('Account', body.accountId);
+    if (!(await this.tenancy.accountExists(body.accountId))) throw errors.notFound('Account', body.accountId);
+    if (body.botId !== undefined && (await this.tenancy.findBot(body.botId))?.account_id !== body.accountId)
+      throw errors.notFound('Bot', body.botId);
     let url: URL;
     try {
       url = new URL(body.url);
@@ -31,8 +34,12 @@ export class WebhookAdmin {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw errors.validation('url', 'url must be an absolute http(s) URL');
     const secret = body.secret ?? newWebhookSecret();
-    // Starting at "now" means after every event committed so far: number them first.
-    if (body.fromSeq === undefined) await this.repo.publish();
+    let cursor = body.fromSeq;
+    if (cursor === undefined) {
+      // Starting at "now" means after every event committed so far: number them first.
+      await this.repo.publish();
+      cursor = await this.repo.lastSeq();
+    }
     const now = this.clock.now();
     const row: SubscriptionRow = {
       id: `wh-${randomUUID()}`,
@@ -42,7 +49,7 @@ export class WebhookAdmin {
       secret,
       event_types: body.eventTypes ? JSON.stringify(body.eventTypes) : null,
       status: 'active',
-      cursor_seq: body.fromSeq ?? ((await this.repo.publish()) >= 0 ? await this.repo.lastSeq() : 0),
+      cursor_seq: cursor,
       failing_since: null,
       tries: 0,
       next_attempt_at: now,

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import type { SubscriptionRow, WebhooksRepo } from '../../storage/repos/webhooks-repo.js';
+import type { Metrics } from '../../shared/metrics.js';
+import type { StoredEvent, SubscriptionRow, WebhooksRepo } from '../../storage/repos/webhooks-repo.js';
 import { toEvent } from './event-view.js';
 import { webhookHeaders } from './webhook-signing.js';
 
@@ -19,10 +20,20 @@ export interface WebhookDeliveryOptions {
   concurrency?: number;
   /** Events read per query. Default 50. */
   batch?: number;
+  /** Events and delivery logs older than this are deleted (EVENTS_RETENTION_DAYS). Default 30 days. */
+  retentionMs?: number;
+  /** Where deliveries, failures and lag are counted (docs/metrics.md). */
+  metrics?: Metrics['webhooks'];
   /** Injected in tests. */
   fetch?: typeof fetch;
   random?: () => number;
 }
+
+/** How often a process prunes what retention lets go. */
+const PRUNE_EVERY_MS = 3600_000;
+
+/** Why a try failed, as `campaignd_webhook_failures_total` labels it. */
+type FailureReason = 'timeout' | 'network' | 'http_1xx' | 'http_3xx' | 'http_4xx' | 'http_5xx';
 
 /** What one run of the delivery loop did. */
 export interface DeliveryReport {
@@ -46,6 +57,7 @@ export class WebhookDelivery {
   private readonly leaseMs: number;
   private readonly fetch: typeof fetch;
   private stopping = false;
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly repo: WebhooksRepo,
@@ -67,6 +79,11 @@ export class WebhookDelivery {
     // Numbering committed events first: the subscriptions below then see everything up to now.
     await this.repo.publish();
     const now = this.clock.now();
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      const pruned = await this.repo.prune(now - (this.o.retentionMs ?? 30 * 86_400_000));
+      if (pruned.events + pruned.deliveries > 0) this.log.info(pruned, 'events past their retention deleted');
+    }
     const subs = await this.repo.claimDue(this.o.owner, now, now + this.leaseMs, room, [...this.inFlight.keys()]);
     for (const sub of subs) {
       const task = this.serve(sub)
@@ -98,7 +115,7 @@ export class WebhookDelivery {
       const events = await this.repo.nextEvents({ ...sub, cursor_seq: cursor }, batch, head);
       for (const e of events) {
         if (this.stopping) return this.repo.release(sub.id, this.o.owner);
-        const ok = await this.send(sub, cursor, e.seq, JSON.stringify(toEvent(e)));
+        const ok = await this.send(sub, cursor, e);
         if (!ok) return; // the retry is scheduled and the lease given back (or lost)
         cursor = e.seq;
       }
@@ -110,11 +127,14 @@ export class WebhookDelivery {
   }
 
   /** One try of one event; true when the receiver took it and the cursor moved. */
-  private async send(sub: SubscriptionRow, cursor: number, seq: number, body: string): Promise<boolean> {
+  private async send(sub: SubscriptionRow, cursor: number, e: StoredEvent): Promise<boolean> {
+    const { seq } = e;
+    const body = JSON.stringify(toEvent(e));
     const started = this.clock.now();
     const t0 = performance.now();
     let status: number | null = null;
     let error: string | null = null;
+    let reason: FailureReason = 'network';
     try {
       const res = await this.fetch(sub.url, {
         method: 'POST',
@@ -125,14 +145,22 @@ export class WebhookDelivery {
       });
       status = res.status;
       await res.body?.cancel().catch(() => {});
-      if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+      if (res.status < 200 || res.status > 299) {
+        error = `HTTP ${res.status}`;
+        reason = `http_${Math.floor(res.status / 100)}xx` as FailureReason;
+      }
     } catch (err) {
-      const e = err as Error;
-      error = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${e.name}: ${e.message}`;
+      const x = err as Error;
+      const timedOut = x.name === 'TimeoutError';
+      error = timedOut ? `no answer within ${this.timeoutMs} ms` : `${x.name}: ${x.message}`;
+      if (timedOut) reason = 'timeout';
     }
+    const m = this.o.metrics;
     const durationMs = performance.now() - t0;
     const at = this.clock.now();
     if (error === null) {
+      m?.deliveries.inc({ event: e.type, result: 'delivered' });
+      m?.lag.observe(Math.max(0, at - Number(e.occurred_at)) / 1000);
       return this.repo.recordTry({
         subscriptionId: sub.id,
         owner: this.o.owner,
@@ -151,6 +179,8 @@ export class WebhookDelivery {
     const since = sub.failing_since === null ? started : Number(sub.failing_since);
     const giveUp = at - since >= this.retryForMs;
     const nextAttemptAt = at + this.backoff(tries);
+    m?.deliveries.inc({ event: e.type, result: giveUp ? 'gave_up' : 'failed' });
+    m?.failures.inc({ reason });
     if (giveUp) this.log.warn({ subscriptionId: sub.id, seq, error }, 'webhook subscription failing: retries given up');
     else this.log.info({ subscriptionId: sub.id, seq, error, tries }, 'webhook delivery failed; will retry');
     await this.repo.recordTry({

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiAccess, ApiClaim } from '../../domain/tenancy/api-access.js';
 import { AppError, errors } from '../../shared/errors.js';
 import type { ApiTenant } from '../../shared/tenant.js';
-import type { RollingLimiter } from './rate-limit.js';
+import type { AccountLimiter, RollingLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,8 +47,8 @@ function single(v: unknown): string | undefined {
 
 /** The limits the Kore API's authentication applies (http/plugins/rate-limit.ts). */
 export interface AuthLimits {
-  /** Requests per account (RATE_LIMIT_PER_MINUTE). */
-  perAccount: RollingLimiter;
+  /** Requests per account (RATE_LIMIT_PER_MINUTE): per process, or shared by every server on PostgreSQL. */
+  perAccount: AccountLimiter;
   /** Failed authentications per client address (AUTH_FAILURES_PER_MINUTE), shared with the admin API. */
   failures: RollingLimiter;
 }
@@ -71,8 +71,9 @@ export function refusedAddress(failures: RollingLimiter, req: FastifyRequest): A
 /**
  * The Kore API's onRequest hook: reads the claim, has domain/tenancy admit it (token, account,
  * scope), applies the per-account rate limit and puts the tenant on the request. A caller whose
- * token and scope are cached is admitted synchronously (no promise, no extra microtask: this runs
- * on every API call); anyone else takes the asynchronous path that reads the database.
+ * token and scope are cached is admitted synchronously when the rate limit is per process (no
+ * promise, no extra microtask: this runs on every API call); anyone else, or any caller when the
+ * limit is counted in the database, takes the asynchronous path.
  */
 export function koreAuthHook(
   access: ApiAccess,
@@ -80,13 +81,18 @@ export function koreAuthHook(
   /** What the routes behind this hook need instead of the default (Campaign Management, accountId required). */
   route?: Pick<ApiClaim, 'scope' | 'accountFromToken'>,
 ) {
-  const finish = (req: FastifyRequest, tenant: ApiTenant): void => {
-    limits.perAccount.hit(tenant.accountId);
+  const finish = (req: FastifyRequest, tenant: ApiTenant): void | Promise<void> => {
+    const limited = limits.perAccount.hit(tenant.accountId);
+    return limited ? limited.then(() => enter(req, tenant)) : enter(req, tenant);
+  };
+  const enter = (req: FastifyRequest, tenant: ApiTenant): void => {
     req.tenant = tenant;
     // Child loggers cost an allocation per request; only pay for them when info lines are written.
     if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info'))
       req.log = req.log.child({ accountId: tenant.accountId, iid: tenant.botId });
   };
+  const fail = (req: FastifyRequest, done: (err?: Error) => void, err: unknown): void =>
+    done(countFailure(limits.failures, req, err) as Error);
   return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     const refused = refusedAddress(limits.failures, req);
     if (refused) return done(refused);
@@ -96,18 +102,22 @@ export function koreAuthHook(
       if (route) claim = { ...claim, ...route };
       const cached = access.admitCached(claim);
       if (cached) {
-        finish(req, cached);
-        return done();
+        const pending = finish(req, cached);
+        if (!pending) return done();
+        return void pending.then(
+          () => done(),
+          (err: unknown) => fail(req, done, err),
+        );
       }
     } catch (err) {
-      return done(countFailure(limits.failures, req, err) as Error);
+      return fail(req, done, err);
     }
     access
       .admit(claim)
       .then((tenant) => finish(req, tenant))
       .then(
         () => done(),
-        (err: unknown) => done(countFailure(limits.failures, req, err) as Error),
+        (err: unknown) => fail(req, done, err),
       );
   };
 }

@@ -2,7 +2,20 @@ import { BoundedCache } from '../../shared/bounded-cache.js';
 import type { Clock } from '../../shared/clock.js';
 import { errors } from '../../shared/errors.js';
 
-const WINDOW_MS = 60_000;
+export const WINDOW_MS = 60_000;
+
+/**
+ * The per-account limit as auth.ts applies it, whichever keeps the count: this process
+ * (RollingLimiter) or the database every server process shares (shared-rate-limit.ts).
+ */
+export interface AccountLimiter {
+  /**
+   * Refuses `key` with the Kore 429 when it is over its limit and records the event otherwise.
+   * Returns a promise only when the answer needs a round trip, so the per-process limiter keeps
+   * the authentication hook synchronous.
+   */
+  hit(key: string): void | Promise<void>;
+}
 
 interface Ring {
   times: Float64Array;
@@ -15,7 +28,7 @@ interface Ring {
  * at least 60 s old. Keys are bounded (least recently seen forgotten first), so a flood of new
  * keys cannot grow it. State is per process.
  */
-export class RollingLimiter {
+export class RollingLimiter implements AccountLimiter {
   private readonly rings: BoundedCache<string, Ring>;
 
   constructor(

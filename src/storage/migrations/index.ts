@@ -21,6 +21,7 @@ import * as m016 from './016-contact-protection.js';
 import * as m018 from './018-idempotency-keys.js';
 import * as m017 from './017-events.js';
 import * as m019 from './019-attempts-by-instance-start.js';
+import * as m020 from './020-rate-limits.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -47,6 +48,7 @@ const steps: Record<string, Step> = {
   '018-idempotency-keys': m018,
   '017-events': m017,
   '019-attempts-by-instance-start': m019,
+  '020-rate-limits': m020,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { AgentRow, AgentState, Database } from '../schema.js';
+import { appendEvents, newEvent, type NewEvent } from './outbox.js';
 
 /** What an agent's event stream carries next (agent_events). */
 export interface AgentEventDraft {
@@ -78,10 +79,11 @@ export async function moveAgent(trx: Kysely<Database>, m: AgentMove): Promise<bo
     .where('state', 'in', [...m.from]);
   if (m.workRecordId !== undefined) q = q.where('work_record_id', '=', m.workRecordId);
   if (m.workAttemptId !== undefined) q = q.where('work_attempt_id', '=', m.workAttemptId);
-  const res = await q.executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) return false;
+  const moved = await q.returning(['account_id', 'bot_id', 'name']).executeTakeFirst();
+  if (!moved) return false;
   const events: AgentEventDraft[] = [];
   if (changes) {
+    await appendEvents(trx, [await stateChangedEvent(trx, m, moved)]);
     await trx
       .insertInto('agent_state_history')
       .values({
@@ -101,6 +103,38 @@ export async function moveAgent(trx: Kysely<Database>, m: AgentMove): Promise<bo
   events.push(...(m.events ?? []));
   await addAgentEvents(trx, m.agentId, m.at, events);
   return true;
+}
+
+/**
+ * The outbox's `agent.state_changed` (docs/events.md). The state before is the agent's last history
+ * row: read under the row lock the move holds, so it is the one this move left (a new agent, which
+ * has none, was Offline since it was created).
+ */
+async function stateChangedEvent(
+  trx: Kysely<Database>,
+  m: AgentMove,
+  agent: Pick<AgentRow, 'account_id' | 'bot_id' | 'name'>,
+): Promise<NewEvent> {
+  const before = await trx
+    .selectFrom('agent_state_history')
+    .select(['state', 'reason', 'at'])
+    .where('agent_id', '=', m.agentId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const scope = { accountId: agent.account_id, botId: agent.bot_id, campaignId: m.campaignId ?? null };
+  return newEvent('agent.state_changed', scope, m.at, {
+    agentId: m.agentId,
+    agentName: agent.name,
+    state: m.to,
+    reason: m.reason ?? null,
+    previousState: before?.state ?? 'Offline',
+    previousReason: before?.reason ?? null,
+    secondsInPreviousState: before ? Math.max(0, m.at - Number(before.at)) / 1000 : null,
+    campaignId: m.campaignId ?? null,
+    attemptId: m.attemptId ?? null,
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { beginClaim, beginWrite, lockForClaim } from '../dialect.js';
 import type { Database, DialRecordRow } from '../schema.js';
 import { moveAgent, NO_WORK, type AgentEventDraft, type AgentMove } from './agent-moves.js';
 import { attemptsStarted, dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
+import { appendEvents, type NewEvent } from './outbox.js';
 
 /** Which agents may take work: Available, in the queue, with an event stream seen since `presentSince`. */
 export interface AgentSupply {
@@ -81,7 +82,7 @@ export class AgentWorkRepo {
           events: req.eventsFor(c.record, c.attempt.id),
         });
       }
-      await attemptsStarted(trx, this.db.dialect, req, claimed);
+      await attemptsStarted(trx, req, claimed);
       return claimed.map((c) => ({ claimed: c, agentId: agentOf.get(c.record.id)! }));
     });
   }
@@ -172,7 +173,7 @@ export class AgentWorkRepo {
           events: req.eventsFor(c.record, c.attempt.id),
         });
       }
-      await attemptsStarted(trx, this.db.dialect, req, claimed);
+      await attemptsStarted(trx, req, claimed);
       return claimed.map((c) => ({ claimed: c, agentId: c.record.agent_id! }));
     });
   }
@@ -267,6 +268,8 @@ export class AgentWorkRepo {
     disposition: string,
     codes: string,
     move: AgentMove | undefined,
+    /** Its `agent.disposition_submitted`, written only when the disposition is. */
+    event: NewEvent,
   ): Promise<boolean> {
     return this.k.transaction().execute(async (trx) => {
       let update = trx
@@ -284,6 +287,7 @@ export class AgentWorkRepo {
         .where('id', '=', recordId)
         .execute();
       if (move) await moveAgent(trx, move);
+      await appendEvents(trx, [event]);
       return true;
     });
   }
@@ -292,7 +296,15 @@ export class AgentWorkRepo {
    * Wrap-up ends without the agent's disposition (it ran out, or the agent left it): the system's
    * disposition is stored where none was given, and the agent moved on (`move`).
    */
-  endWrapUp(attemptId: string, recordId: string, system: string, codes: string, move: AgentMove): Promise<boolean> {
+  endWrapUp(
+    attemptId: string,
+    recordId: string,
+    system: string,
+    codes: string,
+    move: AgentMove,
+    /** The system disposition's `agent.disposition_submitted`, written only when it is stored. */
+    event: NewEvent,
+  ): Promise<boolean> {
     return this.k.transaction().execute(async (trx) => {
       if (!(await moveAgent(trx, move))) return false;
       const res = await trx
@@ -301,12 +313,14 @@ export class AgentWorkRepo {
         .where('id', '=', attemptId)
         .where('disposition', 'is', null)
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1)
+      if (Number(res.numUpdatedRows) === 1) {
         await trx
           .updateTable('dial_records')
           .set({ agent_disposition_codes: codes })
           .where('id', '=', recordId)
           .execute();
+        await appendEvents(trx, [event]);
+      }
       return true;
     });
   }

@@ -1,15 +1,11 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
-import type { DialectName } from '../db.js';
 import { moveAgent, type AgentMove } from './agent-moves.js';
 import { appendEvents, type NewEvent } from './outbox.js';
 
 /** Attempts and the one transaction that records an outcome on an attempt and its record together. */
 export class AttemptsRepo {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName = 'sqlite',
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   find(id: string): Promise<AttemptRow | undefined> {
     return this.db.selectFrom('attempts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -51,7 +47,7 @@ export class AttemptsRepo {
           .execute();
       }
       if (agent) await moveAgent(trx, agent);
-      await appendEvents(trx, this.dialect, events);
+      await appendEvents(trx, events);
       return true;
     });
   }

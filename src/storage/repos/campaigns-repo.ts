@@ -110,7 +110,7 @@ export class CampaignsRepo {
         const at = Date.parse(status.nowIso);
         const scope = { accountId: t.accountId, botId: t.botId, campaignId: id };
         const data = { campaignId: id, instanceId: null, from: before.status, to: status.to };
-        await appendEvents(trx, dialect, [newEvent('campaign.status_changed', scope, at, data)]);
+        await appendEvents(trx, [newEvent('campaign.status_changed', scope, at, data)]);
       }
       return true;
     });

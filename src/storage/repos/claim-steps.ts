@@ -268,7 +268,6 @@ export async function leaseRecords(
  */
 export async function attemptsStarted(
   trx: Kysely<Database>,
-  dialect: DialectName,
   req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'botId' | 'channel'>,
   claimed: readonly Claimed[],
 ): Promise<void> {
@@ -281,7 +280,6 @@ export async function attemptsStarted(
   };
   await appendEvents(
     trx,
-    dialect,
     claimed.map(({ record: r, attempt: a }) =>
       newEvent('attempt.started', scope, Number(a.started_at), {
         campaignId: r.campaign_id,

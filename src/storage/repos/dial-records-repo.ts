@@ -40,7 +40,7 @@ export class DialRecordsRepo {
       if (limit <= 0) return [];
       const inside = await dueInside(trx, this.db.dialect, req, limit);
       const claimed = await leaseRecords(trx, req, inside);
-      await attemptsStarted(trx, this.db.dialect, req, claimed);
+      await attemptsStarted(trx, req, claimed);
       return claimed;
     });
   }

@@ -111,7 +111,7 @@ export abstract class BaseImportWriter implements ImportWriter {
         }))
         .where('id', '=', job.listId)
         .execute();
-      await appendEvents(trx, this.db.dialect, [importEvent(row)]);
+      await appendEvents(trx, [importEvent(row)]);
       return row;
     });
   }

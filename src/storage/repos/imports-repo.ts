@@ -145,7 +145,7 @@ export class ImportsRepo {
       if (Number(res.numUpdatedRows) !== 1 || !before) return false;
       if (before.status === 'running') await deleteUnfinishedRows(trx, before.list_id);
       const row = await trx.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      await appendEvents(trx, this.db.dialect, [importEvent(row)]);
+      await appendEvents(trx, [importEvent(row)]);
       return true;
     });
   }

@@ -66,7 +66,7 @@ export class InstancesRepo {
           .values(records.slice(i, i + size))
           .execute();
       }
-      await appendEvents(trx, this.dialect, startEvents(change, before, instance, records));
+      await appendEvents(trx, startEvents(change, before, instance, records));
       return true;
     });
   }
@@ -168,7 +168,7 @@ async function applyStatusChange(
       .where('state', '=', 'pending')
       .execute();
   }
-  await appendEvents(trx, dialect, statusEvents(change, before, instanceId, nowMs));
+  await appendEvents(trx, statusEvents(change, before, instanceId, nowMs));
   return true;
 }
 

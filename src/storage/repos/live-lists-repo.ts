@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../db.js';
 import { insertChunkSize, lockInstance } from '../dialect.js';
 import type { Database, DialRecordRow } from '../schema.js';
+import { appendEvents, newEvent } from './outbox.js';
 
 /** A list of a running instance with contacts the run has not taken in yet. */
 export interface AbsorbableList {
@@ -24,6 +25,8 @@ export interface Absorption {
   records: DialRecordRow[];
   /** `after`: behind every record of the run (FIFO); `before`: ahead of every one (LIFO). */
   placement: 'after' | 'before';
+  /** When: the time of the DNC exclusions' `contact.excluded` events. */
+  at: number;
 }
 
 /**
@@ -78,15 +81,16 @@ export class LiveListsRepo {
    * Adds the records and moves the list's mark, in one transaction under the instance lock (the
    * lock completion and call-backs take), only while the instance is Active or Paused and the mark
    * is still `fromSeq`. A number already in the run is skipped (one record per number, as at
-   * play). Returns how many records were added and how many of them are DNC exclusions, or
-   * undefined when nothing was done (the run ended, or another engine took the range).
+   * play). Returns how many records were added and how many of them are DNC exclusions (each with
+   * its `contact.excluded`, as at play), or undefined when nothing was done (the run ended, or
+   * another engine took the range).
    */
   absorb(a: Absorption): Promise<{ added: number; excluded: number } | undefined> {
     return this.k.transaction().execute(async (trx) => {
       await lockInstance(this.db.dialect, trx, a.instanceId);
       const inst = await trx
         .selectFrom('campaign_instances')
-        .select('status')
+        .select(['status', 'account_id', 'bot_id', 'campaign_id'])
         .where('id', '=', a.instanceId)
         .executeTakeFirst();
       if (inst?.status !== 'Active' && inst?.status !== 'Paused') return undefined;
@@ -119,10 +123,30 @@ export class LiveListsRepo {
           .insertInto('dial_records')
           .values(rows.slice(i, i + size))
           .onConflict((oc) => oc.columns(['instance_id', 'phone_e164']).doNothing())
-          .returning('final_outcome')
+          .returning(['id', 'phone_e164', 'final_outcome', 'excluded_reason'])
           .execute();
         added += inserted.length;
-        excluded += inserted.filter((r) => r.final_outcome === 'dnc').length;
+        const dnc = inserted.filter((r) => r.final_outcome === 'dnc');
+        excluded += dnc.length;
+        const scope = {
+          accountId: inst.account_id,
+          botId: inst.bot_id,
+          campaignId: inst.campaign_id,
+          instanceId: a.instanceId,
+        };
+        await appendEvents(
+          trx,
+          dnc.map((r) =>
+            newEvent('contact.excluded', scope, a.at, {
+              campaignId: inst.campaign_id,
+              instanceId: a.instanceId,
+              recordId: r.id,
+              phoneNumber: r.phone_e164,
+              reason: 'dnc',
+              detail: r.excluded_reason,
+            }),
+          ),
+        );
       }
       if (added > 0)
         await trx

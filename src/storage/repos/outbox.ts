@@ -37,11 +37,7 @@ const PUBLISH_BATCH = 10_000;
  * Writes events in the caller's transaction, set-wise (one INSERT per 3,000 rows), so they commit
  * or roll back with the change that caused them. They get their `seq` later (publishEvents).
  */
-export async function appendEvents(
-  trx: Kysely<Database>,
-  _dialect: DialectName,
-  events: readonly NewEvent[],
-): Promise<void> {
+export async function appendEvents(trx: Kysely<Database>, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   const size = insertChunkSize(8);
   for (let i = 0; i < events.length; i += size)
@@ -75,6 +71,35 @@ export async function publishEvents(k: Kysely<Database>, dialect: DialectName): 
       where events.id = n.id`.execute(trx);
     return Number(res.numAffectedRows ?? 0);
   });
+}
+
+/** Rows deleted per statement by pruneEvents and pruneDeliveries. */
+export const PRUNE_BATCH = 5_000;
+
+/**
+ * Deletes published events that happened before `before` (EVENTS_RETENTION_DAYS), oldest first, in
+ * batches taken from the head of the table by id, so a run never scans the events it keeps. The
+ * event with the highest `seq` always stays: publishEvents numbers on from it, and a table emptied
+ * would start `seq` again at 1, below every cursor. Returns how many went.
+ */
+export async function pruneEvents(k: Kysely<Database>, before: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const head = k.selectFrom('events').select('id').orderBy('id').limit(PRUNE_BATCH);
+    const res = await k
+      .deleteFrom('events')
+      .where('id', 'in', head)
+      .where('occurred_at', '<', before)
+      .where(
+        'seq',
+        '<',
+        k.selectFrom('events').select((eb) => eb.fn.max('seq').as('top')),
+      )
+      .executeTakeFirst();
+    const n = Number(res.numDeletedRows);
+    total += n;
+    if (n < PRUNE_BATCH) return total;
+  }
 }
 
 /** import.completed or import.failed, from the job's row as the finishing transaction left it. */

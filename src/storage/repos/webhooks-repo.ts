@@ -1,11 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Db } from '../db.js';
-import { publishEvents } from './outbox.js';
+import { PRUNE_BATCH, publishEvents, pruneEvents } from './outbox.js';
 import type { Database, EventRow, WebhookDeliveryRow, WebhookSubscriptionRow } from '../schema.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 
 export type SubscriptionRow = WebhookSubscriptionRow;
 export type DeliveryLogRow = Selectable<WebhookDeliveryRow>;
+/** What picks a subscription's events: its account, bot and types, after its cursor. */
+export type SubscriptionFilter = Pick<SubscriptionRow, 'account_id' | 'bot_id' | 'event_types' | 'cursor_seq'>;
 /** A published event: readers only ever see rows that have their `seq`. */
 export type StoredEvent = Omit<Selectable<EventRow>, 'seq'> & { seq: number };
 
@@ -44,6 +46,26 @@ export class WebhooksRepo {
   /** Gives committed events their `seq` (outbox.ts publishEvents); readers call it before reading. */
   publish(): Promise<number> {
     return publishEvents(this.k, this.db.dialect);
+  }
+
+  /**
+   * Retention (EVENTS_RETENTION_DAYS): events and delivery-log rows from before `before` go, oldest
+   * first in batches (outbox.ts pruneEvents). Answers how many of each.
+   */
+  async prune(before: number): Promise<{ events: number; deliveries: number }> {
+    const events = await pruneEvents(this.k, before);
+    let deliveries = 0;
+    for (;;) {
+      const head = this.k.selectFrom('webhook_deliveries').select('id').orderBy('id').limit(PRUNE_BATCH);
+      const res = await this.k
+        .deleteFrom('webhook_deliveries')
+        .where('id', 'in', head)
+        .where('at', '<', before)
+        .executeTakeFirst();
+      const n = Number(res.numDeletedRows);
+      deliveries += n;
+      if (n < PRUNE_BATCH) return { events, deliveries };
+    }
   }
 
   async create(row: SubscriptionRow): Promise<void> {
@@ -189,21 +211,37 @@ export class WebhooksRepo {
 
   /** The subscription's next events after its cursor, in seq order, filtered by bot and type. */
   async nextEvents(sub: SubscriptionRow, limit: number, upTo: number): Promise<StoredEvent[]> {
-    let q = this.k
-      .selectFrom('events')
-      .selectAll()
-      .where('account_id', '=', sub.account_id)
-      .where('seq', '>', sub.cursor_seq)
-      .where('seq', '<=', upTo)
-      .orderBy('seq')
-      .limit(limit);
+    const q = this.wanted(sub).selectAll().where('seq', '<=', upTo).orderBy('seq').limit(limit);
+    return (await q.execute()).map(numeric);
+  }
+
+  /** Subscriptions that deliver (active, or failing and waiting for an operator): the pending gauge's. */
+  delivering(): Promise<SubscriptionFilter[]> {
+    return this.k
+      .selectFrom('webhook_subscriptions')
+      .select(['account_id', 'bot_id', 'event_types', 'cursor_seq'])
+      .where('status', '!=', 'paused')
+      .execute();
+  }
+
+  /** How many published events the subscription has yet to deliver, counted up to `cap`. */
+  async pendingCount(sub: SubscriptionFilter, cap: number): Promise<number> {
+    const row = await this.k
+      .selectFrom(this.wanted(sub).select('id').limit(cap).as('pending'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The published events after the subscription's cursor that it wants: its account, bot and types. */
+  private wanted(sub: SubscriptionFilter) {
+    let q = this.k.selectFrom('events').where('account_id', '=', sub.account_id).where('seq', '>', sub.cursor_seq);
     if (sub.bot_id !== null) {
       const bot = sub.bot_id;
       q = q.where((eb) => eb.or([eb('bot_id', '=', bot), eb('bot_id', 'is', null)]));
     }
     const types = sub.event_types ? (JSON.parse(sub.event_types) as string[]) : null;
-    if (types) q = q.where('type', 'in', types);
-    return (await q.execute()).map(numeric);
+    return types ? q.where('type', 'in', types) : q;
   }
 
   /**

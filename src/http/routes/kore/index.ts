@@ -17,6 +17,8 @@ import { triggerCampaignRoute } from './campaigns/trigger-campaign.js';
 import { agentInfoRoute } from './agents/agent-info.js';
 import { agentStatusRoute } from './agents/agent-status.js';
 import { campaignDispositionsRoute } from './agents/campaign-dispositions.js';
+import { agentsBoardRoutes } from './agents/agents-board.js';
+import { eventStreamRoute } from './events/event-stream.js';
 import { ADD_CONTACTS_PREFIXES, addContactsRoute } from './contact-lists/add-contacts.js';
 import { createContactListRoute } from './contact-lists/create-contact-list.js';
 import { deleteContactListRoute } from './contact-lists/delete-contact-list.js';
@@ -35,6 +37,8 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   scheduleCampaignRoute,
   agentInfoRoute,
   agentStatusRoute,
+  agentsBoardRoutes,
+  eventStreamRoute,
   createCampaignRoute,
   getCampaignRoute,
   updateCampaignRoute,
@@ -66,6 +70,8 @@ export function koreRoutes(
   return async (root) => {
     // Before the routes: it hooks the ones whose config says `idempotent`, under every prefix.
     registerIdempotency(root, services.idempotency);
+    // Open event streams end before the server waits for its connections (campaign/events/stream).
+    root.addHook('preClose', async () => services.eventStreams.close());
     const getCache = new ResponseCache();
     for (const { prefix, apiVersion, primary } of KORE_PREFIXES) {
       await root.register(
