@@ -318,6 +318,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
           work: agentWork,
           attempts,
           graceMs: config.agentPresenceGraceMs ?? 60_000,
+          codes,
         },
         ...(precall !== null ? { precall: precall ?? new PrecallFetcher(botPrecall, () => clock.now()) } : {}),
       }),

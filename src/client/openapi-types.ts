@@ -2010,7 +2010,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      /** @description { "page": integer >= 1, "limit": integer 1–100 } (optional) */
+      /** @description { "page": integer >= 1, "limit": integer 1–100 } (optional). campaignd extension: "filters": { "dialerOutcome": string[], "phoneNumber": "digits (prefix)", "state": ("pending" | "in-progress" | "done")[] }, each optional, all must match; totalResults and totalPages then count the matching contacts. Without filters the answer is Kore's. */
       requestBody: {
         content: {
           'application/json': unknown;
@@ -4050,6 +4050,377 @@ export interface paths {
           };
           content: {
             'text/csv': components['schemas']['ErrorEnvelope'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Import a CSV file into a contact list (campaignd extension)
+     * @description Body: the file as `text/csv` (UTF-8, a header row), streamed. Known columns are phoneNumber, firstName, lastName, timeZone, uniqueId, contactPriority; others are kept as given; `map` renames a column. Numbers without `+` are read with the bot's default country. Answers 201 with the finished import job (its counts); rejected rows are at GET …/campaign/imports/{importId}/rejects. A file whose header has no phone number column is 400 and adds nothing. With `Idempotency-Key`, the body is compared by its type and length only (it is streamed, not kept).
+     */
+    post: {
+      parameters: {
+        query?: {
+          /** @description Account id; may be sent as the accountId header instead */
+          accountId?: string;
+          /** @description shown in the list's `files`; default upload.csv */
+          fileName?: string;
+          /** @description <column>=<field>, repeatable, as the CLI --map (e.g. Mobile=phoneNumber, Notes=extra:notes) */
+          map?: string | string[];
+        };
+        header?: {
+          /** @description campaignd extension (docs/kore-compatibility.md): a retry with the same key and the same request replays the first answer, marked `Idempotency-Replayed: true`, for 24 h; the same key with another request is 422, while the first still runs 409. 1-255 printable ASCII characters, quoted or not. */
+          'idempotency-key'?: string;
+        };
+        path: {
+          /** @description Bot (stream / app) id, st-… */
+          iid: string;
+          /** @description Contact list id, cl-… */
+          contactListId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ImportJob'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/agentassist/api/v1/public/{iid}/campaign/imports/{importId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An import job (campaignd extension)
+     * @description Status (`queued`, `running`, `completed`, `failed`, with `error`), and the counts: `totalRows` read, `imported`, `duplicates` skipped, `rejected`. On SQLite duplicates are counted when the job completes.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Account id; may be sent as the accountId header instead */
+          accountId?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Bot (stream / app) id, st-… */
+          iid: string;
+          /** @description Import job id, imp-… (addContacts `importId`, or the CSV upload) */
+          importId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ImportJob'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/agentassist/api/v1/public/{iid}/campaign/imports/{importId}/rejects': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Rejected rows of an import job (campaignd extension)
+     * @description By row number (`rowNumber`: the CSV line, header = 1; for addContacts the 1-based position in `data`), with the `column` (null when the row as a whole is refused) and the `reason`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Account id; may be sent as the accountId header instead */
+          accountId?: string;
+          /** @description rows to skip, default 0 */
+          skip?: string;
+          /** @description 1-1000, default 100 */
+          limit?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Bot (stream / app) id, st-… */
+          iid: string;
+          /** @description Import job id, imp-… (addContacts `importId`, or the CSV upload) */
+          importId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              importId: string;
+              results: {
+                rowNumber: number;
+                column: string | null;
+                reason: string;
+              }[];
+              skip: number;
+              limit: number;
+              totalResults: number;
+            };
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
+          };
+        };
+        /** @description Every failure: HTTP status equals the error status. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorEnvelope'];
           };
         };
       };

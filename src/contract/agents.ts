@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const AGENT_STATE_NAMES = ['Offline', 'Available', 'Reserved', 'OnCall', 'WrapUp', 'NotReady'] as const;
 
-const AgentWork = Type.Object({
+export const AgentWork = Type.Object({
   kind: Type.String({ description: 'offer (Preview, not dialed yet) | call' }),
   campaignId: Type.String(),
   campaignInstanceId: Type.String(),

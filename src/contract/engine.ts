@@ -29,7 +29,8 @@ export const StatusQuery = Type.Object({
 
 /** `{ page, limit }`, both optional; the body itself is optional ("no body needed"), so it is checked in the handler. */
 export const ContactsPageBody = Type.Unknown({
-  description: '{ "page": integer >= 1, "limit": integer 1–100 } (optional)',
+  description:
+    '{ "page": integer >= 1, "limit": integer 1–100 } (optional). campaignd extension: "filters": { "dialerOutcome": string[], "phoneNumber": "digits (prefix)", "state": ("pending" | "in-progress" | "done")[] }, each optional, all must match; totalResults and totalPages then count the matching contacts. Without filters the answer is Kore\'s.',
 });
 
 /** A contact of a campaign's current instance with its attempt results (`view=contacts`). */

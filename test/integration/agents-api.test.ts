@@ -645,7 +645,7 @@ describe.each(DIALECTS)('agents API on %s', (dialect) => {
         .executeTakeFirstOrThrow();
       expect(JSON.parse(attempt.disposition!)).toMatchObject({ codes: ['System Generated'], by: 'system' });
       expect((await h.events(ann)).slice(-2)).toEqual([
-        ['state', { state: 'NotReady', reason: 'Break', since: new Date(t().clock.now()).toISOString() }],
+        ['state', { state: 'NotReady', reason: 'Break', since: new Date(t().clock.now()).toISOString(), work: null }],
         ['wrapup.ended', { attemptId, by: 'agent' }],
       ]);
     });

@@ -94,7 +94,10 @@ describe.each(DIALECTS)('Agent presence on %s', (dialect) => {
       state_since: outAt,
       work_kind: null,
     });
-    expect(await lastEvent(h, ann)).toEqual(['state', { state: 'Offline', reason: 'disconnected', since: iso(outAt) }]);
+    expect(await lastEvent(h, ann)).toEqual([
+      'state',
+      { state: 'Offline', reason: 'disconnected', since: iso(outAt), work: null },
+    ]);
     const res = await historyApi(ann);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({

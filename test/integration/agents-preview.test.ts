@@ -5,6 +5,7 @@
  * back. Proven on both dialects from stored rows, the agents' stream events, what the scripted
  * phone network was asked to dial, and the Kore `view=contacts` answer; time is a manual clock.
  */
+import { OFFER_RECONNECT_MS } from '../../src/domain/agents/presence.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addContacts } from '../support/engine-harness.js';
 import { agentHarness, type AgentHarness, type TestAgent } from '../support/agent-harness.js';
@@ -122,6 +123,8 @@ describe.each(DIALECTS)('Preview dialing on %s', (dialect) => {
       timeLeftSec: 30,
       onTimeout: 'dial',
       skipsLeft: 2,
+      // Neither the campaign nor its bot lists codes: any code goes.
+      dispositionCodes: [],
     });
     // The agent API shows the same offer as the agent's current work.
     const me = (await h.api(ann, 'GET', '/me')).json();
@@ -188,8 +191,13 @@ describe.each(DIALECTS)('Preview dialing on %s', (dialect) => {
       'call.ended',
       'wrapup.started',
     ]);
-    const wrap = (await h.events(ann)).find(([type]) => type === 'wrapup.started')![1];
-    expect(wrap).toMatchObject({ attemptId: req.attemptId, dispositionCodes: ['Sale', 'No sale'] });
+    // The codes come with the offer and the call already (the agent can prepare the disposition on
+    // the call), and again with the wrap-up.
+    const events = await h.events(ann);
+    const of = (type: string) => events.find(([t]) => t === type)![1];
+    expect(of('offer')).toMatchObject({ offerId: first!.id, dispositionCodes: ['Sale', 'No sale'] });
+    expect(of('call.connecting')).toMatchObject({ attemptId: req.attemptId, dispositionCodes: ['Sale', 'No sale'] });
+    expect(of('wrapup.started')).toMatchObject({ attemptId: req.attemptId, dispositionCodes: ['Sale', 'No sale'] });
     // Ann is wrapping up: the next record waits.
     await h.tick();
     expect((await records(c.id))[1]!.state).toBe('pending');
@@ -383,7 +391,7 @@ describe.each(DIALECTS)('Preview dialing on %s', (dialect) => {
     expect(await offers(h, ann)).toHaveLength(1);
   });
 
-  it('withdraws the offer of an agent whose stream is lost, gives the record to one who is there, and offers the gone agent nothing until seen again', async () => {
+  it('withdraws the offer of an agent whose stream is lost (after the reconnect allowance), gives the record to one who is there, and offers the gone agent nothing until seen again', async () => {
     const { h, agents, play } = await setup(1, 2);
     const [ann, bob] = agents as [TestAgent, TestAgent];
     // Bob starts NotReady: the record can only go to Ann.
@@ -397,6 +405,14 @@ describe.each(DIALECTS)('Preview dialing on %s', (dialect) => {
     // Ann's stream was last seen before the offer; 15 s later she still counts as there.
     const annSeen = (await h.row(ann)).stream_seen_at!;
     await pass(h, annSeen + 15_000 - t().clock.now(), [bob]);
+    await h.tick();
+    expect(await record(rec!.id)).toMatchObject({ state: 'offered', agent_id: ann.id });
+
+    // Gone one instant later, but the offer is still hers for OFFER_RECONNECT_MS: a reload keeps it.
+    await pass(h, 1, [bob]);
+    await h.tick();
+    expect(await record(rec!.id)).toMatchObject({ state: 'offered', agent_id: ann.id });
+    await pass(h, OFFER_RECONNECT_MS - 1, [bob]);
     await h.tick();
     expect(await record(rec!.id)).toMatchObject({ state: 'offered', agent_id: ann.id });
 

@@ -64,6 +64,16 @@ describe.each(DIALECTS)('Progressive dialing on %s', (dialect) => {
         work_attempt_id: byAgent.get(a.id)!.attemptId,
       });
       expect((await h.events(a)).map(([type]) => type)).toEqual(['state', 'state', 'call.connecting']);
+      // The Reserved state says what for: the call being placed, as /agent/v1/me's `work` does.
+      expect((await h.events(a))[1]![1]).toMatchObject({
+        state: 'Reserved',
+        work: {
+          kind: 'call',
+          campaignId: c.id,
+          campaignInstanceId: c.instanceId,
+          attemptId: byAgent.get(a.id)!.attemptId,
+        },
+      });
     }
     expect((await h.row(gone!)).state).toBe('Available');
     expect((await h.row(off!)).state).toBe('Offline');

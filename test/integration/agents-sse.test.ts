@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRESENCE_STALE_MS } from '../../src/domain/agents/presence.js';
+import { OFFER_RECONNECT_MS, PRESENCE_STALE_MS } from '../../src/domain/agents/presence.js';
 import { agentHarness, type TestAgent } from '../support/agent-harness.js';
 import { addContacts } from '../support/engine-harness.js';
 import { useTestApp } from '../support/test-app.js';
@@ -333,7 +333,7 @@ describe.each(DIALECTS)('agent event stream on %s', (dialect) => {
     expect(await seenAt(agent)).toBeNull();
   });
 
-  it('keeps the agent present while any of their streams is open, and withdraws their offer when the last closes', async () => {
+  it('keeps the agent present while any of their streams is open; when the last closes, keeps their offer through a reload and withdraws it once the reconnect allowance is over', async () => {
     const { h, listId, agent } = await setup(1);
     const a = await openStream(base, agent.credential);
     const b = await openStream(base, agent.credential);
@@ -361,21 +361,38 @@ describe.each(DIALECTS)('agent event stream on %s', (dialect) => {
     expect(await seenAt(agent)).toBe(opened);
     expect(await h.row(agent)).toMatchObject({ state: 'Reserved', work_kind: 'offer', work_record_id: offerId });
 
-    // The last one closes: gone, and the offer goes back for someone else.
+    // The last one closes: gone (no new work), but the offer is still theirs, and a stream opened
+    // again in time (a page reload) finds it.
     b.close();
     await eventually(
       () => seenAt(agent),
       (v) => v === t().clock.now() - PRESENCE_STALE_MS - 1,
       'streamClosed',
     );
-    const row = await eventually(
-      () => h.row(agent),
-      (r) => r.state === 'Available',
-      'the offer withdrawn',
+    await h.tick();
+    expect(await h.row(agent)).toMatchObject({ state: 'Reserved', work_kind: 'offer', work_record_id: offerId });
+    const reloaded = await openStream(base, agent.credential);
+    await reloaded.until((e) => e.length >= 1, 'the snapshot after the reload');
+    expect(reloaded.events[0]).toMatchObject({ event: 'snapshot' });
+    await eventually(
+      () => seenAt(agent),
+      (v) => v === t().clock.now(),
+      'present again',
     );
-    expect(row).toMatchObject({ work_kind: null, work_record_id: null });
+    reloaded.close();
+    await eventually(
+      () => seenAt(agent),
+      (v) => v === t().clock.now() - PRESENCE_STALE_MS - 1,
+      'streamClosed again',
+    );
+
+    // Still not back by the end of the allowance: the offer goes back for someone else.
+    t().clock.advance(OFFER_RECONNECT_MS);
+    await h.tick();
+    const row = await h.row(agent);
+    expect(row).toMatchObject({ state: 'Available', work_kind: null, work_record_id: null });
     const closed = (await h.events(agent)).at(-1)!;
-    expect(closed).toEqual(['offer.withdrawn', { offerId, reason: 'your event stream was closed' }]);
+    expect(closed).toEqual(['offer.withdrawn', { offerId, reason: 'your event stream was lost' }]);
     const record = await t()
       .db.kysely.selectFrom('dial_records')
       .select(['state', 'agent_id', 'skips'])

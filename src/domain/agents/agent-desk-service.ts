@@ -188,23 +188,12 @@ export class AgentDeskService {
   }
 
   /**
-   * The agent's last stream in this process closed: gone from now on (never reserved; an offer
-   * goes back at once; logged out after AGENT_PRESENCE_GRACE_MS unless a stream opens again).
+   * The agent's last stream in this process closed: gone from now on (never reserved for new work;
+   * an open offer goes back OFFER_RECONNECT_MS later unless a stream opens again — a page reload
+   * keeps it; logged out after AGENT_PRESENCE_GRACE_MS).
    */
   async streamClosed(agentId: string): Promise<void> {
-    const now = this.d.clock.now();
-    await this.d.agents.touchStream(agentId, now - PRESENCE_STALE_MS - 1);
-    const a = await this.d.agents.find(agentId);
-    if (a?.state === 'Reserved' && a.work_attempt_id === null && a.work_record_id) {
-      await this.d.work.returnOffer(a.work_record_id, agentId, now, {
-        skip: false,
-        maxSkips: 0,
-        agentTo: 'Available',
-        reason: null,
-        events: [offerClosedEvent(a.work_record_id, 'withdrawn', 'your event stream was closed')],
-      });
-      this.d.signal.notify();
-    }
+    await this.d.agents.touchStream(agentId, this.d.clock.now() - PRESENCE_STALE_MS - 1);
   }
 
   /**

@@ -18,7 +18,13 @@ export function contactOf(r: Pick<DialRecordRow, 'contact_data' | 'phone_e164'>)
 const campaignOf = (p: CampaignPolicy) => ({ id: p.campaignId, name: p.name });
 
 /** Preview: a record for the agent to accept or skip before `until`. */
-export function offerEvent(p: CampaignPolicy, r: DialRecordRow, now: number, until: number): AgentEventDraft {
+export function offerEvent(
+  p: CampaignPolicy,
+  r: DialRecordRow,
+  now: number,
+  until: number,
+  dispositionCodes: readonly string[],
+): AgentEventDraft {
   const a = p.agents!;
   return {
     type: 'offer',
@@ -32,12 +38,18 @@ export function offerEvent(p: CampaignPolicy, r: DialRecordRow, now: number, unt
       timeLeftSec: Math.round((until - now) / 1000),
       onTimeout: a.previewTimeoutAction,
       skipsLeft: Math.max(0, a.maxSkips - r.skips),
+      dispositionCodes,
     },
   };
 }
 
 /** A call is being placed for the agent (Progressive, or an accepted Preview offer). */
-export function connectingEvent(p: CampaignPolicy, r: DialRecordRow, attemptId: string): AgentEventDraft {
+export function connectingEvent(
+  p: CampaignPolicy,
+  r: DialRecordRow,
+  attemptId: string,
+  dispositionCodes: readonly string[],
+): AgentEventDraft {
   return {
     type: 'call.connecting',
     data: {
@@ -47,6 +59,7 @@ export function connectingEvent(p: CampaignPolicy, r: DialRecordRow, attemptId: 
       campaignInstanceId: r.instance_id,
       contact: contactOf(r),
       attemptNo: r.attempts,
+      dispositionCodes,
     },
   };
 }

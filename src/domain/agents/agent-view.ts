@@ -1,4 +1,5 @@
 import type { Agent } from '../../contract/agents.js';
+import { workView } from '../../storage/repos/agent-moves.js';
 import type { AgentWithQueues } from '../../storage/repos/agents-repo.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -17,17 +18,7 @@ export function toAgent(a: AgentWithQueues, presentSince: number): Agent {
     reason: a.state_reason,
     since: iso(a.state_since),
     present: a.stream_seen_at !== null && a.stream_seen_at >= presentSince,
-    work:
-      a.work_kind && a.work_campaign_id && a.work_instance_id
-        ? {
-            kind: a.work_kind,
-            campaignId: a.work_campaign_id,
-            campaignInstanceId: a.work_instance_id,
-            ...(a.work_record_id ? { offerId: a.work_record_id } : {}),
-            ...(a.work_attempt_id ? { attemptId: a.work_attempt_id } : {}),
-            ...(a.work_until !== null ? { until: iso(a.work_until) } : {}),
-          }
-        : null,
+    work: workView(a),
     createdAt: a.created_at,
   };
 }

@@ -9,7 +9,7 @@ import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
 import { offerClosedEvent } from '../agents/agent-events.js';
 import { endWrapUp } from '../agents/wrap-up.js';
-import { presentSince } from '../agents/presence.js';
+import { OFFER_RECONNECT_MS, presentSince } from '../agents/presence.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, type CampaignDemand } from './capacity.js';
@@ -156,13 +156,14 @@ export class AgentDialing {
   }
 
   /**
-   * Agents whose stream is gone: an offer (or an accepted record not yet dialed) goes back at once;
-   * past the grace period the agent is logged out. A call in progress is never touched: the agent
+   * Agents whose stream is gone: an offer (or an accepted record not yet dialed) goes back once the
+   * agent has been gone OFFER_RECONNECT_MS (a reload keeps it); past the grace period the agent is
+   * logged out. A call in progress is never touched: the agent
    * is logged out once it and its wrap-up are over. The wrap-up is not cut short either: the agent
    * may still give the call's disposition (it needs no stream), and it ends by itself at its time.
    */
   private async handleGone(now: number, rep: AgentSweepReport): Promise<void> {
-    for (const a of await this.o.agents.goneSince(this.presentSince(now), ['Reserved'], BATCH)) {
+    for (const a of await this.o.agents.goneSince(this.presentSince(now) - OFFER_RECONNECT_MS, ['Reserved'], BATCH)) {
       if (a.work_attempt_id !== null || !a.work_record_id) continue;
       const back = await this.o.work.returnOffer(a.work_record_id, a.id, now, {
         skip: false,

@@ -17,6 +17,7 @@ import type { ContactRules, ContactRulesSource } from '../rules/contact-rules.js
 import type { PrecallFetcher } from './precall-fetch.js';
 import { AgentDialing, type AgentInstance, type AgentSweepReport } from './agent-dialing.js';
 import { connectingEvent, offerClosedEvent, offerEvent } from '../agents/agent-events.js';
+import type { DispositionCodes } from '../agents/disposition-codes.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
@@ -60,6 +61,8 @@ export interface EngineOptions {
     attempts: AttemptsRepo;
     /** AGENT_PRESENCE_GRACE_MS. */
     graceMs: number;
+    /** The disposition codes an agent may give on a campaign's call: sent with each offer and call. */
+    codes: DispositionCodes;
   };
 }
 
@@ -214,12 +217,13 @@ export class Engine {
       if (n <= 0) continue;
       const policy = policies.get(instanceId)!;
       const base = this.claimRequest(instanceId, policy, n, now);
+      const codes = await this.codesOf(policy);
       const claimed = policy.agents
         ? (
             await o.agents.work.claimWithAgents({
               ...base,
               ...this.supply(policy, now),
-              eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!)],
+              eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!, codes)],
             })
           ).map((c) => c.claimed)
         : await o.records.claim(base);
@@ -228,6 +232,11 @@ export class Engine {
       if (d.released > 0) break; // provider unavailable: try again next tick
     }
     return rep;
+  }
+
+  /** The codes the agents of an agent campaign may give (empty: any); none for agentless ones. */
+  private codesOf(policy: CampaignPolicy): Promise<string[]> {
+    return policy.agents ? this.o.agents.codes.allowed(policy.agents, policy.botId) : Promise.resolve([]);
   }
 
   private claimRequest(instanceId: string, policy: TickPolicy, limit: number, now: number) {
@@ -268,6 +277,7 @@ export class Engine {
   private async offer(instanceId: string, policy: TickPolicy, n: number, now: number): Promise<number> {
     if (n <= 0) return 0;
     const until = now + policy.agents!.previewTimeoutSec * 1000;
+    const codes = await this.codesOf(policy);
     const { accountId, botId, channel, place, protect } = this.claimRequest(instanceId, policy, n, now);
     const offered = await this.o.agents.work.offer({
       instanceId,
@@ -281,7 +291,7 @@ export class Engine {
       protect,
       until,
       ...this.supply(policy, now),
-      eventsFor: (r) => [offerEvent(policy, r, now, until)],
+      eventsFor: (r) => [offerEvent(policy, r, now, until, codes)],
     });
     return offered.length;
   }
@@ -293,10 +303,11 @@ export class Engine {
   private async dialAccepted(instanceId: string, policy: TickPolicy, now: number, rep: TickReport): Promise<void> {
     const limit = this.bucket.available();
     if (limit <= 0) return;
+    const codes = await this.codesOf(policy);
     const claimed = await this.o.agents.work.claimAccepted({
       ...this.claimRequest(instanceId, policy, limit, now),
       campaignId: policy.campaignId,
-      eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!)],
+      eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!, codes)],
       closed: (r) => ({
         skip: false,
         maxSkips: policy.agents!.maxSkips,

@@ -14,6 +14,7 @@ import type { CampaignStatusView, ContactResult, ContactResultsPage, TriggerResp
 import { errors } from '../../shared/errors.js';
 import { dncHitsOf, planRecords } from './dial-plan.js';
 import { isOutcome, toKoreDialerOutcome } from './retry-policy.js';
+import { parseContactsFilters } from './contacts-filter.js';
 
 const MESSAGES: Record<ClientTrigger, string> = {
   play: 'Campaign Started',
@@ -134,13 +135,25 @@ export class InstanceService {
     return { id: row.id, status: row.status, name: row.name };
   }
 
-  /** The current instance's records in dial order (empty before the first play). */
-  async contacts(t: Tenant, campaignId: string, page: number, limit: number): Promise<ContactResultsPage> {
+  /**
+   * The current instance's records in dial order (empty before the first play); `filters` is
+   * campaignd's extension (raw, as the body gave it: parseContactsFilters checks it), and the
+   * totals then count the matching records.
+   */
+  async contacts(
+    t: Tenant,
+    campaignId: string,
+    page: number,
+    limit: number,
+    filters?: unknown,
+  ): Promise<ContactResultsPage> {
+    const selection = filters === undefined || filters === null ? undefined : parseContactsFilters(filters);
     const row = await this.campaigns.find(t, campaignId);
     if (!row) throw errors.campaignNotFound(campaignId);
-    const { rows, total } = row.instance_id
-      ? await this.records.page(row.instance_id, (page - 1) * limit, limit)
-      : { rows: [], total: 0 };
+    const { rows, total } =
+      row.instance_id && !selection?.empty
+        ? await this.records.page(row.instance_id, (page - 1) * limit, limit, selection?.filter)
+        : { rows: [], total: 0 };
     return {
       results: rows.map(toContactResult),
       page,

@@ -170,6 +170,7 @@ export function demoBanner(baseUrl: string, demo: DemoTenant, token?: string): s
   return [
     '',
     `campaignd is listening on ${baseUrl}   (API reference: ${baseUrl}/docs)`,
+    `Console: ${baseUrl}/console/   (sign in as a supervisor with the accountId, iid, clientId and client secret below)`,
     token ? 'Demo tenant created:' : 'Demo tenant (created on an earlier start):',
     `  accountId     ${demo.accountId}`,
     `  iid (bot)     ${demo.iid}`,

@@ -1,4 +1,6 @@
+import type { Static } from '@sinclair/typebox';
 import type { Kysely, Updateable } from 'kysely';
+import type { AgentWork as AgentWorkView } from '../../contract/agents.js';
 import type { AgentRow, AgentState, Database } from '../schema.js';
 import { appendEvents, newEvent, type NewEvent } from './outbox.js';
 
@@ -13,6 +15,19 @@ export type AgentWork = Pick<
   AgentRow,
   'work_kind' | 'work_instance_id' | 'work_campaign_id' | 'work_record_id' | 'work_attempt_id' | 'work_until'
 >;
+
+/** What an agent works on as the agent and admin APIs show it (the `work` of an agent and of its `state` events). */
+export function workView(w: AgentWork): Static<typeof AgentWorkView> | null {
+  if (!w.work_kind || !w.work_campaign_id || !w.work_instance_id) return null;
+  return {
+    kind: w.work_kind,
+    campaignId: w.work_campaign_id,
+    campaignInstanceId: w.work_instance_id,
+    ...(w.work_record_id ? { offerId: w.work_record_id } : {}),
+    ...(w.work_attempt_id ? { attemptId: w.work_attempt_id } : {}),
+    ...(w.work_until !== null ? { until: new Date(w.work_until).toISOString() } : {}),
+  };
+}
 
 export const NO_WORK: AgentWork = Object.freeze({
   work_kind: null,
@@ -79,7 +94,19 @@ export async function moveAgent(trx: Kysely<Database>, m: AgentMove): Promise<bo
     .where('state', 'in', [...m.from]);
   if (m.workRecordId !== undefined) q = q.where('work_record_id', '=', m.workRecordId);
   if (m.workAttemptId !== undefined) q = q.where('work_attempt_id', '=', m.workAttemptId);
-  const moved = await q.returning(['account_id', 'bot_id', 'name']).executeTakeFirst();
+  const moved = await q
+    .returning([
+      'account_id',
+      'bot_id',
+      'name',
+      'work_kind',
+      'work_instance_id',
+      'work_campaign_id',
+      'work_record_id',
+      'work_attempt_id',
+      'work_until',
+    ])
+    .executeTakeFirst();
   if (!moved) return false;
   const events: AgentEventDraft[] = [];
   if (changes) {
@@ -97,7 +124,7 @@ export async function moveAgent(trx: Kysely<Database>, m: AgentMove): Promise<bo
       .execute();
     events.push({
       type: 'state',
-      data: { state: m.to, reason: m.reason ?? null, since: new Date(m.at).toISOString() },
+      data: { state: m.to, reason: m.reason ?? null, since: new Date(m.at).toISOString(), work: workView(moved) },
     });
   }
   events.push(...(m.events ?? []));

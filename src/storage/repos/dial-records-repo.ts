@@ -1,11 +1,23 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Db } from '../db.js';
 import { beginClaim, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
 import { attemptsStarted, dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
 
 export type { ClaimRequest, Claimed, Placement } from './claim-steps.js';
-import type { Database, DialRecordRow } from '../schema.js';
+import type { Database, DialRecordRow, DialRecordState } from '../schema.js';
+
+/** campaignd's filters of `view=contacts`, in stored terms (domain/engine/contacts-filter.ts builds them). */
+export interface ContactsViewFilter {
+  /** Records in one of these states. */
+  states?: DialRecordState[];
+  /** Records whose final outcome is one of these (engine outcomes). */
+  finalOutcomes?: string[];
+  /** phone_e164 >= phoneFrom (a number prefix's first number). */
+  phoneFrom?: string;
+  /** phone_e164 < phoneTo (the first number past the prefix); absent for a prefix of nines. */
+  phoneTo?: string;
+}
 
 const OPEN_STATES = ['pending', 'offered', 'accepted', 'leased', 'in_flight'] as const;
 
@@ -240,23 +252,54 @@ export class DialRecordsRepo {
     return openRecordExists(this.k, instanceId);
   }
 
-  async page(instanceId: string, offset: number, limit: number): Promise<{ rows: DialRecordRow[]; total: number }> {
-    const [count, rows] = await Promise.all([
-      this.k
-        .selectFrom('dial_records')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('instance_id', '=', instanceId)
-        .executeTakeFirstOrThrow(),
-      this.k
-        .selectFrom('dial_records')
-        .selectAll()
-        .where('instance_id', '=', instanceId)
-        .orderBy('order_key', 'asc')
+  /**
+   * A page of an instance's records in dial order (`view=contacts`), with the total. `filter`
+   * (campaignd's extension) narrows both with WHERE conditions that keep to the run's indexes: a
+   * number prefix is a range of `dial_records_phone_uq (instance_id, phone_e164)`, states are
+   * ranges of `dial_records_due_idx (instance_id, state, …)` for the count (and for the page when
+   * only records out now are asked for); outcomes are checked on the done records (no index holds
+   * final_outcome). Without a filter the queries are the ones Kore's view
+   * has always run.
+   */
+  async page(
+    instanceId: string,
+    offset: number,
+    limit: number,
+    filter?: ContactsViewFilter,
+  ): Promise<{ rows: DialRecordRow[]; total: number }> {
+    let count = this.k
+      .selectFrom('dial_records')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('instance_id', '=', instanceId);
+    let rows = this.k.selectFrom('dial_records').selectAll().where('instance_id', '=', instanceId);
+    if (filter?.states) {
+      count = count.where('state', 'in', filter.states);
+      rows = rows.where('state', 'in', filter.states);
+    }
+    if (filter?.finalOutcomes) {
+      count = count.where('final_outcome', 'in', filter.finalOutcomes);
+      rows = rows.where('final_outcome', 'in', filter.finalOutcomes);
+    }
+    if (filter?.phoneFrom !== undefined) {
+      count = count.where('phone_e164', '>=', filter.phoneFrom);
+      rows = rows.where('phone_e164', '>=', filter.phoneFrom);
+    }
+    if (filter?.phoneTo !== undefined) {
+      count = count.where('phone_e164', '<', filter.phoneTo);
+      rows = rows.where('phone_e164', '<', filter.phoneTo);
+    }
+    // Records out now (offered … in flight) are at most the concurrent-call capacity: gather them by
+    // the state index and sort those few. Ordered by the bare column, SQLite (without statistics)
+    // walks the run's view index in order instead, testing every record for the few that match.
+    const fewOut = filter?.states?.every((st) => st !== 'pending' && st !== 'done') === true;
+    const [n, page] = await Promise.all([
+      count.executeTakeFirstOrThrow(),
+      (fewOut ? rows.orderBy(sql`order_key + 0`) : rows.orderBy('order_key', 'asc'))
         .offset(offset)
         .limit(limit)
         .execute(),
     ]);
-    return { rows, total: Number(count.n) };
+    return { rows: page, total: Number(n.n) };
   }
 
   /** The account's other records that hold `phone` now: offered, accepted, being placed or on a call (explain). */

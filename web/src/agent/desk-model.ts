@@ -59,7 +59,7 @@ export interface Remembered {
   offer?: OfferDetails;
   call?: CallDetails;
   wrapUp?: WrapUpDetails;
-  /** Disposition codes seen per campaign id (wrap-up events): offered during the next calls too. */
+  /** Disposition codes per campaign id, as the offer, call and wrap-up events give them (empty: any code). */
   codes: Record<string, string[]>;
   /** The last offer the agent lost without answering it (withdrawn, timed out): said on the desk. */
   offerLost?: { offerId: string; how: 'withdrawn' | 'timed-out'; reason: string | null; who: string | undefined };
@@ -113,7 +113,7 @@ export function applyEvent(s: DeskState, type: string, raw: unknown, id: string 
       if (!offerId || !campaign || !expiresAt) return next;
       const instance = str(d.campaignInstanceId) ?? '';
       return {
-        ...withWork(next, {
+        ...withWork(withCodes(next, campaign.id, d.dispositionCodes), {
           kind: 'offer',
           campaignId: campaign.id,
           campaignInstanceId: instance,
@@ -144,7 +144,7 @@ export function applyEvent(s: DeskState, type: string, raw: unknown, id: string 
       };
       // A new call: what the desk said about earlier work is old news.
       return {
-        ...withWork(next, work),
+        ...withCodes(withWork(next, work), work.campaignId, d.dispositionCodes),
         offerLost: undefined,
         disposed: undefined,
         call: {
@@ -187,16 +187,13 @@ export function applyEvent(s: DeskState, type: string, raw: unknown, id: string 
       const attemptId = str(d.attemptId);
       const until = str(d.until);
       if (!attemptId || !until) return next;
-      const dispositionCodes = Array.isArray(d.dispositionCodes)
-        ? d.dispositionCodes.filter((c): c is string => typeof c === 'string')
-        : [];
+      const dispositionCodes = codesOf(d.dispositionCodes) ?? [];
       const campaignId = next.call?.attemptId === attemptId ? next.call.campaign?.id : undefined;
       const w = next.agent?.work;
+      const moved = w && w.kind === 'call' && w.attemptId === attemptId ? withWork(next, { ...w, until }) : next;
       return {
-        ...(w && w.kind === 'call' && w.attemptId === attemptId ? withWork(next, { ...w, until }) : next),
+        ...(campaignId ? withCodes(moved, campaignId, dispositionCodes) : moved),
         wrapUp: { attemptId, until, dispositionCodes },
-        codes:
-          campaignId && dispositionCodes.length > 0 ? { ...next.codes, [campaignId]: dispositionCodes } : next.codes,
       };
     }
     case 'offer.accepted':
@@ -316,4 +313,15 @@ export function localToIso(value: string): string | undefined {
     `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:` +
     `${pad(d.getSeconds())}${sign}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`
   );
+}
+
+/** An event's `dispositionCodes`, when it has them. */
+function codesOf(raw: unknown): string[] | undefined {
+  return Array.isArray(raw) ? raw.filter((c): c is string => typeof c === 'string') : undefined;
+}
+
+/** Remembers a campaign's codes from an event that carries them (offer, call.connecting, wrapup.started). */
+function withCodes<S extends Remembered>(s: S, campaignId: string, raw: unknown): S {
+  const codes = codesOf(raw);
+  return codes && codes.length > 0 ? { ...s, codes: { ...s.codes, [campaignId]: codes } } : s;
 }

@@ -80,7 +80,7 @@ export function AgentsBoard({ client, iid }: ScreenProps): JSX.Element {
       {error && <Notice kind="error">{error}</Notice>}
       <Announcer text={announce} />
       <h2>Queues</h2>
-      <div class="table-scroll">
+      <div class="table-scroll" role="region" tabIndex={0} aria-label="Queues table">
         <table>
           <thead>
             <tr>
@@ -125,7 +125,7 @@ export function AgentsBoard({ client, iid }: ScreenProps): JSX.Element {
         </table>
       </div>
       <h2>Agents</h2>
-      <div class="table-scroll">
+      <div class="table-scroll" role="region" tabIndex={0} aria-label="Agents table">
         <table aria-busy={!board}>
           <thead>
             <tr>

@@ -155,6 +155,22 @@ function toBody(f: FormState): CampaignBody {
 }
 
 /**
+ * An edit sends Kore's full body (a replace, not a patch), so what the form has no input for is
+ * taken from the campaign as read: without this, saving a form would silently reset its agent
+ * settings, DNC list, machine detection and system mappings.
+ */
+function keptOnEdit(c: Campaign, body: CampaignBody): CampaignBody {
+  const out: CampaignBody = { ...body, dialingStrategy: { ...body.dialingStrategy } };
+  if (c.agentSettings && body.dialingMode !== 'Agentless') out.agentSettings = c.agentSettings;
+  if (c.dncLists) out.dncLists = { name: c.dncLists.name, id: c.dncLists.id };
+  if (body.dialingMode === 'Agentless') out.enableMachineDetect = c.machineDetectMode ?? c.enableMachineDetect;
+  if (c.dialingStrategy.useSystemMappings !== undefined)
+    out.dialingStrategy.useSystemMappings = c.dialingStrategy.useSystemMappings;
+  if (out.message && c.message?.templateId) out.message = { ...out.message, templateId: c.message.templateId };
+  return out;
+}
+
+/**
  * Where each of the API's field names (`errors[].field`, e.g. `dialingStrategy.callingHours.days[2].start`)
  * is shown: the input that holds it.
  */
@@ -200,6 +216,7 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
   const [other, setOther] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [loaded, setLoaded] = useState(!campaignId);
+  const [original, setOriginal] = useState<Campaign>();
 
   useEffect(() => {
     void (async () => {
@@ -213,11 +230,32 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
         const { data, error } = await client.GET(`${KORE}/campaign/{campaignId}`, {
           params: { path: { iid, campaignId } },
         });
-        if (data) setF(fromCampaign(data.data));
-        else setProblem(messageOf(error));
+        if (data) {
+          setOriginal(data.data);
+          setF({ ...fromCampaign(data.data), experienceFlowName: await flowNameOf(data.data) });
+        } else setProblem(messageOf(error));
         setLoaded(true);
       })();
   }, [campaignId]);
+
+  /**
+   * The campaign's experience flow by name, as the body takes it: a campaign read by id gives the
+   * flow's id only (Kore's `experienceFlow`); the list gives its name (`connection`), so the
+   * campaigns created in the same millisecond are listed and this one picked.
+   */
+  async function flowNameOf(c: Campaign): Promise<string> {
+    if (!c.experienceFlow) return '';
+    const { data } = await client.POST(`${KORE}/campaign/getAllCampaignDetails`, {
+      params: { path: { iid } },
+      body: {
+        type: c.campaignType === 'sms' ? 'sms' : 'voice',
+        startDate: c.createdAt,
+        endDate: c.createdAt,
+        limit: 100,
+      },
+    });
+    return data?.data.results.find((r) => r.id === c.id)?.connection ?? c.experienceFlow;
+  }
 
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
   const onText =
@@ -229,7 +267,7 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
     setBusy(true);
     setProblem(undefined);
     try {
-      const body = toBody(f);
+      const body = original ? keptOnEdit(original, toBody(f)) : toBody(f);
       const query = { campaignType: f.campaignType };
       const res = campaignId
         ? await client.PUT(`${KORE}/campaign/{campaignId}`, { params: { path: { iid, campaignId }, query }, body })

@@ -219,7 +219,7 @@ function Progress({ run }: { run: Run }): JSX.Element {
 function RunsTable({ runs }: { runs: Run[] }): JSX.Element {
   if (runs.length === 0) return <p>No runs yet.</p>;
   return (
-    <div class="table-scroll">
+    <div class="table-scroll" role="region" tabIndex={0} aria-label="Run history table">
       <table>
         <thead>
           <tr>

@@ -32,14 +32,21 @@ export function CampaignsList({ client, iid }: ScreenProps): JSX.Element {
   const [deleting, setDeleting] = useState<Campaign>();
   const stale = useRef(new Set<string>());
 
+  const asked = useRef(0);
+
   const load = async (p = page) => {
+    const mine = ++asked.current;
     setLoading(true);
     const { data, error: err } = await client.POST(`${KORE}/campaign/getAllCampaignDetails`, {
       params: { path: { iid } },
       body: { page: p, limit: PAGE_SIZE, sortBy: { createdAt: 'desc' } },
     });
+    // Pages clicked through quickly: only the last one asked for is shown.
+    if (mine !== asked.current) return;
     setLoading(false);
     if (!data) return setError(messageOf(err));
+    // The last row of the last page was deleted (or others deleted meanwhile): show the new last page.
+    if (data.data.results.length === 0 && p > 1) return setPage(Math.max(1, data.data.totalPages));
     setError(undefined);
     setRows(data.data.results);
     setMeta({ totalPages: data.data.totalPages, totalResults: data.data.totalResults });
@@ -105,7 +112,7 @@ export function CampaignsList({ client, iid }: ScreenProps): JSX.Element {
       </div>
       {error && <Notice kind="error">{error}</Notice>}
       <Announcer text={announce} />
-      <div class="table-scroll">
+      <div class="table-scroll" role="region" tabIndex={0} aria-label="Campaigns table">
         <table aria-busy={loading}>
           <caption class="visually-hidden">Campaigns, page {page}</caption>
           <thead>

@@ -7,15 +7,19 @@ import { Field, Notice } from '../ui/form.js';
 import { fmtTime, Pager } from './common.js';
 import type { ScreenProps } from './live.js';
 import { CsvUpload } from './csv-upload.js';
+import { dncKindOf, useDncUse, type DncUse } from './dnc-lists.js';
 
 type ContactList = components['schemas']['ContactList'];
+type Show = 'all' | 'contacts' | 'dnc';
 
-/** `#/lists` and `#/lists/<id>`: the bot's contact lists, a new list, a list's contacts and CSV upload. */
+/** `#/lists` and `#/lists/<id>`: the bot's contact and do-not-call lists, a new list, a list's contacts and CSV upload. */
 export function ContactLists(props: ScreenProps & { listId: string | undefined }): JSX.Element {
   const { client, iid } = props;
   const [lists, setLists] = useState<ContactList[]>();
   const [error, setError] = useState<string>();
   const [version, setVersion] = useState(0);
+  const [show, setShow] = useState<Show>('all');
+  const dncUse = useDncUse(props, version);
 
   useEffect(() => {
     void (async () => {
@@ -30,17 +34,29 @@ export function ContactLists(props: ScreenProps & { listId: string | undefined }
   const list = props.listId ? lists?.find((l) => l.id === props.listId) : undefined;
   if (props.listId)
     return list ? (
-      <ListPage {...props} list={list} onChanged={() => setVersion((v) => v + 1)} />
+      <ListPage {...props} list={list} dncUse={dncUse} onChanged={() => setVersion((v) => v + 1)} />
     ) : (
       <p role="status">{lists ? 'No such list.' : 'Loading…'}</p>
     );
 
+  const shown = (lists ?? []).filter(
+    (l) => show === 'all' || (dncKindOf(l, dncUse) !== undefined) === (show === 'dnc'),
+  );
   return (
     <section aria-labelledby="lists-title">
-      <h1 id="lists-title">Contact lists</h1>
+      <h1 id="lists-title">Contact and do-not-call lists</h1>
       {error && <Notice kind="error">{error}</Notice>}
-      <div class="table-scroll">
+      <div class="field">
+        <label for="lists-show">Show</label>
+        <select id="lists-show" value={show} onChange={(e) => setShow(e.currentTarget.value as Show)}>
+          <option value="all">All lists</option>
+          <option value="contacts">Contact lists</option>
+          <option value="dnc">Do-not-call lists</option>
+        </select>
+      </div>
+      <div class="table-scroll" role="region" tabIndex={0} aria-label="Contact lists table">
         <table aria-busy={!lists}>
+          <caption class="visually-hidden">Lists of the bot</caption>
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -52,21 +68,21 @@ export function ContactLists(props: ScreenProps & { listId: string | undefined }
             </tr>
           </thead>
           <tbody>
-            {(lists ?? []).map((l) => (
+            {shown.map((l) => (
               <tr key={l.id}>
                 <th scope="row">
                   <a href={href('lists', l.id)}>{l.name}</a>
                 </th>
                 <td>{l.totalRecordCount}</td>
                 <td>{l.status}</td>
-                <td>{l.isGlobalDNC ? 'Do-not-call (global)' : 'Contacts'}</td>
+                <td>{dncKindOf(l, dncUse) ?? 'Contacts'}</td>
                 <td>{l.campaignInUse.map((c) => c.name).join(', ') || '—'}</td>
                 <td>{fmtTime(l.updatedAt)}</td>
               </tr>
             ))}
-            {lists?.length === 0 && (
+            {lists && shown.length === 0 && (
               <tr>
-                <td colSpan={6}>No lists yet.</td>
+                <td colSpan={6}>{lists.length === 0 ? 'No lists yet.' : 'No lists of this kind.'}</td>
               </tr>
             )}
           </tbody>
@@ -92,6 +108,7 @@ function NewList({ client, iid, onCreated }: ScreenProps & { onCreated: () => vo
         name: String(f.get('name') ?? ''),
         description: String(f.get('description') ?? ''),
         allowDuplicates: f.get('allowDuplicates') === 'on',
+        ...(f.get('kind') === 'global-dnc' ? { isGlobalDNC: true } : {}),
       },
     });
     if (!data) {
@@ -101,7 +118,7 @@ function NewList({ client, iid, onCreated }: ScreenProps & { onCreated: () => vo
     }
     setErrors({});
     setProblem(undefined);
-    setDone(`Created the list ${data.data.name}.`);
+    setDone(`Created the ${data.data.isGlobalDNC ? "account's global do-not-call list" : 'list'} ${data.data.name}.`);
     form.reset();
     onCreated();
   }
@@ -116,6 +133,19 @@ function NewList({ client, iid, onCreated }: ScreenProps & { onCreated: () => vo
       <Field label="List description" name="description" errors={errors}>
         {(c) => <input {...c} type="text" />}
       </Field>
+      <Field
+        label="Kind"
+        name="isGlobalDNC"
+        errors={errors}
+        hint="A campaign's do-not-call list is a contact list chosen as its DNC list in the campaign's form. The global do-not-call list holds numbers no campaign of the account dials; an account has one."
+      >
+        {(c) => (
+          <select {...c} name="kind">
+            <option value="contacts">Contact list (or a campaign's do-not-call list)</option>
+            <option value="global-dnc">Global do-not-call list</option>
+          </select>
+        )}
+      </Field>
       <label class="choice">
         <input type="checkbox" name="allowDuplicates" /> Allow the same number twice
       </label>
@@ -129,8 +159,9 @@ type ListContact = Record<string, unknown>;
 
 const CONTACTS_PAGE = 25;
 
-function ListPage(props: ScreenProps & { list: ContactList; onChanged: () => void }): JSX.Element {
+function ListPage(props: ScreenProps & { list: ContactList; dncUse: DncUse; onChanged: () => void }): JSX.Element {
   const { client, iid, list } = props;
+  const dnc = dncKindOf(list, props.dncUse);
   const [page, setPage] = useState(1);
   const [version, setVersion] = useState(0);
   const [contacts, setContacts] = useState<{ results: ListContact[]; totalPages: number; totalResults: number }>();
@@ -159,19 +190,38 @@ function ListPage(props: ScreenProps & { list: ContactList; onChanged: () => voi
       </p>
       <h1 id="list-title">{list.name}</h1>
       <p class="hint">
-        {list.totalRecordCount} contacts · {list.status}
+        {dnc ? `${dnc} · ${list.totalRecordCount} numbers` : `${list.totalRecordCount} contacts`} · {list.status}
         {list.description && ` · ${list.description}`}
       </p>
       <CsvUpload
         {...props}
+        {...(dnc
+          ? {
+              title: 'Upload numbers (CSV)',
+              hint: (
+                <p class="hint">
+                  A header row <code>phoneNumber</code>, then one number per row. Numbers on this list are not dialed
+                  {list.isGlobalDNC
+                    ? ' by any campaign of the account'
+                    : ' by the campaigns using it as their DNC list'}
+                  .
+                </p>
+              ),
+            }
+          : {})}
         onDone={() => {
           setVersion((v) => v + 1);
           props.onChanged();
         }}
       />
-      <h2>Contacts</h2>
+      <h2>{dnc ? 'Numbers' : 'Contacts'}</h2>
       {error && <Notice kind="error">{error}</Notice>}
-      <div class="table-scroll">
+      <div
+        class="table-scroll"
+        role="region"
+        tabIndex={0}
+        aria-label={`${dnc ? 'Numbers' : 'Contacts'} of ${list.name}`}
+      >
         <table>
           <caption class="visually-hidden">
             Contacts of {list.name}, page {page}

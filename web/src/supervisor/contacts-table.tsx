@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { paths } from '../../../src/client/index.js';
 import { KORE, messageOf } from '../api.js';
 import { Notice } from '../ui/form.js';
@@ -14,6 +14,9 @@ type Explanation =
   paths['/agentassist/api/v1/public/{iid}/campaign/{campaignId}/contacts/{contact}/explain']['get']['responses'][200]['content']['application/json']['data'];
 
 const PAGE_SIZE = 25;
+/** How long the number box waits after the last key before asking the API. */
+const TYPING_MS = 300;
+/** Kore's dialerOutcome values a finished contact can show. */
 const OUTCOMES = [
   'completed',
   'no-answer',
@@ -26,63 +29,141 @@ const OUTCOMES = [
   'retry-cancelled',
   'timezone_skip',
 ];
+/** campaignd's states of a contact (its `filters.state`), with the words shown. */
+const STATES: [string, string][] = [
+  ['pending', 'Pending'],
+  ['in-progress', 'In progress'],
+  ['done', 'Done'],
+];
+
+/** The API's `filters` (campaignd's extension of view=contacts); undefined when nothing is chosen. */
+function filtersOf(outcomes: string[], states: string[], number: string): Record<string, unknown> | undefined {
+  const f: Record<string, unknown> = {};
+  if (outcomes.length > 0) f.dialerOutcome = outcomes;
+  if (states.length > 0) f.state = states;
+  if (number.trim() !== '') f.phoneNumber = number.trim();
+  return Object.keys(f).length > 0 ? f : undefined;
+}
+
+const toggle = (list: string[], v: string, on: boolean): string[] =>
+  on ? [...list.filter((x) => x !== v), v] : list.filter((x) => x !== v);
 
 /**
- * The current run's contacts (`POST …/status?view=contacts`), a page at a time; the outcome and
- * number filters apply to the page shown (the API pages, it does not filter).
+ * The current run's contacts (`POST …/status?view=contacts`), a page at a time. The outcome, state
+ * and number filters are the API's (`filters`): the page and its totals are of the matching
+ * contacts, so paging goes over the filtered result.
  */
 export function ContactsTable(props: ScreenProps & { campaignId: string; version: number }): JSX.Element {
   const { client, iid, campaignId } = props;
   const [page, setPage] = useState(1);
   const [data, setData] = useState<ContactsPage>();
   const [error, setError] = useState<string>();
-  const [outcome, setOutcome] = useState('');
-  const [search, setSearch] = useState('');
+  const [outcomes, setOutcomes] = useState<string[]>([]);
+  const [states, setStates] = useState<string[]>([]);
+  const [typed, setTyped] = useState('');
+  const [number, setNumber] = useState('');
   const [explaining, setExplaining] = useState<Contact>();
+  const asked = useRef(0);
 
   useEffect(() => {
+    if (typed === number) return;
+    const timer = setTimeout(() => {
+      setNumber(typed);
+      setPage(1);
+    }, TYPING_MS);
+    return () => clearTimeout(timer);
+  }, [typed]);
+
+  const filters = filtersOf(outcomes, states, number);
+  const filterKey = JSON.stringify(filters ?? null);
+  useEffect(() => {
+    const mine = ++asked.current;
     void (async () => {
       const { data: res, error: err } = await client.POST(`${KORE}/campaign/{campaignId}/status`, {
         params: {
           path: { iid, campaignId },
           query: { view: 'contacts', page: String(page), limit: String(PAGE_SIZE) },
         },
-        body: { page, limit: PAGE_SIZE },
+        body: { page, limit: PAGE_SIZE, ...(filters ? { filters } : {}) },
       });
+      // Only the answer to the latest question is shown (filters change faster than answers come).
+      if (mine !== asked.current) return;
       if (!res) return setError(messageOf(err));
       setError(undefined);
       if ('results' in res.data) setData(res.data);
     })();
-  }, [page, props.version, campaignId]);
+  }, [page, props.version, campaignId, filterKey]);
 
-  const rows = (data?.results ?? []).filter(
-    (c) =>
-      (outcome === '' || (outcome === 'in-progress' ? c.dialerOutcome === '' : c.dialerOutcome === outcome)) &&
-      (search === '' || c.phoneNumber.includes(search.trim()) || c.uniqueId.includes(search.trim())),
-  );
+  const rows = data?.results ?? [];
+  const filtered = filters !== undefined;
   return (
     <div>
-      {error && <Notice kind="error">{error}</Notice>}
-      <div class="toolbar" role="search" aria-label="Filter contacts">
-        <label>
-          Outcome{' '}
-          <select value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
-            <option value="">Any</option>
-            <option value="in-progress">In progress</option>
-            {OUTCOMES.map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Number or id <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-        </label>
+      <div role="search" aria-label="Filter contacts">
+        <div class="toolbar">
+          <label>
+            Number starts with{' '}
+            <input
+              type="search"
+              inputMode="tel"
+              value={typed}
+              aria-invalid={error !== undefined && number !== '' ? 'true' : undefined}
+              onInput={(e) => setTyped(e.currentTarget.value)}
+            />
+          </label>
+          {filtered && (
+            <button
+              type="button"
+              onClick={() => {
+                setOutcomes([]);
+                setStates([]);
+                setTyped('');
+                setNumber('');
+                setPage(1);
+              }}
+            >
+              Clear filters
+            </button>
+          )}
+        </div>
+        <fieldset>
+          <legend>State</legend>
+          {STATES.map(([v, label]) => (
+            <label key={v} class="sv-inline">
+              <input
+                type="checkbox"
+                checked={states.includes(v)}
+                onChange={(e) => {
+                  setStates(toggle(states, v, e.currentTarget.checked));
+                  setPage(1);
+                }}
+              />{' '}
+              {label}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Outcome</legend>
+          {OUTCOMES.map((o) => (
+            <label key={o} class="sv-inline">
+              <input
+                type="checkbox"
+                checked={outcomes.includes(o)}
+                onChange={(e) => {
+                  setOutcomes(toggle(outcomes, o, e.currentTarget.checked));
+                  setPage(1);
+                }}
+              />{' '}
+              {o}
+            </label>
+          ))}
+        </fieldset>
       </div>
-      <div class="table-scroll">
+      {error && <Notice kind="error">{error}</Notice>}
+      <div class="table-scroll" role="region" tabIndex={0} aria-label="Contacts table">
         <table>
-          <caption class="visually-hidden">Contacts of the current run, page {page}</caption>
+          <caption class="visually-hidden">
+            Contacts of the current run{filtered ? ' matching the filters' : ''}, page {page}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Phone number</th>
@@ -115,7 +196,7 @@ export function ContactsTable(props: ScreenProps & { campaignId: string; version
             ))}
             {data && rows.length === 0 && (
               <tr>
-                <td colSpan={6}>No contacts on this page match.</td>
+                <td colSpan={6}>{filtered ? 'No contacts match the filters.' : 'No contacts yet.'}</td>
               </tr>
             )}
           </tbody>
@@ -161,7 +242,7 @@ function ExplainDialog(
             {answer.dialableNow ? 'Dialable now.' : 'Not dialable now.'}{' '}
             {answer.nextDialableAt && `Next dialable at ${fmtTime(answer.nextDialableAt)}.`} As of {fmtTime(answer.at)}.
           </p>
-          <div class="table-scroll">
+          <div class="table-scroll" role="region" tabIndex={0} aria-label="Rules table">
             <table>
               <caption class="visually-hidden">Rules</caption>
               <thead>

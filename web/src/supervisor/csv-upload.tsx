@@ -3,41 +3,49 @@ import { useState } from 'preact/hooks';
 import type { components } from '../../../src/client/index.js';
 import { KORE, messageOf } from '../api.js';
 import { Notice } from '../ui/form.js';
-import { toObjects, splitRecords } from './csv.js';
+import { pieceOf, splitRecords } from './csv.js';
 import type { ScreenProps } from './live.js';
 
 type ContactList = components['schemas']['ContactList'];
+type ImportJob = components['schemas']['ImportJob'];
 
-/** Rows per request: each piece is one import, so the bar moves as pieces are taken in. */
-const ROWS_PER_PIECE = 500;
 /** Rejects shown at most (the rest are counted). */
 const MAX_REJECTS_SHOWN = 500;
 
+/**
+ * Rows per upload. The upload answers with the finished import job, so the file goes in pieces, each one
+ * job, and the bar moves as each job completes: at least 500 rows a piece, and about 20 pieces at most.
+ */
+const rowsPerPiece = (rows: number) => Math.min(20_000, Math.max(500, Math.ceil(rows / 20)));
+
 interface Reject {
-  row: number;
+  line: number;
   column: string | null;
   reason: string;
 }
 interface Outcome {
   rows: number;
-  imported: number | undefined;
-  duplicates: number | undefined;
-  rejected: number | undefined;
+  imported: number;
+  duplicates: number;
+  rejected: number;
   rejects: Reject[];
-  note?: string;
 }
 
 /**
- * Upload a CSV into a list. The operator's session uses the admin API's CSV import
- * (`POST /admin/v1/contact-lists/{listId}/imports`, text/csv) piece by piece and then reads each
- * piece's rejects; an app session (the Kore API has no CSV upload) sends the rows as JSON through
- * `addContacts`, whose import jobs only the admin API can read, so it reports what the list gained.
+ * Upload a CSV into a list through the Kore API's CSV import (campaignd extension:
+ * `POST …/campaign/contactList/{id}/contacts.csv`, text/csv), the same for app and operator sessions
+ * (an operator's Kore calls carry a minted token). The browser only finds where records end, to send the
+ * file in pieces; the server parses and validates every row, and each piece's rejected rows are read
+ * from its job (`GET …/campaign/imports/{id}/rejects`).
  */
-export function CsvUpload(props: ScreenProps & { list: ContactList; onDone: () => void }): JSX.Element {
-  const { client, iid, session, list } = props;
+export function CsvUpload(
+  props: ScreenProps & { list: ContactList; onDone: () => void; title?: string; hint?: JSX.Element },
+): JSX.Element {
+  const { client, iid, list } = props;
   const [progress, setProgress] = useState<{ done: number; total: number }>();
   const [outcome, setOutcome] = useState<Outcome>();
   const [error, setError] = useState<string>();
+  const titleId = `upload-title-${list.id}`;
 
   async function upload(e: TargetedEvent<HTMLFormElement, SubmitEvent>) {
     e.preventDefault();
@@ -49,99 +57,68 @@ export function CsvUpload(props: ScreenProps & { list: ContactList; onDone: () =
     const header = records.shift();
     if (!header || records.length === 0) return setError('The file has no rows under its header.');
     setProgress({ done: 0, total: records.length });
+    const out: Outcome = { rows: records.length, imported: 0, duplicates: 0, rejected: 0, rejects: [] };
     try {
-      setOutcome(
-        session.kind === 'operator' ? await viaAdmin(header, records, file.name) : await viaKore(header, records),
-      );
+      const size = rowsPerPiece(records.length);
+      for (let first = 0; first < records.length; first += size) {
+        const piece = records.slice(first, first + size);
+        const { csv, fileLine } = pieceOf(header, piece);
+        const job = await uploadPiece(csv, file.name);
+        out.imported += job.imported;
+        out.duplicates += job.duplicates;
+        out.rejected += job.rejected;
+        if (job.rejected > 0 && out.rejects.length < MAX_REJECTS_SHOWN) await readRejects(job, fileLine, out);
+        setProgress({ done: Math.min(records.length, first + piece.length), total: records.length });
+      }
+      setOutcome(out);
       props.onDone();
     } catch (err) {
+      if (out.imported + out.rejected + out.duplicates > 0) setOutcome(out);
       setError(messageOf(err));
     } finally {
       setProgress(undefined);
     }
   }
 
-  async function viaAdmin(header: string, records: string[], fileName: string): Promise<Outcome> {
-    const out: Outcome = { rows: records.length, imported: 0, duplicates: 0, rejected: 0, rejects: [] };
-    for (let first = 0; first < records.length; first += ROWS_PER_PIECE) {
-      const piece = records.slice(first, first + ROWS_PER_PIECE);
-      const csv = `${header}\n${piece.join('\n')}\n`;
-      const { data: job, error: err } = await client.POST('/admin/v1/contact-lists/{listId}/imports', {
-        params: { path: { listId: list.id }, query: { accountId: session.accountId, iid, fileName } },
-        // The document types the body as a raw text/csv stream, which openapi-fetch cannot express.
-        body: csv as never,
-        bodySerializer: (b: unknown) => b as string,
-        headers: { 'content-type': 'text/csv' },
-      });
-      if (!job) throw new Error(messageOf(err));
-      out.imported! += job.imported;
-      out.duplicates! += job.duplicates;
-      out.rejected! += job.rejected;
-      if (job.rejected > 0 && out.rejects.length < MAX_REJECTS_SHOWN) {
-        const { data } = await client.GET('/admin/v1/imports/{id}/rejects', {
-          params: { path: { id: job.id }, query: { limit: String(MAX_REJECTS_SHOWN - out.rejects.length) } },
-        });
-        // A piece's line 2 is the file's line first + 2 (line 1 is the header in both).
-        for (const r of data?.results ?? [])
-          out.rejects.push({ row: r.rowNumber + first, column: r.column, reason: r.reason });
-      }
-      setProgress({ done: Math.min(records.length, first + piece.length), total: records.length });
-    }
-    return out;
+  async function uploadPiece(csv: string, fileName: string): Promise<ImportJob> {
+    const { data: job, error: err } = await client.POST(`${KORE}/campaign/contactList/{contactListId}/contacts.csv`, {
+      params: { path: { iid, contactListId: list.id }, query: { fileName } },
+      // The document describes the body as a raw text/csv stream, which openapi-fetch cannot type.
+      body: csv as never,
+      bodySerializer: (b: unknown) => b as string,
+      headers: { 'content-type': 'text/csv' },
+    });
+    if (!job) throw new Error(messageOf(err));
+    return job;
   }
 
-  async function viaKore(header: string, records: string[]): Promise<Outcome> {
-    const before = list.totalRecordCount;
-    const rows = toObjects(header, records);
-    for (let first = 0; first < rows.length; first += ROWS_PER_PIECE) {
-      const { data, error: err } = await client.POST(`${KORE}/campaign/contactList/addContacts`, {
-        params: { path: { iid } },
-        body: { contact_list_name: list.name, data: rows.slice(first, first + ROWS_PER_PIECE) },
-      });
-      if (!data) throw new Error(messageOf(err));
-      setProgress({ done: Math.min(rows.length, first + ROWS_PER_PIECE), total: rows.length });
-    }
-    // The imports run in the server: wait for the list to be Ready again, then see what it gained.
-    let now: ContactList | undefined;
-    for (let i = 0; i < 60; i++) {
-      const { data } = await client.GET(`${KORE}/campaign/contactList/{contactListId}`, {
-        params: { path: { iid, contactListId: list.id } },
-      });
-      now = data?.data;
-      if (!now || now.status !== 'Importing') break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const imported = now ? now.totalRecordCount - before : undefined;
-    return {
-      rows: rows.length,
-      imported,
-      duplicates: undefined,
-      rejected: undefined,
-      rejects: [],
-      note:
-        imported !== undefined && imported < rows.length
-          ? `${rows.length - imported} rows were not added (rejected or duplicates). Each row's reason is in the import job, which the operator's session shows.`
-          : undefined,
-    };
+  async function readRejects(job: ImportJob, fileLine: (line: number) => number, out: Outcome): Promise<void> {
+    const { data, error: err } = await client.GET(`${KORE}/campaign/imports/{importId}/rejects`, {
+      params: { path: { iid, importId: job.id }, query: { limit: String(MAX_REJECTS_SHOWN - out.rejects.length) } },
+    });
+    if (!data) throw new Error(messageOf(err));
+    for (const r of data.results) out.rejects.push({ line: fileLine(r.rowNumber), column: r.column, reason: r.reason });
   }
 
   return (
-    <form class="sv-form" onSubmit={upload} aria-labelledby="upload-title">
-      <h2 id="upload-title">Upload a CSV</h2>
-      <p class="hint">
-        A header row, then one contact per row: <code>phoneNumber</code> and any of <code>firstName</code>,{' '}
-        <code>lastName</code>, <code>timeZone</code>, <code>uniqueId</code> or your own columns.
-      </p>
+    <form class="sv-form" onSubmit={upload} aria-labelledby={titleId}>
+      <h2 id={titleId}>{props.title ?? 'Upload a CSV'}</h2>
+      {props.hint ?? (
+        <p class="hint">
+          A header row, then one contact per row: <code>phoneNumber</code> and any of <code>firstName</code>,{' '}
+          <code>lastName</code>, <code>timeZone</code>, <code>uniqueId</code> or your own columns.
+        </p>
+      )}
       <div class="field">
-        <label for="csv-file">CSV file</label>
-        <input id="csv-file" name="file" type="file" accept=".csv,text/csv" required />
+        <label for={`csv-file-${list.id}`}>CSV file</label>
+        <input id={`csv-file-${list.id}`} name="file" type="file" accept=".csv,text/csv" required />
       </div>
       <button type="submit" disabled={!!progress}>
         Upload
       </button>
       {progress && (
         <p>
-          <label for="csv-progress">Uploading</label>{' '}
+          <label for="csv-progress">Importing</label>{' '}
           <progress id="csv-progress" max={progress.total} value={progress.done} /> {progress.done} of {progress.total}{' '}
           rows
         </p>
@@ -149,13 +126,18 @@ export function CsvUpload(props: ScreenProps & { list: ContactList; onDone: () =
       {error && <Notice kind="error">{error}</Notice>}
       {outcome && (
         <div>
-          <Notice kind={outcome.rejects.length > 0 || outcome.note ? 'info' : 'success'}>
-            {outcome.rows} rows read; {outcome.imported ?? '?'} added
-            {outcome.duplicates !== undefined && `, ${outcome.duplicates} duplicates skipped`}
-            {outcome.rejected !== undefined && `, ${outcome.rejected} rejected`}.{outcome.note && ` ${outcome.note}`}
+          <p>
+            <label for="csv-done">Imported</label> <progress id="csv-done" max={outcome.rows} value={outcome.rows} />{' '}
+            {outcome.rows} of {outcome.rows} rows
+          </p>
+          <Notice kind={outcome.rejected > 0 ? 'info' : 'success'}>
+            {outcome.rows} rows read; {outcome.imported} added, {outcome.duplicates} duplicates skipped,{' '}
+            {outcome.rejected} rejected.
+            {outcome.rejected > outcome.rejects.length &&
+              ` The first ${outcome.rejects.length} rejected rows are shown.`}
           </Notice>
           {outcome.rejects.length > 0 && (
-            <div class="table-scroll">
+            <div class="table-scroll" role="region" tabIndex={0} aria-label="Rejected rows table">
               <table>
                 <caption>Rejected rows</caption>
                 <thead>
@@ -167,8 +149,8 @@ export function CsvUpload(props: ScreenProps & { list: ContactList; onDone: () =
                 </thead>
                 <tbody>
                   {outcome.rejects.map((r) => (
-                    <tr key={`${r.row}-${r.column}`}>
-                      <td>{r.row}</td>
+                    <tr key={`${r.line}-${r.column}`}>
+                      <td>{r.line}</td>
                       <td>{r.column ?? '—'}</td>
                       <td>{r.reason}</td>
                     </tr>

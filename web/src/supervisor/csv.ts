@@ -1,58 +1,65 @@
 /**
  * Just enough CSV (RFC 4180: quotes, doubled quotes, CRLF) to send a file in pieces: the server
- * parses and validates every row; this only finds where records end.
+ * parses and validates every row; this only finds where records end, and on which line each starts,
+ * so that a piece's rejected line numbers can be told as the file's.
  */
 
-/** The file's records as raw text (line endings inside quotes kept), the header first. */
-export function splitRecords(text: string): string[] {
-  const out: string[] = [];
+/** A record's raw text (line endings inside quotes kept) and the file line it starts on (1-based). */
+export interface CsvRecord {
+  text: string;
+  line: number;
+}
+
+/** The file's records, the header first; blank lines are left out (the server skips them too). */
+export function splitRecords(text: string): CsvRecord[] {
+  const out: CsvRecord[] = [];
   let start = 0;
+  let startLine = 1;
+  let line = 1;
   let quoted = false;
+  const push = (end: number) => {
+    const t = text.slice(start, end);
+    if (t.trim() !== '') out.push({ text: t, line: startLine });
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === '\n' || ch === '\r')) {
-      if (i > start) out.push(text.slice(start, i));
+    else if (ch === '\n' || ch === '\r') {
+      const end = i;
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      start = i + 1;
+      line++;
+      if (!quoted) {
+        push(end);
+        start = i + 1;
+        startLine = line;
+      }
     }
   }
-  if (start < text.length) out.push(text.slice(start));
-  return out.filter((r) => r.trim() !== '');
-}
-
-/** One record's cells. */
-export function cells(record: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < record.length; i++) {
-    const ch = record[i]!;
-    if (quoted) {
-      if (ch === '"' && record[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
+  if (start < text.length) push(text.length);
   return out;
 }
 
-/** Records as objects keyed by the header's column names (what addContacts takes). */
-export function toObjects(header: string, records: string[]): Record<string, string>[] {
-  const names = cells(header.replace(/^\uFEFF/, '')).map((n) => n.trim());
-  return records.map((r) => {
-    const values = cells(r);
-    const o: Record<string, string> = {};
-    names.forEach((n, i) => {
-      if (n !== '' && values[i] !== undefined && values[i] !== '') o[n] = values[i]!;
-    });
-    return o;
-  });
+/** Physical lines of a record's text. */
+export const linesOf = (text: string): number => text.split(/\r\n|\r|\n/).length;
+
+/**
+ * A piece's CSV (the header, then `records`, one per line as the file had them) and how to tell a line of
+ * the piece as a line of the file.
+ */
+export function pieceOf(header: CsvRecord, records: CsvRecord[]): { csv: string; fileLine: (line: number) => number } {
+  const starts: { piece: number; file: number }[] = [];
+  let pieceLine = linesOf(header.text) + 1;
+  for (const r of records) {
+    starts.push({ piece: pieceLine, file: r.line });
+    pieceLine += linesOf(r.text);
+  }
+  const fileLine = (line: number): number => {
+    let at = starts[0];
+    for (const s of starts) {
+      if (s.piece > line) break;
+      at = s;
+    }
+    return at ? line - at.piece + at.file : line;
+  };
+  return { csv: `${header.text}\n${records.map((r) => r.text).join('\n')}\n`, fileLine };
 }

@@ -40,8 +40,15 @@ export function LifecycleButtons(props: {
         params: { path: { iid: props.iid, campaignId: c.id }, query: { trigger, campaignType: c.campaignType } },
         body: {},
       });
-      if (!data) setError(messageOf(err));
-      else props.onChanged(data.status);
+      if (data) return props.onChanged(data.status);
+      setError(messageOf(err));
+      // A 409 means the page showed a status the campaign has left (another user, the engine): read
+      // the one it has now so the buttons fit it, and keep the API's reason on screen.
+      const { data: now } = await props.client.POST(`${KORE}/campaign/{campaignId}/status`, {
+        params: { path: { iid: props.iid, campaignId: c.id }, query: { view: 'status' } },
+        body: {},
+      });
+      if (now && 'status' in now.data && now.data.status !== c.status) props.onChanged(now.data.status);
     } catch (e) {
       setError(messageOf(e));
     } finally {

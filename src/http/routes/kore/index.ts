@@ -26,6 +26,8 @@ import { getContactListRoute } from './contact-lists/get-contact-list.js';
 import { listContactListsRoute } from './contact-lists/list-contact-lists.js';
 import { listContactsRoute } from './contact-lists/list-contacts.js';
 import { exportContactsRoute } from './contact-lists/export-contacts.js';
+import { uploadContactsCsvRoute } from './contact-lists/upload-contacts-csv.js';
+import { importJobsRoute } from './contact-lists/import-jobs.js';
 import { updateContactListRoute } from './contact-lists/update-contact-list.js';
 import { ResponseCache } from '../../response-cache.js';
 import { registerIdempotency } from '../../plugins/idempotency.js';
@@ -58,6 +60,8 @@ const ROUTES: ((ctx: KoreRouteContext) => void)[] = [
   deleteContactListRoute,
   listContactsRoute,
   exportContactsRoute,
+  uploadContactsCsvRoute,
+  importJobsRoute,
   addContactsRoute,
 ];
 

@@ -42,12 +42,13 @@ export function campaignStatusRoute({ app, services, hide }: KoreRouteContext): 
         }
         if (view !== 'contacts')
           throw errors.validation('view', `view: '${req.query.view}' must be status or contacts`);
-        const body = (req.body ?? {}) as { page?: unknown; limit?: unknown };
+        const body = (req.body ?? {}) as { page?: unknown; limit?: unknown; filters?: unknown };
         const page = intParam('page', body.page ?? req.query.page, 1, 1, 1_000_000);
         const limit = intParam('limit', body.limit ?? req.query.limit, 100, 1, 100);
+        // `filters` is campaignd's extension (docs/kore-compatibility.md); Kore clients never send it.
         return {
           status: 'success' as const,
-          data: await services.instances.contacts(req.tenant, req.params.campaignId, page, limit),
+          data: await services.instances.contacts(req.tenant, req.params.campaignId, page, limit, body.filters),
         };
       },
     );
