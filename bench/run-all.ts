@@ -6,12 +6,14 @@ import { runAgentsBench } from './agents-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runGetCampaignBench } from './get-campaign-bench.js';
 import { runImportBench } from './import-bench.js';
+import { runPacingBench } from './pacing-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   get: runGetCampaignBench,
   import: runImportBench,
   engine: runEngineBench,
   agents: runAgentsBench,
+  pacing: runPacingBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -6,12 +6,11 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { createCampaigndClient, type CampaigndClient } from '../../src/client/index.js';
 import { useBrowser, useConsoleServer, type Problem } from './support/browser.js';
+import { agentlessCampaign, KORE, koreClientOf, signInAsSupervisor, WEEK } from './support/supervisor.js';
 
 // The simulator answers at once with its default mix (completed 70, no-answer 15, busy 7, …).
 const server = useConsoleServer({ env: { SIMULATOR_SPEED: '0', ENGINE_TICK_MS: '100' } });
-const KORE = '/agentassist/api/v1/public/{iid}' as const;
 /** Long enough on a shared machine; a test never asserts a duration. */
 const LIVE_TIMEOUT = 60_000;
 /**
@@ -25,15 +24,7 @@ const BULK = 1000;
 const unexpected = (problems: Problem[]) =>
   problems.filter((p) => !(p.kind === 'console' && /Failed to load resource|Failed to fetch/.test(p.text)));
 
-let client: CampaigndClient;
-const api = () => {
-  const s = server();
-  client ??= createCampaigndClient({
-    baseUrl: s.baseUrl,
-    kore: { appId: s.tenant.clientId, clientSecret: s.tenant.clientSecret, accountId: s.tenant.accountId },
-  });
-  return { client, path: { iid: s.tenant.iid } };
-};
+const api = () => koreClientOf(server());
 
 async function createList(name: string, phones: string[]): Promise<void> {
   const { client, path } = api();
@@ -61,48 +52,23 @@ async function createList(name: string, phones: string[]): Promise<void> {
     .toBe(phones.length);
 }
 
-const WEEK = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
-
 /** A voice Agentless campaign; `closed` gives it calling hours on a day other than today (UTC), so a play stays Active. */
 async function createCampaign(name: string, list: string, opts: { closed?: boolean; priority?: string } = {}) {
   const { client, path } = api();
   const today = WEEK[(new Date().getUTCDay() + 6) % 7]!;
   const other = WEEK[(WEEK.indexOf(today) + 3) % 7]!;
-  const days = (opts.closed ? [other] : WEEK).map((day) => ({ day, start: '12:00 AM', end: '11:59 PM' }));
   const res = await client.POST(`${KORE}/campaign`, {
     params: { path, query: { campaignType: 'voice' } },
-    body: {
-      name,
-      contactLists: [list],
-      campaignType: 'voice',
-      dialingMode: 'Agentless',
-      experienceFlowName: 'Voice Survey Entry Flow',
-      priority: (opts.priority ?? '3') as '3',
-      dialingStrategy: {
-        callerId: { phoneNumber: '+15101234567' },
-        callingHours: { frequency: 'WEEKLY', timezone: 'UTC', days },
-        dialingOrder: 'FIFO',
-        maxAttemptsPerRecord: 1,
-        defaultRetryPeriod: 10,
-        maxRingTime: 30,
-      },
-    },
+    body: agentlessCampaign(name, [list], {
+      priority: opts.priority ?? '3',
+      ...(opts.closed ? { days: [other] } : {}),
+    }),
   });
   expect(res.error, JSON.stringify(res.error)).toBeUndefined();
   return res.data!.id;
 }
 
-async function signIn(page: Page) {
-  const s = server();
-  await page.goto(`${s.baseUrl}/console/`);
-  await page.getByLabel('Supervisor (app credentials)').check();
-  await page.getByLabel('Account id').fill(s.tenant.accountId);
-  await page.getByLabel('Bot id (iid)').fill(s.tenant.iid);
-  await page.getByLabel('App client id').fill(s.tenant.clientId);
-  await page.getByLabel('App client secret').fill(s.tenant.clientSecret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
-}
+const signIn = (page: Page) => signInAsSupervisor(page, server());
 
 const pagerText = (page: Page, name: string) => page.getByRole('navigation', { name }).locator('span').innerText();
 

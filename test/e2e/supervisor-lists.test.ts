@@ -6,12 +6,11 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { createCampaigndClient } from '../../src/client/index.js';
 import { expectKeyboardUsable, expectNoAxeViolations, expectNoHorizontalScroll } from './support/accessibility.js';
 import { useBrowser, useConsoleServer, type Problem } from './support/browser.js';
+import { agentlessCampaign, KORE, koreClientOf, signInAsSupervisor } from './support/supervisor.js';
 
 const server = useConsoleServer({ env: { SIMULATOR_SPEED: '0', ENGINE_TICK_MS: '100' } });
-const KORE = '/agentassist/api/v1/public/{iid}' as const;
 /** Long enough for a run of a few contacts on a shared machine; a test never asserts a duration. */
 const LIVE_TIMEOUT = 60_000;
 
@@ -19,17 +18,7 @@ const LIVE_TIMEOUT = 60_000;
 const unexpected = (problems: Problem[]) =>
   problems.filter((p) => !(p.kind === 'console' && /Failed to load resource/.test(p.text)));
 
-async function signInAsApp(page: Page) {
-  const s = server();
-  await page.goto(`${s.baseUrl}/console/`);
-  await page.getByLabel('Supervisor (app credentials)').check();
-  await page.getByLabel('Account id').fill(s.tenant.accountId);
-  await page.getByLabel('Bot id (iid)').fill(s.tenant.iid);
-  await page.getByLabel('App client id').fill(s.tenant.clientId);
-  await page.getByLabel('App client secret').fill(s.tenant.clientSecret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
-}
+const signInAsApp = (page: Page) => signInAsSupervisor(page, server());
 
 async function uploadCsv(page: Page, name: string, csv: string) {
   await page.getByLabel('CSV file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
@@ -104,29 +93,10 @@ describe('supervisor console: contact and do-not-call lists (app session)', () =
 
     // A campaign on the list leaves the do-not-call number out.
     const s = server();
-    const kore = createCampaigndClient({
-      baseUrl: s.baseUrl,
-      kore: { appId: s.tenant.clientId, clientSecret: s.tenant.clientSecret, accountId: s.tenant.accountId },
-    });
-    const path = { iid: s.tenant.iid };
-    const days = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'].map((day) => ({ day, start: '12:00 AM', end: '11:59 PM' }));
+    const { client: kore, path } = koreClientOf(s);
     const created = await kore.POST(`${KORE}/campaign`, {
       params: { path, query: { campaignType: 'voice' } },
-      body: {
-        name: 'E2E DNC Campaign',
-        contactLists: ['E2E Leads'],
-        campaignType: 'voice',
-        dialingMode: 'Agentless',
-        experienceFlowName: 'Voice Survey Entry Flow',
-        dialingStrategy: {
-          callerId: { phoneNumber: '+15101234567' },
-          callingHours: { frequency: 'WEEKLY', timezone: 'UTC', days },
-          dialingOrder: 'FIFO',
-          maxAttemptsPerRecord: 1,
-          defaultRetryPeriod: 10,
-          maxRingTime: 30,
-        },
-      },
+      body: agentlessCampaign('E2E DNC Campaign', ['E2E Leads']),
     });
     expect(created.error, JSON.stringify(created.error)).toBeUndefined();
     const campaignId = created.data!.id;

@@ -6,11 +6,10 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { createCampaigndClient } from '../../src/client/index.js';
 import { useBrowser, useConsoleServer, type Problem } from './support/browser.js';
+import { agentlessCampaign, KORE, koreClientOf, signInAsSupervisor } from './support/supervisor.js';
 
 const server = useConsoleServer({ env: { SIMULATOR_SPEED: '0', ENGINE_TICK_MS: '100' } });
-const KORE = '/agentassist/api/v1/public/{iid}' as const;
 /** Long enough for a run of a few contacts on a shared machine; a test never asserts a duration. */
 const LIVE_TIMEOUT = 60_000;
 
@@ -20,18 +19,7 @@ const unexpected = (problems: Problem[]) =>
     (p) => !(p.kind === 'console' && /Failed to load resource|ERR_CONNECTION_REFUSED|Failed to fetch/.test(p.text)),
   );
 
-async function signIn(page: Page, as: 'operator' | 'app') {
-  const s = server();
-  await page.goto(`${s.baseUrl}/console/`);
-  await page.getByLabel(as === 'operator' ? 'Operator (admin token)' : 'Supervisor (app credentials)').check();
-  await page.getByLabel('Account id').fill(s.tenant.accountId);
-  await page.getByLabel('Bot id (iid)').fill(s.tenant.iid);
-  await page.getByLabel('App client id').fill(s.tenant.clientId);
-  if (as === 'operator') await page.getByLabel('Admin token', { exact: true }).fill(s.adminToken);
-  else await page.getByLabel('App client secret').fill(s.tenant.clientSecret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
-}
+const signIn = (page: Page, as: 'operator' | 'app') => signInAsSupervisor(page, server(), as);
 
 /** The text a field's aria-describedby points at: what a screen reader reads with it. */
 async function descriptionOf(page: Page, label: string): Promise<string> {
@@ -149,11 +137,7 @@ describe('supervisor console', () => {
 
   it('shows a lost connection while the server restarts, then resumes live updates', async () => {
     const s = server();
-    const client = createCampaigndClient({
-      baseUrl: s.baseUrl,
-      kore: { appId: s.tenant.clientId, clientSecret: s.tenant.clientSecret, accountId: s.tenant.accountId },
-    });
-    const path = { iid: s.tenant.iid };
+    const { client, path } = koreClientOf(s);
     const list = await client.POST(`${KORE}/campaign/contactList/createContactList`, {
       params: { path },
       body: { name: 'Restart List' },
@@ -175,24 +159,9 @@ describe('supervisor console', () => {
         return r.data?.data.totalRecordCount;
       })
       .toBe(2);
-    const days = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'].map((day) => ({ day, start: '12:00 AM', end: '11:59 PM' }));
     const created = await client.POST(`${KORE}/campaign`, {
       params: { path, query: { campaignType: 'voice' } },
-      body: {
-        name: 'Restart Campaign',
-        contactLists: ['Restart List'],
-        campaignType: 'voice',
-        dialingMode: 'Agentless',
-        experienceFlowName: 'Voice Survey Entry Flow',
-        dialingStrategy: {
-          callerId: { phoneNumber: '+15101234567' },
-          callingHours: { frequency: 'WEEKLY', timezone: 'UTC', days },
-          dialingOrder: 'FIFO',
-          maxAttemptsPerRecord: 1,
-          defaultRetryPeriod: 10,
-          maxRingTime: 30,
-        },
-      },
+      body: agentlessCampaign('Restart Campaign', ['Restart List']),
     });
     expect(created.error).toBeUndefined();
 

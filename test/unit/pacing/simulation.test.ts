@@ -1,0 +1,68 @@
+/**
+ * Discrete-event runs of the pacing controller on the fake clock (src/domain/pacing/simulation.ts).
+ * The abandon window is the whole run; its rate is checked at the end and at every abandon once the
+ * window holds 1/target answers (below that a single abandon is already above 3 %).
+ */
+import { describe, expect, it } from 'vitest';
+import { simulatePacing } from '../../../src/domain/pacing/simulation.js';
+
+const TARGET = 0.03;
+const AGENTS = 50;
+
+describe('pacing simulation', () => {
+  for (const answerRate of [0.15, 0.3, 0.6]) {
+    it(`keeps the window at or under ${TARGET * 100} % with ${AGENTS} agents at a ${answerRate * 100} % answer rate`, () => {
+      for (const seed of [1, 2, 3]) {
+        const r = simulatePacing({ seed, agents: AGENTS, calls: 10_000, mode: 'predictive', traffic: { answerRate } });
+        expect(r.calls).toBe(10_000);
+        expect(r.abandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+        expect(r.peakAbandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+        // It does pace: agents talk more than progressive dialing lets them on the same traffic.
+        if (seed === 1) {
+          const p = simulatePacing({
+            seed,
+            agents: AGENTS,
+            calls: 10_000,
+            mode: 'progressive',
+            traffic: { answerRate },
+          });
+          expect(p.abandoned).toBe(0);
+          expect(r.occupancy).toBeGreaterThan(p.occupancy);
+        }
+      }
+    });
+  }
+
+  for (const [before, after] of [
+    [0.15, 0.3],
+    [0.3, 0.6],
+  ] as const) {
+    it(`holds the target when the answer rate suddenly doubles from ${before * 100} % to ${after * 100} %`, () => {
+      for (const seed of [1, 2]) {
+        const r = simulatePacing({
+          seed,
+          agents: AGENTS,
+          calls: 8_000,
+          mode: 'predictive',
+          traffic: { answerRate: before },
+          answerRateChange: { atCall: 4_000, answerRate: after },
+        });
+        expect(r.abandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+        expect(r.peakAbandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+      }
+    });
+  }
+
+  it('is deterministic for a seed', () => {
+    const run = () => simulatePacing({ seed: 9, agents: 20, calls: 2_000, mode: 'predictive' });
+    expect(run()).toEqual(run());
+  });
+
+  it('dials the same traffic in both modes', () => {
+    const p = simulatePacing({ seed: 4, agents: 20, calls: 3_000, mode: 'progressive' });
+    const q = simulatePacing({ seed: 4, agents: 20, calls: 3_000, mode: 'predictive' });
+    // Call i has the same outcome in both: the same people and machines answer.
+    expect(q.humans).toBe(p.humans);
+    expect(q.machines).toBe(p.machines);
+  });
+});
