@@ -190,7 +190,8 @@ describe('supervisor console: campaigns', () => {
 
   it('edits a campaign through the form and the list shows the change', async () => {
     await createList('Edit List', ['+14155550501']);
-    await createCampaign('Edit Me', 'Edit List', { priority: '3' });
+    await createList('Edit DNC', ['+14155550502']);
+    const id = await createCampaign('Edit Me', 'Edit List', { priority: '3' });
     const { page, problems, screenshot } = browser();
     await signIn(page);
     await page.getByRole('link', { name: 'Edit Edit Me' }).click();
@@ -201,6 +202,8 @@ describe('supervisor console: campaigns', () => {
     await page.getByLabel('Name', { exact: true }).fill('Edited Campaign');
     await page.getByLabel('Priority').selectOption('1');
     await page.getByLabel('Description').fill('changed in the console');
+    expect(await page.getByLabel('Do-not-call list').inputValue()).toBe('');
+    await page.getByLabel('Do-not-call list').selectOption('Edit DNC');
     await screenshot('edit-form');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Edited Campaign', level: 1, exact: true }).waitFor();
@@ -210,6 +213,10 @@ describe('supervisor console: campaigns', () => {
     await row.waitFor();
     expect(await row.getByRole('cell').nth(3).innerText()).toBe('1');
     expect(await page.getByRole('rowheader', { name: 'Edit Me', exact: true }).count()).toBe(0);
+    // The campaign as stored: the DNC list chosen in the form.
+    const { client, path } = api();
+    const stored = await client.GET(`${KORE}/campaign/{campaignId}`, { params: { path: { ...path, campaignId: id } } });
+    expect(stored.data?.data.dncLists).toMatchObject({ name: 'Edit DNC' });
     await screenshot('edit-listed');
     expect(unexpected(problems)).toEqual([]);
   });

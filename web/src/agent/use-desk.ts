@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CampaigndClient, paths } from '../../../src/client/index.js';
 import { messageOf } from '../api.js';
-import { openSse } from '../live/sse.js';
+import { openSse, sseHeaders } from '../live/sse.js';
 import {
   agentIdOf,
   applyEvent,
@@ -61,11 +61,20 @@ export function useDesk(client: CampaigndClient, credential: string): Desk {
       }
       if (closed) return;
       const query: EventsQuery = cursor !== undefined ? { lastEventId: cursor } : {};
-      const url = new URL('/agent/v1/events', location.origin);
-      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      let first = true;
       close = openSse({
-        url: url.toString(),
-        headers: async () => ({ authorization: `Bearer ${credential}` }),
+        // The first connection resumes from the remembered cursor (query); later ones from the last
+        // event received (Last-Event-ID, which then wins).
+        open: (lastEventId, signal) => {
+          const params = first ? { query } : {};
+          first = false;
+          return client.GET('/agent/v1/events', {
+            params,
+            headers: sseHeaders(lastEventId),
+            parseAs: 'stream',
+            signal,
+          });
+        },
         onConnected: (up) => {
           setConnected(up);
           if (up) setLoadError(undefined);

@@ -1,8 +1,8 @@
 /**
- * A Server-Sent Events reader over fetch (EventSource cannot send the `auth` or `Authorization`
- * headers the APIs need). Reconnects by itself with `Last-Event-ID`, so nothing is lost or repeated
- * across a dropped connection or a server restart, and reports whether it is connected so the page
- * can say so.
+ * A Server-Sent Events reader over the typed client (EventSource cannot send the `auth` or
+ * `Authorization` headers the APIs need; the client's middleware adds them, a fresh token each
+ * time). Reconnects by itself with `Last-Event-ID`, so nothing is lost or repeated across a dropped
+ * connection or a server restart, and reports whether it is connected so the page can say so.
  */
 export interface SseMessage {
   id: string | undefined;
@@ -10,15 +10,25 @@ export interface SseMessage {
   data: string;
 }
 
+/** Opens the stream: a typed-client GET with `parseAs: 'stream'`, sending `lastEventId` when given. */
+export type SseOpen = (
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+) => Promise<{ data?: ReadableStream<BufferSource> | null; response: Response }>;
+
 export interface SseOptions {
-  url: string;
-  /** Headers of each (re)connection: a fresh token every time. */
-  headers: () => Promise<Record<string, string>>;
+  open: SseOpen;
   onMessage: (m: SseMessage) => void;
   onConnected?: (connected: boolean) => void;
   /** First retry delay; doubled per failure up to 10 s. */
   retryMs?: number;
 }
+
+/** The SSE request headers for a (re)connection. */
+export const sseHeaders = (lastEventId: string | undefined): Record<string, string> => ({
+  accept: 'text/event-stream',
+  ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
+});
 
 export function openSse(o: SseOptions): () => void {
   const abort = new AbortController();
@@ -26,13 +36,11 @@ export function openSse(o: SseOptions): () => void {
   let delay = o.retryMs ?? 500;
 
   const connect = async (): Promise<void> => {
-    const headers: Record<string, string> = { accept: 'text/event-stream', ...(await o.headers()) };
-    if (lastId !== undefined) headers['last-event-id'] = lastId;
-    const res = await fetch(o.url, { headers, signal: abort.signal, cache: 'no-store' });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+    const { data, response } = await o.open(lastId, abort.signal);
+    if (!response.ok || !data) throw new Error(`HTTP ${response.status}`);
     o.onConnected?.(true);
     delay = o.retryMs ?? 500;
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const reader = data.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
       const { value, done } = await reader.read();

@@ -28,6 +28,8 @@ interface FormState {
   campaignType: 'voice' | 'sms';
   dialingMode: 'Agentless' | 'Progressive' | 'Preview';
   contactLists: string[];
+  /** The campaign's own do-not-call list (a list's name); '' for none (the account's global one still applies). */
+  dncList: string;
   priority: string;
   callerId: string;
   timezone: string;
@@ -53,6 +55,7 @@ const EMPTY: FormState = {
   campaignType: 'voice',
   dialingMode: 'Agentless',
   contactLists: [],
+  dncList: '',
   priority: '3',
   callerId: '',
   timezone: localZone(),
@@ -96,6 +99,7 @@ function fromCampaign(c: Campaign): FormState {
     campaignType: c.campaignType === 'sms' ? 'sms' : 'voice',
     dialingMode: c.dialingMode === 'Progressive' || c.dialingMode === 'Preview' ? c.dialingMode : 'Agentless',
     contactLists: c.contactLists,
+    dncList: c.dncLists?.name ?? '',
     priority: c.priority,
     callerId: ds.callerId.phoneNumber,
     timezone: ds.callingHours.timezone,
@@ -135,6 +139,7 @@ function toBody(f: FormState): CampaignBody {
     },
     schedule: { isSchedulingEnabled: false },
   };
+  if (f.dncList) body.dncLists = { name: f.dncList };
   if (voice) {
     body.dialingMode = f.dialingMode;
     body.dialingStrategy.dialingOrder = f.dialingOrder;
@@ -157,12 +162,11 @@ function toBody(f: FormState): CampaignBody {
 /**
  * An edit sends Kore's full body (a replace, not a patch), so what the form has no input for is
  * taken from the campaign as read: without this, saving a form would silently reset its agent
- * settings, DNC list, machine detection and system mappings.
+ * settings, machine detection and system mappings.
  */
 function keptOnEdit(c: Campaign, body: CampaignBody): CampaignBody {
   const out: CampaignBody = { ...body, dialingStrategy: { ...body.dialingStrategy } };
   if (c.agentSettings && body.dialingMode !== 'Agentless') out.agentSettings = c.agentSettings;
-  if (c.dncLists) out.dncLists = { name: c.dncLists.name, id: c.dncLists.id };
   if (body.dialingMode === 'Agentless') out.enableMachineDetect = c.machineDetectMode ?? c.enableMachineDetect;
   if (c.dialingStrategy.useSystemMappings !== undefined)
     out.dialingStrategy.useSystemMappings = c.dialingStrategy.useSystemMappings;
@@ -178,6 +182,7 @@ function inputOf(field: string): keyof FormState | undefined {
   const f = field.replace(/\[\d+\]/g, '[]');
   if (f === 'name' || f === 'description' || f === 'priority' || f === 'campaignType' || f === 'dialingMode') return f;
   if (f.startsWith('contactLists')) return 'contactLists';
+  if (f.startsWith('dncLists')) return 'dncList';
   if (f.startsWith('dialingStrategy.callerId')) return 'callerId';
   if (f === 'dialingStrategy.callingHours.timezone') return 'timezone';
   if (f === 'dialingStrategy.callingHours.days[].start') return 'start';
@@ -359,6 +364,23 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
               >
                 {[...new Set([...lists, ...f.contactLists])].map((l) => (
                   <option key={l} value={l} selected={f.contactLists.includes(l)}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Do-not-call list"
+            name="dncList"
+            errors={errors}
+            hint="Optional: numbers on it are never called by this campaign (the account's global list always applies)"
+          >
+            {(c) => (
+              <select {...c} value={f.dncList} onChange={onText('dncList')}>
+                <option value="">None</option>
+                {[...new Set([...lists, ...(f.dncList ? [f.dncList] : [])])].map((l) => (
+                  <option key={l} value={l}>
                     {l}
                   </option>
                 ))}

@@ -1,10 +1,8 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { CampaigndClient, webhooks } from '../../../src/client/index.js';
-import { messageOf } from '../api.js';
-import { openSse } from '../live/sse.js';
+import { openSse, sseHeaders } from '../live/sse.js';
 import type { Session } from '../session.js';
-import { signAppToken } from '../../../src/client/app-token.js';
 
 export type SupervisorSession = Exclude<Session, { kind: 'agent' }>;
 
@@ -42,20 +40,6 @@ export interface LiveHub {
 
 export const LiveContext = createContext<LiveHub>({ subscribe: () => () => undefined, connected: true, epoch: 0 });
 
-/** Kore headers for a request made outside the typed client (the SSE reader): a fresh token each time. */
-function koreHeaders(session: SupervisorSession, client: CampaigndClient): () => Promise<Record<string, string>> {
-  return async () => {
-    if (session.kind === 'app')
-      return {
-        auth: await signAppToken({ appId: session.appId, clientSecret: session.clientSecret }, Date.now(), 300),
-        accountId: session.accountId,
-      };
-    const { data, error } = await client.POST('/admin/v1/tokens', { body: { clientId: session.appId, ttl: '300' } });
-    if (!data) throw new Error(messageOf(error));
-    return { auth: data.token, accountId: session.accountId };
-  };
-}
-
 /** Opens the stream for the life of the supervisor's screens. */
 export function useLiveHub(session: SupervisorSession, client: CampaigndClient): LiveHub {
   const listeners = useRef(new Set<(e: LiveEvent) => void>());
@@ -64,8 +48,13 @@ export function useLiveHub(session: SupervisorSession, client: CampaigndClient):
   useEffect(() => {
     let wasDown = false;
     const close = openSse({
-      url: `${location.origin}/agentassist/api/v1/public/${encodeURIComponent(session.iid)}/campaign/events/stream?types=${TYPES.join(',')}`,
-      headers: koreHeaders(session, client),
+      open: (lastEventId, signal) =>
+        client.GET('/agentassist/api/v1/public/{iid}/campaign/events/stream', {
+          params: { path: { iid: session.iid }, query: { types: TYPES.join(',') } },
+          headers: sseHeaders(lastEventId),
+          parseAs: 'stream',
+          signal,
+        }),
       onConnected: (up) => {
         setConnected(up);
         if (!up) wasDown = true;
