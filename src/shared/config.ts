@@ -88,6 +88,8 @@ export interface Config {
   readonly simulatorSeed: number;
   /** Simulator: time scale; 0 completes calls instantly, 1 uses real ring/talk durations. Default 0.01. */
   readonly simulatorSpeed: number;
+  /** Simulator: seconds an answered call talks, [min, max] before the time scale. Default [15, 120]. */
+  readonly simulatorTalkSec: readonly [number, number];
   /** Default ISO country for numbers given without `+`, unless the bot sets one. Default US. */
   readonly defaultCountry: string;
 }
@@ -140,6 +142,18 @@ export function loadConfig(env: Env = process.env): Config {
     }
     if (n < min || n > max) problems.push(`${name}=${raw} must be between ${min} and ${max}`);
     return n;
+  };
+  /** `MIN-MAX` (or one number for both), whole seconds within [lo, hi]. */
+  const range = (name: string, def: [number, number], lo: number, hi: number): [number, number] => {
+    const raw = read(name);
+    if (raw === undefined) return def;
+    const m = /^(\d+)(?:-(\d+))?$/.exec(raw);
+    const [min, max] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [NaN, NaN];
+    if (!m || min > max || min < lo || max > hi) {
+      problems.push(`${name}=${JSON.stringify(raw)} must be MIN-MAX seconds with ${lo} <= MIN <= MAX <= ${hi}`);
+      return def;
+    }
+    return [min, max];
   };
   const bool = (name: string, def: boolean): boolean => {
     const raw = read(name)?.toLowerCase();
@@ -234,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     telephonyOutcomeTimeoutSec: int('TELEPHONY_OUTCOME_TIMEOUT_SEC', 300, 1, 86_400),
     simulatorSeed: int('SIMULATOR_SEED', 1, 0, 2 ** 31 - 1),
     simulatorSpeed: num('SIMULATOR_SPEED', 0.01, 0, 100),
+    simulatorTalkSec: range('SIMULATOR_TALK_SEC', [15, 120], 0, 86_400),
     defaultCountry,
   };
   if (problems.length > 0) throw new ConfigError(problems);

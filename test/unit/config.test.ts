@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       telephonyOutcomeTimeoutSec: 300,
       simulatorSeed: 1,
       simulatorSpeed: 0.01,
+      simulatorTalkSec: [15, 120],
       defaultCountry: 'US',
     } satisfies Config);
     expect(Object.isFrozen(config)).toBe(true);
@@ -114,6 +115,9 @@ describe('loadConfig', () => {
     ['SIMULATOR_SEED', '42', 'simulatorSeed', 42],
     ['SIMULATOR_SPEED', '0', 'simulatorSpeed', 0],
     ['SIMULATOR_SPEED', '2.5', 'simulatorSpeed', 2.5],
+    ['SIMULATOR_TALK_SEC', '30-300', 'simulatorTalkSec', [30, 300]],
+    ['SIMULATOR_TALK_SEC', '600', 'simulatorTalkSec', [600, 600]],
+    ['EVENTS_RETENTION_DAYS', '7', 'eventsRetentionDays', 7],
     ['DEFAULT_COUNTRY', 'gb', 'defaultCountry', 'GB'],
     ['TELEPHONY_PROVIDER', 'SIMULATOR', 'telephonyProvider', 'simulator'],
   ])('%s=%s sets %s', (name, value, key, expected) => {
@@ -151,6 +155,10 @@ describe('loadConfig', () => {
     ['SIMULATOR_SEED', '-1', /SIMULATOR_SEED=-1/],
     ['SIMULATOR_SPEED', 'fast', /SIMULATOR_SPEED="fast" is not a number/],
     ['SIMULATOR_SPEED', '101', /SIMULATOR_SPEED=101 must be between 0 and 100/],
+    ['SIMULATOR_TALK_SEC', '120-15', /SIMULATOR_TALK_SEC="120-15" must be MIN-MAX seconds/],
+    ['SIMULATOR_TALK_SEC', 'long', /SIMULATOR_TALK_SEC="long" must be MIN-MAX seconds/],
+    ['SIMULATOR_TALK_SEC', '1-90000', /SIMULATOR_TALK_SEC="1-90000" must be MIN-MAX seconds/],
+    ['EVENTS_RETENTION_DAYS', '0', /EVENTS_RETENTION_DAYS=0 must be between 1 and 3650/],
     ['TELEPHONY_PROVIDER', 'twilio', /TELEPHONY_PROVIDER="twilio" must be one of simulator, webhook/],
     ['DEFAULT_COUNTRY', 'USA', /DEFAULT_COUNTRY=USA must be a two-letter ISO country code/],
     ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN must be at least 16 characters/],

@@ -22,6 +22,7 @@ export function createProvider(config: Config, sink: OutcomeSink, clock: Clock, 
     clock,
     seed: config.simulatorSeed,
     speed: config.simulatorSpeed,
+    talkSec: [...config.simulatorTalkSec],
     onError: (err, report) => log.error({ err, attemptId: report.attemptId }, 'simulated outcome was not recorded'),
   });
 }

@@ -24,6 +24,8 @@ interface Progress {
 export function CampaignsList({ client, iid }: ScreenProps): JSX.Element {
   const [page, setPage] = useState(1);
   const [rows, setRows] = useState<Campaign[]>([]);
+  /** The page `rows` are of: until the page asked for has come, the table says it is busy. */
+  const [rowsPage, setRowsPage] = useState(0);
   const [meta, setMeta] = useState({ totalPages: 1, totalResults: 0 });
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
@@ -49,6 +51,7 @@ export function CampaignsList({ client, iid }: ScreenProps): JSX.Element {
     if (data.data.results.length === 0 && p > 1) return setPage(Math.max(1, data.data.totalPages));
     setError(undefined);
     setRows(data.data.results);
+    setRowsPage(p);
     setMeta({ totalPages: data.data.totalPages, totalResults: data.data.totalResults });
     for (const c of data.data.results) if (c.campaignInstanceId) stale.current.add(c.id);
     void readProgress();
@@ -113,8 +116,8 @@ export function CampaignsList({ client, iid }: ScreenProps): JSX.Element {
       {error && <Notice kind="error">{error}</Notice>}
       <Announcer text={announce} />
       <div class="table-scroll" role="region" tabIndex={0} aria-label="Campaigns table">
-        <table aria-busy={loading}>
-          <caption class="visually-hidden">Campaigns, page {page}</caption>
+        <table aria-busy={loading || rowsPage !== page}>
+          <caption class="visually-hidden">Campaigns, page {rowsPage || page}</caption>
           <thead>
             <tr>
               <th scope="col">Name</th>
