@@ -5,6 +5,8 @@
  * only by the time agents wait for their next call.
  */
 
+import { uniform as seededUniform } from '../src/shared/random.js';
+
 /** How one call goes, decided when it is dialed. */
 export interface CallScript {
   kind: 'answered' | 'no-answer' | 'busy' | 'failed';
@@ -22,17 +24,8 @@ export interface TrafficOptions {
   answerRate: number;
 }
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded stream of draws in [0, 1) (mulberry32: the same sequence on every machine). */
+const rng = seededUniform;
 
 const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 

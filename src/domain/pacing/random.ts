@@ -1,16 +1,5 @@
 /** Seeded randomness for the pacing simulator: small, fast and the same on every machine. */
-
-/** mulberry32: a 32-bit generator, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniform } from '../../shared/random.js';
 
 /** A generator for item `i` of stream `seed`: item i draws the same numbers whatever else happened. */
 export function streamFor(seed: number, i: number): () => number {
@@ -18,7 +7,7 @@ export function streamFor(seed: number, i: number): () => number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
-  return mulberry32(h);
+  return uniform(h);
 }
 
 /** Standard normal by Box–Muller. */

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../shared/random.js';
 import type { Clock } from '../../shared/clock.js';
 import { BoundedSet, ProviderUnavailableError, precheck } from './provider.js';
 import type { DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
@@ -60,17 +61,6 @@ function hashSeed(seed: number, attemptId: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** mulberry32: 32-bit state, full period, plenty for a simulator. Returns uint32 draws. */
-function mulberry32(a: number): () => number {
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 function pick<K extends string>(weights: Record<K, number>, u: number): K {

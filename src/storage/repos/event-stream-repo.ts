@@ -1,8 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Db } from '../db.js';
-import type { Database, EventRow } from '../schema.js';
+import type { Database } from '../schema.js';
 import { publishEvents } from './outbox.js';
-import type { StoredEvent } from './webhooks-repo.js';
+import { numeric, type StoredEvent } from './webhooks-repo.js';
 
 /**
  * The outbox as the live event streams read it (domain/events/event-stream-hub.ts): one read of the
@@ -41,9 +41,4 @@ export class EventStreamRepo {
       .execute();
     return rows.map(numeric);
   }
-}
-
-/** PostgreSQL returns bigint columns as strings. */
-function numeric(r: Selectable<EventRow>): StoredEvent {
-  return { ...r, id: Number(r.id), seq: Number(r.seq), occurred_at: Number(r.occurred_at) };
 }

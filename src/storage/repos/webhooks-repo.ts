@@ -354,7 +354,7 @@ export class WebhooksRepo {
   }
 }
 
-/** PostgreSQL returns bigint columns as strings. */
-function numeric(r: Selectable<EventRow>): StoredEvent {
+/** An event row with its numbers as numbers (PostgreSQL returns bigint columns as strings). */
+export function numeric(r: Selectable<EventRow>): StoredEvent {
   return { ...r, id: Number(r.id), seq: Number(r.seq), occurred_at: Number(r.occurred_at) };
 }

@@ -7,11 +7,11 @@ import {
   recordTalk,
   recordWrapUp,
 } from '../../../src/domain/pacing/measurement.js';
-import { mulberry32 } from '../../../src/domain/pacing/random.js';
+import { uniform } from '../../../src/shared/random.js';
 
 function feed(rate: number, n: number, startMs = 0, seed = 1) {
   const m = createMeasurements(startMs);
-  const r = mulberry32(seed);
+  const r = uniform(seed);
   let at = startMs;
   for (let i = 0; i < n; i++) {
     at += 300;
@@ -61,7 +61,7 @@ describe('pacing measurements', () => {
   it('follow a change of the answer rate, quickly when it rises', () => {
     const { m, at } = feed(0.2, 4000);
     const m2 = structuredClone(m);
-    const r = mulberry32(7);
+    const r = uniform(7);
     let t = at;
     // Two minutes of dials answered twice as often.
     for (let i = 0; i < 400; i++) {
