@@ -22,6 +22,8 @@ import { InstanceCompletion } from './domain/engine/instance-completion.js';
 import { LiveLists } from './domain/engine/live-lists.js';
 import { InstanceService } from './domain/engine/instance-service.js';
 import { OutcomeHandler } from './domain/engine/outcome-handler.js';
+import { PacingBook } from './domain/engine/pacing-book.js';
+import { PredictiveCalls } from './domain/engine/predictive-calls.js';
 import { PrecallFetcher } from './domain/engine/precall-fetch.js';
 import { ScheduleRunner } from './domain/engine/schedule-runner.js';
 import { ContactRulesSource } from './domain/rules/contact-rules.js';
@@ -47,6 +49,8 @@ import type { Db } from './storage/db.js';
 import { AgentBoardRepo } from './storage/repos/agent-board-repo.js';
 import { AgentCountsRepo } from './storage/repos/agent-counts-repo.js';
 import { AgentWorkRepo } from './storage/repos/agent-work-repo.js';
+import { PacingRepo } from './storage/repos/pacing-repo.js';
+import { PredictiveCallsRepo } from './storage/repos/predictive-calls-repo.js';
 import { AgentsRepo } from './storage/repos/agents-repo.js';
 import { AttemptsRepo } from './storage/repos/attempts-repo.js';
 import { CampaignsRepo } from './storage/repos/campaigns-repo.js';
@@ -193,6 +197,16 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   );
   const contactLists = new ContactListService(listsRepo, contactsRepo, clock);
   const policies = new CampaignPolicies(campaignsRepo);
+  const pacingRepo = new PacingRepo(db);
+  const pacingBook = new PacingBook(pacingRepo);
+  const predictiveCalls = new PredictiveCalls({
+    repo: new PredictiveCallsRepo(db),
+    attempts,
+    agents: agentsRepo,
+    policies,
+    codes,
+    book: pacingBook,
+  });
   const completion = new InstanceCompletion(records, instancesRepo, policies, clock, engineLog);
   const outcomes = new OutcomeHandler(
     attempts,
@@ -203,6 +217,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     contactRules,
     workSignal,
     (i, r, at, now) => records.scheduleCallback(i, r, at, now),
+    { calls: predictiveCalls, book: pacingBook },
   );
   const instances = new InstanceService(
     campaignsRepo,
@@ -224,6 +239,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     attempts,
     policies,
     signal: workSignal,
+    wrapUps: pacingBook,
     clock,
   });
   const agentDispositions = new CallDispositions({
@@ -235,6 +251,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     callbacks,
     addToDnc: addToDncVia(imports, listsRepo, contactLists),
     signal: workSignal,
+    wrapUps: pacingBook,
     clock,
   });
 
@@ -265,6 +282,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
       campaignCaps,
       agentsRepo,
       contactRules,
+      { calls: predictiveCalls, lockouts: pacingRepo },
     ),
     reports: new ReportsService(new ReportsRepo(db.kysely), campaignsRepo),
     contactRules,
@@ -319,7 +337,9 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
           attempts,
           graceMs: config.agentPresenceGraceMs ?? 60_000,
           codes,
+          wrapUps: pacingBook,
         },
+        predictive: predictiveCalls,
         ...(precall !== null ? { precall: precall ?? new PrecallFetcher(botPrecall, () => clock.now()) } : {}),
       }),
   };

@@ -62,6 +62,40 @@ const AgentSettingsInput = Type.Object({
   ),
 });
 
+/** A campaignd extension for Predictive campaigns (docs/pacing.md); Kore clients never send it. */
+const PredictiveSettingsInput = Type.Object({
+  targetAbandonPercent: Type.Optional(
+    Type.Number({
+      minimum: 0.1,
+      maximum: 10,
+      description: 'abandoned calls per live answer over the window, percent; default 3 (TCPA, Ofcom)',
+    }),
+  ),
+  abandonWindow: Type.Optional(
+    Type.String({ description: 'rolling-30-days (default, TCPA) | rolling-24-hours (Ofcom)' }),
+  ),
+  connectDeadlineSec: Type.Optional(
+    Type.Number({ minimum: 1, maximum: 10, description: 'seconds from the answer to an agent; default 2' }),
+  ),
+  abandonMessageId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: "the recording an abandoned call hears, the provider's id; default the provider's",
+    }),
+  ),
+  maxDialRatio: Type.Optional(
+    Type.Number({ minimum: 1, maximum: 10, description: 'calls out per agent expected free, at most' }),
+  ),
+  lockoutHours: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 720,
+      description: 'hours an abandoned number is not dialed for an agent again; default 72 (Ofcom)',
+    }),
+  ),
+});
+
 /** Create / update body of voice and SMS campaigns (v1 and v2). Semantic rules live in the domain. */
 export const CampaignInput = Type.Object(
   {
@@ -74,18 +108,21 @@ export const CampaignInput = Type.Object(
     }),
     priority: Type.Optional(Priority),
     campaignType: Type.Optional(Type.String({ description: 'voice | sms; wins over the query parameter' })),
-    dialingMode: Type.Optional(Type.String({ description: 'Agentless | Progressive | Preview (voice)' })),
+    dialingMode: Type.Optional(
+      Type.String({ description: 'Agentless | Progressive | Preview (voice); Predictive is a campaignd extension' }),
+    ),
     dialingStrategy: DialingStrategyInput,
     schedule: Type.Optional(ScheduleInput),
     experienceFlowName: Type.Optional(
       Type.String({ description: 'Agentless voice and advanced SMS: experience flow name' }),
     ),
-    queue_name: Type.Optional(Type.String({ description: 'Progressive and Preview: agent queue name' })),
+    queue_name: Type.Optional(Type.String({ description: 'Progressive, Preview and Predictive: agent queue name' })),
     maxSkips: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Preview: skips allowed' })),
     agentSettings: Type.Optional(AgentSettingsInput),
+    predictiveSettings: Type.Optional(PredictiveSettingsInput),
     enableMachineDetect: Type.Optional(
       Type.Union([Type.Boolean(), Type.String()], {
-        description: 'v1 boolean, or v2 no | detect | disconnect (Agentless only)',
+        description: 'v1 boolean, or v2 no | detect | disconnect (Agentless); Predictive: no | disconnect',
       }),
     ),
     format: Type.Optional(Type.String({ description: 'SMS: simple | advanced' })),
@@ -142,6 +179,16 @@ export const Campaign = Type.Object(
         previewTimeoutSec: Type.Optional(Type.Integer()),
         previewTimeoutAction: Type.Optional(Type.String()),
         dispositionCodes: Type.Array(Type.String()),
+      }),
+    ),
+    predictiveSettings: Type.Optional(
+      Type.Object({
+        targetAbandonPercent: Type.Number(),
+        abandonWindow: Type.String(),
+        connectDeadlineSec: Type.Number(),
+        abandonMessageId: Type.Optional(Type.String()),
+        maxDialRatio: Type.Optional(Type.Number()),
+        lockoutHours: Type.Integer(),
       }),
     ),
     createdAt: Type.String(),

@@ -39,7 +39,7 @@ export const ContactResult = Type.Object({
   uniqueId: Type.String(),
   dialerOutcome: Type.String({
     description:
-      '"" while in progress; completed, no-answer, busy, failed, invalid, machine_detected, dnc_excluded, filter_skipped, retry-cancelled, timezone_skip',
+      '"" while in progress; completed, no-answer, busy, failed, invalid, machine_detected, dnc_excluded, filter_skipped, retry-cancelled, timezone_skip; campaignd Predictive: abandoned',
   }),
   numberOfAttemptsSoFar: Type.Integer(),
   botSessionId: Type.String(),

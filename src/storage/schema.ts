@@ -283,6 +283,8 @@ export interface AttemptRow {
   agent_id: string | null;
   /** When the person who answered was connected to the agent. */
   connected_at: number | null;
+  /** Predictive: when a person answered (migration 021); waiting for an agent while agent_id is null. */
+  answered_at: number | null;
   /** JSON: what the agent was shown of the contact (fields and pre-call data). */
   call_data: string | null;
   /** When the agent asked to end the call; the engine that placed it tells the provider. */
@@ -453,6 +455,28 @@ export interface WebhookDeliveryRow {
   duration_ms: number;
 }
 
+/** What pacing measured for a Predictive campaign (migration 021): PacingMeasurements as JSON. */
+export interface PacingMeasurementsRow {
+  campaign_id: string;
+  data: string;
+  updated_at: number;
+}
+
+/** A Predictive campaign's live answers and abandons in one hour (epoch ms of its start). */
+export interface PacingWindowRow {
+  campaign_id: string;
+  hour: number;
+  answered: number;
+  abandoned: number;
+}
+
+/** A number barred from agent calls of the account until `until` after an abandoned call. */
+export interface AgentCallLockoutRow {
+  account_id: string;
+  phone_e164: string;
+  until: number;
+}
+
 export interface Database {
   accounts: AccountRow;
   bots: BotRow;
@@ -491,4 +515,7 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionRow;
   webhook_deliveries: WebhookDeliveryRow;
   rate_limits: RateLimitRow;
+  pacing_measurements: PacingMeasurementsRow;
+  pacing_windows: PacingWindowRow;
+  agent_call_lockouts: AgentCallLockoutRow;
 }

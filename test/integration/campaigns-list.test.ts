@@ -107,7 +107,7 @@ describe.each(DIALECTS)('getAllCampaignDetails on %s', (dialect) => {
     [{ sortBy: { name: 'up' } }, 'sortBy.name'],
     [{ filters: { status: ['Running fast'] } }, 'filters.status'],
     [{ filters: { priority: [7] } }, 'filters.priority'],
-    [{ filters: { dialingMode: ['Predictive'] } }, 'filters.dialingMode'],
+    [{ filters: { dialingMode: ['Power'] } }, 'filters.dialingMode'],
     [{ startDate: 'yesterday' }, 'startDate'],
     [{ startDate: '2026-07-01T00:00:00Z', endDate: '2026-06-01T00:00:00Z' }, 'endDate'],
   ])('rejects %j with 400 naming %s', async (body, field) => {

@@ -34,7 +34,7 @@ const cases: [string, Body, string, string?][] = [
   ['priority 0', { ...agentlessSample, priority: '0' }, 'priority'],
   ['priority 6', { ...agentlessSample, priority: 6 }, 'priority'],
   ['priority not a number', { ...agentlessSample, priority: 'high' }, 'priority'],
-  ['unknown dialing mode', { ...agentlessSample, dialingMode: 'Predictive' }, 'dialingMode'],
+  ['unknown dialing mode', { ...agentlessSample, dialingMode: 'Power' }, 'dialingMode'],
   ['missing dialing mode', without(agentlessSample, 'dialingMode'), 'dialingMode'],
   [
     'caller id not E.164',

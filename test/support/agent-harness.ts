@@ -8,7 +8,13 @@ import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { DialingStep, type DialingReport } from '../../src/runtime/dialing-step.js';
 import type { EngineSettings } from '../../src/services.js';
-import type { DialRequest, OutcomeReport, Provider, ProviderOutcome } from '../../src/domain/telephony/provider.js';
+import type {
+  AgentLeg,
+  DialRequest,
+  OutcomeReport,
+  Provider,
+  ProviderOutcome,
+} from '../../src/domain/telephony/provider.js';
 import type { AgentRow } from '../../src/storage/schema.js';
 import { ALWAYS } from './engine-harness.js';
 import { progressiveSample, previewSample } from '../fixtures/kore-samples.js';
@@ -20,6 +26,10 @@ export interface PhoneCall {
   startedAt: number;
   connected: boolean;
   ended: boolean;
+  /** Predictive: answered and waiting for an agent (until bridged or ended). */
+  waiting?: boolean;
+  /** Predictive: the agent campaignd named for it. */
+  agentId?: string;
 }
 
 /**
@@ -62,6 +72,33 @@ export class ScriptedPhone implements Provider {
     return this.calls.filter((c) => !c.ended);
   }
 
+  /**
+   * Predictive: the person picks up. campaignd names an agent now (the call connects to them) or
+   * later through `bridge`; until then the call waits, and the test ends it as the provider's
+   * deadline would (`end(…, 'abandoned')`).
+   */
+  async answerPredictive(attemptId: string, ringSec = 5): Promise<string | undefined> {
+    const c = this.call(attemptId);
+    c.waiting = true;
+    const leg = await this.t.services.outcomes.answered({ attemptId, at: this.t.clock.now(), ringSec });
+    if (leg) await this.bridge(attemptId, leg);
+    return c.agentId;
+  }
+
+  /** Refuses (as a provider whose deadline passed) while set. */
+  refuseBridges = false;
+  readonly bridges: { attemptId: string; agentId: string }[] = [];
+
+  async bridge(attemptId: string, agent: AgentLeg): Promise<boolean> {
+    const c = this.call(attemptId);
+    this.bridges.push({ attemptId, agentId: agent.id });
+    if (!c.waiting || c.ended || this.refuseBridges) return false;
+    c.waiting = false;
+    c.agentId = agent.id;
+    await this.answer(attemptId);
+    return true;
+  }
+
   /** The person picks up and is put through to the agent. */
   async answer(attemptId: string): Promise<void> {
     const c = this.call(attemptId);
@@ -98,9 +135,9 @@ export interface AgentHarness {
   row(agent: TestAgent): Promise<AgentRow>;
   /** The agent's stream events, oldest first: [type, data]. */
   events(agent: TestAgent): Promise<[string, Record<string, unknown>][]>;
-  /** Creates and plays a Progressive (or Preview) campaign on `listId` and the harness's queue; answers its id and instance id. */
+  /** Creates and plays a Progressive (Preview, Predictive) campaign on `listId` and the harness's queue; answers its id and instance id. */
   campaign(
-    mode: 'Progressive' | 'Preview',
+    mode: 'Progressive' | 'Preview' | 'Predictive',
     listId: string,
     over?: Record<string, unknown>,
   ): Promise<{ id: string; instanceId: string }>;
@@ -177,9 +214,9 @@ export function agentHarness(
         .where('id', '=', listId)
         .executeTakeFirstOrThrow();
       const sample =
-        mode === 'Progressive'
-          ? progressiveSample(`Agents ${mode} ${++campaigns}`)
-          : previewSample(`Agents ${mode} ${++campaigns}`);
+        mode === 'Preview'
+          ? previewSample(`Agents ${mode} ${++campaigns}`)
+          : { ...progressiveSample(`Agents ${mode} ${++campaigns}`), dialingMode: mode };
       const body = {
         ...sample,
         contactLists: [list.name],

@@ -17,6 +17,7 @@ import { signedInAgent, workPolicy } from './agent-work.js';
 import { PRESENCE_STALE_MS, presentSince } from './presence.js';
 import type { WorkSignal } from './work-signal.js';
 import { endWrapUp } from './wrap-up.js';
+import type { WrapUpObserver } from './wrap-up-observer.js';
 
 export interface AgentDeskDeps {
   agents: AgentsRepo;
@@ -24,6 +25,8 @@ export interface AgentDeskDeps {
   attempts: AttemptsRepo;
   policies: CampaignPolicies;
   signal: WorkSignal;
+  /** Told when an agent ends their wrap-up (Predictive pacing measures it). */
+  wrapUps?: WrapUpObserver;
   clock: Clock;
 }
 
@@ -210,7 +213,7 @@ export class AgentDeskService {
     if (a.state === 'OnCall' || (a.state === 'Reserved' && a.work_kind === 'call'))
       throw errors.illegalState(`Agent ${a.name} is on a call (${a.work_attempt_id ?? 'being placed'}): end it first`);
     if (a.state === 'WrapUp') {
-      await endWrapUp(this.d.work, a, now, to, reason, 'agent');
+      await endWrapUp(this.d.work, a, now, to, reason, 'agent', this.d.wrapUps);
     } else if (a.state === 'Reserved' && a.work_record_id) {
       if (to === 'Available') return a; // an open offer is where an Available agent is
       await this.d.work.returnOffer(a.work_record_id, agentId, now, {

@@ -17,6 +17,7 @@ import { dispositionSubmittedEvent } from './disposition-event.js';
 import { signedInAgent, workPolicy } from './agent-work.js';
 import type { DispositionCodes } from './disposition-codes.js';
 import type { WorkSignal } from './work-signal.js';
+import { observeWrapUp, type WrapUpObserver } from './wrap-up-observer.js';
 
 /** Adds a number to a campaign's DNC list (or the account's global one); answers which list. */
 export type AddToDnc = (
@@ -34,6 +35,8 @@ export interface CallDispositionsDeps {
   callbacks: CallbackService;
   addToDnc: AddToDnc;
   signal: WorkSignal;
+  /** Told when a disposition ends an agent's wrap-up (Predictive pacing measures it). */
+  wrapUps?: WrapUpObserver;
   clock: Clock;
 }
 
@@ -121,7 +124,10 @@ export class CallDispositions {
       if (!inWrapUp && (await this.d.attempts.find(attemptId))?.disposition === null) return undefined;
       throw errors.illegalState(`Call ${attemptId} already has its disposition`);
     }
-    if (inWrapUp) this.d.signal.notify();
+    if (inWrapUp) {
+      this.d.signal.notify();
+      await observeWrapUp(this.d.wrapUps, policy.campaignId, a.state_since, now);
+    }
 
     const t: Tenant = { accountId: a.account_id, botId: a.bot_id };
     const record = await this.d.attempts.record(att.record_id);

@@ -6,19 +6,21 @@ import type { AgentRow } from '../../storage/schema.js';
 import { wrapUpEndedEvent } from './agent-events.js';
 import { SYSTEM_DISPOSITION } from './disposition-codes.js';
 import { dispositionSubmittedEvent } from './disposition-event.js';
+import { observeWrapUp, type WrapUpObserver } from './wrap-up-observer.js';
 
 /**
  * Ends an agent's wrap-up without their disposition (it ran out, or they moved on without one):
  * the system's disposition (Kore's `System Generated`) is stored where none was given, and the
  * agent goes to `to`. False when the agent was no longer in that wrap-up.
  */
-export function endWrapUp(
+export async function endWrapUp(
   work: AgentWorkRepo,
   a: AgentRow,
   now: number,
   to: 'Available' | 'NotReady' | 'Offline',
   reason: string | null,
   by: 'timeout' | 'agent',
+  wrapUps?: WrapUpObserver,
 ): Promise<boolean> {
   const system: AttemptDisposition = {
     codes: [SYSTEM_DISPOSITION],
@@ -28,7 +30,7 @@ export function endWrapUp(
     callbackAt: null,
     doNotCall: false,
   };
-  return work.endWrapUp(
+  const ended = await work.endWrapUp(
     a.work_attempt_id!,
     a.work_record_id!,
     JSON.stringify(system),
@@ -58,4 +60,6 @@ export function endWrapUp(
       now,
     ),
   );
+  if (ended) await observeWrapUp(wrapUps, a.work_campaign_id, a.state_since, now);
+  return ended;
 }

@@ -3,7 +3,8 @@ import type { Schedule } from './schedule.js';
  * Canonical enumerations (the Kore docs' enumerations). Input is matched case-insensitively and stored in these
  * spellings.
  */
-export const DIALING_MODES = ['Agentless', 'Progressive', 'Preview'] as const;
+/** `Predictive` is campaignd's (docs/pacing.md); Kore documents the other three. */
+export const DIALING_MODES = ['Agentless', 'Progressive', 'Preview', 'Predictive'] as const;
 export type DialingMode = (typeof DIALING_MODES)[number];
 export const FREQUENCIES = ['WEEKLY', 'DAILY', 'CUSTOM'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
@@ -15,6 +16,9 @@ export const SMS_FORMATS = ['simple', 'advanced'] as const;
 export type SmsFormat = (typeof SMS_FORMATS)[number];
 export const MACHINE_DETECT_MODES = ['no', 'detect', 'disconnect'] as const;
 export const PREVIEW_TIMEOUT_ACTIONS = ['dial', 'requeue'] as const;
+/** Predictive: the abandon rate is measured over the last 30 days (TCPA) or the last 24 hours (Ofcom). */
+export const ABANDON_WINDOWS = ['rolling-30-days', 'rolling-24-hours'] as const;
+export type AbandonWindow = (typeof ABANDON_WINDOWS)[number];
 export type PreviewTimeoutAction = (typeof PREVIEW_TIMEOUT_ACTIONS)[number];
 export type MachineDetectMode = (typeof MACHINE_DETECT_MODES)[number];
 export const CAMPAIGN_STATUSES = [
@@ -63,6 +67,28 @@ export const AGENT_DEFAULTS = Object.freeze({
   previewTimeoutAction: 'dial' as const,
 });
 
+/** How a Predictive campaign paces and abandons (a campaignd extension, docs/pacing.md). */
+export interface PredictiveSettings {
+  /** Abandoned calls per live person answered over the window, percent. */
+  targetAbandonPercent: number;
+  abandonWindow: AbandonWindow;
+  /** Seconds from a person's answer to their agent, at most; then the call is abandoned. */
+  connectDeadlineSec: number;
+  /** The recording an abandoned call hears, by the provider's id; absent: the provider's default. */
+  abandonMessageId?: string;
+  /** Calls out per agent expected free, at most; absent: the model alone decides. */
+  maxDialRatio?: number;
+  /** Hours an abandoned number is not dialed again for an agent (any agent campaign of the account). */
+  lockoutHours: number;
+}
+
+export const PREDICTIVE_DEFAULTS = Object.freeze({
+  targetAbandonPercent: 3,
+  abandonWindow: 'rolling-30-days' as const,
+  connectDeadlineSec: 2,
+  lockoutHours: 72,
+});
+
 export interface NamedRef {
   id: string;
   name: string;
@@ -81,6 +107,8 @@ export interface CampaignConfig {
   maxSkips?: number;
   /** Progressive and Preview; absent in campaigns stored before agents existed (defaults apply). */
   agentSettings?: AgentSettings;
+  /** Predictive only. */
+  predictiveSettings?: PredictiveSettings;
   machineDetection: MachineDetectMode;
   format?: SmsFormat;
   /**

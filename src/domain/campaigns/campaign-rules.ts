@@ -10,7 +10,9 @@ import {
   DIALING_ORDERS,
   FREQUENCIES,
   AGENT_DEFAULTS,
+  ABANDON_WINDOWS,
   MACHINE_DETECT_MODES,
+  PREDICTIVE_DEFAULTS,
   PREVIEW_TIMEOUT_ACTIONS,
   SMS_FORMATS,
   type AgentSettings,
@@ -19,6 +21,7 @@ import {
   type DialingMode,
   type DialingStrategy,
   type MachineDetectMode,
+  type PredictiveSettings,
   type SmsFormat,
 } from './campaign-config.js';
 
@@ -40,6 +43,7 @@ export interface NormalisedCampaign {
   queueName?: string;
   maxSkips?: number;
   agentSettings?: AgentSettings;
+  predictiveSettings?: PredictiveSettings;
   machineDetection: MachineDetectMode;
   format?: SmsFormat;
   message?: { message: string; templateId: string; templateName?: string };
@@ -129,6 +133,26 @@ function normaliseAgentSettings(raw: CampaignInput['agentSettings'], mode: Diali
   return out;
 }
 
+/** predictiveSettings with its defaults. */
+function normalisePredictiveSettings(raw: CampaignInput['predictiveSettings'], p: Problems): PredictiveSettings {
+  const window =
+    raw?.abandonWindow === undefined
+      ? PREDICTIVE_DEFAULTS.abandonWindow
+      : canonical(ABANDON_WINDOWS, raw.abandonWindow);
+  if (!window) p.add('predictiveSettings.abandonWindow', `must be ${ABANDON_WINDOWS.join(' or ')}`);
+  const message = raw?.abandonMessageId?.trim();
+  if (raw?.abandonMessageId !== undefined && !message)
+    p.add('predictiveSettings.abandonMessageId', 'must not be blank');
+  return {
+    targetAbandonPercent: raw?.targetAbandonPercent ?? PREDICTIVE_DEFAULTS.targetAbandonPercent,
+    abandonWindow: window ?? PREDICTIVE_DEFAULTS.abandonWindow,
+    connectDeadlineSec: raw?.connectDeadlineSec ?? PREDICTIVE_DEFAULTS.connectDeadlineSec,
+    ...(message ? { abandonMessageId: message } : {}),
+    ...(raw?.maxDialRatio !== undefined ? { maxDialRatio: raw.maxDialRatio } : {}),
+    lockoutHours: raw?.lockoutHours ?? PREDICTIVE_DEFAULTS.lockoutHours,
+  };
+}
+
 /**
  * Checks a create / update body against the rules of Kore's create pages and canonicalises it.
  * Every problem is collected so the caller sees all of them at once.
@@ -207,14 +231,21 @@ export function normaliseCampaignInput(
     if (mode === 'Agentless') {
       if (!body.experienceFlowName?.trim()) p.add('experienceFlowName', 'is required for Agentless campaigns');
       out.experienceFlowName = body.experienceFlowName?.trim();
-      if (body.agentSettings !== undefined) p.add('agentSettings', 'is for Progressive and Preview campaigns');
+      if (body.agentSettings !== undefined)
+        p.add('agentSettings', 'is for Progressive, Preview and Predictive campaigns');
     } else if (mode) {
       out.agentSettings = normaliseAgentSettings(body.agentSettings, mode, p);
       if (!body.queue_name?.trim()) p.add('queue_name', `is required for ${mode} campaigns`);
       out.queueName = body.queue_name?.trim();
-      if (out.machineDetection !== 'no')
+      // Predictive hangs up on detected machines so agents get people; Kore's `detect` runs a bot flow,
+      // which an agent campaign has none of.
+      if (mode === 'Predictive' && out.machineDetection === 'detect')
+        p.add('enableMachineDetect', 'Predictive campaigns take "no" or "disconnect"');
+      else if (mode !== 'Predictive' && out.machineDetection !== 'no')
         p.add('enableMachineDetect', 'answering-machine detection is only available in Agentless mode');
     }
+    if (mode === 'Predictive') out.predictiveSettings = normalisePredictiveSettings(body.predictiveSettings, p);
+    else if (body.predictiveSettings !== undefined) p.add('predictiveSettings', 'is for Predictive campaigns');
     if (mode === 'Preview') {
       if (body.maxSkips === undefined) p.add('maxSkips', 'is required for Preview campaigns');
       out.maxSkips = body.maxSkips ?? 0;
@@ -240,7 +271,9 @@ export function normaliseCampaignInput(
     if (body.enableMachineDetect !== undefined && body.enableMachineDetect !== false) {
       p.add('enableMachineDetect', 'does not apply to SMS campaigns');
     }
-    if (body.agentSettings !== undefined) p.add('agentSettings', 'is for Progressive and Preview campaigns');
+    if (body.agentSettings !== undefined)
+      p.add('agentSettings', 'is for Progressive, Preview and Predictive campaigns');
+    if (body.predictiveSettings !== undefined) p.add('predictiveSettings', 'is for Predictive campaigns');
   }
   return p.list.length > 0 ? { ok: false, problems: p.list } : { ok: true, value: out };
 }

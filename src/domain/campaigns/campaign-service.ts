@@ -270,6 +270,7 @@ export class CampaignService {
     }
     if (n.maxSkips !== undefined) config.maxSkips = n.maxSkips;
     if (n.agentSettings) config.agentSettings = n.agentSettings;
+    if (n.predictiveSettings) config.predictiveSettings = n.predictiveSettings;
     if (n.format) config.format = n.format;
     if (n.message) {
       const m = n.message;

@@ -36,6 +36,7 @@ export function toKoreCampaign(row: CampaignRow, extras: ViewExtras = {}): Campa
   if (c.maxSkips !== undefined) out.maxSkips = c.maxSkips;
   if (c.queue) out.queue_name = c.queue.name;
   if (c.agentSettings) out.agentSettings = c.agentSettings;
+  if (c.predictiveSettings) out.predictiveSettings = c.predictiveSettings;
   if (row.instance_id) out.campaignInstanceId = row.instance_id;
   if (c.dncList) out.dncLists = c.dncList;
   if (row.type === 'voice') out.machineDetectMode = c.machineDetection;

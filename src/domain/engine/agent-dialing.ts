@@ -7,12 +7,22 @@ import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
+import type { AgentRow } from '../../storage/schema.js';
 import { offerClosedEvent } from '../agents/agent-events.js';
 import { endWrapUp } from '../agents/wrap-up.js';
+import type { WrapUpObserver } from '../agents/wrap-up-observer.js';
 import { OFFER_RECONNECT_MS, presentSince } from '../agents/presence.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, type CampaignDemand } from './capacity.js';
+
+/** Where an agent takes calls, as the provider is told. */
+export const agentLeg = (a: AgentRow): AgentLeg => ({
+  id: a.id,
+  name: a.name,
+  ...(a.extension ? { extension: a.extension } : {}),
+  ...(a.external_id ? { externalId: a.external_id } : {}),
+});
 
 export interface AgentDialingOptions {
   clock: Clock;
@@ -26,6 +36,8 @@ export interface AgentDialingOptions {
   owner: string;
   /** AGENT_PRESENCE_GRACE_MS: how long an agent may be gone before being logged out. */
   graceMs: number;
+  /** Told when a wrap-up runs out (Predictive pacing measures wrap-ups). */
+  wrapUps?: WrapUpObserver;
 }
 
 export interface AgentInstance {
@@ -113,13 +125,7 @@ export class AgentDialing {
     const out = new Map<string, AgentLeg>();
     for (const id of new Set(agentIds)) {
       const a = await this.o.agents.find(id);
-      if (!a) continue;
-      out.set(id, {
-        id: a.id,
-        name: a.name,
-        ...(a.extension ? { extension: a.extension } : {}),
-        ...(a.external_id ? { externalId: a.external_id } : {}),
-      });
+      if (a) out.set(id, agentLeg(a));
     }
     return out;
   }
@@ -151,7 +157,7 @@ export class AgentDialing {
 
   private async endWrapUps(now: number, rep: AgentSweepReport): Promise<void> {
     for (const a of await this.o.agents.wrapUpsEnded(now, BATCH)) {
-      if (await endWrapUp(this.o.work, a, now, 'Available', null, 'timeout')) rep.wrapUpsEnded++;
+      if (await endWrapUp(this.o.work, a, now, 'Available', null, 'timeout', this.o.wrapUps)) rep.wrapUpsEnded++;
     }
   }
 

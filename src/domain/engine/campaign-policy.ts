@@ -4,6 +4,8 @@ import {
   type CampaignConfig,
   type MachineDetectMode,
   type PreviewTimeoutAction,
+  PREDICTIVE_DEFAULTS,
+  type PredictiveSettings,
 } from '../campaigns/campaign-config.js';
 import type { Schedule } from '../campaigns/schedule.js';
 import { compileCallingHours, type CallingHoursLike, type CompiledCallingHours } from './calling-window.js';
@@ -21,9 +23,9 @@ export const POLICY_DEFAULTS = Object.freeze({
   maxConcurrent: 10,
 });
 
-/** How a Progressive or Preview campaign works with the agents of its queue. */
+/** How a Progressive, Preview or Predictive campaign works with the agents of its queue. */
 export interface AgentPolicy {
-  mode: 'Progressive' | 'Preview';
+  mode: 'Progressive' | 'Preview' | 'Predictive';
   queueId: string;
   queueName: string;
   wrapUpSec: number;
@@ -61,8 +63,10 @@ export interface CampaignPolicy {
   /** SMS: the experience flow's name, handed to the provider with its id. */
   experienceFlowName?: string;
   queue?: string;
-  /** Progressive and Preview: dialed for agents. */
+  /** Progressive, Preview and Predictive: dialed for agents. */
   agents?: AgentPolicy;
+  /** Predictive: how it paces and abandons (settings with their defaults). */
+  predictive?: PredictiveSettings;
   /** SMS text, decoded; absent for an advanced SMS campaign (its flow writes the text). */
   message?: string;
   /** The recurring schedule, if any: a completed run goes back to Scheduled while occurrences remain. */
@@ -94,10 +98,11 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
   if (c.experienceFlow) p.experienceFlowId = c.experienceFlow.id;
   if (c.dncList) p.dncList = c.dncList;
   if (c.queue) p.queue = c.queue.name;
-  if (c.queue && (row.dialing_mode === 'Progressive' || row.dialing_mode === 'Preview')) {
+  const mode = row.dialing_mode;
+  if (c.queue && (mode === 'Progressive' || mode === 'Preview' || mode === 'Predictive')) {
     const s = c.agentSettings;
     p.agents = {
-      mode: row.dialing_mode,
+      mode,
       queueId: c.queue.id,
       queueName: c.queue.name,
       wrapUpSec: s?.wrapUpSec ?? AGENT_DEFAULTS.wrapUpSec,
@@ -106,6 +111,7 @@ export function policyOf(row: CampaignRow): CampaignPolicy {
       maxSkips: c.maxSkips ?? 0,
       dispositionCodes: s?.dispositionCodes ?? [],
     };
+    if (mode === 'Predictive') p.predictive = { ...PREDICTIVE_DEFAULTS, ...c.predictiveSettings };
   }
   if (row.type === 'sms') {
     // An advanced SMS has no text of its own: its experience flow (experienceFlowId) writes and

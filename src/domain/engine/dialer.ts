@@ -117,11 +117,16 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
         if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
         if (policy.queue) req.queue = policy.queue;
         const leg = attempt.agent_id ? deps.agents?.legs.get(attempt.agent_id) : undefined;
-        if (leg) {
-          req.agent = leg;
-          // The agent sees what the provider is given: contact fields and pre-call data.
-          await deps.agents!.keepCallData(attempt.id, JSON.stringify(context));
+        if (leg) req.agent = leg;
+        if (policy.predictive) {
+          // For the queue: an agent is named once a person answers (predictive-calls.ts).
+          req.predictive = {
+            connectDeadlineSec: policy.predictive.connectDeadlineSec,
+            ...(policy.predictive.abandonMessageId ? { abandonMessageId: policy.predictive.abandonMessageId } : {}),
+          };
         }
+        // The agent sees what the provider is given: contact fields and pre-call data.
+        if (leg || policy.predictive) await deps.agents?.keepCallData(attempt.id, JSON.stringify(context));
       } else {
         // Plain SMS: its text. Advanced SMS: the experience flow, which writes the text itself.
         if (policy.message !== undefined) req.message = policy.message;

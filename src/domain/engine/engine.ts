@@ -18,6 +18,8 @@ import type { PrecallFetcher } from './precall-fetch.js';
 import { AgentDialing, type AgentInstance, type AgentSweepReport } from './agent-dialing.js';
 import { connectingEvent, offerClosedEvent, offerEvent } from '../agents/agent-events.js';
 import type { DispositionCodes } from '../agents/disposition-codes.js';
+import type { WrapUpObserver } from '../agents/wrap-up-observer.js';
+import type { PredictiveCalls } from './predictive-calls.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
@@ -63,7 +65,11 @@ export interface EngineOptions {
     graceMs: number;
     /** The disposition codes an agent may give on a campaign's call: sent with each offer and call. */
     codes: DispositionCodes;
+    /** Told when a wrap-up runs out (Predictive pacing measures wrap-ups). */
+    wrapUps?: WrapUpObserver;
   };
+  /** Predictive campaigns: answered calls connected to agents, and the pacing decision of each tick. */
+  predictive: PredictiveCalls;
 }
 
 export interface TickReport {
@@ -78,6 +84,8 @@ export interface TickReport {
   completed: number;
   /** Preview records offered to agents. */
   offered: number;
+  /** Predictive: people who had answered and waited, connected to an agent. */
+  connected: number;
   agents: AgentSweepReport;
 }
 
@@ -97,6 +105,7 @@ const emptyReport = (): TickReport => ({
   lost: 0,
   completed: 0,
   offered: 0,
+  connected: 0,
   agents: { offersTimedOut: 0, offersWithdrawn: 0, wrapUpsEnded: 0, loggedOut: 0, hangups: 0 },
 });
 
@@ -126,6 +135,7 @@ export class Engine {
       provider: o.provider,
       owner: this.owner,
       graceMs: o.agents.graceMs,
+      ...(o.agents.wrapUps ? { wrapUps: o.agents.wrapUps } : {}),
     });
   }
 
@@ -174,7 +184,12 @@ export class Engine {
     // Contacts that joined a list since the last tick become records before anything is counted,
     // so they are dialed in this tick and their run does not complete without them.
     if (o.live) await o.live.absorb(policies, now);
-    // Agents first: how many each Progressive / Preview instance may take now.
+    // People waiting on a Predictive call come before anyone new is dialed: they take free agents first.
+    const predictive = agentInstances.filter((i) => i.policy.predictive);
+    rep.connected = await o.predictive.connectWaiting(predictive, this.owner, o.provider, now);
+    await o.predictive.prune(now);
+    // Agents first: how many each Progressive / Preview instance may take now, and the share of the
+    // free agents each Predictive one paces on.
     const agentSlots = await this.agentDialing.slots(agentInstances, now, (i, max) =>
       o.records.dueCount(i.id, now, max),
     );
@@ -190,9 +205,12 @@ export class Engine {
         continue;
       }
       // Progressive: one call per agent this instance may take, whatever the bot's campaign cap.
-      const wanted = policy.agents
-        ? (agentSlots.get(instanceId) ?? 0)
-        : await o.records.dueCount(instanceId, now, policy.cap - f);
+      // Predictive: what the pacing controller decides on that share of agents (docs/pacing.md).
+      const wanted = policy.predictive
+        ? (await o.predictive.decide(instanceId, policy, agentSlots.get(instanceId) ?? 0, now)).dials
+        : policy.agents
+          ? (agentSlots.get(instanceId) ?? 0)
+          : await o.records.dueCount(instanceId, now, policy.cap - f);
       const cap = policy.agents ? f + wanted : policy.cap;
       if (wanted === 0 && f === 0) {
         if (await o.completion.completeIfDone(instanceId, policy.campaignId)) rep.completed++;
@@ -218,15 +236,16 @@ export class Engine {
       const policy = policies.get(instanceId)!;
       const base = this.claimRequest(instanceId, policy, n, now);
       const codes = await this.codesOf(policy);
-      const claimed = policy.agents
-        ? (
-            await o.agents.work.claimWithAgents({
-              ...base,
-              ...this.supply(policy, now),
-              eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!, codes)],
-            })
-          ).map((c) => c.claimed)
-        : await o.records.claim(base);
+      const claimed =
+        policy.agents && !policy.predictive
+          ? (
+              await o.agents.work.claimWithAgents({
+                ...base,
+                ...this.supply(policy, now),
+                eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!, codes)],
+              })
+            ).map((c) => c.claimed)
+          : await o.records.claim(base);
       if (claimed.length === 0) continue;
       const d = await this.dispatch(policy, claimed, rep);
       if (d.released > 0) break; // provider unavailable: try again next tick
@@ -261,6 +280,8 @@ export class Engine {
       protect: {
         historyMs: placer.historyMs,
         holdUntil: (r: DialRecordRow, facts: NumberFacts) => placer.hold(r, facts)?.until ?? null,
+        // Numbers whose call was abandoned wait out their lockout before any agent call.
+        agentCalls: policy.agents !== undefined,
       },
     };
   }
@@ -341,7 +362,7 @@ export class Engine {
         ...(o.dnc ? { dnc: o.dnc } : {}),
         inFlightLeaseMs: (p) =>
           o.provider.callsOutliveProcess ? o.leaseMs + this.outcomeWaitMs(p.ringSec * 1000) : o.leaseMs,
-        ...(agentIds.length > 0
+        ...(agentIds.length > 0 || policy.predictive
           ? {
               agents: {
                 legs: await this.agentDialing.legs(agentIds),

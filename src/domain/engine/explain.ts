@@ -13,6 +13,9 @@ import type { CampaignCaps } from './campaign-caps.js';
 import { policyOf, type AgentPolicy } from './campaign-policy.js';
 import { presentSince } from '../agents/presence.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
+import type { PacingRepo } from '../../storage/repos/pacing-repo.js';
+import { lockoutRule, pacingRule } from './explain-predictive.js';
+import type { PredictiveCalls } from './predictive-calls.js';
 import { permitOf, situationOf, type ContactSituation } from '../rules/contact-placement.js';
 import type { ContactRules, ContactRulesSource } from '../rules/contact-rules.js';
 import { capHold, historyMs, type FrequencyCap } from '../rules/frequency-caps.js';
@@ -40,6 +43,8 @@ export class ExplainService {
     private readonly campaignCaps: CampaignCaps,
     private readonly agents: AgentsRepo,
     private readonly contactRules: ContactRulesSource,
+    /** Predictive campaigns: the pacing decision now, and numbers barred after an abandoned call. */
+    private readonly predictive: { calls: PredictiveCalls; lockouts: PacingRepo },
   ) {}
 
   async explain(t: Tenant, campaignId: string, key: string): Promise<Explanation> {
@@ -157,8 +162,19 @@ export class ExplainService {
     const inFlight = await this.records.inFlightByInstance();
     const mine = inFlight.get(inst.id) ?? 0;
     const total = [...inFlight.values()].reduce((a, b) => a + b, 0);
+    let lockedUntil: number | undefined;
     if (policy.agents) {
+      lockedUntil = (await this.predictive.lockouts.lockouts(policy.accountId, [rec.phone_e164], now)).get(
+        rec.phone_e164,
+      );
+      rules.push(lockoutRule(lockedUntil, now));
       rules.push(await this.agentsRule(policy.agents, now));
+      if (policy.predictive) {
+        const free = (await this.agents.queueStates([policy.agents.queueId], presentSince(now))).get(
+          policy.agents.queueId,
+        );
+        rules.push(pacingRule(policy, await this.predictive.calls.decide(inst.id, policy, free?.present ?? 0, now)));
+      }
       // An agent campaign is bounded by its agents, not by the bot's per-campaign cap.
       rules.push({
         rule: 'capacity',
@@ -189,7 +205,13 @@ export class ExplainService {
 
     let next: number | null = null;
     if (!final && dncOk && attemptsLeft && inst.status !== 'Stopped') {
-      const from = Math.max(now, rec.state === 'pending' ? rec.next_at : now, retryAt ?? now, capHeld?.until ?? now);
+      const from = Math.max(
+        now,
+        rec.state === 'pending' ? rec.next_at : now,
+        retryAt ?? now,
+        capHeld?.until ?? now,
+        lockedUntil ?? now,
+      );
       next = nextPermitted(compiledPermit, from);
     }
     return {

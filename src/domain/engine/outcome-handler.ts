@@ -9,7 +9,17 @@ import { connectedEvent, endedEvent, wrapUpEvent } from '../agents/agent-events.
 import { SYSTEM_DISPOSITION, type DispositionCodes } from '../agents/disposition-codes.js';
 import type { WorkSignal } from '../agents/work-signal.js';
 import { MAX_CONVERSATION_MS } from '../telephony/provider.js';
-import type { ConnectedReport, OutcomeReport, OutcomeSink, ProviderOutcome } from '../telephony/provider.js';
+import type {
+  AgentLeg,
+  AnsweredReport,
+  ConnectedReport,
+  OutcomeReport,
+  OutcomeSink,
+  ProviderOutcome,
+} from '../telephony/provider.js';
+import { countAnswer } from '../../storage/repos/pacing-repo.js';
+import type { PacingBook } from './pacing-book.js';
+import type { PredictiveCalls } from './predictive-calls.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import type { InstanceCompletion } from './instance-completion.js';
@@ -60,7 +70,14 @@ export class OutcomeHandler implements OutcomeSink {
       at: number,
       now: number,
     ) => Promise<unknown>,
+    /** Predictive calls: answers connected to agents, and what pacing measures of each call. */
+    private readonly predictive: { calls: PredictiveCalls; book: PacingBook },
   ) {}
+
+  /** A person answered a Predictive call: the agent to connect now, or null (the call waits). */
+  answered(r: AnsweredReport): Promise<AgentLeg | null> {
+    return this.predictive.calls.answered(r);
+  }
 
   /** Told once per attempt that ended here (metrics, the failed-dial log line: outcome-observers.ts). */
   onEnded(listener: (e: AttemptEnded) => void): void {
@@ -141,7 +158,9 @@ export class OutcomeHandler implements OutcomeSink {
         if (next.final) patch = { ...common, state: 'done', final_outcome: outcome };
         else {
           const rules = await this.contactRules.of(policy.accountId, policy.botId);
-          const nextAt = permittedFrom(policy, rules, rec, next.notBefore);
+          // An abandoned person is not called for an agent again before the lockout ends.
+          const notBefore = outcome === 'abandoned' ? Math.max(next.notBefore, lockoutEnd(policy, at)) : next.notBefore;
+          const nextAt = permittedFrom(policy, rules, rec, notBefore);
           patch = { ...common, state: 'pending', current_attempt_id: null, next_at: nextAt };
         }
       }
@@ -158,14 +177,50 @@ export class OutcomeHandler implements OutcomeSink {
     const agent = att.agent_id ? await this.freeAgent(att, policy, outcome, r, ended, patch) : undefined;
     const undisposed = att.agent_id !== null && att.disposition === null;
     const events = endedEvents(policy, att, rec, ended, patch, outcome, at);
-    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent, undisposed, events);
+    const liveAnswer = policy.predictive !== undefined && (att.answered_at !== null || outcome === 'abandoned');
+    const countIt = liveAnswer
+      ? (trx: Parameters<typeof countAnswer>[0]) =>
+          countAnswer(trx, {
+            campaignId: policy.campaignId,
+            at: att.answered_at ?? at,
+            abandoned: outcome === 'abandoned',
+            ...(outcome === 'abandoned'
+              ? { lock: { accountId: policy.accountId, phone: rec.phone_e164, until: lockoutEnd(policy, at) } }
+              : {}),
+          })
+      : undefined;
+    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent, undisposed, events, countIt);
     // The agent gave their disposition between our read and this write: decide again with it.
     if (!applied && undisposed) return this.report(r, engineOutcome);
     const asked = applied && att.disposition ? (JSON.parse(att.disposition) as AttemptDisposition).callbackAt : null;
     if (asked) await this.scheduleCallback(inst.id, rec.id, Date.parse(asked), at);
     if (applied) this.announce({ outcome, detail: r.detail, attemptId: att.id, instanceId: inst.id, policy });
+    if (applied && policy.predictive && !engineOutcome) await this.measure(policy, att, outcome, r, liveAnswer);
+    if (applied && agent?.to === 'Available' && att.connected_at !== null)
+      await this.predictive.book.wrapUpEnded(policy.campaignId, 0, at);
     if (applied && agent?.to === 'Available') this.signal.notify();
     if (applied && patch?.state === 'done') await this.completion.completeIfDone(inst.id, rec.campaign_id);
+  }
+
+  /** What pacing learns from a Predictive call's end (pacing-book.ts): how its ringing ended, and its talk. */
+  private async measure(
+    policy: CampaignPolicy,
+    att: AttemptRow,
+    outcome: Outcome,
+    r: OutcomeReport,
+    liveAnswer: boolean,
+  ): Promise<void> {
+    const book = this.predictive.book;
+    const ringSec = att.answered_at !== null ? (att.answered_at - att.started_at) / 1000 : (r.ringSec ?? 0);
+    const how = liveAnswer
+      ? 'human'
+      : outcome === 'machine' || outcome === 'machine-completed'
+        ? 'machine'
+        : NOT_ANSWERED.has(outcome)
+          ? 'no-answer'
+          : undefined;
+    if (how) await book.dialEnded(policy.campaignId, r.at, how, ringSec);
+    if (att.connected_at !== null && r.talkSec !== undefined) await book.talkEnded(policy.campaignId, r.at, r.talkSec);
   }
 
   /**
@@ -219,6 +274,13 @@ export class OutcomeHandler implements OutcomeSink {
     return { ...base, to: 'Available', work: NO_WORK, events: [callEnded] };
   }
 }
+
+/** Outcomes of a dial nobody answered; the others (unknown, DNC, pre-call skips) say nothing of the traffic. */
+const NOT_ANSWERED: ReadonlySet<Outcome> = new Set<Outcome>(['no-answer', 'busy', 'failed', 'declined', 'invalid']);
+
+/** When an abandoned number may be dialed for an agent again. */
+const lockoutEnd = (policy: CampaignPolicy, at: number): number =>
+  at + (policy.predictive?.lockoutHours ?? 72) * 3_600_000;
 
 /** The events of an outcome (docs/events.md): attempt.ended, and contact.excluded for a DNC hit at dial time. */
 function endedEvents(

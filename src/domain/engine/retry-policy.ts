@@ -19,6 +19,7 @@
  * | `sms-failed`        | provider rejected or failed the SMS                            | yes    | `failed`           |
  * | `cancelled`         | campaign stopped while the record was queued or waiting retry  | yes    | `retry-cancelled`  |
  * | `agent-skipped`     | Preview: agents skipped the record `maxSkips` times; not dialed | yes    | `filter_skipped`   |
+ * | `abandoned`         | Predictive: a person answered, no agent within the deadline    | no     | `abandoned`        |
  *
  * Why these choices:
  * - There is no separate `answered`: an answered call whose flow ran is `completed`; reporting
@@ -34,6 +35,10 @@
  *   not delivered, so neither SMS outcome is retried.
  * - A record every agent skipped was filtered out by people rather than by the pre-call fetch, but
  *   Kore has one label for "passed over without a call": `filter_skipped`.
+ * - `abandoned` is retried (nobody spoke to the person; they heard the abandon message), but not
+ *   with an agent before the campaign's lockout ends (72 h by default, Ofcom). Kore has no
+ *   predictive mode and so no label for it: `abandoned` is campaignd's, documented in
+ *   docs/kore-compatibility.md, and like every value it shows only once the record is final.
  * - `filter_skipped` and `dnc_excluded` are inferred from the Kore dashboard labels "Filter
  *   Skipped" and "DNC Excluded"; the other values are Kore's dialer outcome names.
  */
@@ -55,6 +60,7 @@ export const OUTCOMES = [
   'sms-failed',
   'cancelled',
   'agent-skipped',
+  'abandoned',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -72,10 +78,11 @@ export type KoreDialerOutcome =
   | 'filter_skipped'
   | 'dnc_excluded'
   | 'timezone_skip'
-  | 'retry-cancelled';
+  | 'retry-cancelled'
+  | 'abandoned';
 
 /** The only outcomes the engine dials again, budget permitting. */
-const RETRYABLE: ReadonlySet<Outcome> = new Set<Outcome>(['machine', 'no-answer', 'busy', 'failed']);
+const RETRYABLE: ReadonlySet<Outcome> = new Set<Outcome>(['machine', 'no-answer', 'busy', 'failed', 'abandoned']);
 
 const KORE: Readonly<Record<Outcome, KoreDialerOutcome>> = {
   completed: 'completed',
@@ -94,6 +101,7 @@ const KORE: Readonly<Record<Outcome, KoreDialerOutcome>> = {
   'sms-failed': 'failed',
   cancelled: 'retry-cancelled',
   'agent-skipped': 'filter_skipped',
+  abandoned: 'abandoned',
 };
 
 export function isOutcome(s: string): s is Outcome {

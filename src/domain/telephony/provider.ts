@@ -46,6 +46,13 @@ export interface DialRequestBase {
    * connected to them (the provider then reports `connected`); anything else ends the call.
    */
   agent?: AgentLeg;
+  /**
+   * Voice, Predictive: the call is placed for the queue, not for an agent. A person who answers is
+   * announced to campaignd (`OutcomeSink.answered`), which names an agent at once or later
+   * (`Provider.bridge`); nobody named within `connectDeadlineSec` of the answer, the provider plays
+   * the abandon message and ends the call as `abandoned`.
+   */
+  predictive?: PredictiveLeg;
   /** Contact fields and custom data the flow or provider may use. */
   context: Record<string, unknown>;
 }
@@ -77,6 +84,14 @@ export interface AgentLeg {
   externalId?: string;
 }
 
+/** How a Predictive call waits for an agent after the answer (docs/pacing.md, Engine). */
+export interface PredictiveLeg {
+  /** Seconds from the answer to the agent's connection, at most (TCPA and Ofcom: 2). */
+  connectDeadlineSec: number;
+  /** What an abandoned call hears: a recording the provider knows by this id. Absent: its default. */
+  abandonMessageId?: string;
+}
+
 /** Every outcome a provider may report, as a runtime list so callbacks can be validated. */
 export const PROVIDER_OUTCOMES = [
   'completed',
@@ -87,6 +102,8 @@ export const PROVIDER_OUTCOMES = [
   'invalid',
   'rejected',
   'unknown',
+  /** Predictive: a person answered and no agent was connected within the deadline; the message was played. */
+  'abandoned',
   'sms-sent',
   'sms-failed',
 ] as const;
@@ -144,6 +161,21 @@ export interface OutcomeSink {
    * The engine's sink has it; sinks of tests that place no agent calls need not.
    */
   connected?(r: ConnectedReport): Promise<void> | void;
+  /**
+   * A Predictive call (a request with `predictive`) was answered by a person (or, with machine
+   * detection off, by a machine nobody can tell from one), at most once. Resolves with the agent
+   * to connect now, or null: the call waits, and campaignd names an agent later through
+   * `Provider.bridge` or lets the deadline abandon it. A connected call then reports `connected`.
+   */
+  answered?(r: AnsweredReport): Promise<AgentLeg | null>;
+}
+
+export interface AnsweredReport {
+  attemptId: string;
+  /** Epoch ms from the injected clock. */
+  at: number;
+  /** Seconds the call rang before the answer. */
+  ringSec: number;
 }
 
 export interface ConnectedReport {
@@ -183,6 +215,13 @@ export interface Provider {
    * adapters have it; a provider without it cannot end a call for an agent.
    */
   hangup?(attemptId: string): Promise<void>;
+  /**
+   * Predictive: connects an answered call that is waiting for an agent to `agent`. True when the
+   * call was waiting and is now theirs (`connected` follows); false when it no longer waits (the
+   * deadline abandoned it, the person hung up, or the provider does not know it). A provider
+   * without it cannot run Predictive campaigns.
+   */
+  bridge?(attemptId: string, agent: AgentLeg): Promise<boolean>;
   /** Reports `unknown` for accepted attempts whose outcome is overdue (webhook adapter). */
   sweep?(now: number): Promise<void>;
   /**

@@ -1,7 +1,15 @@
 import { mulberry32 } from '../../shared/random.js';
 import type { Clock } from '../../shared/clock.js';
 import { BoundedSet, ProviderUnavailableError, precheck } from './provider.js';
-import type { DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
+import type {
+  AgentLeg,
+  DialRequest,
+  OutcomeReport,
+  OutcomeSink,
+  PredictiveLeg,
+  Provider,
+  StartResult,
+} from './provider.js';
 
 /**
  * A fake network for the demo and for tests: every attempt gets an outcome drawn from a PRNG keyed
@@ -47,7 +55,10 @@ const AMD_DECISION_SEC = 3;
 export type SimulatedOutcome = Omit<OutcomeReport, 'attemptId' | 'at'> & {
   /** Simulated seconds from start() until the outcome is known. */
   durationSec: number;
-  /** A call with an agent leg that a person (or, undetected, a machine) answered: seconds until it is connected to the agent. */
+  /**
+   * A call with an agent leg that a person (or, undetected, a machine) answered: seconds until it is
+   * connected to the agent. A Predictive call is answered then, and connected when campaignd names an agent.
+   */
   connectSec?: number;
 };
 
@@ -159,7 +170,8 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
   // With an agent leg the call is connected to the agent at pickup; the person hangs up after
   // talkSec unless the agent ends the call first (SimulatorProvider.hangup). Dispositions are the
   // agent's to give, never the network's. Without one, the bot flow ends it either way.
-  const agentEnded = !req.agent && uHangup < 0.3;
+  const forAgent = req.agent !== undefined || req.predictive !== undefined;
+  const agentEnded = !forAgent && uHangup < 0.3;
   const flow = {
     ringSec,
     talkSec,
@@ -167,7 +179,7 @@ export function createSimulatedOutcome(seed: number, req: DialRequest, profile: 
     botSessionId,
     botOutboundStatus: agentEnded ? 'agentHangUp' : 'userHangUp',
     botOutboundStatusDetail: agentEnded ? 'agent_hangup' : uHangup < 0.65 ? 'user_hangup' : 'Client side',
-    ...(req.agent ? { connectSec: ringSec } : { agentDispositionCodes: [] }),
+    ...(forAgent ? { connectSec: ringSec } : { agentDispositionCodes: [] }),
   };
   // With detection off a machine pickup is indistinguishable from a person: the bot plays to it.
   if (isMachine && mode === 'detect') return { outcome: 'machine', machineDetected: true, ...flow };
@@ -210,6 +222,8 @@ interface SimCall {
   connectedAt?: number;
   /** The `connected` report being stored: the outcome waits for it, so it is never recorded first. */
   connecting?: Promise<unknown>;
+  /** Predictive: answered and waiting for an agent until this clock instant. */
+  waitingUntil?: number;
 }
 
 export class SimulatorProvider implements Provider {
@@ -239,6 +253,12 @@ export class SimulatorProvider implements Provider {
     const schedule = this.opts.scheduler ?? defaultScheduler;
     const id = req.attemptId;
     const call: SimCall = { sim, cancel: () => {} };
+    this.pending.set(id, call);
+    if (req.predictive && sim.connectSec !== undefined) {
+      // Answered at connectSec; what follows depends on campaignd naming an agent (answered / bridge).
+      call.cancel = schedule(() => this.answer(id, req.predictive!), this.realMs(sim.connectSec));
+      return { accepted: true };
+    }
     // Connect first: a scheduler that runs what is due in order (a test's) must see the pickup before the end.
     const cancelConnect =
       sim.connectSec === undefined ? () => {} : schedule(() => this.connect(id), this.realMs(sim.connectSec));
@@ -247,8 +267,59 @@ export class SimulatorProvider implements Provider {
       cancelConnect();
       cancelEnd();
     };
-    this.pending.set(id, call);
     return { accepted: true };
+  }
+
+  /**
+   * Predictive: the person answered. campaignd names an agent now or later (bridge); nobody named by
+   * the deadline, the abandon message plays and the call ends `abandoned`.
+   */
+  private answer(attemptId: string, leg: PredictiveLeg): void {
+    const call = this.pending.get(attemptId);
+    if (!call) return;
+    const at = this.opts.clock.now();
+    const schedule = this.opts.scheduler ?? defaultScheduler;
+    call.waitingUntil = at + leg.connectDeadlineSec * 1000;
+    call.cancel = schedule(() => this.abandon(attemptId, leg), this.realMs(leg.connectDeadlineSec));
+    const ringSec = call.sim.connectSec ?? call.sim.ringSec ?? 0;
+    void this.track(
+      async () => {
+        const agent = await this.opts.sink.answered?.({ attemptId, at, ringSec });
+        if (agent) await this.bridge(attemptId, agent);
+      },
+      attemptId,
+      undefined,
+    );
+  }
+
+  private abandon(attemptId: string, leg: PredictiveLeg): void {
+    const call = this.pending.get(attemptId);
+    if (!call || call.waitingUntil === undefined) return;
+    const message = leg.abandonMessageId ?? 'the default message';
+    this.deliver(attemptId, {
+      outcome: 'abandoned',
+      ringSec: call.sim.connectSec ?? call.sim.ringSec ?? 0,
+      talkSec: 0,
+      durationSec: 0,
+      detail: `no agent within ${leg.connectDeadlineSec} s of the answer; played ${message}`,
+    });
+  }
+
+  async bridge(attemptId: string, _agent: AgentLeg): Promise<boolean> {
+    const call = this.pending.get(attemptId);
+    if (!call || call.waitingUntil === undefined) return false;
+    // Past the deadline the abandon is due even if its timer has not fired yet (a slow event loop).
+    if (this.opts.clock.now() > call.waitingUntil) return false;
+    call.cancel();
+    call.waitingUntil = undefined;
+    this.connect(attemptId);
+    const schedule = this.opts.scheduler ?? defaultScheduler;
+    const sim = call.sim;
+    call.cancel = schedule(
+      () => this.deliver(attemptId, { ...sim, durationSec: round1((sim.ringSec ?? 0) + (sim.talkSec ?? 0)) }),
+      this.realMs(sim.talkSec ?? 0),
+    );
+    return true;
   }
 
   /**

@@ -1,13 +1,32 @@
 import type { Clock } from '../../shared/clock.js';
-import { BoundedSet, MAX_CONVERSATION_MS, ProviderUnavailableError, isProviderOutcome, precheck } from './provider.js';
-import type { ConnectedReport, DialRequest, OutcomeReport, OutcomeSink, Provider, StartResult } from './provider.js';
+import { BoundedSet, MAX_CONVERSATION_MS, ProviderUnavailableError, precheck } from './provider.js';
+import type {
+  AgentLeg,
+  AnsweredReport,
+  ConnectedReport,
+  DialRequest,
+  OutcomeReport,
+  OutcomeSink,
+  Provider,
+  StartResult,
+} from './provider.js';
 import { DEFAULT_TOLERANCE_SEC, IDEMPOTENCY_HEADER, signRequest, verifyRequest } from './signature.js';
 import type { HeaderBag } from './signature.js';
+import { isConnectedEvent, parseCallback } from './webhook-callback-body.js';
+import {
+  AnsweredCalls,
+  DEFAULT_BRIDGE_TIMEOUT_MS,
+  agentOnWire,
+  bridgeReply,
+  isAnsweredEvent,
+  parseAnswered,
+} from './webhook-predictive.js';
 
 /**
  * Bridges to a real voice / SMS provider over HTTP. Each attempt is POSTed, signed, with the
  * attempt id as idempotency key; the provider later POSTs the outcome to our callback route,
- * which hands the raw body and headers to `handleCallback`.
+ * which hands the raw body and headers to `handleCallback`. Predictive calls add an `answered`
+ * callback and a `bridge` request (webhook-predictive.ts).
  *
  * Failure semantics, chosen so an attempt is never dialed twice without knowing:
  * - 2xx, or 409 (the provider already holds this idempotency key) → accepted, outcome by callback;
@@ -40,10 +59,14 @@ export interface WebhookProviderOptions {
   requestTimeoutMs?: number;
   /** Callback timestamp window either side of now, seconds. Default 300. */
   toleranceSec?: number;
+  /** Timeout of the one try of a bridge request, ms. Default 5000 (DEFAULT_BRIDGE_TIMEOUT_MS). */
+  bridgeTimeoutMs?: number;
 }
 
 export type CallbackResult =
   | { ok: true; report: OutcomeReport | ConnectedReport; duplicate: boolean }
+  /** An answered callback: the route replies with `agent`, the provider's instruction for the call. */
+  | { ok: true; report: AnsweredReport; duplicate: boolean; agent: AgentLeg | null }
   | { ok: false; status: 400 | 401; message: string };
 
 type TryResult =
@@ -82,6 +105,8 @@ export class WebhookProvider implements Provider {
   private readonly reported = new BoundedSet(100_000);
   /** Attempts whose `connected` callback was passed on. */
   private readonly connected = new BoundedSet(100_000);
+  /** Predictive calls announced by an answered callback, and what the provider was told. */
+  private readonly answered = new AnsweredCalls(100_000);
   /** start() calls still talking to the provider, so a concurrent repeat shares the same POST. */
   private readonly starting = new Map<string, Promise<StartResult>>();
   private closed = false;
@@ -159,7 +184,23 @@ export class WebhookProvider implements Provider {
     }
   }
 
-  private async post(idempotencyKey: string, body: string): Promise<TryResult> {
+  /**
+   * Predictive: `{"action":"bridge","attemptId":…,"agent":{…}}` to the same URL, signed like a dial
+   * request, `Idempotency-Key: bridge:<attemptId>`. One try, not retried: the call waits at most the
+   * connect deadline (2 s), so a retry would only ever hear "too late". Anything but a 2xx
+   * `{"bridged":true}` is false, and then the provider's deadline ends the call (its outcome comes by callback).
+   */
+  async bridge(attemptId: string, agent: AgentLeg): Promise<boolean> {
+    if (this.closed) return false;
+    const leg = agentOnWire(agent);
+    const body = JSON.stringify({ action: 'bridge', attemptId, agent: leg });
+    const res = await this.post(`bridge:${attemptId}`, body, this.opts.bridgeTimeoutMs ?? DEFAULT_BRIDGE_TIMEOUT_MS);
+    const bridged = res.kind === 'status' && bridgeReply(res.status, res.body);
+    if (bridged) this.answered.bridged(attemptId, leg);
+    return bridged;
+  }
+
+  private async post(idempotencyKey: string, body: string, timeoutMs?: number): Promise<TryResult> {
     // Signed afresh per try so the timestamp stays inside the receiver's window; the key never changes.
     const headers = {
       'Content-Type': 'application/json',
@@ -172,7 +213,7 @@ export class WebhookProvider implements Provider {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(timeoutMs ?? this.opts.requestTimeoutMs ?? 10_000),
       });
       return { kind: 'status', status: res.status, body: await res.text().catch(() => '') };
     } catch (error) {
@@ -230,6 +271,7 @@ export class WebhookProvider implements Provider {
       return { ok: false, status: 400, message: 'body is not valid JSON' };
     }
     if (isConnectedEvent(parsed)) return this.handleConnected(parsed);
+    if (isAnsweredEvent(parsed)) return this.handleAnswered(parsed);
     const checked = parseCallback(parsed, this.opts.clock.now());
     if (typeof checked === 'string') return { ok: false, status: 400, message: checked };
 
@@ -267,41 +309,19 @@ export class WebhookProvider implements Provider {
     }
     return { ok: true, report, duplicate: false };
   }
-}
 
-const isConnectedEvent = (b: unknown): b is Record<string, unknown> =>
-  typeof b === 'object' && b !== null && !Array.isArray(b) && (b as Record<string, unknown>).event === 'connected';
-
-/** Validates a callback body; returns the report or a message for a 400. Unknown fields are ignored. */
-export function parseCallback(body: unknown, at: number): OutcomeReport | string {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
-  const b = body as Record<string, unknown>;
-  if (typeof b.attemptId !== 'string' || b.attemptId === '' || b.attemptId.length > 200)
-    return 'attemptId must be a non-empty string';
-  if (!isProviderOutcome(b.outcome)) return `outcome ${JSON.stringify(b.outcome)} is not a known outcome`;
-  const report: OutcomeReport = { attemptId: b.attemptId, outcome: b.outcome, at };
-  for (const k of ['ringSec', 'talkSec'] as const) {
-    const v = b[k];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return `${k} must be a non-negative number`;
-    report[k] = v;
+  /**
+   * `{"event":"answered","attemptId":…,"ringSec":…}`: a Predictive call's person answered. The sink
+   * is asked once per attempt; a repeat gets the remembered reply, and a call whose outcome already
+   * came waits for nobody. A rejecting sink rejects here (5xx), and the retry asks it again.
+   */
+  private async handleAnswered(b: Record<string, unknown>): Promise<CallbackResult> {
+    const report = parseAnswered(b, this.opts.clock.now());
+    if (typeof report === 'string') return { ok: false, status: 400, message: report };
+    // Over is over, whatever was said before: nobody is to be connected to a call that ended.
+    if (this.reported.has(report.attemptId)) return { ok: true, report, duplicate: true, agent: null };
+    const told = this.answered.recall(report.attemptId);
+    if (told) return { ok: true, report, duplicate: true, agent: await told };
+    return { ok: true, report, duplicate: false, agent: await this.answered.ask(this.opts.sink, report) };
   }
-  if (b.machineDetected !== undefined) {
-    if (typeof b.machineDetected !== 'boolean') return 'machineDetected must be a boolean';
-    report.machineDetected = b.machineDetected;
-  }
-  for (const k of ['botSessionId', 'botOutboundStatus', 'botOutboundStatusDetail', 'detail'] as const) {
-    const v = b[k];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length > 1000) return `${k} must be a string of at most 1000 characters`;
-    report[k] = v;
-  }
-  if (b.agentDispositionCodes !== undefined) {
-    const v = b.agentDispositionCodes;
-    if (!Array.isArray(v) || v.length > 50 || !v.every((c) => typeof c === 'string' && c.length <= 200)) {
-      return 'agentDispositionCodes must be an array of strings';
-    }
-    report.agentDispositionCodes = v as string[];
-  }
-  return report;
 }

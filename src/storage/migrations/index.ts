@@ -22,6 +22,7 @@ import * as m018 from './018-idempotency-keys.js';
 import * as m017 from './017-events.js';
 import * as m019 from './019-attempts-by-instance-start.js';
 import * as m020 from './020-rate-limits.js';
+import * as m021 from './021-predictive.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -49,6 +50,7 @@ const steps: Record<string, Step> = {
   '017-events': m017,
   '019-attempts-by-instance-start': m019,
   '020-rate-limits': m020,
+  '021-predictive': m021,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

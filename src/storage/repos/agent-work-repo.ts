@@ -4,14 +4,9 @@ import type { Db } from '../db.js';
 import { beginClaim, beginWrite, lockForClaim } from '../dialect.js';
 import type { Database, DialRecordRow } from '../schema.js';
 import { moveAgent, NO_WORK, type AgentEventDraft, type AgentMove } from './agent-moves.js';
+import { agentWork, availableAgents, mustMove, type AgentSupply } from './agent-supply.js';
 import { attemptsStarted, dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
 import { appendEvents, type NewEvent } from './outbox.js';
-
-/** Which agents may take work: Available, in the queue, with an event stream seen since `presentSince`. */
-export interface AgentSupply {
-  queueId: string;
-  presentSince: number;
-}
 
 export interface AgentClaimRequest extends ClaimRequest, AgentSupply {
   campaignId: string;
@@ -34,15 +29,6 @@ export interface OfferReturn {
   events: AgentEventDraft[];
 }
 
-const agentWork = (r: DialRecordRow, kind: 'offer' | 'call', attemptId: string | null, until: number | null) => ({
-  work_kind: kind,
-  work_instance_id: r.instance_id,
-  work_campaign_id: r.campaign_id,
-  work_record_id: r.id,
-  work_attempt_id: attemptId,
-  work_until: until,
-});
-
 /**
  * The work agents do, each step one transaction that moves the record and its agent together:
  * reserving agents in claims (Progressive) and offers (Preview), accepting, skipping and withdrawing
@@ -62,7 +48,7 @@ export class AgentWorkRepo {
       await beginClaim(this.db.dialect, trx);
       const limit = await lineLimit(trx, req);
       if (limit <= 0) return [];
-      const agents = await this.availableAgents(trx, req, limit);
+      const agents = await availableAgents(this.db.dialect, trx, req, limit);
       if (agents.length === 0) return [];
       const records = await dueInside(trx, this.db.dialect, req, agents.length);
       const agentOf = new Map(records.map((r, i) => [r.id, agents[i]!]));
@@ -70,7 +56,7 @@ export class AgentWorkRepo {
       const at = req.now;
       for (const c of claimed) {
         const agentId = agentOf.get(c.record.id)!;
-        await this.mustMove(trx, {
+        await mustMove(trx, {
           agentId,
           from: ['Available'],
           to: 'Reserved',
@@ -91,7 +77,7 @@ export class AgentWorkRepo {
   offer(req: OfferRequest): Promise<{ record: DialRecordRow; agentId: string }[]> {
     return this.k.transaction().execute(async (trx) => {
       await beginClaim(this.db.dialect, trx);
-      const agents = await this.availableAgents(trx, req, req.limit);
+      const agents = await availableAgents(this.db.dialect, trx, req, req.limit);
       if (agents.length === 0) return [];
       const records = await dueInside(trx, this.db.dialect, req, agents.length);
       const out: { record: DialRecordRow; agentId: string }[] = [];
@@ -110,7 +96,7 @@ export class AgentWorkRepo {
           .where('state', '=', 'pending')
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) !== 1) throw new Error(`offer of record ${r.id}: not pending; rolled back`);
-        await this.mustMove(trx, {
+        await mustMove(trx, {
           agentId,
           from: ['Available'],
           to: 'Reserved',
@@ -160,7 +146,7 @@ export class AgentWorkRepo {
       }
       const claimed = await leaseRecords(trx, req, inside, { from: 'accepted', agentOf: (r) => r.agent_id! });
       for (const c of claimed) {
-        await this.mustMove(trx, {
+        await mustMove(trx, {
           agentId: c.record.agent_id!,
           from: ['Reserved'],
           workRecordId: c.record.id,
@@ -201,7 +187,7 @@ export class AgentWorkRepo {
       if (byAgent) update = update.where('lease_expires_at', '>', now);
       const res = await update.executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
-      await this.mustMove(trx, {
+      await mustMove(trx, {
         agentId,
         from: ['Reserved'],
         workRecordId: recordId,
@@ -353,7 +339,7 @@ export class AgentWorkRepo {
       .where('state', '=', from)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
-    await this.mustMove(trx, {
+    await mustMove(trx, {
       agentId,
       from: ['Reserved'],
       workRecordId: r.id,
@@ -366,32 +352,6 @@ export class AgentWorkRepo {
       events: how.events,
     });
     return final ? 'final' : 'back';
-  }
-
-  /** Available agents of the queue with a live stream, longest idle first, locked for this claim. */
-  private async availableAgents(trx: Kysely<Database>, s: AgentSupply, limit: number): Promise<string[]> {
-    if (limit <= 0) return [];
-    const rows = await lockForClaim(
-      this.db.dialect,
-      trx
-        .selectFrom('agents')
-        .innerJoin('agent_queues', 'agent_queues.agent_id', 'agents.id')
-        .select('agents.id')
-        .where('agent_queues.queue_id', '=', s.queueId)
-        .where('agents.state', '=', 'Available')
-        .where('agents.stream_seen_at', '>=', s.presentSince)
-        .orderBy('agents.state_since', 'asc')
-        .orderBy('agents.id', 'asc')
-        .limit(limit),
-    ).execute();
-    return rows.map((r) => r.id);
-  }
-
-  /** A move the claim's locks guarantee; if it fails anyway, the whole transaction is rolled back. */
-  private async mustMove(trx: Kysely<Database>, m: AgentMove): Promise<void> {
-    if (!(await moveAgent(trx, m))) {
-      throw new Error(`agent ${m.agentId} was not ${m.from.join('|')} as the claim expected; rolled back`);
-    }
   }
 }
 

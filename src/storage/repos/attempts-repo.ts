@@ -31,6 +31,8 @@ export class AttemptsRepo {
     undisposed = false,
     /** The outcome's events (attempt.ended, …): written only when the outcome is. */
     events: readonly NewEvent[] = [],
+    /** More writes that belong to the outcome (a Predictive answer counted in its window), only when it is stored. */
+    also?: (trx: Kysely<Database>) => Promise<void>,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       let update = trx.updateTable('attempts').set(attempt).where('id', '=', attemptId).where('outcome', 'is', null);
@@ -47,6 +49,7 @@ export class AttemptsRepo {
           .execute();
       }
       if (agent) await moveAgent(trx, agent);
+      if (also) await also(trx);
       await appendEvents(trx, events);
       return true;
     });

@@ -19,6 +19,8 @@ export interface NumberFacts {
   busy: boolean;
   /** Start times of the account's attempts on the number in this channel within `historyMs`, ascending. */
   starts: readonly number[];
+  /** Agent campaigns: the number's call was abandoned and it may not be dialed for an agent before this. */
+  lockedUntil?: number;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface Protection {
   historyMs: number;
   /** Null: the record may be dialed now; else the instant it waits for. */
   holdUntil: (r: DialRecordRow, facts: NumberFacts) => number | null;
+  /** An agent campaign: numbers barred from agent calls after an abandoned call (migration 021) wait too. */
+  agentCalls?: boolean;
 }
 
 export interface ClaimRequest {
@@ -122,7 +126,9 @@ export async function dueInside(
     const facts = await numberFacts(trx, req.accountId, req.channel, req.now - protect.historyMs, placed, protect);
     inside = [];
     for (const r of placed) {
-      const until = protect.holdUntil(r, facts.get(r.phone_e164) ?? { busy: false, starts: [] });
+      const f = facts.get(r.phone_e164) ?? { busy: false, starts: [] };
+      const held = protect.holdUntil(r, f);
+      const until = f.lockedUntil !== undefined && f.lockedUntil > req.now ? Math.max(held ?? 0, f.lockedUntil) : held;
       if (until === null) inside.push(r);
       else defer(r, until);
     }
@@ -150,7 +156,7 @@ async function numberFacts(
   records: readonly DialRecordRow[],
   protect: Protection,
 ): Promise<Map<string, NumberFacts>> {
-  const facts = new Map<string, { busy: boolean; starts: number[] }>();
+  const facts = new Map<string, { busy: boolean; starts: number[]; lockedUntil?: number }>();
   for (const r of records) facts.set(r.phone_e164, { busy: false, starts: [] });
   const phones = [...facts.keys()];
   for (let i = 0; i < phones.length; i += NUMBERS_PER_QUERY) {
@@ -165,6 +171,15 @@ async function numberFacts(
       .where('i.account_id', '=', accountId)
       .execute();
     for (const b of busy) facts.get(b.phone_e164)!.busy = true;
+    if (protect.agentCalls) {
+      const locked = await trx
+        .selectFrom('agent_call_lockouts')
+        .select(['phone_e164', 'until'])
+        .where('account_id', '=', accountId)
+        .where('phone_e164', 'in', chunk)
+        .execute();
+      for (const l of locked) facts.get(l.phone_e164)!.lockedUntil = Number(l.until);
+    }
     if (protect.historyMs <= 0) continue;
     const starts = await trx
       .selectFrom('attempts')
@@ -214,6 +229,7 @@ export async function leaseRecords(
     late_outcome: null,
     agent_id: opts.agentOf?.(r) ?? null,
     connected_at: null,
+    answered_at: null,
     call_data: null,
     hangup_requested_at: null,
     disposition: null,

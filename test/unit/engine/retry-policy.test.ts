@@ -29,6 +29,7 @@ const TABLE: Record<Outcome, { final: boolean; kore: KoreDialerOutcome }> = {
   'sms-failed': { final: true, kore: 'failed' },
   cancelled: { final: true, kore: 'retry-cancelled' },
   'agent-skipped': { final: true, kore: 'filter_skipped' },
+  abandoned: { final: false, kore: 'abandoned' },
 };
 const RETRYABLE = OUTCOMES.filter((o) => !TABLE[o].final);
 const T0 = Date.parse('2025-06-30T10:00:00Z');
@@ -52,8 +53,8 @@ describe('outcome taxonomy', () => {
     },
   );
 
-  it('retries only the four "nobody was reached" outcomes', () => {
-    expect(RETRYABLE.sort()).toEqual(['busy', 'failed', 'machine', 'no-answer']);
+  it('retries only the outcomes where nobody was spoken to', () => {
+    expect(RETRYABLE.sort()).toEqual(['abandoned', 'busy', 'failed', 'machine', 'no-answer']);
   });
 
   it('rejects strings that are not outcomes', () => {

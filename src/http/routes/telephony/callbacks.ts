@@ -3,9 +3,10 @@ import { WebhookProvider } from '../../../domain/telephony/webhook-provider.js';
 import type { Provider } from '../../../domain/telephony/provider.js';
 
 /**
- * `POST /telephony/v1/callbacks`: outcomes reported by the webhook provider. Authenticated by the
- * HMAC signature over the raw bytes (not by Kore JWTs), so the body is read as a string and handed
- * untouched to WebhookProvider.handleCallback; JSON parsing happens only after verification.
+ * `POST /telephony/v1/callbacks`: outcomes, connections and Predictive answers reported by the
+ * webhook provider (docs/telephony-webhook.md). Authenticated by the HMAC signature over the raw
+ * bytes (not by Kore JWTs), so the body is read as a string and handed untouched to
+ * WebhookProvider.handleCallback; JSON parsing happens only after verification.
  */
 export async function telephonyCallbackRoutes(app: FastifyInstance, provider: Provider | undefined): Promise<void> {
   await app.register(async (scoped) => {
@@ -29,6 +30,8 @@ export async function telephonyCallbackRoutes(app: FastifyInstance, provider: Pr
           message: res.message,
           errors: [{ msg: res.message, code: res.status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST' }],
         });
+      // An answered callback's reply is the provider's instruction: connect this agent, or wait.
+      if ('agent' in res) return { ok: true, agent: res.agent };
       return { status: 'success', duplicate: res.duplicate };
     });
   });
