@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
@@ -55,3 +56,20 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/**
+ * The HS256 check both Get Campaign baselines run on every request (baseline-server.ts,
+ * pg-baseline-server.ts): algorithm, appId and expiry claims, then the HMAC, every time (no cache).
+ */
+export function verifyHs256(token: string | undefined, secret: string): boolean {
+  if (!token) return false;
+  const [h, p, s] = token.split('.');
+  if (!h || !p || !s) return false;
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
+  if (header.alg !== 'HS256') return false;
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { appId?: string; exp?: number };
+  if (!claims.appId || (claims.exp !== undefined && claims.exp * 1000 < Date.now())) return false;
+  const expected = createHmac('sha256', secret).update(`${h}.${p}`).digest();
+  const given = Buffer.from(s, 'base64url');
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}

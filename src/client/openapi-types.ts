@@ -1224,7 +1224,7 @@ export interface paths {
             priority?: string | number;
             /** @description voice | sms; wins over the query parameter */
             campaignType?: string;
-            /** @description Agentless | Progressive | Preview (voice) */
+            /** @description Agentless | Progressive | Preview (voice); Predictive is a campaignd extension */
             dialingMode?: string;
             dialingStrategy: {
               callerId: {
@@ -1260,7 +1260,7 @@ export interface paths {
             };
             /** @description Agentless voice and advanced SMS: experience flow name */
             experienceFlowName?: string;
-            /** @description Progressive and Preview: agent queue name */
+            /** @description Progressive, Preview and Predictive: agent queue name */
             queue_name?: string;
             /** @description Preview: skips allowed */
             maxSkips?: number;
@@ -1274,7 +1274,21 @@ export interface paths {
               /** @description codes agents may give; default the bot's list */
               dispositionCodes?: string[];
             };
-            /** @description v1 boolean, or v2 no | detect | disconnect (Agentless only) */
+            predictiveSettings?: {
+              /** @description abandoned calls per live answer over the window, percent; default 3 (TCPA, Ofcom) */
+              targetAbandonPercent?: number;
+              /** @description rolling-30-days (default, TCPA) | rolling-24-hours (Ofcom) */
+              abandonWindow?: string;
+              /** @description seconds from the answer to an agent; default 2 */
+              connectDeadlineSec?: number;
+              /** @description the recording an abandoned call hears, the provider's id; default the provider's */
+              abandonMessageId?: string;
+              /** @description calls out per agent expected free, at most */
+              maxDialRatio?: number;
+              /** @description hours an abandoned number is not dialed for an agent again; default 72 (Ofcom) */
+              lockoutHours?: number;
+            };
+            /** @description v1 boolean, or v2 no | detect | disconnect (Agentless); Predictive: no | disconnect */
             enableMachineDetect?: boolean | string;
             /** @description SMS: simple | advanced */
             format?: string;
@@ -1551,7 +1565,7 @@ export interface paths {
             priority?: string | number;
             /** @description voice | sms; wins over the query parameter */
             campaignType?: string;
-            /** @description Agentless | Progressive | Preview (voice) */
+            /** @description Agentless | Progressive | Preview (voice); Predictive is a campaignd extension */
             dialingMode?: string;
             dialingStrategy: {
               callerId: {
@@ -1587,7 +1601,7 @@ export interface paths {
             };
             /** @description Agentless voice and advanced SMS: experience flow name */
             experienceFlowName?: string;
-            /** @description Progressive and Preview: agent queue name */
+            /** @description Progressive, Preview and Predictive: agent queue name */
             queue_name?: string;
             /** @description Preview: skips allowed */
             maxSkips?: number;
@@ -1601,7 +1615,21 @@ export interface paths {
               /** @description codes agents may give; default the bot's list */
               dispositionCodes?: string[];
             };
-            /** @description v1 boolean, or v2 no | detect | disconnect (Agentless only) */
+            predictiveSettings?: {
+              /** @description abandoned calls per live answer over the window, percent; default 3 (TCPA, Ofcom) */
+              targetAbandonPercent?: number;
+              /** @description rolling-30-days (default, TCPA) | rolling-24-hours (Ofcom) */
+              abandonWindow?: string;
+              /** @description seconds from the answer to an agent; default 2 */
+              connectDeadlineSec?: number;
+              /** @description the recording an abandoned call hears, the provider's id; default the provider's */
+              abandonMessageId?: string;
+              /** @description calls out per agent expected free, at most */
+              maxDialRatio?: number;
+              /** @description hours an abandoned number is not dialed for an agent again; default 72 (Ofcom) */
+              lockoutHours?: number;
+            };
+            /** @description v1 boolean, or v2 no | detect | disconnect (Agentless); Predictive: no | disconnect */
             enableMachineDetect?: boolean | string;
             /** @description SMS: simple | advanced */
             format?: string;
@@ -2040,7 +2068,7 @@ export interface paths {
                     results: {
                       phoneNumber: string;
                       uniqueId: string;
-                      /** @description "" while in progress; completed, no-answer, busy, failed, invalid, machine_detected, dnc_excluded, filter_skipped, retry-cancelled, timezone_skip */
+                      /** @description "" while in progress; completed, no-answer, busy, failed, invalid, machine_detected, dnc_excluded, filter_skipped, retry-cancelled, timezone_skip; campaignd Predictive: abandoned */
                       dialerOutcome: string;
                       numberOfAttemptsSoFar: number;
                       botSessionId: string;
@@ -11596,6 +11624,14 @@ export interface components {
         previewTimeoutSec?: number;
         previewTimeoutAction?: string;
         dispositionCodes: string[];
+      };
+      predictiveSettings?: {
+        targetAbandonPercent: number;
+        abandonWindow: string;
+        connectDeadlineSec: number;
+        abandonMessageId?: string;
+        maxDialRatio?: number;
+        lockoutHours: number;
       };
       createdAt: string;
       updatedAt: string;

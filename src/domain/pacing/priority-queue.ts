@@ -23,6 +23,11 @@ export class EventQueue<T extends Timed> {
     }
   }
 
+  /** The earliest event, left in the queue. */
+  peek(): T | undefined {
+    return this.heap[0]?.item;
+  }
+
   pop(): T | undefined {
     const h = this.heap;
     if (h.length === 0) return undefined;

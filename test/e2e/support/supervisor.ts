@@ -31,6 +31,26 @@ export function koreClientOf(s: ConsoleServer): { client: CampaigndClient; path:
   };
 }
 
+/** An agent queue of the harness's bot (admin API), for the campaigns that need one. */
+export async function createQueue(s: ConsoleServer, name: string): Promise<void> {
+  const { accountId, iid } = s.tenant;
+  const admin = createCampaigndClient({ baseUrl: s.baseUrl, adminToken: s.adminToken });
+  const res = await admin.POST('/admin/v1/queues', { body: { accountId, iid, name } });
+  if (res.error) throw new Error(`queue ${name}: ${JSON.stringify(res.error)}`);
+}
+
+/** The texts an input is described by (its hint and the API's message for it), by its label. */
+export async function descriptionOf(page: Page, label: string): Promise<string> {
+  const ids = (await page.getByLabel(label, { exact: true }).getAttribute('aria-describedby')) ?? '';
+  const texts = await Promise.all(
+    ids
+      .split(' ')
+      .filter(Boolean)
+      .map((id) => page.locator(`[id="${id}"]`).innerText()),
+  );
+  return texts.join(' ');
+}
+
 /** An Agentless voice campaign on `lists`, one attempt per contact, calling all day on `days` (UTC). */
 export function agentlessCampaign(name: string, lists: string[], opts: { days?: string[]; priority?: string } = {}) {
   return {

@@ -1,216 +1,20 @@
 import type { JSX, TargetedEvent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { components, paths } from '../../../src/client/index.js';
-import { fieldErrors, KORE, messageOf } from '../api.js';
+import { KORE, messageOf } from '../api.js';
 import { href, navigate } from '../router.js';
 import { Field, Notice } from '../ui/form.js';
+import {
+  type Campaign,
+  DAYS,
+  EMPTY,
+  type FormState,
+  fromCampaign,
+  keptOnEdit,
+  mapErrors,
+  toBody,
+} from './campaign-body.js';
 import type { ScreenProps } from './live.js';
-
-type Campaign = components['schemas']['Campaign'];
-/** The create body as the OpenAPI document types it (Kore's create-campaign body). */
-type CampaignBody = NonNullable<
-  paths['/agentassist/api/v1/public/{iid}/campaign']['post']['requestBody']
->['content']['application/json'];
-
-const DAYS = [
-  ['MO', 'Monday'],
-  ['TU', 'Tuesday'],
-  ['WE', 'Wednesday'],
-  ['TH', 'Thursday'],
-  ['FR', 'Friday'],
-  ['SA', 'Saturday'],
-  ['SU', 'Sunday'],
-] as const;
-
-interface FormState {
-  name: string;
-  description: string;
-  campaignType: 'voice' | 'sms';
-  dialingMode: 'Agentless' | 'Progressive' | 'Preview';
-  contactLists: string[];
-  /** The campaign's own do-not-call list (a list's name); '' for none (the account's global one still applies). */
-  dncList: string;
-  priority: string;
-  callerId: string;
-  timezone: string;
-  days: string[];
-  start: string;
-  end: string;
-  dialingOrder: 'FIFO' | 'LIFO';
-  maxAttemptsPerRecord: string;
-  defaultRetryPeriod: string;
-  maxRingTime: string;
-  experienceFlowName: string;
-  queueName: string;
-  maxSkips: string;
-  format: 'simple' | 'advanced';
-  message: string;
-}
-
-const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-
-const EMPTY: FormState = {
-  name: '',
-  description: '',
-  campaignType: 'voice',
-  dialingMode: 'Agentless',
-  contactLists: [],
-  dncList: '',
-  priority: '3',
-  callerId: '',
-  timezone: localZone(),
-  days: ['MO', 'TU', 'WE', 'TH', 'FR'],
-  start: '09:00',
-  end: '18:00',
-  dialingOrder: 'FIFO',
-  maxAttemptsPerRecord: '3',
-  defaultRetryPeriod: '10',
-  maxRingTime: '30',
-  experienceFlowName: '',
-  queueName: '',
-  maxSkips: '3',
-  format: 'simple',
-  message: '',
-};
-
-/** `13:05` (an `<input type=time>`) → `1:05 PM` (Kore's calling hours). */
-function toKoreTime(hhmm: string): string {
-  const m = /^(\d{1,2}):(\d{2})/.exec(hhmm);
-  if (!m) return hhmm;
-  const h = Number(m[1]);
-  return `${h % 12 === 0 ? 12 : h % 12}:${m[2]} ${h < 12 ? 'AM' : 'PM'}`;
-}
-
-/** `1:05 PM` → `13:05`; anything else is left as it is. */
-function fromKoreTime(t: string): string {
-  const m = /^(\d{1,2}):(\d{2})\s*([AaPp])[Mm]$/.exec(t.trim());
-  if (!m) return t;
-  const h = (Number(m[1]) % 12) + (m[3]!.toLowerCase() === 'p' ? 12 : 0);
-  return `${String(h).padStart(2, '0')}:${m[2]}`;
-}
-
-function fromCampaign(c: Campaign): FormState {
-  const ds = c.dialingStrategy;
-  const first = ds.callingHours.days[0];
-  return {
-    ...EMPTY,
-    name: c.name,
-    description: c.description,
-    campaignType: c.campaignType === 'sms' ? 'sms' : 'voice',
-    dialingMode: c.dialingMode === 'Progressive' || c.dialingMode === 'Preview' ? c.dialingMode : 'Agentless',
-    contactLists: c.contactLists,
-    dncList: c.dncLists?.name ?? '',
-    priority: c.priority,
-    callerId: ds.callerId.phoneNumber,
-    timezone: ds.callingHours.timezone,
-    days: ds.callingHours.days.map((d) => d.day.toUpperCase()),
-    start: first ? fromKoreTime(first.start) : EMPTY.start,
-    end: first ? fromKoreTime(first.end) : EMPTY.end,
-    dialingOrder: ds.dialingOrder === 'LIFO' ? 'LIFO' : 'FIFO',
-    maxAttemptsPerRecord: String(ds.maxAttemptsPerRecord ?? EMPTY.maxAttemptsPerRecord),
-    defaultRetryPeriod: String(ds.defaultRetryPeriod ?? EMPTY.defaultRetryPeriod),
-    maxRingTime: String(ds.maxRingTime ?? EMPTY.maxRingTime),
-    experienceFlowName: c.experienceFlow ?? '',
-    queueName: c.queue_name ?? '',
-    maxSkips: String(c.maxSkips ?? EMPTY.maxSkips),
-    format: c.format === 'advanced' ? 'advanced' : 'simple',
-    message: c.message?.message ?? '',
-  };
-}
-
-/** A number field as typed: the API says what is wrong with it, so nothing is coerced away. */
-const num = (s: string): number => (s.trim() === '' ? NaN : Number(s));
-
-function toBody(f: FormState): CampaignBody {
-  const voice = f.campaignType === 'voice';
-  const body: CampaignBody = {
-    name: f.name,
-    description: f.description,
-    campaignType: f.campaignType,
-    contactLists: f.contactLists,
-    priority: f.priority as CampaignBody['priority'],
-    dialingStrategy: {
-      callerId: { phoneNumber: f.callerId },
-      callingHours: {
-        frequency: 'WEEKLY',
-        timezone: f.timezone,
-        days: f.days.map((day) => ({ day, start: toKoreTime(f.start), end: toKoreTime(f.end) })),
-      },
-    },
-    schedule: { isSchedulingEnabled: false },
-  };
-  if (f.dncList) body.dncLists = { name: f.dncList };
-  if (voice) {
-    body.dialingMode = f.dialingMode;
-    body.dialingStrategy.dialingOrder = f.dialingOrder;
-    body.dialingStrategy.maxAttemptsPerRecord = num(f.maxAttemptsPerRecord);
-    body.dialingStrategy.defaultRetryPeriod = num(f.defaultRetryPeriod);
-    body.dialingStrategy.maxRingTime = num(f.maxRingTime);
-    if (f.dialingMode === 'Agentless') {
-      body.experienceFlowName = f.experienceFlowName;
-      body.enableMachineDetect = false;
-    } else body.queue_name = f.queueName;
-    if (f.dialingMode === 'Preview') body.maxSkips = num(f.maxSkips);
-  } else {
-    body.format = f.format;
-    if (f.format === 'advanced') body.experienceFlowName = f.experienceFlowName;
-    else body.message = { templateId: '', message: f.message };
-  }
-  return body;
-}
-
-/**
- * An edit sends Kore's full body (a replace, not a patch), so what the form has no input for is
- * taken from the campaign as read: without this, saving a form would silently reset its agent
- * settings, machine detection and system mappings.
- */
-function keptOnEdit(c: Campaign, body: CampaignBody): CampaignBody {
-  const out: CampaignBody = { ...body, dialingStrategy: { ...body.dialingStrategy } };
-  if (c.agentSettings && body.dialingMode !== 'Agentless') out.agentSettings = c.agentSettings;
-  if (body.dialingMode === 'Agentless') out.enableMachineDetect = c.machineDetectMode ?? c.enableMachineDetect;
-  if (c.dialingStrategy.useSystemMappings !== undefined)
-    out.dialingStrategy.useSystemMappings = c.dialingStrategy.useSystemMappings;
-  if (out.message && c.message?.templateId) out.message = { ...out.message, templateId: c.message.templateId };
-  return out;
-}
-
-/**
- * Where each of the API's field names (`errors[].field`, e.g. `dialingStrategy.callingHours.days[2].start`)
- * is shown: the input that holds it.
- */
-function inputOf(field: string): keyof FormState | undefined {
-  const f = field.replace(/\[\d+\]/g, '[]');
-  if (f === 'name' || f === 'description' || f === 'priority' || f === 'campaignType' || f === 'dialingMode') return f;
-  if (f.startsWith('contactLists')) return 'contactLists';
-  if (f.startsWith('dncLists')) return 'dncList';
-  if (f.startsWith('dialingStrategy.callerId')) return 'callerId';
-  if (f === 'dialingStrategy.callingHours.timezone') return 'timezone';
-  if (f === 'dialingStrategy.callingHours.days[].start') return 'start';
-  if (f === 'dialingStrategy.callingHours.days[].end') return 'end';
-  if (f.startsWith('dialingStrategy.callingHours')) return 'days';
-  for (const k of ['dialingOrder', 'maxAttemptsPerRecord', 'defaultRetryPeriod', 'maxRingTime'] as const)
-    if (f === `dialingStrategy.${k}`) return k;
-  if (f === 'experienceFlowName') return 'experienceFlowName';
-  if (f === 'queue_name') return 'queueName';
-  if (f === 'maxSkips') return 'maxSkips';
-  if (f === 'format') return 'format';
-  if (f.startsWith('message')) return 'message';
-  return undefined;
-}
-
-/** The API's messages by input; the ones no input holds are returned apart, to be shown above the form. */
-function mapErrors(error: unknown): { byInput: Record<string, string>; other: string[] } {
-  const byInput: Record<string, string[]> = {};
-  const other: string[] = [];
-  const all = (error as { errors?: { field?: string; msg: string }[] } | undefined)?.errors ?? [];
-  const seen = all.length > 0 ? all : Object.entries(fieldErrors(error)).map(([field, msg]) => ({ field, msg }));
-  for (const e of seen) {
-    const input = e.field ? inputOf(e.field) : undefined;
-    if (!input) other.push(e.msg);
-    else if (!byInput[input]?.includes(e.msg)) (byInput[input] ??= []).push(e.msg);
-  }
-  return { byInput: Object.fromEntries(Object.entries(byInput).map(([k, v]) => [k, v.join(' ')])), other };
-}
+import { MachineDetectField, PacingFieldset } from './predictive-fields.js';
 
 /** `#/campaigns/new` and `#/campaigns/<id>/edit`: the Kore create / update body, field by field. */
 export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campaignId?: string }): JSX.Element {
@@ -281,7 +85,7 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
         navigate('campaigns', campaignId ?? res.data.data.id);
         return;
       }
-      const mapped = mapErrors(res.error);
+      const mapped = mapErrors(res.error, f.dialingMode);
       setErrors(mapped.byInput);
       setOther(mapped.other);
       setProblem(messageOf(res.error));
@@ -334,6 +138,7 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
                   <option value="Agentless">Agentless</option>
                   <option value="Progressive">Progressive</option>
                   <option value="Preview">Preview</option>
+                  <option value="Predictive">Predictive</option>
                 </select>
               )}
             </Field>
@@ -480,6 +285,7 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
               {(c) => <input {...c} type="text" value={f.queueName} onInput={onText('queueName')} />}
             </Field>
           )}
+          {voice && f.dialingMode === 'Predictive' && <MachineDetectField f={f} errors={errors} onText={onText} />}
           {voice && f.dialingMode === 'Preview' && (
             <Field label="Skips allowed" name="maxSkips" errors={errors}>
               {(c) => <input {...c} type="number" value={f.maxSkips} onInput={onText('maxSkips')} />}
@@ -491,6 +297,7 @@ export function CampaignForm({ client, iid, campaignId }: ScreenProps & { campai
             </Field>
           )}
         </fieldset>
+        {voice && f.dialingMode === 'Predictive' && <PacingFieldset f={f} errors={errors} onText={onText} />}
         <div class="toolbar">
           <button type="submit" disabled={busy}>
             {busy ? 'Saving…' : campaignId ? 'Save changes' : 'Create campaign'}

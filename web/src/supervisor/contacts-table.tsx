@@ -28,6 +28,8 @@ const OUTCOMES = [
   'filter_skipped',
   'retry-cancelled',
   'timezone_skip',
+  // campaignd's Predictive campaigns: answered with no agent free within the connect deadline.
+  'abandoned',
 ];
 /** campaignd's states of a contact (its `filters.state`), with the words shown. */
 const STATES: [string, string][] = [
@@ -216,6 +218,47 @@ export function ContactsTable(props: ScreenProps & { campaignId: string; version
   );
 }
 
+/** At most this many items of a list are shown in a fact; the rest are counted. */
+const FACT_ITEMS = 10;
+
+/** A fact's value as text, whatever its shape: no `[object Object]`, nothing nested beyond reading. */
+function factText(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '—';
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return 'none';
+    const shown = v
+      .slice(0, FACT_ITEMS)
+      .map((x) => (x !== null && typeof x === 'object' ? `(${factText(x)})` : factText(x)));
+    return shown.join(', ') + (v.length > FACT_ITEMS ? `, … ${v.length - FACT_ITEMS} more` : '');
+  }
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length === 0) return '—';
+    return entries
+      .map(([k, x]) => `${k}: ${x !== null && typeof x === 'object' ? `(${factText(x)})` : factText(x)}`)
+      .join(', ');
+  }
+  return String(v);
+}
+
+/** A rule's facts (the numbers behind its detail), name and value, as the API names them. */
+function Facts(props: { facts: Record<string, unknown> | undefined }): JSX.Element | null {
+  const entries = Object.entries(props.facts ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <ul class="rule-facts">
+      {entries.map(([k, v]) => (
+        <li key={k}>
+          <span class="fact-name">{k}</span> {factText(v)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** A contact's `explain` answer, rule by rule. */
 function ExplainDialog(
   props: ScreenProps & { campaignId: string; contact: Contact; onClose: () => void },
@@ -257,7 +300,10 @@ function ExplainDialog(
                   <tr key={r.rule} class={r.ok ? 'rule-ok' : 'rule-fail'}>
                     <th scope="row">{r.rule}</th>
                     <td>{r.ok ? '✓ yes' : '✗ no'}</td>
-                    <td>{r.detail}</td>
+                    <td>
+                      {r.detail}
+                      <Facts facts={r.facts} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
