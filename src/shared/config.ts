@@ -90,6 +90,12 @@ export interface Config {
   readonly simulatorSpeed: number;
   /** Simulator: seconds an answered call talks, [min, max] before the time scale. Default [15, 120]. */
   readonly simulatorTalkSec: readonly [number, number];
+  /** Simulator: share of voice calls answered (by a person or a machine), 0–1. Default 0.7. */
+  readonly simulatorAnswerRate: number;
+  /** Simulator: seconds an answered call rings first, [min, max] before the time scale. Default [2, 20]. */
+  readonly simulatorRingSec: readonly [number, number];
+  /** Simulator: share of answered calls a machine picks up, 0–1. Default 0.15. */
+  readonly simulatorMachineRate: number;
   /** Default ISO country for numbers given without `+`, unless the bot sets one. Default US. */
   readonly defaultCountry: string;
 }
@@ -249,6 +255,9 @@ export function loadConfig(env: Env = process.env): Config {
     simulatorSeed: int('SIMULATOR_SEED', 1, 0, 2 ** 31 - 1),
     simulatorSpeed: num('SIMULATOR_SPEED', 0.01, 0, 100),
     simulatorTalkSec: range('SIMULATOR_TALK_SEC', [15, 120], 0, 86_400),
+    simulatorAnswerRate: num('SIMULATOR_ANSWER_RATE', 0.7, 0, 1),
+    simulatorRingSec: range('SIMULATOR_RING_SEC', [2, 20], 0, 120),
+    simulatorMachineRate: num('SIMULATOR_MACHINE_RATE', 0.15, 0, 1),
     defaultCountry,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -52,6 +52,9 @@ describe('loadConfig', () => {
       simulatorSeed: 1,
       simulatorSpeed: 0.01,
       simulatorTalkSec: [15, 120],
+      simulatorAnswerRate: 0.7,
+      simulatorRingSec: [2, 20],
+      simulatorMachineRate: 0.15,
       defaultCountry: 'US',
     } satisfies Config);
     expect(Object.isFrozen(config)).toBe(true);

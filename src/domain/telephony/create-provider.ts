@@ -2,7 +2,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { OutcomeSink, Provider } from './provider.js';
-import { SimulatorProvider } from './simulator.js';
+import { SimulatorProvider, answerMix } from './simulator.js';
 import { WebhookProvider } from './webhook-provider.js';
 
 /** The configured adapter (TELEPHONY_PROVIDER): the simulator by default, or the signed webhook bridge. */
@@ -23,6 +23,9 @@ export function createProvider(config: Config, sink: OutcomeSink, clock: Clock, 
     seed: config.simulatorSeed,
     speed: config.simulatorSpeed,
     talkSec: [...config.simulatorTalkSec],
+    ringSec: [...config.simulatorRingSec],
+    machineRate: config.simulatorMachineRate,
+    mix: answerMix(config.simulatorAnswerRate),
     onError: (err, report) => log.error({ err, attemptId: report.attemptId }, 'simulated outcome was not recorded'),
   });
 }

@@ -48,6 +48,24 @@ const DEFAULT_VOICE: Record<SimVoiceOutcome, number> = {
   unknown: 0,
 };
 const DEFAULT_SMS: Record<SimSmsOutcome, number> = { 'sms-sent': 97, 'sms-failed': 3 };
+
+/**
+ * The voice table for an answer rate (SIMULATOR_ANSWER_RATE): `rate` of the calls answered, the rest
+ * shared as in the default table (no-answer 15, busy 7, failed 4, invalid 2, rejected 2), with the
+ * SMS defaults kept. 0.7 gives the default table exactly.
+ */
+export function answerMix(rate: number): SimMix {
+  const rest = 1 - rate;
+  return {
+    completed: rate * 100,
+    'no-answer': rest * 50,
+    busy: (rest * 700) / 30,
+    failed: (rest * 400) / 30,
+    invalid: (rest * 200) / 30,
+    rejected: (rest * 200) / 30,
+    ...DEFAULT_SMS,
+  };
+}
 const DEFAULT_RING_TIMEOUT_SEC = 30;
 /** How long AMD listens before deciding; a `disconnect` call ends right after. */
 const AMD_DECISION_SEC = 3;
