@@ -1,5 +1,6 @@
 /**
- * Discrete-event runs of the pacing controller on the fake clock (src/domain/pacing/simulation.ts).
+ * Discrete-event runs of the pacing controller on the fake clock (src/domain/pacing/simulation.ts):
+ * 10⁵ calls with 50 agents in a few seconds of real time.
  * The abandon window is the whole run; its rate is checked at the end and at every abandon once the
  * window holds 1/target answers (below that a single abandon is already above 3 %).
  */
@@ -11,46 +12,57 @@ const AGENTS = 50;
 
 describe('pacing simulation', () => {
   for (const answerRate of [0.15, 0.3, 0.6]) {
-    it(`keeps the window at or under ${TARGET * 100} % with ${AGENTS} agents at a ${answerRate * 100} % answer rate`, () => {
-      for (const seed of [1, 2, 3]) {
-        const r = simulatePacing({ seed, agents: AGENTS, calls: 10_000, mode: 'predictive', traffic: { answerRate } });
-        expect(r.calls).toBe(10_000);
-        expect(r.abandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
-        expect(r.peakAbandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
-        // It does pace: agents talk more than progressive dialing lets them on the same traffic.
-        if (seed === 1) {
-          const p = simulatePacing({
-            seed,
-            agents: AGENTS,
-            calls: 10_000,
-            mode: 'progressive',
-            traffic: { answerRate },
-          });
-          expect(p.abandoned).toBe(0);
-          expect(r.occupancy).toBeGreaterThan(p.occupancy);
+    it(
+      `keeps the window at or under ${TARGET * 100} % with ${AGENTS} agents at a ${answerRate * 100} % answer rate`,
+      { timeout: 60_000 },
+      () => {
+        // Seed 1 the issue's full 10⁵ calls; seeds 2 and 3 shorter runs, whose young windows are the harder case.
+        for (const seed of [1, 2, 3]) {
+          const calls = seed === 1 ? 100_000 : 10_000;
+          const r = simulatePacing({ seed, agents: AGENTS, calls, mode: 'predictive', traffic: { answerRate } });
+          expect(r.calls).toBe(calls);
+          expect(r.abandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+          expect(r.peakAbandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+          // It does pace: agents talk more than progressive dialing lets them on the same traffic.
+          if (seed === 1) {
+            const p = simulatePacing({
+              seed,
+              agents: AGENTS,
+              calls,
+              mode: 'progressive',
+              traffic: { answerRate },
+            });
+            expect(p.abandoned).toBe(0);
+            expect(r.occupancy).toBeGreaterThan(p.occupancy);
+          }
         }
-      }
-    });
+      },
+    );
   }
 
   for (const [before, after] of [
     [0.15, 0.3],
     [0.3, 0.6],
   ] as const) {
-    it(`holds the target when the answer rate suddenly doubles from ${before * 100} % to ${after * 100} %`, () => {
-      for (const seed of [1, 2]) {
-        const r = simulatePacing({
-          seed,
-          agents: AGENTS,
-          calls: 8_000,
-          mode: 'predictive',
-          traffic: { answerRate: before },
-          answerRateChange: { atCall: 4_000, answerRate: after },
-        });
-        expect(r.abandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
-        expect(r.peakAbandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
-      }
-    });
+    it(
+      `holds the target when the answer rate suddenly doubles from ${before * 100} % to ${after * 100} %`,
+      { timeout: 60_000 },
+      () => {
+        for (const seed of [1, 2]) {
+          const calls = seed === 1 ? 100_000 : 8_000;
+          const r = simulatePacing({
+            seed,
+            agents: AGENTS,
+            calls,
+            mode: 'predictive',
+            traffic: { answerRate: before },
+            answerRateChange: { atCall: calls / 2, answerRate: after },
+          });
+          expect(r.abandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+          expect(r.peakAbandonRate, `seed ${seed}`).toBeLessThanOrEqual(TARGET);
+        }
+      },
+    );
   }
 
   it('is deterministic for a seed', () => {
