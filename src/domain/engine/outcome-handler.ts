@@ -195,32 +195,40 @@ export class OutcomeHandler implements OutcomeSink {
     const asked = applied && att.disposition ? (JSON.parse(att.disposition) as AttemptDisposition).callbackAt : null;
     if (asked) await this.scheduleCallback(inst.id, rec.id, Date.parse(asked), at);
     if (applied) this.announce({ outcome, detail: r.detail, attemptId: att.id, instanceId: inst.id, policy });
-    if (applied && policy.predictive && !engineOutcome) await this.measure(policy, att, outcome, r, liveAnswer);
-    if (applied && agent?.to === 'Available' && att.connected_at !== null)
-      await this.predictive.book.wrapUpEnded(policy.campaignId, 0, at);
+    if (applied && policy.predictive && !engineOutcome) await this.measure(policy, att, outcome, r, liveAnswer, agent);
     if (applied && agent?.to === 'Available') this.signal.notify();
     if (applied && patch?.state === 'done') await this.completion.completeIfDone(inst.id, rec.campaign_id);
   }
 
-  /** What pacing learns from a Predictive call's end (pacing-book.ts): how its ringing ended, and its talk. */
+  /**
+   * What pacing learns from a Predictive call's end (pacing-book.ts). Statistics, written after the
+   * outcome is stored: a failure here loses a sample, never the outcome, so it is not the provider's
+   * to retry.
+   */
   private async measure(
     policy: CampaignPolicy,
     att: AttemptRow,
     outcome: Outcome,
     r: OutcomeReport,
     liveAnswer: boolean,
+    agent: AgentMove | undefined,
   ): Promise<void> {
-    const book = this.predictive.book;
-    const ringSec = att.answered_at !== null ? (att.answered_at - att.started_at) / 1000 : (r.ringSec ?? 0);
-    const how = liveAnswer
+    const connected = att.connected_at !== null;
+    const dial = liveAnswer
       ? 'human'
       : outcome === 'machine' || outcome === 'machine-completed'
         ? 'machine'
         : NOT_ANSWERED.has(outcome)
           ? 'no-answer'
           : undefined;
-    if (how) await book.dialEnded(policy.campaignId, r.at, how, ringSec);
-    if (att.connected_at !== null && r.talkSec !== undefined) await book.talkEnded(policy.campaignId, r.at, r.talkSec);
+    await this.predictive.book
+      .callEnded(policy.campaignId, r.at, {
+        ...(dial ? { dial } : {}),
+        ringSec: att.answered_at !== null ? (att.answered_at - att.started_at) / 1000 : (r.ringSec ?? 0),
+        ...(connected && r.talkSec !== undefined ? { talkSec: r.talkSec } : {}),
+        noWrapUp: connected && agent?.to === 'Available',
+      })
+      .catch(() => undefined);
   }
 
   /**

@@ -48,14 +48,21 @@ export class PacingBook {
     return this.repo.window(campaignId, now - WINDOW_MS[window]);
   }
 
-  /** How a Predictive call ended ringing: answered by a person, by a machine, or not at all. */
-  dialEnded(campaignId: string, at: number, outcome: DialOutcome, ringSec: number): Promise<void> {
-    return this.change(campaignId, at, true, (m) => recordDialOutcome(m, at, outcome, ringSec));
-  }
-
-  /** A Predictive call connected to an agent ended after `talkSec`. */
-  talkEnded(campaignId: string, at: number, talkSec: number): Promise<void> {
-    return this.change(campaignId, at, true, (m) => recordTalk(m, at, talkSec));
+  /**
+   * A Predictive call ended: how its ringing ended (answered by a person, by a machine, or not at
+   * all; none for outcomes that say nothing of the traffic), its talk if it reached an agent, and
+   * its agent's wrap-up when there was none to wait for (0 s).
+   */
+  callEnded(
+    campaignId: string,
+    at: number,
+    c: { dial?: DialOutcome; ringSec: number; talkSec?: number; noWrapUp?: boolean },
+  ): Promise<void> {
+    return this.change(campaignId, at, true, (m) => {
+      if (c.dial) recordDialOutcome(m, at, c.dial, c.ringSec);
+      if (c.talkSec !== undefined) recordTalk(m, at, c.talkSec);
+      if (c.noWrapUp) recordWrapUp(m, at, 0);
+    });
   }
 
   /**
@@ -63,8 +70,10 @@ export class PacingBook {
    * campaigns with measurements (Predictive ones, once a call ended) keep it: this is called for
    * every agent campaign, and a row is never created here.
    */
-  wrapUpEnded(campaignId: string, sec: number, at: number): Promise<void> {
-    return this.change(campaignId, at, false, (m) => recordWrapUp(m, at, Math.max(0, sec)));
+  async wrapUpEnded(campaignId: string, sec: number, at: number): Promise<void> {
+    // A plain read first: most wrap-ups are of other modes, and the change takes the write lock (SQLite).
+    if ((await this.repo.measurements(campaignId)) === undefined) return;
+    await this.change(campaignId, at, false, (m) => recordWrapUp(m, at, Math.max(0, sec)));
   }
 
   private change(campaignId: string, at: number, create: boolean, fn: (m: PacingMeasurements) => void) {
