@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useBrowser, useConsoleServer, type Problem } from './support/browser.js';
-import { agentlessCampaign, KORE, koreClientOf, signInAsSupervisor } from './support/supervisor.js';
+import { agentlessCampaign, descriptionOf, KORE, koreClientOf, signInAsSupervisor } from './support/supervisor.js';
 
 const server = useConsoleServer({ env: { SIMULATOR_SPEED: '0', ENGINE_TICK_MS: '100' } });
 /** Long enough for a run of a few contacts on a shared machine; a test never asserts a duration. */
@@ -20,18 +20,6 @@ const unexpected = (problems: Problem[]) =>
   );
 
 const signIn = (page: Page, as: 'operator' | 'app') => signInAsSupervisor(page, server(), as);
-
-/** The text a field's aria-describedby points at: what a screen reader reads with it. */
-async function descriptionOf(page: Page, label: string): Promise<string> {
-  const ids = (await page.getByLabel(label, { exact: true }).getAttribute('aria-describedby')) ?? '';
-  const texts = await Promise.all(
-    ids
-      .split(' ')
-      .filter(Boolean)
-      .map((id) => page.locator(`[id="${id}"]`).innerText()),
-  );
-  return texts.join(' ');
-}
 
 describe('supervisor console', () => {
   const browser = useBrowser();
