@@ -3,7 +3,8 @@ import { NO_WORK, type AgentMove } from '../../storage/repos/agent-moves.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
 import { newEvent, type NewEvent } from '../../storage/repos/outbox.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
-import type { AttemptRow, DialRecordRow } from '../../storage/schema.js';
+import type { AttemptRow, CampaignInstanceRow, DialRecordRow } from '../../storage/schema.js';
+import { OutcomeBatch } from './outcome-batch.js';
 import type { AttemptDisposition } from '../../contract/agents.js';
 import { connectedEvent, endedEvent, wrapUpEvent } from '../agents/agent-events.js';
 import { SYSTEM_DISPOSITION, type DispositionCodes } from '../agents/disposition-codes.js';
@@ -52,6 +53,7 @@ export interface AttemptEnded {
  */
 export class OutcomeHandler implements OutcomeSink {
   private readonly endedListeners: ((e: AttemptEnded) => void)[] = [];
+  private readonly batch = new OutcomeBatch((reports) => this.reportMany(reports));
 
   constructor(
     private readonly attempts: AttemptsRepo,
@@ -110,9 +112,17 @@ export class OutcomeHandler implements OutcomeSink {
 
   /**
    * `engineOutcome` is for outcomes the engine decides itself (pre-call SKIP, lease expiry), which
-   * have no provider vocabulary; `r.outcome` is then only stored as the provider outcome.
+   * have no provider vocabulary; `r.outcome` is then only stored as the provider outcome. A
+   * provider's outcomes are gathered for a moment and stored together (outcome-batch.ts); the
+   * promise resolves once this one is stored, or rejects if its batch could not be.
    */
-  async report(r: OutcomeReport, engineOutcome?: Outcome): Promise<void> {
+  report(r: OutcomeReport, engineOutcome?: Outcome): Promise<void> {
+    if (engineOutcome !== undefined || r.overdue) return this.reportOne(r, engineOutcome);
+    return this.batch.add(r);
+  }
+
+  /** One outcome on its own: reads, decides, stores in one transaction, then what follows it. */
+  private async reportOne(r: OutcomeReport, engineOutcome?: Outcome): Promise<void> {
     const att = await this.attempts.find(r.attemptId);
     if (!att) return; // released before it left, or not ours: nothing to record against
     // An adapter's timeout knows nothing of a conversation under way: its lease covers it.
@@ -127,6 +137,75 @@ export class OutcomeHandler implements OutcomeSink {
     if (!rec || !inst) return;
     const policy = await this.policies.of(rec.campaign_id, inst.id);
     if (!policy) return;
+    const plan = await this.plan({ r, engineOutcome, att, rec, inst, policy });
+    const applied = await this.attempts.apply(
+      att.id,
+      plan.ended,
+      rec.id,
+      plan.patch,
+      plan.agent,
+      plan.undisposed,
+      plan.events,
+      plan.also,
+    );
+    // The agent gave their disposition between our read and this write: decide again with it.
+    if (!applied && plan.undisposed) return this.reportOne(r, engineOutcome);
+    if (!applied) return;
+    await this.after(plan);
+    if (plan.patch?.state === 'done') await this.completion.completeIfDone(inst.id, rec.campaign_id);
+  }
+
+  /**
+   * Outcomes of calls without an agent, read in one statement and stored in one transaction
+   * (outcome-batch.ts); anything else (an agent's call, a repeat, a late outcome, one reported
+   * twice in the batch) goes the way of a single outcome.
+   */
+  private async reportMany(reports: readonly OutcomeReport[]): Promise<void> {
+    const loaded = await this.attempts.loadForOutcomes(reports.map((r) => r.attemptId));
+    const single: OutcomeReport[] = [];
+    const plans: OutcomePlan[] = [];
+    const seen = new Set<string>();
+    for (const r of reports) {
+      const x = loaded.get(r.attemptId);
+      if (!x) continue; // released before it left, or not ours: nothing to record against
+      if (seen.has(r.attemptId) || x.att.agent_id !== null || x.att.outcome !== null) {
+        single.push(r);
+        continue;
+      }
+      seen.add(r.attemptId);
+      const policy = await this.policies.of(x.rec.campaign_id, x.inst.id);
+      if (policy) plans.push(await this.plan({ r, att: x.att, rec: x.rec, inst: x.inst, policy }));
+    }
+    const applied = await this.attempts.applyMany(
+      plans.map((p) => ({
+        attemptId: p.att.id,
+        attempt: p.ended,
+        recordId: p.rec.id,
+        record: p.patch,
+        events: p.events,
+        ...(p.also ? { also: p.also } : {}),
+      })),
+    );
+    const finished = new Map<string, string>();
+    for (const p of plans) {
+      if (!applied.has(p.att.id)) continue;
+      await this.after(p);
+      if (p.patch?.state === 'done') finished.set(p.inst.id, p.rec.campaign_id);
+    }
+    for (const [instanceId, campaignId] of finished) await this.completion.completeIfDone(instanceId, campaignId);
+    for (const r of single) await this.reportOne(r);
+  }
+
+  /** What storing the outcome writes: the attempt, the record's future, the agent's move, the events. */
+  private async plan(c: {
+    r: OutcomeReport;
+    engineOutcome?: Outcome | undefined;
+    att: AttemptRow;
+    rec: DialRecordRow;
+    inst: CampaignInstanceRow;
+    policy: CampaignPolicy;
+  }): Promise<OutcomePlan> {
+    const { r, engineOutcome, att, rec, inst, policy } = c;
     const outcome = engineOutcome ?? toOutcome(r.outcome, policy.machine);
     const at = r.at;
 
@@ -175,29 +254,45 @@ export class OutcomeHandler implements OutcomeSink {
       machine_detected: r.machineDetected === undefined ? null : r.machineDetected ? 1 : 0,
     };
     const agent = att.agent_id ? await this.freeAgent(att, policy, outcome, r, ended, patch) : undefined;
-    const undisposed = att.agent_id !== null && att.disposition === null;
-    const events = endedEvents(policy, att, rec, ended, patch, outcome, at);
     const liveAnswer = policy.predictive !== undefined && (att.answered_at !== null || outcome === 'abandoned');
-    const countIt = liveAnswer
-      ? (trx: Parameters<typeof countAnswer>[0]) =>
-          countAnswer(trx, {
-            campaignId: policy.campaignId,
-            at: att.answered_at ?? at,
-            abandoned: outcome === 'abandoned',
-            ...(outcome === 'abandoned'
-              ? { lock: { accountId: policy.accountId, phone: rec.phone_e164, until: lockoutEnd(policy, at) } }
-              : {}),
-          })
-      : undefined;
-    const applied = await this.attempts.apply(att.id, ended, rec.id, patch, agent, undisposed, events, countIt);
-    // The agent gave their disposition between our read and this write: decide again with it.
-    if (!applied && undisposed) return this.report(r, engineOutcome);
-    const asked = applied && att.disposition ? (JSON.parse(att.disposition) as AttemptDisposition).callbackAt : null;
-    if (asked) await this.scheduleCallback(inst.id, rec.id, Date.parse(asked), at);
-    if (applied) this.announce({ outcome, detail: r.detail, attemptId: att.id, instanceId: inst.id, policy });
-    if (applied && policy.predictive && !engineOutcome) await this.measure(policy, att, outcome, r, liveAnswer, agent);
-    if (applied && agent?.to === 'Available') this.signal.notify();
-    if (applied && patch?.state === 'done') await this.completion.completeIfDone(inst.id, rec.campaign_id);
+    return {
+      r,
+      engineOutcome,
+      att,
+      rec,
+      inst,
+      policy,
+      outcome,
+      ended,
+      patch,
+      agent,
+      undisposed: att.agent_id !== null && att.disposition === null,
+      events: endedEvents(policy, att, rec, ended, patch, outcome, at),
+      liveAnswer,
+      ...(liveAnswer
+        ? {
+            also: (trx: Parameters<typeof countAnswer>[0]) =>
+              countAnswer(trx, {
+                campaignId: policy.campaignId,
+                at: att.answered_at ?? at,
+                abandoned: outcome === 'abandoned',
+                ...(outcome === 'abandoned'
+                  ? { lock: { accountId: policy.accountId, phone: rec.phone_e164, until: lockoutEnd(policy, at) } }
+                  : {}),
+              }),
+          }
+        : {}),
+    };
+  }
+
+  /** What follows a stored outcome: an agent's call-back, the listeners, pacing's measurements, the agent signal. */
+  private async after(p: OutcomePlan): Promise<void> {
+    const { r, att, inst, policy, outcome, agent } = p;
+    const asked = att.disposition ? (JSON.parse(att.disposition) as AttemptDisposition).callbackAt : null;
+    if (asked) await this.scheduleCallback(inst.id, p.rec.id, Date.parse(asked), r.at);
+    this.announce({ outcome, detail: r.detail, attemptId: att.id, instanceId: inst.id, policy });
+    if (policy.predictive && !p.engineOutcome) await this.measure(policy, att, outcome, r, p.liveAnswer, agent);
+    if (agent?.to === 'Available') this.signal.notify();
   }
 
   /**
@@ -281,6 +376,26 @@ export class OutcomeHandler implements OutcomeSink {
     }
     return { ...base, to: 'Available', work: NO_WORK, events: [callEnded] };
   }
+}
+
+/** An outcome decided and ready to store (`OutcomeHandler.plan`), with what it was decided from. */
+interface OutcomePlan {
+  r: OutcomeReport;
+  engineOutcome: Outcome | undefined;
+  att: AttemptRow;
+  rec: DialRecordRow;
+  inst: CampaignInstanceRow;
+  policy: CampaignPolicy;
+  outcome: Outcome;
+  ended: Partial<AttemptRow>;
+  patch: Partial<DialRecordRow> | null;
+  agent: AgentMove | undefined;
+  /** An agent's call stored only while it has no disposition (see AttemptsRepo.apply). */
+  undisposed: boolean;
+  events: NewEvent[];
+  /** A Predictive call a person answered: counted in the abandon window. */
+  liveAnswer: boolean;
+  also?: (trx: Parameters<typeof countAnswer>[0]) => Promise<void>;
 }
 
 /** Outcomes of a dial nobody answered; the others (unknown, DNC, pre-call skips) say nothing of the traffic. */

@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from 'kysely';
-import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
+import type { AttemptRow, CampaignInstanceRow, Database, DialRecordRow } from '../schema.js';
 import { moveAgent, type AgentMove } from './agent-moves.js';
 import { appendEvents, type NewEvent } from './outbox.js';
 
@@ -52,6 +52,87 @@ export class AttemptsRepo {
       if (also) await also(trx);
       await appendEvents(trx, events);
       return true;
+    });
+  }
+
+  /**
+   * The attempts of a batch of outcomes with their records and runs, in three statements (the
+   * ids are at most a batch, well under the bound-parameter limits). Attempts without a record
+   * or run are left out.
+   */
+  async loadForOutcomes(
+    attemptIds: readonly string[],
+  ): Promise<Map<string, { att: AttemptRow; rec: DialRecordRow; inst: CampaignInstanceRow }>> {
+    const out = new Map<string, { att: AttemptRow; rec: DialRecordRow; inst: CampaignInstanceRow }>();
+    if (attemptIds.length === 0) return out;
+    const atts = await this.db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('id', 'in', [...new Set(attemptIds)])
+      .execute();
+    if (atts.length === 0) return out;
+    const recs = await this.db
+      .selectFrom('dial_records')
+      .selectAll()
+      .where('id', 'in', [...new Set(atts.map((a) => a.record_id))])
+      .execute();
+    const insts = await this.db
+      .selectFrom('campaign_instances')
+      .selectAll()
+      .where('id', 'in', [...new Set(recs.map((r) => r.instance_id))])
+      .execute();
+    const recById = new Map(recs.map((r) => [r.id, r]));
+    const instById = new Map(insts.map((i) => [i.id, i]));
+    for (const att of atts) {
+      const rec = recById.get(att.record_id);
+      const inst = rec ? instById.get(rec.instance_id) : undefined;
+      if (rec && inst) out.set(att.id, { att, rec, inst });
+    }
+    return out;
+  }
+
+  /**
+   * Outcomes of calls without an agent stored together in one transaction, each as `apply` stores
+   * one (the same guards: an attempt that already has its outcome is left alone, a record is updated
+   * only while the attempt is its current one), their events in one INSERT. Returns the attempts
+   * whose outcome this stored.
+   */
+  applyMany(
+    items: readonly {
+      attemptId: string;
+      attempt: Updateable<AttemptRow>;
+      recordId: string;
+      record: Updateable<DialRecordRow> | null;
+      events: readonly NewEvent[];
+      also?: (trx: Kysely<Database>) => Promise<void>;
+    }[],
+  ): Promise<Set<string>> {
+    if (items.length === 0) return Promise.resolve(new Set());
+    return this.db.transaction().execute(async (trx) => {
+      const applied = new Set<string>();
+      const events: NewEvent[] = [];
+      for (const it of items) {
+        const res = await trx
+          .updateTable('attempts')
+          .set(it.attempt)
+          .where('id', '=', it.attemptId)
+          .where('outcome', 'is', null)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) continue;
+        applied.add(it.attemptId);
+        if (it.record)
+          await trx
+            .updateTable('dial_records')
+            .set(it.record)
+            .where('id', '=', it.recordId)
+            .where('current_attempt_id', '=', it.attemptId)
+            .where('state', 'in', ['leased', 'in_flight'])
+            .execute();
+        if (it.also) await it.also(trx);
+        events.push(...it.events);
+      }
+      await appendEvents(trx, events);
+      return applied;
     });
   }
 
