@@ -159,7 +159,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
   const contactsRepo = new ContactsRepo(db.kysely);
   const records = new DialRecordsRepo(db);
   const instancesRepo = new InstancesRepo(db.kysely, db.dialect);
-  const attempts = new AttemptsRepo(db.kysely);
+  const attempts = new AttemptsRepo(db.kysely, db.dialect);
   const agentsRepo = new AgentsRepo(db.kysely);
   const agentWork = new AgentWorkRepo(db);
   const engineLog = log.child({ component: 'engine' });

@@ -221,7 +221,7 @@ describe.each(DIALECTS)('the lease heartbeat on %s', (dialect) => {
     });
     const [claimed, out] = await claimAs(t(), instanceId, 'beating', 2, LEASE);
     const [theirs] = await claimAs(t(), instanceId, 'someone-else', 1, LEASE);
-    await t().repos.records.markInFlight(out!.record.id, out!.attempt.id, T0 + LEASE, T0);
+    await t().repos.records.markInFlight([{ recordId: out!.record.id, attemptId: out!.attempt.id }], T0 + LEASE, T0);
     const lease = async (recordId: string) => (await recordsOf(id)).find((r) => r.id === recordId)!.lease_expires_at;
 
     // Every third of a lease, for longer than the outcome may take plus the longest ring (120 s).

@@ -56,7 +56,8 @@ export interface DialerDeps {
 export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed: Claimed[]): Promise<DispatchResult> {
   const res: DispatchResult = { accepted: 0, refused: 0, skipped: 0, released: 0, lost: 0 };
   const { clock } = deps;
-  const renewals = new LeaseRenewals(deps);
+  const renewals = leaseRenewals(deps);
+  const marks = inFlightMarks(deps, policy);
   let down = false;
   // Play scrubbed the lists; this catches numbers added to a DNC list since (one indexed query per batch).
   const blocked = deps.dnc
@@ -135,16 +136,14 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
       }
       // The waits above (DNC query, pre-call fetch) may have outlived the claim's lease; a dial is
       // only made under a live lease, renewed so that provider.start runs under it too.
-      if (!(await renewals.renew(record.id, attempt.id))) {
+      if (!(await renewals.add({ recordId: record.id, attemptId: attempt.id }))) {
         res.lost++;
         return;
       }
       try {
         const started = await deps.provider.start(req);
         if (started.accepted) {
-          // From acceptance, not from the tick: the call may start well after the claim.
-          const at = clock.now();
-          await deps.records.markInFlight(record.id, attempt.id, at + deps.inFlightLeaseMs(policy), at);
+          await marks.add({ recordId: record.id, attemptId: attempt.id });
           res.accepted++;
         } else {
           await deps.outcomes.report({
@@ -176,24 +175,21 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
 }
 
 /**
- * Claims ready to dial at the same moment are renewed together, in one UPDATE, and answered in the
- * order they asked: without pre-call fetches that is the whole batch in claim (priority) order, so
- * the dials go out in that order too (one renewal each, on a PostgreSQL pool, could finish in any
- * order), and a batch costs one statement instead of one per record.
+ * Requests gathered until `later` runs the flush, handed to `run` together and answered each from
+ * its result: one statement for a whole batch of claims instead of one per record, issued in the
+ * order they asked.
  */
-class LeaseRenewals {
-  private waiting: {
-    recordId: string;
-    attemptId: string;
-    done: (renewed: boolean) => void;
-    failed: (err: unknown) => void;
-  }[] = [];
+class ClaimBatch<R> {
+  private waiting: { claim: Claim; done: (r: R) => void; failed: (err: unknown) => void }[] = [];
 
-  constructor(private readonly deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'claimLeaseMs'>) {}
+  constructor(
+    private readonly run: (claims: Claim[]) => Promise<(c: Claim) => R>,
+    private readonly later: (flush: () => void) => void,
+  ) {}
 
-  renew(recordId: string, attemptId: string): Promise<boolean> {
+  add(claim: Claim): Promise<R> {
     return new Promise((done, failed) => {
-      if (this.waiting.push({ recordId, attemptId, done, failed }) === 1) queueMicrotask(() => void this.flush());
+      if (this.waiting.push({ claim, done, failed }) === 1) this.later(() => void this.flush());
     });
   }
 
@@ -201,11 +197,40 @@ class LeaseRenewals {
     const batch = this.waiting;
     this.waiting = [];
     try {
-      const now = this.deps.clock.now();
-      const renewed = await this.deps.records.renewLeases(batch, this.deps.owner, now, now + this.deps.claimLeaseMs);
-      for (const w of batch) w.done(renewed.has(w.recordId));
+      const answer = await this.run(batch.map((w) => w.claim));
+      for (const w of batch) w.done(answer(w.claim));
     } catch (err) {
       for (const w of batch) w.failed(err);
     }
   }
+}
+
+interface Claim {
+  recordId: string;
+  attemptId: string;
+}
+
+/**
+ * Claims ready to dial at the same moment are renewed together, in one UPDATE, and answered in the
+ * order they asked: without pre-call fetches that is the whole batch in claim (priority) order, so
+ * the dials go out in that order too (one renewal each, on a PostgreSQL pool, could finish in any
+ * order).
+ */
+function leaseRenewals(deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'claimLeaseMs'>): ClaimBatch<boolean> {
+  return new ClaimBatch(async (claims) => {
+    const now = deps.clock.now();
+    const renewed = await deps.records.renewLeases(claims, deps.owner, now, now + deps.claimLeaseMs);
+    return (c) => renewed.has(c.recordId);
+  }, queueMicrotask);
+}
+
+/** Calls the provider accepted at the same moment marked in flight together, their lease covering the outcome's longest wait. */
+function inFlightMarks(deps: Pick<DialerDeps, 'clock' | 'records' | 'inFlightLeaseMs'>, policy: CampaignPolicy) {
+  return new ClaimBatch<void>(async (claims) => {
+    // From acceptance, not from the tick: the call may start well after the claim.
+    const at = deps.clock.now();
+    await deps.records.markInFlight(claims, at + deps.inFlightLeaseMs(policy), at);
+    return () => undefined;
+    // After the turn's other acceptances (each answered in its own microtask); the claim's lease covers the wait.
+  }, setImmediate);
 }

@@ -2,10 +2,16 @@ import type { Kysely, Updateable } from 'kysely';
 import type { AttemptRow, CampaignInstanceRow, Database, DialRecordRow } from '../schema.js';
 import { moveAgent, type AgentMove } from './agent-moves.js';
 import { appendEvents, type NewEvent } from './outbox.js';
+import { storeOutcomes, type OutcomeWrite } from './outcome-writes.js';
+import type { DialectName } from '../db.js';
 
 /** Attempts and the one transaction that records an outcome on an attempt and its record together. */
 export class AttemptsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** PostgreSQL stores a batch of outcomes set-wise (outcome-writes.ts). */
+    private readonly dialect: DialectName = 'sqlite',
+  ) {}
 
   find(id: string): Promise<AttemptRow | undefined> {
     return this.db.selectFrom('attempts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -93,47 +99,11 @@ export class AttemptsRepo {
 
   /**
    * Outcomes of calls without an agent stored together in one transaction, each as `apply` stores
-   * one (the same guards: an attempt that already has its outcome is left alone, a record is updated
-   * only while the attempt is its current one), their events in one INSERT. Returns the attempts
-   * whose outcome this stored.
+   * one (outcome-writes.ts). Returns the attempts whose outcome this stored.
    */
-  applyMany(
-    items: readonly {
-      attemptId: string;
-      attempt: Updateable<AttemptRow>;
-      recordId: string;
-      record: Updateable<DialRecordRow> | null;
-      events: readonly NewEvent[];
-      also?: (trx: Kysely<Database>) => Promise<void>;
-    }[],
-  ): Promise<Set<string>> {
+  applyMany(items: readonly OutcomeWrite[]): Promise<Set<string>> {
     if (items.length === 0) return Promise.resolve(new Set());
-    return this.db.transaction().execute(async (trx) => {
-      const applied = new Set<string>();
-      const events: NewEvent[] = [];
-      for (const it of items) {
-        const res = await trx
-          .updateTable('attempts')
-          .set(it.attempt)
-          .where('id', '=', it.attemptId)
-          .where('outcome', 'is', null)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) !== 1) continue;
-        applied.add(it.attemptId);
-        if (it.record)
-          await trx
-            .updateTable('dial_records')
-            .set(it.record)
-            .where('id', '=', it.recordId)
-            .where('current_attempt_id', '=', it.attemptId)
-            .where('state', 'in', ['leased', 'in_flight'])
-            .execute();
-        if (it.also) await it.also(trx);
-        events.push(...it.events);
-      }
-      await appendEvents(trx, events);
-      return applied;
-    });
+    return this.db.transaction().execute((trx) => storeOutcomes(trx, this.dialect, items));
   }
 
   /**

@@ -135,12 +135,26 @@ export class DialRecordsRepo {
   }
 
   /** The provider accepted: the call is out; the lease now covers the longest wait for its outcome. */
-  async markInFlight(recordId: string, attemptId: string, leaseExpiresAt: number, now: number): Promise<void> {
+  async markInFlight(
+    claims: readonly { recordId: string; attemptId: string }[],
+    leaseExpiresAt: number,
+    now: number,
+  ): Promise<void> {
+    if (claims.length === 0) return;
     await this.k
       .updateTable('dial_records')
       .set({ state: 'in_flight', lease_expires_at: leaseExpiresAt, updated_at: now })
-      .where('id', '=', recordId)
-      .where('current_attempt_id', '=', attemptId)
+      .where(
+        'id',
+        'in',
+        claims.map((c) => c.recordId),
+      )
+      // An attempt belongs to one record, so matching both lists pairs them (as renewLeases does).
+      .where(
+        'current_attempt_id',
+        'in',
+        claims.map((c) => c.attemptId),
+      )
       .where('state', '=', 'leased')
       .execute();
   }
