@@ -36,6 +36,7 @@ import {
   type BenchDb,
   type BenchEngine,
 } from './engine-setup.js';
+import { runScaleOutBench } from './scale-out-bench.js';
 import { fmt } from './support.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
@@ -313,4 +314,6 @@ export async function runEngineBench(): Promise<void> {
     console.log(`    ratio engine tick / baseline                    ${pad((tickRate / baseRate).toFixed(3), 8)}`);
     console.log(`    ratio engine incl. outcomes / baseline          ${pad((fullRate / baseRate).toFixed(3), 8)}`);
   }
+  // P4: one and three `campaignd worker` processes on one PostgreSQL database (scale-out-bench.ts).
+  if (DIALECTS.includes('postgres') && process.env.BENCH_SCALE_OUT !== '0') await runScaleOutBench();
 }

@@ -257,3 +257,38 @@ export function benchEngine(b: BenchDb, db: Db = b.db): BenchEngine {
     },
   };
 }
+
+/** The run's throwaway PostgreSQL 15 (or BENCH_PG_URL), started on first use; stopPostgres() stops it. */
+export function benchPgServer(): Promise<PostgresServer> {
+  return pgServer();
+}
+
+/**
+ * openBenchDb's setup on an existing, empty PostgreSQL database at `databaseUrl` (the caller creates
+ * and drops it), with secrets sealed by `secrets` and the campaigns played at `clock`'s time: for a
+ * bench whose database other processes open too (scale-out-bench.ts), which need the same key
+ * (SECRETS_KEY) and dial on the real clock. `dispose` only closes the connection.
+ */
+export async function openBenchDbAt(
+  databaseUrl: string,
+  secrets: SecretBox,
+  clock: ManualClock,
+  campaigns: number,
+  campaignCap: number,
+): Promise<BenchDb> {
+  const db = openDb({ databaseUrl, poolSize: 10, secrets });
+  await migrate(db);
+  const services = createServices(db, clock, { defaultCountry: 'US' });
+  const instances = await startCampaigns(services, campaigns, campaignCap);
+  return {
+    db,
+    dialect: 'postgres',
+    clock,
+    services,
+    instances,
+    campaignCap,
+    seeded: 0,
+    doneBelow: 0,
+    dispose: () => db.close(),
+  };
+}
