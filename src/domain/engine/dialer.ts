@@ -1,3 +1,4 @@
+import { Batch } from '../../shared/batch.js';
 import type { Clock } from '../../shared/clock.js';
 import type { DialRecordsRepo, Claimed } from '../../storage/repos/dial-records-repo.js';
 import type { AgentLeg, DialRequest, Provider } from '../telephony/provider.js';
@@ -174,37 +175,6 @@ export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed
   return res;
 }
 
-/**
- * Requests gathered until `later` runs the flush, handed to `run` together and answered each from
- * its result: one statement for a whole batch of claims instead of one per record, issued in the
- * order they asked.
- */
-class ClaimBatch<R> {
-  private waiting: { claim: Claim; done: (r: R) => void; failed: (err: unknown) => void }[] = [];
-
-  constructor(
-    private readonly run: (claims: Claim[]) => Promise<(c: Claim) => R>,
-    private readonly later: (flush: () => void) => void,
-  ) {}
-
-  add(claim: Claim): Promise<R> {
-    return new Promise((done, failed) => {
-      if (this.waiting.push({ claim, done, failed }) === 1) this.later(() => void this.flush());
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.waiting;
-    this.waiting = [];
-    try {
-      const answer = await this.run(batch.map((w) => w.claim));
-      for (const w of batch) w.done(answer(w.claim));
-    } catch (err) {
-      for (const w of batch) w.failed(err);
-    }
-  }
-}
-
 interface Claim {
   recordId: string;
   attemptId: string;
@@ -216,8 +186,8 @@ interface Claim {
  * the dials go out in that order too (one renewal each, on a PostgreSQL pool, could finish in any
  * order).
  */
-function leaseRenewals(deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'claimLeaseMs'>): ClaimBatch<boolean> {
-  return new ClaimBatch(async (claims) => {
+function leaseRenewals(deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'claimLeaseMs'>): Batch<Claim, boolean> {
+  return new Batch(async (claims) => {
     const now = deps.clock.now();
     const renewed = await deps.records.renewLeases(claims, deps.owner, now, now + deps.claimLeaseMs);
     return (c) => renewed.has(c.recordId);
@@ -226,7 +196,7 @@ function leaseRenewals(deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'c
 
 /** Calls the provider accepted at the same moment marked in flight together, their lease covering the outcome's longest wait. */
 function inFlightMarks(deps: Pick<DialerDeps, 'clock' | 'records' | 'inFlightLeaseMs'>, policy: CampaignPolicy) {
-  return new ClaimBatch<void>(async (claims) => {
+  return new Batch<Claim, void>(async (claims) => {
     // From acceptance, not from the tick: the call may start well after the claim.
     const at = deps.clock.now();
     await deps.records.markInFlight(claims, at + deps.inFlightLeaseMs(policy), at);

@@ -12,7 +12,7 @@ import { describeWindowAt } from './calling-window.js';
 import type { CampaignCaps } from './campaign-caps.js';
 import { policyOf, type AgentPolicy } from './campaign-policy.js';
 import { presentSince } from '../agents/presence.js';
-import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
+import type { AgentsRepo, QueueStates } from '../../storage/repos/agents-repo.js';
 import type { PacingRepo } from '../../storage/repos/pacing-repo.js';
 import { lockoutRule, pacingRule } from './explain-predictive.js';
 import type { PredictiveCalls } from './predictive-calls.js';
@@ -168,13 +168,12 @@ export class ExplainService {
         rec.phone_e164,
       );
       rules.push(lockoutRule(lockedUntil, now));
-      rules.push(await this.agentsRule(policy.agents, now));
-      if (policy.predictive) {
-        const free = (await this.agents.queueStates([policy.agents.queueId], presentSince(now))).get(
-          policy.agents.queueId,
-        );
-        rules.push(pacingRule(policy, await this.predictive.calls.decide(inst.id, policy, free?.present ?? 0, now)));
-      }
+      const queue = (await this.agents.queueStates([policy.agents.queueId], presentSince(now))).get(
+        policy.agents.queueId,
+      ) ?? { present: 0 };
+      rules.push(agentsRule(policy.agents, queue));
+      if (policy.predictive)
+        rules.push(pacingRule(policy, await this.predictive.calls.decide(inst.id, policy, queue.present, now)));
       // An agent campaign is bounded by its agents, not by the bot's per-campaign cap.
       rules.push({
         rule: 'capacity',
@@ -293,43 +292,6 @@ export class ExplainService {
     };
   }
 
-  /** Whether an agent of the campaign's queue is free to take the call now, and what the others do. */
-  private async agentsRule(a: AgentPolicy, now: number): Promise<ExplainRule> {
-    const q = (await this.agents.queueStates([a.queueId], presentSince(now))).get(a.queueId) ?? { present: 0 };
-    const free = q.present;
-    const away = (q.Available ?? 0) - free;
-    const loggedIn = (q.Available ?? 0) + (q.Reserved ?? 0) + (q.OnCall ?? 0) + (q.WrapUp ?? 0) + (q.NotReady ?? 0);
-    const busy = [
-      [q.Reserved, 'reserved'],
-      [q.OnCall, 'on call'],
-      [q.WrapUp, 'in wrap-up'],
-      [q.NotReady, 'not ready'],
-      [away, 'away (no event stream)'],
-    ]
-      .filter(([n]) => (n as number | undefined) ?? 0)
-      .map(([n, what]) => `${n} ${what}`);
-    const counts = `${free} of ${loggedIn} available${busy.length > 0 ? ` (${busy.join(', ')})` : ''}`;
-    return {
-      rule: 'agents',
-      ok: free > 0,
-      detail:
-        free > 0
-          ? `agents on queue ${a.queueName}: ${counts}`
-          : `waiting for an agent on queue ${a.queueName}: ${counts}`,
-      facts: {
-        queue: a.queueName,
-        mode: a.mode,
-        available: free,
-        loggedIn,
-        reserved: q.Reserved ?? 0,
-        onCall: q.OnCall ?? 0,
-        wrapUp: q.WrapUp ?? 0,
-        notReady: q.NotReady ?? 0,
-        away,
-      },
-    };
-  }
-
   private async lastEnded(recordId: string, attemptNo: number): Promise<number | null> {
     return this.attempts.endedAt(recordId, attemptNo);
   }
@@ -364,5 +326,41 @@ function capsRule(
         ? 'no frequency cap applies'
         : (held?.detail ?? counts.map((c) => `${c.used} of ${c.attempts} per ${c.hours} h (${c.source})`).join('; ')),
     facts: { caps: counts, until: held ? new Date(held.until).toISOString() : null },
+  };
+}
+
+/** Whether an agent of the campaign's queue is free to take the call now, and what the others do. */
+function agentsRule(a: AgentPolicy, q: QueueStates): ExplainRule {
+  const free = q.present;
+  const away = (q.Available ?? 0) - free;
+  const loggedIn = (q.Available ?? 0) + (q.Reserved ?? 0) + (q.OnCall ?? 0) + (q.WrapUp ?? 0) + (q.NotReady ?? 0);
+  const busy = [
+    [q.Reserved, 'reserved'],
+    [q.OnCall, 'on call'],
+    [q.WrapUp, 'in wrap-up'],
+    [q.NotReady, 'not ready'],
+    [away, 'away (no event stream)'],
+  ]
+    .filter(([n]) => (n as number | undefined) ?? 0)
+    .map(([n, what]) => `${n} ${what}`);
+  const counts = `${free} of ${loggedIn} available${busy.length > 0 ? ` (${busy.join(', ')})` : ''}`;
+  return {
+    rule: 'agents',
+    ok: free > 0,
+    detail:
+      free > 0
+        ? `agents on queue ${a.queueName}: ${counts}`
+        : `waiting for an agent on queue ${a.queueName}: ${counts}`,
+    facts: {
+      queue: a.queueName,
+      mode: a.mode,
+      available: free,
+      loggedIn,
+      reserved: q.Reserved ?? 0,
+      onCall: q.OnCall ?? 0,
+      wrapUp: q.WrapUp ?? 0,
+      notReady: q.NotReady ?? 0,
+      away,
+    },
   };
 }
