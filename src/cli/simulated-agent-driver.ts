@@ -140,6 +140,10 @@ export class SimulatedAgentDriver {
         const decoder = new TextDecoder();
         for await (const chunk of data) {
           for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
+            // Once stopping, stop() ends the call and wrap-up in hand; taking more work from events
+            // already received would keep a Predictive agent (given a waiting caller the moment
+            // they are free) busy forever.
+            if (this.stopping) return;
             await this.handle(msg);
             if (msg.lastEventId) this.lastEventId = msg.lastEventId;
           }
