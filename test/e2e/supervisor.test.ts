@@ -93,6 +93,23 @@ describe('supervisor console', () => {
       .waitFor();
     await page.getByText('3 of 3 contacts finished').waitFor({ timeout: LIVE_TIMEOUT });
     await screenshot('campaign-completed');
+
+    // The plot follows its box as the window narrows and widens again, and never scrolls it.
+    const chart = page.locator('figure.sv-chart');
+    const widths = () =>
+      chart.evaluate((f) => ({ box: f.clientWidth, plot: f.querySelector('canvas')!.getBoundingClientRect().width }));
+    const wide = await widths();
+    expect(wide.plot).toBeGreaterThan(600);
+    await page.setViewportSize({ width: 400, height: 800 });
+    await expect
+      .poll(async () => {
+        const { box, plot } = await widths();
+        return box < 400 && plot <= box;
+      })
+      .toBe(true);
+    expect(await chart.evaluate((f) => getComputedStyle(f).overflowX)).toBe('hidden');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await expect.poll(async () => (await widths()).plot).toBeGreaterThan(600);
     await page.getByRole('table', { name: /Contacts of the current run/ }).waitFor();
 
     // A contact's explanation, rule by rule, in a dialog that Escape closes.

@@ -48,6 +48,9 @@ function series(attempts: ChartAttempt[]): uPlot.AlignedData {
   ];
 }
 
+/** The plot fills its box; the box never takes its width from the plot (see .sv-chart). */
+const chartWidth = (box: HTMLElement) => Math.max(160, box.clientWidth);
+
 /**
  * Attempts and outcomes over time (uPlot, loaded on first use so the first screen stays small). The
  * numbers are also given as text for screen readers.
@@ -64,10 +67,9 @@ export function AttemptsChart(props: { attempts: ChartAttempt[] }): JSX.Element 
       try {
         const [{ default: UPlot }] = await Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]);
         if (cancelled || !box.current) return;
-        const width = Math.max(280, box.current.clientWidth);
         plot.current = new UPlot(
           {
-            width,
+            width: chartWidth(box.current),
             height: 260,
             series: [
               {},
@@ -84,14 +86,14 @@ export function AttemptsChart(props: { attempts: ChartAttempt[] }): JSX.Element 
         setFailed(true);
       }
     })();
-    const onResize = () => {
-      if (plot.current && box.current)
-        plot.current.setSize({ width: Math.max(280, box.current.clientWidth), height: 260 });
-    };
-    addEventListener('resize', onResize);
+    // The box, not the window: its width also changes with the layout (a font size, a side panel).
+    const resized = new ResizeObserver(() => {
+      if (plot.current && box.current) plot.current.setSize({ width: chartWidth(box.current), height: 260 });
+    });
+    if (box.current) resized.observe(box.current);
     return () => {
       cancelled = true;
-      removeEventListener('resize', onResize);
+      resized.disconnect();
       plot.current?.destroy();
       plot.current = undefined;
     };
