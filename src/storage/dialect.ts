@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from './db.js';
 import type { Database } from './schema.js';
 
@@ -55,6 +55,18 @@ export async function beginClaim(dialect: DialectName, trx: Kysely<Database>): P
 export async function lockInstance(dialect: DialectName, trx: Kysely<Database>, instanceId: string): Promise<void> {
   if (dialect === 'sqlite') await sql`update campaign_instances set status = status where 0`.execute(trx);
   else await sql`select 1 from campaign_instances where id = ${instanceId} for update`.execute(trx);
+}
+
+/**
+ * A text `column` as a filter that no index may serve, for a statement that names its rows by primary key
+ * (`id IN (…) AND state = 'pending'`). SQLite plans without statistics and takes an equality on an
+ * indexed column for selective: for more than a few ids it walked dial_records_lease_idx over every
+ * pending record instead of looking the ids up (33 ms a claim of 40 at 100k records, growing with
+ * them). `state || ''` is the same value and indexable on neither dialect; PostgreSQL, which plans
+ * with statistics, looks the ids up either way.
+ */
+export function filterOnly(column: 'state'): RawBuilder<string> {
+  return sql<string>`${sql.ref(column)} || ''`;
 }
 
 /** Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bound parameters. */

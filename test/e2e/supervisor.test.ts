@@ -107,7 +107,7 @@ describe('supervisor console', () => {
         return box < 400 && plot <= box;
       })
       .toBe(true);
-    expect(await chart.evaluate((f) => getComputedStyle(f).overflowX)).toBe('hidden');
+    expect(await chart.evaluate('(f) => getComputedStyle(f).overflowX')).toBe('hidden');
     await page.setViewportSize({ width: 1280, height: 800 });
     await expect.poll(async () => (await widths()).plot).toBeGreaterThan(600);
     await page.getByRole('table', { name: /Contacts of the current run/ }).waitFor();

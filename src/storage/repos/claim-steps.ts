@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
-import { insertChunkSize, lockForClaim } from '../dialect.js';
+import { filterOnly, insertChunkSize, lockForClaim } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 import { appendEvents, newEvent } from './outbox.js';
 
@@ -138,7 +138,7 @@ export async function dueInside(
       .updateTable('dial_records')
       .set({ next_at: nextAt, updated_at: req.now })
       .where('id', 'in', ids)
-      .where('state', '=', 'pending')
+      .where(filterOnly('state'), '=', 'pending')
       .execute();
   }
   return inside;
@@ -265,7 +265,7 @@ export async function leaseRecords(
       'in',
       records.map((r) => r.id),
     )
-    .where('state', '=', from)
+    .where(filterOnly('state'), '=', from)
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== records.length) {
     throw new Error(

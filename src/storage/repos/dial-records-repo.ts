@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Db } from '../db.js';
-import { beginClaim, lockInstance } from '../dialect.js';
+import { beginClaim, filterOnly, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
 import { attemptsStarted, dueInside, leaseRecords, lineLimit, type ClaimRequest, type Claimed } from './claim-steps.js';
 
@@ -84,7 +84,7 @@ export class DialRecordsRepo {
         'in',
         claims.map((c) => c.attemptId),
       )
-      .where('state', '=', 'leased')
+      .where(filterOnly('state'), '=', 'leased')
       .where('lease_owner', '=', owner)
       .where('lease_expires_at', '>', now)
       .returning('id')
@@ -155,7 +155,7 @@ export class DialRecordsRepo {
         'in',
         claims.map((c) => c.attemptId),
       )
-      .where('state', '=', 'leased')
+      .where(filterOnly('state'), '=', 'leased')
       .execute();
   }
 
@@ -200,7 +200,7 @@ export class DialRecordsRepo {
           'in',
           held.map((r) => r.id),
         )
-        .where('state', '=', 'leased')
+        .where(filterOnly('state'), '=', 'leased')
         .where('lease_owner', '=', owner)
         .where('lease_expires_at', '>', now)
         .executeTakeFirst();
