@@ -44,135 +44,160 @@ export interface DialerDeps {
   agents?: { legs: ReadonlyMap<string, AgentLeg>; keepCallData(attemptId: string, data: string): Promise<void> };
 }
 
+/** One campaign's claims of a tick, in its dial order. */
+export interface ClaimedBatch {
+  policy: CampaignPolicy;
+  claimed: Claimed[];
+}
+
 /**
- * Hands claimed attempts to the provider. The attempt row already exists (claim transaction), so
+ * Hands claimed attempts to the provider, the tick's campaigns in the order given (priority) and
+ * each campaign's claims in claim order. The attempt row already exists (claim transaction), so
  * whatever happens here is recorded against it: on a DNC list now → final `dnc`, never dialed;
  * pre-call SKIP → final `skipped-precall`; accepted → in flight; refused → the refusal is the
- * outcome; ProviderUnavailableError → the claim is undone (the request certainly never left);
- * anything else → `unknown`, because the provider may have dialed. Right before the dial the claim
- * is confirmed and renewed in one guarded UPDATE: if its lease ran out meanwhile, another engine may
- * already have recorded the attempt `unknown`, so it is not dialed and its outcome is left to the
- * reconciliation (`lost`).
+ * outcome; ProviderUnavailableError → the claim is undone (the request certainly never left), and
+ * so are the claims not yet handed over; anything else → `unknown`, because the provider may have
+ * dialed. Right before the dial the claim is confirmed and renewed in one guarded UPDATE: if its
+ * lease ran out meanwhile, another engine may already have recorded the attempt `unknown`, so it
+ * is not dialed and its outcome is left to the reconciliation (`lost`). Renewals, in-flight marks
+ * and releases of claims ready at the same moment are each one statement, whichever campaign.
  */
-export async function dispatch(deps: DialerDeps, policy: CampaignPolicy, claimed: Claimed[]): Promise<DispatchResult> {
+export async function dispatch(deps: DialerDeps, batches: readonly ClaimedBatch[]): Promise<DispatchResult> {
   const res: DispatchResult = { accepted: 0, refused: 0, skipped: 0, released: 0, lost: 0 };
   const { clock } = deps;
   const renewals = leaseRenewals(deps);
-  const marks = inFlightMarks(deps, policy);
+  const marks = inFlightMarks(deps);
+  const unsent: Claim[] = [];
   let down = false;
-  // Play scrubbed the lists; this catches numbers added to a DNC list since (one indexed query per batch).
-  const blocked = deps.dnc
-    ? await deps.dnc.blockedNumbers(
-        policy,
-        policy.dncListIds,
-        claimed.map((c) => c.record.phone_e164),
-      )
-    : new Set<string>();
-  await Promise.all(
-    claimed.map(async ({ record, attempt }) => {
-      if (blocked.has(record.phone_e164)) {
-        const detail = 'put on a DNC list after the campaign started; not dialed';
+  // Play scrubbed the lists; this catches numbers added to a DNC list since (one indexed query per
+  // campaign, all before the first dial so that the dials keep their order).
+  const blocked = await Promise.all(
+    batches.map(({ policy, claimed }) =>
+      deps.dnc
+        ? deps.dnc.blockedNumbers(
+            policy,
+            policy.dncListIds,
+            claimed.map((c) => c.record.phone_e164),
+          )
+        : new Set<string>(),
+    ),
+  );
+  const one = async (policy: CampaignPolicy, blocked: Set<string>, { record, attempt }: Claimed) => {
+    const claim = { recordId: record.id, attemptId: attempt.id };
+    if (blocked.has(record.phone_e164)) {
+      const detail = 'put on a DNC list after the campaign started; not dialed';
+      await deps.outcomes.report(
+        { attemptId: attempt.id, outcome: 'failed', detail, botOutboundStatusDetail: detail, at: clock.now() },
+        'dnc',
+      );
+      res.skipped++;
+      return;
+    }
+    const context = record.contact_data ? (JSON.parse(record.contact_data) as Record<string, unknown>) : {};
+    if (deps.precall && policy.type === 'voice' && !down) {
+      const d = await deps.precall.decide(policy, record, attempt.id, context);
+      if (!d.call) {
         await deps.outcomes.report(
-          { attemptId: attempt.id, outcome: 'failed', detail, botOutboundStatusDetail: detail, at: clock.now() },
-          'dnc',
+          {
+            attemptId: attempt.id,
+            outcome: 'failed',
+            detail: d.reason,
+            botOutboundStatusDetail: d.reason,
+            at: clock.now(),
+          },
+          'skipped-precall',
         );
         res.skipped++;
         return;
       }
-      if (down) {
-        await deps.records.release(record.id, attempt.id, clock.now());
-        res.released++;
-        return;
-      }
-      const context = record.contact_data ? (JSON.parse(record.contact_data) as Record<string, unknown>) : {};
-      if (deps.precall && policy.type === 'voice') {
-        const d = await deps.precall.decide(policy, record, attempt.id, context);
-        if (!d.call) {
-          await deps.outcomes.report(
-            {
-              attemptId: attempt.id,
-              outcome: 'failed',
-              detail: d.reason,
-              botOutboundStatusDetail: d.reason,
-              at: clock.now(),
-            },
-            'skipped-precall',
-          );
-          res.skipped++;
-          return;
-        }
-        // Contact-record fields win on name collisions (Kore's pre-call contact fetch page).
-        for (const [k, v] of Object.entries(d.extra)) if (!(k in context)) context[k] = v;
-      }
-      const req: DialRequest = {
-        attemptId: attempt.id,
-        campaignId: policy.campaignId,
-        instanceId: record.instance_id,
-        channel: policy.type,
-        to: record.phone_e164,
-        from: policy.callerId,
-        context,
-      };
-      if (policy.type === 'voice') {
-        req.ringTimeoutSec = policy.ringSec;
-        req.machineDetection = policy.machine;
-        if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
-        if (policy.queue) req.queue = policy.queue;
-        const leg = attempt.agent_id ? deps.agents?.legs.get(attempt.agent_id) : undefined;
-        if (leg) req.agent = leg;
-        if (policy.predictive) {
-          // For the queue: an agent is named once a person answers (predictive-calls.ts).
-          req.predictive = {
-            connectDeadlineSec: policy.predictive.connectDeadlineSec,
-            ...(policy.predictive.abandonMessageId ? { abandonMessageId: policy.predictive.abandonMessageId } : {}),
-          };
-        }
-        // The agent sees what the provider is given: contact fields and pre-call data.
-        if (leg || policy.predictive) await deps.agents?.keepCallData(attempt.id, JSON.stringify(context));
+      // Contact-record fields win on name collisions (Kore's pre-call contact fetch page).
+      for (const [k, v] of Object.entries(d.extra)) if (!(k in context)) context[k] = v;
+    }
+    if (down) {
+      unsent.push(claim);
+      return;
+    }
+    const req = dialRequest(policy, record, attempt, context, deps.agents?.legs);
+    // The agent sees what the provider is given: contact fields and pre-call data.
+    if (req.agent || req.predictive) await deps.agents?.keepCallData(attempt.id, JSON.stringify(context));
+    // The waits above (DNC query, pre-call fetch) may have outlived the claim's lease; a dial is
+    // only made under a live lease, renewed so that provider.start runs under it too.
+    if (!(await renewals.add(claim))) {
+      res.lost++;
+      return;
+    }
+    try {
+      const started = await deps.provider.start(req);
+      if (started.accepted) {
+        await marks.add({ ...claim, leaseMs: deps.inFlightLeaseMs(policy) });
+        res.accepted++;
       } else {
-        // Plain SMS: its text. Advanced SMS: the experience flow, which writes the text itself.
-        if (policy.message !== undefined) req.message = policy.message;
-        if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
-        if (policy.experienceFlowName) req.experienceFlowName = policy.experienceFlowName;
-      }
-      // The waits above (DNC query, pre-call fetch) may have outlived the claim's lease; a dial is
-      // only made under a live lease, renewed so that provider.start runs under it too.
-      if (!(await renewals.add({ recordId: record.id, attemptId: attempt.id }))) {
-        res.lost++;
-        return;
-      }
-      try {
-        const started = await deps.provider.start(req);
-        if (started.accepted) {
-          await marks.add({ recordId: record.id, attemptId: attempt.id });
-          res.accepted++;
-        } else {
-          await deps.outcomes.report({
-            attemptId: attempt.id,
-            outcome: started.outcome,
-            detail: started.detail,
-            at: clock.now(),
-          });
-          res.refused++;
-        }
-      } catch (err) {
-        if (err instanceof ProviderUnavailableError) {
-          down = true;
-          await deps.records.release(record.id, attempt.id, clock.now());
-          res.released++;
-          return;
-        }
         await deps.outcomes.report({
           attemptId: attempt.id,
-          outcome: 'unknown',
-          detail: `provider error: ${String(err)}`,
+          outcome: started.outcome,
+          detail: started.detail,
           at: clock.now(),
         });
         res.refused++;
       }
-    }),
-  );
+    } catch (err) {
+      if (err instanceof ProviderUnavailableError) {
+        down = true;
+        unsent.push(claim);
+        return;
+      }
+      await deps.outcomes.report({
+        attemptId: attempt.id,
+        outcome: 'unknown',
+        detail: `provider error: ${String(err)}`,
+        at: clock.now(),
+      });
+      res.refused++;
+    }
+  };
+  await Promise.all(batches.flatMap(({ policy, claimed }, i) => claimed.map((c) => one(policy, blocked[i]!, c))));
+  res.released = await deps.records.release(unsent, clock.now());
   return res;
+}
+
+/** What the provider is asked to do for one claimed record (telephony/provider.ts, DialRequest). */
+function dialRequest(
+  policy: CampaignPolicy,
+  record: Claimed['record'],
+  attempt: Claimed['attempt'],
+  context: Record<string, unknown>,
+  legs: ReadonlyMap<string, AgentLeg> | undefined,
+): DialRequest {
+  const req: DialRequest = {
+    attemptId: attempt.id,
+    campaignId: policy.campaignId,
+    instanceId: record.instance_id,
+    channel: policy.type,
+    to: record.phone_e164,
+    from: policy.callerId,
+    context,
+  };
+  if (policy.type === 'voice') {
+    req.ringTimeoutSec = policy.ringSec;
+    req.machineDetection = policy.machine;
+    if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
+    if (policy.queue) req.queue = policy.queue;
+    const leg = attempt.agent_id ? legs?.get(attempt.agent_id) : undefined;
+    if (leg) req.agent = leg;
+    if (policy.predictive) {
+      // For the queue: an agent is named once a person answers (predictive-calls.ts).
+      req.predictive = {
+        connectDeadlineSec: policy.predictive.connectDeadlineSec,
+        ...(policy.predictive.abandonMessageId ? { abandonMessageId: policy.predictive.abandonMessageId } : {}),
+      };
+    }
+  } else {
+    // Plain SMS: its text. Advanced SMS: the experience flow, which writes the text itself.
+    if (policy.message !== undefined) req.message = policy.message;
+    if (policy.experienceFlowId) req.experienceFlowId = policy.experienceFlowId;
+    if (policy.experienceFlowName) req.experienceFlowName = policy.experienceFlowName;
+  }
+  return req;
 }
 
 interface Claim {
@@ -194,12 +219,21 @@ function leaseRenewals(deps: Pick<DialerDeps, 'clock' | 'records' | 'owner' | 'c
   }, queueMicrotask);
 }
 
-/** Calls the provider accepted at the same moment marked in flight together, their lease covering the outcome's longest wait. */
-function inFlightMarks(deps: Pick<DialerDeps, 'clock' | 'records' | 'inFlightLeaseMs'>, policy: CampaignPolicy) {
-  return new Batch<Claim, void>(async (claims) => {
+/**
+ * Calls the provider accepted at the same moment marked in flight together, each lease covering its
+ * campaign's longest wait for the outcome (one UPDATE per distinct lease, usually one).
+ */
+function inFlightMarks(deps: Pick<DialerDeps, 'clock' | 'records'>) {
+  return new Batch<Claim & { leaseMs: number }, void>(async (claims) => {
     // From acceptance, not from the tick: the call may start well after the claim.
     const at = deps.clock.now();
-    await deps.records.markInFlight(claims, at + deps.inFlightLeaseMs(policy), at);
+    const byLease = new Map<number, Claim[]>();
+    for (const c of claims) {
+      const same = byLease.get(c.leaseMs);
+      if (same) same.push(c);
+      else byLease.set(c.leaseMs, [c]);
+    }
+    for (const [leaseMs, same] of byLease) await deps.records.markInFlight(same, at + leaseMs, at);
     return () => undefined;
     // After the turn's other acceptances (each answered in its own microtask); the claim's lease covers the wait.
   }, setImmediate);

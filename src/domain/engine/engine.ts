@@ -6,7 +6,7 @@ import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import { MAX_CONVERSATION_MS, type Provider } from '../telephony/provider.js';
 import type { CampaignPolicy } from './campaign-policy.js';
 import { FairShareAllocator, TokenBucket, type CampaignDemand } from './capacity.js';
-import { dispatch, type DncCheck } from './dialer.js';
+import { dispatch, type ClaimedBatch, type DncCheck } from './dialer.js';
 import type { CampaignCaps } from './campaign-caps.js';
 import type { CampaignPolicies } from './campaign-policies.js';
 import type { InstanceCompletion } from './instance-completion.js';
@@ -23,7 +23,7 @@ import type { PredictiveCalls } from './predictive-calls.js';
 import type { AgentsRepo } from '../../storage/repos/agents-repo.js';
 import type { AgentWorkRepo } from '../../storage/repos/agent-work-repo.js';
 import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
-import type { Claimed, NumberFacts } from '../../storage/repos/claim-steps.js';
+import type { ClaimRequest, NumberFacts } from '../../storage/repos/claim-steps.js';
 import type { DialRecordRow } from '../../storage/schema.js';
 
 export interface EngineOptions {
@@ -230,26 +230,35 @@ export class Engine {
     const slots = this.allocator.allocate(capacity, demands);
 
     // Higher priority claims first: when two campaigns want one number, it gets it (the other waits).
+    // Campaigns without an agent to reserve are claimed together in one transaction (claimMany);
+    // then the whole tick's claims are handed to the provider in that order.
     const byPriority = [...slots].sort(([a], [b]) => policies.get(b)!.priority - policies.get(a)!.priority);
+    const batches: ClaimedBatch[] = [];
+    let together: { policy: TickPolicy; req: ClaimRequest }[] = [];
+    const claimTogether = async () => {
+      const all = await o.records.claimMany(together.map((t) => t.req));
+      together.forEach(({ policy }, i) => batches.push({ policy, claimed: all[i]! }));
+      together = [];
+    };
     for (const [instanceId, n] of byPriority) {
       if (n <= 0) continue;
       const policy = policies.get(instanceId)!;
-      const base = this.claimRequest(instanceId, policy, n, now);
+      const req = this.claimRequest(instanceId, policy, n, now);
+      if (!policy.agents || policy.predictive) {
+        together.push({ policy, req });
+        continue;
+      }
+      await claimTogether();
       const codes = await this.codesOf(policy);
-      const claimed =
-        policy.agents && !policy.predictive
-          ? (
-              await o.agents.work.claimWithAgents({
-                ...base,
-                ...this.supply(policy, now),
-                eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!, codes)],
-              })
-            ).map((c) => c.claimed)
-          : await o.records.claim(base);
-      if (claimed.length === 0) continue;
-      const d = await this.dispatch(policy, claimed, rep);
-      if (d.released > 0) break; // provider unavailable: try again next tick
+      const claimed = await o.agents.work.claimWithAgents({
+        ...req,
+        ...this.supply(policy, now),
+        eventsFor: (r, attemptId) => [connectingEvent(policy, r, attemptId!, codes)],
+      });
+      batches.push({ policy, claimed: claimed.map((c) => c.claimed) });
     }
+    await claimTogether();
+    await this.dispatch(batches, rep);
     return rep;
   }
 
@@ -337,16 +346,14 @@ export class Engine {
         events: [offerClosedEvent(r.id, 'withdrawn', 'the calling window closed before the dial')],
       }),
     });
-    if (claimed.length > 0)
-      await this.dispatch(
-        policy,
-        claimed.map((c) => c.claimed),
-        rep,
-      );
+    await this.dispatch([{ policy, claimed: claimed.map((c) => c.claimed) }], rep);
   }
 
-  private async dispatch(policy: CampaignPolicy, claimed: Claimed[], rep: TickReport) {
+  private async dispatch(all: ClaimedBatch[], rep: TickReport): Promise<void> {
     const o = this.o;
+    const batches = all.filter((b) => b.claimed.length > 0);
+    if (batches.length === 0) return;
+    const claimed = batches.flatMap((b) => b.claimed);
     this.bucket.take(claimed.length);
     rep.claimed += claimed.length;
     const agentIds = claimed.flatMap((c) => (c.attempt.agent_id ? [c.attempt.agent_id] : []));
@@ -362,7 +369,7 @@ export class Engine {
         ...(o.dnc ? { dnc: o.dnc } : {}),
         inFlightLeaseMs: (p) =>
           o.provider.callsOutliveProcess ? o.leaseMs + this.outcomeWaitMs(p.ringSec * 1000) : o.leaseMs,
-        ...(agentIds.length > 0 || policy.predictive
+        ...(agentIds.length > 0 || batches.some((b) => b.policy.predictive)
           ? {
               agents: {
                 legs: await this.agentDialing.legs(agentIds),
@@ -371,15 +378,13 @@ export class Engine {
             }
           : {}),
       },
-      policy,
-      claimed,
+      batches,
     );
     rep.accepted += d.accepted;
     rep.refused += d.refused;
     rep.skipped += d.skipped;
     rep.released += d.released;
     rep.lost += d.lost;
-    return d;
   }
 
   /**

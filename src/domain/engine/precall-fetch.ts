@@ -79,8 +79,8 @@ export function parsePrecallConfig(raw: string | null | undefined): PrecallConfi
 export const PRECALL_CONFIG_TTL_MS = 5_000;
 
 export class PrecallFetcher {
-  /** Per bot; `{ cfg: undefined }` remembers that a bot has no pre-call fetch. */
-  private readonly configs: BoundedCache<string, { cfg: PrecallConfig | undefined }>;
+  /** Per bot, the lookup itself: every dial asking while it runs waits for the same one. */
+  private readonly configs: BoundedCache<string, Promise<PrecallConfig | undefined>>;
 
   /** `now` only ages the configuration cache; the fetch itself runs on real time (a timeout). */
   constructor(
@@ -91,11 +91,16 @@ export class PrecallFetcher {
     this.configs = new BoundedCache(10_000, now);
   }
 
-  private async configOf(botId: string): Promise<PrecallConfig | undefined> {
+  /**
+   * One lookup per bot however many of a tick's dials ask at once (they all resume together, so
+   * their lease renewals still go in one statement); a failed lookup is not remembered.
+   */
+  private configOf(botId: string): Promise<PrecallConfig | undefined> {
     const hit = this.configs.get(botId);
-    if (hit) return hit.cfg;
-    const cfg = parsePrecallConfig(await this.lookup(botId));
-    this.configs.set(botId, { cfg }, PRECALL_CONFIG_TTL_MS);
+    if (hit) return hit;
+    const cfg = this.lookup(botId).then(parsePrecallConfig);
+    this.configs.set(botId, cfg, PRECALL_CONFIG_TTL_MS);
+    cfg.catch(() => this.configs.delete(botId));
     return cfg;
   }
 

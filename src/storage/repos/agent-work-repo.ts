@@ -68,7 +68,7 @@ export class AgentWorkRepo {
           events: req.eventsFor(c.record, c.attempt.id),
         });
       }
-      await attemptsStarted(trx, req, claimed);
+      await attemptsStarted(trx, [req], [claimed]);
       return claimed.map((c) => ({ claimed: c, agentId: agentOf.get(c.record.id)! }));
     });
   }
@@ -159,7 +159,7 @@ export class AgentWorkRepo {
           events: req.eventsFor(c.record, c.attempt.id),
         });
       }
-      await attemptsStarted(trx, req, claimed);
+      await attemptsStarted(trx, [req], [claimed]);
       return claimed.map((c) => ({ claimed: c, agentId: c.record.agent_id! }));
     });
   }

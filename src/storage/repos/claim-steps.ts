@@ -69,19 +69,38 @@ export interface Claimed {
   attempt: AttemptRow;
 }
 
-/** `req.limit`, lowered so that the calls out stay within `req.caps` (exact: this is the only claim in progress). */
-export async function lineLimit(trx: Kysely<Database>, req: ClaimRequest): Promise<number> {
-  if (!req.caps) return req.limit;
-  const out = await trx
+/**
+ * The calls out now, per instance and in all, and what a claim may take within `req.caps` (exact:
+ * this is the only claim in progress). `took` counts what this transaction leased since.
+ */
+export async function linesOut(trx: Kysely<Database>): Promise<{
+  limit(req: ClaimRequest): number;
+  took(instanceId: string, n: number): void;
+}> {
+  const rows = await trx
     .selectFrom('dial_records')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('total'),
-      eb.fn.sum<number>(eb.case().when('instance_id', '=', req.instanceId).then(1).else(0).end()).as('mine'),
-    ])
+    .select((eb) => ['instance_id', eb.fn.countAll<number>().as('n')])
     .where('lease_expires_at', 'is not', null)
     .where('state', 'in', ['leased', 'in_flight'])
-    .executeTakeFirstOrThrow();
-  return Math.min(req.limit, req.caps.instance - Number(out.mine ?? 0), req.caps.total - Number(out.total));
+    .groupBy('instance_id')
+    .execute();
+  const mine = new Map(rows.map((r) => [r.instance_id, Number(r.n)]));
+  let total = rows.reduce((a, r) => a + Number(r.n), 0);
+  return {
+    limit: (req) =>
+      req.caps
+        ? Math.min(req.limit, req.caps.instance - (mine.get(req.instanceId) ?? 0), req.caps.total - total)
+        : req.limit,
+    took: (instanceId, n) => {
+      mine.set(instanceId, (mine.get(instanceId) ?? 0) + n);
+      total += n;
+    },
+  };
+}
+
+/** `req.limit`, lowered so that the calls out stay within `req.caps` (see linesOut). */
+export async function lineLimit(trx: Kysely<Database>, req: ClaimRequest): Promise<number> {
+  return req.caps ? (await linesOut(trx)).limit(req) : req.limit;
 }
 
 /**
@@ -279,34 +298,33 @@ export async function leaseRecords(
 }
 
 /**
- * The `attempt.started` events of a claim (docs/events.md), one multi-row INSERT. The LAST statement
- * of the claim transaction (appendEvents), so they commit with the claim or not at all.
+ * The `attempt.started` events of a claim (docs/events.md), of one instance or several, in one
+ * multi-row INSERT. The LAST statement of the claim transaction (appendEvents), so they commit
+ * with the claim or not at all.
  */
 export async function attemptsStarted(
   trx: Kysely<Database>,
-  req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'botId' | 'channel'>,
-  claimed: readonly Claimed[],
+  reqs: readonly Pick<ClaimRequest, 'instanceId' | 'accountId' | 'botId' | 'channel'>[],
+  claimed: readonly (readonly Claimed[])[],
 ): Promise<void> {
-  if (claimed.length === 0) return;
-  const scope = {
-    accountId: req.accountId,
-    botId: req.botId,
-    campaignId: claimed[0]!.record.campaign_id,
-    instanceId: req.instanceId,
-  };
-  await appendEvents(
-    trx,
-    claimed.map(({ record: r, attempt: a }) =>
-      newEvent('attempt.started', scope, Number(a.started_at), {
-        campaignId: r.campaign_id,
-        instanceId: r.instance_id,
-        attemptId: a.id,
-        recordId: r.id,
-        attemptNo: a.attempt_no,
-        channel: req.channel,
-        phoneNumber: r.phone_e164,
-        agentId: a.agent_id,
-      }),
+  const events = reqs.flatMap((req, i) =>
+    (claimed[i] ?? []).map(({ record: r, attempt: a }) =>
+      newEvent(
+        'attempt.started',
+        { accountId: req.accountId, botId: req.botId, campaignId: r.campaign_id, instanceId: req.instanceId },
+        Number(a.started_at),
+        {
+          campaignId: r.campaign_id,
+          instanceId: r.instance_id,
+          attemptId: a.id,
+          recordId: r.id,
+          attemptNo: a.attempt_no,
+          channel: req.channel,
+          phoneNumber: r.phone_e164,
+          agentId: a.agent_id,
+        },
+      ),
     ),
   );
+  if (events.length > 0) await appendEvents(trx, events);
 }
