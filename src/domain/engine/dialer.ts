@@ -69,20 +69,8 @@ export async function dispatch(deps: DialerDeps, batches: readonly ClaimedBatch[
   const marks = inFlightMarks(deps);
   const unsent: Claim[] = [];
   let down = false;
-  // Play scrubbed the lists; this catches numbers added to a DNC list since (one indexed query per
-  // campaign, all before the first dial so that the dials keep their order).
-  const blocked = await Promise.all(
-    batches.map(({ policy, claimed }) =>
-      deps.dnc
-        ? deps.dnc.blockedNumbers(
-            policy,
-            policy.dncListIds,
-            claimed.map((c) => c.record.phone_e164),
-          )
-        : new Set<string>(),
-    ),
-  );
-  const one = async (policy: CampaignPolicy, blocked: Set<string>, { record, attempt }: Claimed) => {
+  const blocked = await blockedNow(deps, batches);
+  const one = async (policy: CampaignPolicy, blocked: ReadonlySet<string>, { record, attempt }: Claimed) => {
     const claim = { recordId: record.id, attemptId: attempt.id };
     if (blocked.has(record.phone_e164)) {
       const detail = 'put on a DNC list after the campaign started; not dialed';
@@ -121,8 +109,11 @@ export async function dispatch(deps: DialerDeps, batches: readonly ClaimedBatch[
     // The agent sees what the provider is given: contact fields and pre-call data.
     if (req.agent || req.predictive) await deps.agents?.keepCallData(attempt.id, JSON.stringify(context));
     // The waits above (DNC query, pre-call fetch) may have outlived the claim's lease; a dial is
-    // only made under a live lease, renewed so that provider.start runs under it too.
-    if (!(await renewals.add(claim))) {
+    // only made under a live lease, renewed so that provider.start runs under it too. A claim with
+    // half its lease left cannot have been reconciled (only expired leases are) and covers the
+    // start: the tick's usual case, which then costs no write.
+    const fresh = Number(record.lease_expires_at) - clock.now() >= deps.claimLeaseMs / 2;
+    if (!fresh && !(await renewals.add(claim))) {
       res.lost++;
       return;
     }
@@ -158,6 +149,30 @@ export async function dispatch(deps: DialerDeps, batches: readonly ClaimedBatch[
   await Promise.all(batches.flatMap(({ policy, claimed }, i) => claimed.map((c) => one(policy, blocked[i]!, c))));
   res.released = await deps.records.release(unsent, clock.now());
   return res;
+}
+
+/**
+ * Play scrubbed the lists; this catches numbers added to a DNC list since: the numbers of the
+ * tick's campaigns that check the same lists (an account's campaigns without a list of their own
+ * share its global one) in one indexed query, all before the first dial so the dials keep their order.
+ */
+async function blockedNow(deps: DialerDeps, batches: readonly ClaimedBatch[]): Promise<ReadonlySet<string>[]> {
+  const dnc = deps.dnc;
+  if (!dnc) return batches.map(() => new Set());
+  const keyOf = (p: CampaignPolicy) => JSON.stringify([p.accountId, [...p.dncListIds].sort()]);
+  const groups = new Map<string, { policy: CampaignPolicy; numbers: string[] }>();
+  for (const { policy, claimed } of batches) {
+    const g = groups.get(keyOf(policy)) ?? { policy, numbers: [] };
+    g.numbers.push(...claimed.map((c) => c.record.phone_e164));
+    groups.set(keyOf(policy), g);
+  }
+  const found = new Map<string, Set<string>>();
+  await Promise.all(
+    [...groups].map(async ([key, g]) =>
+      found.set(key, await dnc.blockedNumbers(g.policy, g.policy.dncListIds, g.numbers)),
+    ),
+  );
+  return batches.map((b) => found.get(keyOf(b.policy))!);
 }
 
 /** What the provider is asked to do for one claimed record (telephony/provider.ts, DialRequest). */

@@ -292,7 +292,14 @@ export async function leaseRecords(
     );
   }
   return records.map((r, i) => ({
-    record: { ...r, state: 'leased', attempts: r.attempts + 1, current_attempt_id: attempts[i]!.id },
+    record: {
+      ...r,
+      state: 'leased',
+      attempts: r.attempts + 1,
+      current_attempt_id: attempts[i]!.id,
+      lease_owner: req.owner,
+      lease_expires_at: req.now + req.leaseMs,
+    },
     attempt: attempts[i]!,
   }));
 }
