@@ -49,10 +49,10 @@ const complete = (row: object) =>
 /**
  * Stores a batch of outcomes in the caller's transaction, each with the guards a single outcome has
  * (an attempt that already has its outcome is left alone; a record is updated only while the attempt
- * is its current one), the events in one INSERT. SQLite: one statement per row, in process and so
- * cheap. PostgreSQL: a round trip per row would dominate, so the attempts are updated in one
- * statement and the records in one per shape of change (pending again, or done) from a JSON
- * document; a row of any other shape goes on its own. Returns the attempts whose outcome was stored.
+ * is its current one), the events in one INSERT. The attempts are updated in one statement and the
+ * records in one per shape of change (pending again, or done), from a JSON document of the batch:
+ * per row, building and running a statement cost more than the row's write (SQLite) or a round trip
+ * (PostgreSQL). A row of any other shape goes on its own. Returns the attempts whose outcome was stored.
  */
 export async function storeOutcomes(
   trx: Kysely<Database>,
@@ -60,11 +60,11 @@ export async function storeOutcomes(
   items: readonly OutcomeWrite[],
 ): Promise<Set<string>> {
   const applied = new Set<string>();
-  const setWise = dialect === 'postgres' ? items.filter((it) => complete(it.attempt)) : [];
-  const alone = items.filter((it) => !setWise.includes(it));
+  const setWise = items.filter((it) => complete(it.attempt));
+  const alone = items.filter((it) => !complete(it.attempt));
 
   if (setWise.length > 0) {
-    for (const id of await updateAttempts(trx, setWise)) applied.add(id);
+    for (const id of await updateAttempts(trx, dialect, setWise)) applied.add(id);
     const byShape = new Map<string, OutcomeWrite[]>();
     for (const it of setWise) {
       if (!applied.has(it.attemptId) || !it.record) continue;
@@ -75,7 +75,7 @@ export async function storeOutcomes(
       const shape = Object.keys(it.record).sort().join(',');
       byShape.set(shape, [...(byShape.get(shape) ?? []), it]);
     }
-    for (const [shape, group] of byShape) await updateRecords(trx, shape.split(','), group);
+    for (const [shape, group] of byShape) await updateRecords(trx, dialect, shape.split(','), group);
   }
   for (const it of alone) {
     const res = await trx
@@ -108,25 +108,53 @@ async function updateRecord(trx: Kysely<Database>, it: OutcomeWrite): Promise<vo
     .execute();
 }
 
-/** Columns of `v` as `jsonb_to_recordset` declares them: `name type, …`. */
-const declare = (cols: readonly string[], types: Record<string, string>) =>
-  sql.join(cols.map((c) => sql`${sql.ref(c)} ${sql.raw(types[c]!)}`));
+/**
+ * The batch's rows as a table `v` with `keys` (text) and `cols` (typed): PostgreSQL reads the JSON
+ * document with `jsonb_to_recordset`, SQLite with `json_each` (its values keep their JSON types).
+ */
+function rowsOf(
+  dialect: DialectName,
+  doc: string,
+  keys: readonly string[],
+  cols: readonly string[],
+  types: Record<string, string>,
+) {
+  if (dialect === 'postgres') {
+    const declared = [
+      ...keys.map((k) => sql`${sql.ref(k)} text`),
+      ...cols.map((c) => sql`${sql.ref(c)} ${sql.raw(types[c]!)}`),
+    ];
+    return sql`jsonb_to_recordset(${doc}::jsonb) as v(${sql.join(declared)})`;
+  }
+  const fields = [...keys, ...cols].map((c) => sql`json_extract(value, ${`$.${c}`}) as ${sql.ref(c)}`);
+  return sql`(select ${sql.join(fields)} from json_each(${doc})) as v`;
+}
 
-async function updateAttempts(trx: Kysely<Database>, items: readonly OutcomeWrite[]): Promise<string[]> {
+async function updateAttempts(
+  trx: Kysely<Database>,
+  dialect: DialectName,
+  items: readonly OutcomeWrite[],
+): Promise<string[]> {
   const cols = Object.keys(ATTEMPT_TYPES);
   const doc = JSON.stringify(items.map((it) => ({ ...it.attempt, _id: it.attemptId })));
   const rows = await sql<{ id: string }>`
     update attempts as t set ${sql.join(cols.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
-    from jsonb_to_recordset(${doc}::jsonb) as v(_id text, ${declare(cols, ATTEMPT_TYPES)})
+    from ${rowsOf(dialect, doc, ['_id'], cols, ATTEMPT_TYPES)}
     where t.id = v._id and t.outcome is null
-    returning t.id`.execute(trx);
+    returning id`.execute(trx);
   return rows.rows.map((r) => r.id);
 }
 
-async function updateRecords(trx: Kysely<Database>, cols: readonly string[], items: readonly OutcomeWrite[]) {
+async function updateRecords(
+  trx: Kysely<Database>,
+  dialect: DialectName,
+  cols: readonly string[],
+  items: readonly OutcomeWrite[],
+) {
   const doc = JSON.stringify(items.map((it) => ({ ...it.record, _id: it.recordId, _attempt: it.attemptId })));
+  // `state || ''`: a filter only, so that SQLite finds each row by key (dialect.ts, filterOnly).
   await sql`
     update dial_records as t set ${sql.join(cols.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
-    from jsonb_to_recordset(${doc}::jsonb) as v(_id text, _attempt text, ${declare(cols, RECORD_TYPES)})
-    where t.id = v._id and t.current_attempt_id = v._attempt and t.state in ('leased', 'in_flight')`.execute(trx);
+    from ${rowsOf(dialect, doc, ['_id', '_attempt'], cols, RECORD_TYPES)}
+    where t.id = v._id and t.current_attempt_id = v._attempt and t.state || '' in ('leased', 'in_flight')`.execute(trx);
 }
