@@ -107,7 +107,9 @@ describe('supervisor console', () => {
         return box < 400 && plot <= box;
       })
       .toBe(true);
-    expect(await chart.evaluate('(f) => getComputedStyle(f).overflowX')).toBe('hidden');
+    const overflowX = (f: unknown) =>
+      (globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } }).getComputedStyle(f).overflowX;
+    expect(await chart.evaluate(overflowX)).toBe('hidden');
     await page.setViewportSize({ width: 1280, height: 800 });
     await expect.poll(async () => (await widths()).plot).toBeGreaterThan(600);
     await page.getByRole('table', { name: /Contacts of the current run/ }).waitFor();
