@@ -228,8 +228,7 @@ export function createServices(db: Db, clock: Clock, config: ServicesConfig, log
     clock,
     log.child({ component: 'campaigns' }),
   );
-  const messagesSent = async (instanceId: string) =>
-    (await instancesRepo.endedAttempts(instanceId)).get('sms-sent') ?? 0;
+  const messagesSent = (instanceId: string) => instancesRepo.messagesSent(instanceId);
   const botPrecall = async (botId: string) => (await tenancy.findBot(botId))?.precall_config;
   const callbacks = new CallbackService(campaignsRepo, instancesRepo, records, clock);
   const imports = new ImportService(new ImportsRepo(db), clock, { tenancy, lists: listsRepo, contactLists });

@@ -205,6 +205,8 @@ export interface CampaignInstanceRow {
   excluded_records: number;
   started_at: number;
   ended_at: number | null;
+  /** Attempts whose outcome is `sms-sent`, kept by a trigger as outcomes are stored (migration 022). */
+  messages_sent: number;
 }
 
 /** A list a campaign instance dials, and how far into it the run has taken contacts (migration 015). */

@@ -97,6 +97,7 @@ export class InstanceService {
       status: 'Active',
       total_records: 0,
       excluded_records: 0,
+      messages_sent: 0,
       started_at: now,
       ended_at: null,
     };

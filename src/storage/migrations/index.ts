@@ -23,6 +23,7 @@ import * as m017 from './017-events.js';
 import * as m019 from './019-attempts-by-instance-start.js';
 import * as m020 from './020-rate-limits.js';
 import * as m021 from './021-predictive.js';
+import * as m022 from './022-instance-counters.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -51,6 +52,7 @@ const steps: Record<string, Step> = {
   '019-attempts-by-instance-start': m019,
   '020-rate-limits': m020,
   '021-predictive': m021,
+  '022-instance-counters': m022,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */

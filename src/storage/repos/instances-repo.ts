@@ -112,16 +112,14 @@ export class InstancesRepo {
     return this.db.selectFrom('campaign_instances').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Attempts of the instance that have ended, by outcome (for totalCallsCompleted / totalMessagesSent). */
-  async endedAttempts(instanceId: string): Promise<Map<string, number>> {
-    const rows = await this.db
-      .selectFrom('attempts')
-      .select((eb) => ['outcome', eb.fn.countAll<number>().as('n')])
-      .where('instance_id', '=', instanceId)
-      .where('outcome', 'is not', null)
-      .groupBy('outcome')
-      .execute();
-    return new Map(rows.map((r) => [r.outcome ?? '', Number(r.n)]));
+  /** The run's messages sent (totalMessagesSent): kept as outcomes are stored (migration 022). */
+  async messagesSent(instanceId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('campaign_instances')
+      .select('messages_sent')
+      .where('id', '=', instanceId)
+      .executeTakeFirst();
+    return Number(row?.messages_sent ?? 0);
   }
 }
 
