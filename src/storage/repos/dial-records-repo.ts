@@ -32,6 +32,26 @@ const unclaimed = (now: number) => (eb: ExpressionBuilder<Database, 'dial_record
   updated_at: now,
 });
 
+/**
+ * The records of `claims` still leased with their claim's attempt. An attempt belongs to one record,
+ * so matching both lists pairs them; `state` is a filter only, so SQLite looks the ids up (filterOnly).
+ */
+const stillLeased =
+  (claims: readonly { recordId: string; attemptId: string }[]) => (eb: ExpressionBuilder<Database, 'dial_records'>) =>
+    eb.and([
+      eb(
+        'id',
+        'in',
+        claims.map((c) => c.recordId),
+      ),
+      eb(
+        'current_attempt_id',
+        'in',
+        claims.map((c) => c.attemptId),
+      ),
+      eb(filterOnly('state'), '=', 'leased'),
+    ]);
+
 /** Dial records of campaign instances: claiming, leases, and the reads of the status views. */
 export class DialRecordsRepo {
   private readonly k: Kysely<Database>;
@@ -89,18 +109,7 @@ export class DialRecordsRepo {
     const rows = await this.k
       .updateTable('dial_records')
       .set({ lease_expires_at: leaseExpiresAt, updated_at: now })
-      .where(
-        'id',
-        'in',
-        claims.map((c) => c.recordId),
-      )
-      // An attempt belongs to one record, so matching both lists pairs them.
-      .where(
-        'current_attempt_id',
-        'in',
-        claims.map((c) => c.attemptId),
-      )
-      .where(filterOnly('state'), '=', 'leased')
+      .where(stillLeased(claims))
       .where('lease_owner', '=', owner)
       .where('lease_expires_at', '>', now)
       .returning('id')
@@ -160,18 +169,7 @@ export class DialRecordsRepo {
     await this.k
       .updateTable('dial_records')
       .set({ state: 'in_flight', lease_expires_at: leaseExpiresAt, updated_at: now })
-      .where(
-        'id',
-        'in',
-        claims.map((c) => c.recordId),
-      )
-      // An attempt belongs to one record, so matching both lists pairs them (as renewLeases does).
-      .where(
-        'current_attempt_id',
-        'in',
-        claims.map((c) => c.attemptId),
-      )
-      .where(filterOnly('state'), '=', 'leased')
+      .where(stillLeased(claims))
       .execute();
   }
 
@@ -185,18 +183,7 @@ export class DialRecordsRepo {
       const undone = await trx
         .updateTable('dial_records')
         .set(unclaimed(now))
-        .where(
-          'id',
-          'in',
-          claims.map((c) => c.recordId),
-        )
-        // An attempt belongs to one record, so matching both lists pairs them (as renewLeases does).
-        .where(
-          'current_attempt_id',
-          'in',
-          claims.map((c) => c.attemptId),
-        )
-        .where(filterOnly('state'), '=', 'leased')
+        .where(stillLeased(claims))
         .returning('id')
         .execute();
       const ours = new Set(undone.map((r) => r.id));
