@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { DialRecordsRepo } from '../../storage/repos/dial-records-repo.js';
@@ -123,7 +124,7 @@ export class Engine {
   private current: Promise<TickReport> | undefined;
 
   constructor(private readonly o: EngineOptions) {
-    this.owner = o.owner ?? `${hostname()}:${process.pid}:${newId('u').slice(2, 10)}`;
+    this.owner = o.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.bucket = new TokenBucket({ ratePerSec: o.callsPerSecond }, o.clock);
     this.agentDialing = new AgentDialing({
       clock: o.clock,
