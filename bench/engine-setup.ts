@@ -140,7 +140,7 @@ async function startCampaigns(services: Services, n: number, campaignCap: number
 /**
  * Writes `total` records the way play does: each instance's records in one contiguous run, in
  * order_key order, spread round-robin (record n belongs to instance n % campaigns, order_key n).
- * Records with n < doneBelow are final (dialed earlier, `completed`); the rest are pending with
+ * Records with n < doneBelow are final (dialed once earlier, `completed`, with that attempt); the rest are pending with
  * `next_at = nextAt`. One INSERT ... SELECT per instance over a generated series (recursive CTE on
  * SQLite, generate_series on PostgreSQL): the rows never pass through JavaScript.
  */
@@ -181,6 +181,13 @@ export async function seedRecords(b: BenchDb, total: number, doneBelow: number, 
       );
     }
   }
+  // A final record was dialed: its attempt is there, as in a run half done, so the engine inserts
+  // and finishes attempts in a table (and indexes) of that size, not in an empty one. The ids sort
+  // before every new one (`att-0-…` against version 7 `att-019…`), as older attempts' ids do.
+  const dialedAt = now - DAY;
+  await sql`INSERT INTO attempts (id, record_id, instance_id, attempt_no, channel, worker, started_at, ended_at, outcome, provider_outcome, account_id, phone_e164)
+    SELECT 'att-0-' || r.id, r.id, r.instance_id, 1, 'voice', 'bench', ${dialedAt}, ${dialedAt + 60_000}, 'completed', 'completed', i.account_id, r.phone_e164
+    FROM dial_records r JOIN campaign_instances i ON i.id = r.instance_id WHERE r.state = 'done'`.execute(b.db.kysely);
   b.seeded = total;
   b.doneBelow = doneBelow;
   await sql`UPDATE campaign_instances SET total_records = (SELECT count(*) FROM dial_records d WHERE d.instance_id = campaign_instances.id)`.execute(

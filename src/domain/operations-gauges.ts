@@ -35,8 +35,13 @@ export class OperationsGauges implements GaugeSource {
 
   async dueBacklog(): Promise<number> {
     const now = this.clock.now();
+    const runs = await this.instances.active();
+    const due = await this.records.dueCounts(
+      runs.map((run) => ({ instanceId: run.id, max: BACKLOG_CAP_PER_RUN })),
+      now,
+    );
     let n = 0;
-    for (const run of await this.instances.active()) n += await this.records.dueCount(run.id, now, BACKLOG_CAP_PER_RUN);
+    for (const c of due.values()) n += c;
     return n;
   }
 

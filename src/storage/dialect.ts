@@ -82,3 +82,15 @@ export function insertChunkSize(columns: number): number {
 export async function beginWrite(dialect: DialectName, trx: Kysely<Database>): Promise<void> {
   if (dialect === 'sqlite') await sql`update agents set state = state where 0`.execute(trx);
 }
+
+/**
+ * A list of ids as a table `i` with one text column `id`, from one parameter (a JSON array), so a
+ * statement can ask the same indexed question of each id in a correlated subquery: one statement
+ * and one plan however many ids, where a UNION of one probe per id cost PostgreSQL a plan per probe.
+ */
+export function idTable(dialect: DialectName, ids: readonly string[]): RawBuilder<unknown> {
+  const doc = JSON.stringify(ids);
+  return dialect === 'postgres'
+    ? sql`(select value as id from jsonb_array_elements_text(${doc}::jsonb)) as i`
+    : sql`(select value as id from json_each(${doc})) as i`;
+}

@@ -195,6 +195,15 @@ export class Engine {
       o.records.dueCount(i.id, now, max),
     );
 
+    // What each campaign without agents could dial now, all in one statement.
+    const due = await o.records.dueCounts(
+      [...policies]
+        .filter(([, p]) => !p.agents)
+        .map(([id, p]) => ({ instanceId: id, max: p.cap - (inFlight.get(id) ?? 0) })),
+      now,
+    );
+    // Campaigns with nothing to dial and nothing out may be over; checked together below.
+    const idle: { instanceId: string; campaignId: string }[] = [];
     const demands: CampaignDemand[] = [];
     for (const [instanceId, policy] of policies) {
       const f = inFlight.get(instanceId) ?? 0;
@@ -202,7 +211,7 @@ export class Engine {
         // Offers hold agents, not lines, and accepted ones are dialed at once: no share of lines to ask for.
         rep.offered += await this.offer(instanceId, policy, agentSlots.get(instanceId) ?? 0, now);
         await this.dialAccepted(instanceId, policy, now, rep);
-        if (f === 0 && (await o.completion.completeIfDone(instanceId, policy.campaignId))) rep.completed++;
+        if (f === 0) idle.push({ instanceId, campaignId: policy.campaignId });
         continue;
       }
       // Progressive: one call per agent this instance may take, whatever the bot's campaign cap.
@@ -211,13 +220,18 @@ export class Engine {
         ? (await o.predictive.decide(instanceId, policy, agentSlots.get(instanceId) ?? 0, now)).dials
         : policy.agents
           ? (agentSlots.get(instanceId) ?? 0)
-          : await o.records.dueCount(instanceId, now, policy.cap - f);
+          : (due.get(instanceId) ?? 0);
       const cap = policy.agents ? f + wanted : policy.cap;
       if (wanted === 0 && f === 0) {
-        if (await o.completion.completeIfDone(instanceId, policy.campaignId)) rep.completed++;
+        idle.push({ instanceId, campaignId: policy.campaignId });
         continue;
       }
       demands.push({ id: instanceId, priority: policy.priority, wanted, inFlight: f, maxConcurrent: cap });
+    }
+    // Only a run without an open record can be over; completeIfDone checks again under the run's lock.
+    const open = await o.records.withOpenRecords(idle.map((i) => i.instanceId));
+    for (const { instanceId, campaignId } of idle) {
+      if (!open.has(instanceId) && (await o.completion.completeIfDone(instanceId, campaignId))) rep.completed++;
     }
     if (demands.length === 0) return rep;
 
