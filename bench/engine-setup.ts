@@ -140,9 +140,10 @@ async function startCampaigns(services: Services, n: number, campaignCap: number
 /**
  * Writes `total` records the way play does: each instance's records in one contiguous run, in
  * order_key order, spread round-robin (record n belongs to instance n % campaigns, order_key n).
- * Records with n < doneBelow are final (dialed once earlier, `completed`, with that attempt); the rest are pending with
- * `next_at = nextAt`. One INSERT ... SELECT per instance over a generated series (recursive CTE on
- * SQLite, generate_series on PostgreSQL): the rows never pass through JavaScript.
+ * Records with n < doneBelow are final (dialed once earlier, `completed`, with that attempt); the
+ * rest are pending with `next_at = nextAt`. One INSERT ... SELECT per instance over a generated
+ * series (recursive CTE on SQLite, generate_series on PostgreSQL): the rows never pass through
+ * JavaScript.
  */
 export async function seedRecords(b: BenchDb, total: number, doneBelow: number, nextAt: number): Promise<void> {
   const step = b.instances.length;

@@ -264,8 +264,8 @@ export class DialRecordsRepo {
    * How many records are due now, counting at most `cap` (the query stops there). Ordered by
    * next_at so the scan follows dial_records_due_idx: with many records due, PostgreSQL would
    * otherwise weigh a LIMIT-`cap` sequential scan, which first reads every final record stored
-   * before the due ones. The order does not change the count. `next_at` rather than `id` is
-   * selected because it is in the index (a covering scan on SQLite).
+   * before the due ones. The order does not change the count; nothing but the index is read
+   * (an index-only scan).
    */
   async dueCount(instanceId: string, now: number, cap: number): Promise<number> {
     return (await this.dueCounts([{ instanceId, max: cap }], now)).get(instanceId) ?? 0;
