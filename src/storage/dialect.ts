@@ -84,13 +84,25 @@ export async function beginWrite(dialect: DialectName, trx: Kysely<Database>): P
 }
 
 /**
- * A list of ids as a table `i` with one text column `id`, from one parameter (a JSON array), so a
- * statement can ask the same indexed question of each id in a correlated subquery: one statement
- * and one plan however many ids, where a UNION of one probe per id cost PostgreSQL a plan per probe.
+ * Rows given as one parameter, a JSON array of objects, as a table `v` with `keys` (text) and `cols`
+ * (typed): PostgreSQL reads the document with `jsonb_to_recordset`, SQLite with `json_each` (its
+ * values keep their JSON types). One statement and one plan however many rows: set-wise writes join
+ * it by key, and a probe per row is a correlated subquery on `v`.
  */
-export function idTable(dialect: DialectName, ids: readonly string[]): RawBuilder<unknown> {
-  const doc = JSON.stringify(ids);
-  return dialect === 'postgres'
-    ? sql`(select value as id from jsonb_array_elements_text(${doc}::jsonb)) as i`
-    : sql`(select value as id from json_each(${doc})) as i`;
+export function jsonRows(
+  dialect: DialectName,
+  doc: string,
+  keys: readonly string[],
+  cols: readonly string[] = [],
+  types: Record<string, string> = {},
+): RawBuilder<unknown> {
+  if (dialect === 'postgres') {
+    const declared = [
+      ...keys.map((k) => sql`${sql.ref(k)} text`),
+      ...cols.map((c) => sql`${sql.ref(c)} ${sql.raw(types[c]!)}`),
+    ];
+    return sql`jsonb_to_recordset(${doc}::jsonb) as v(${sql.join(declared)})`;
+  }
+  const fields = [...keys, ...cols].map((c) => sql`json_extract(value, ${`$.${c}`}) as ${sql.ref(c)}`);
+  return sql`(select ${sql.join(fields)} from json_each(${doc})) as v`;
 }

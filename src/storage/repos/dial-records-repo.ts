@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import type { Db } from '../db.js';
-import { beginClaim, filterOnly, idTable, lockInstance } from '../dialect.js';
+import type { Db, DialectName } from '../db.js';
+import { beginClaim, filterOnly, jsonRows, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
 import { attemptsStarted, dueInside, leaseRecords, linesOut, type ClaimRequest, type Claimed } from './claim-steps.js';
 
@@ -282,10 +282,13 @@ export class DialRecordsRepo {
     if (wanted.length === 0) return counts;
     const upTo = Math.max(...wanted.map((a) => a.max));
     const { rows } = await sql<{ id: string; n: number | string }>`
-      select i.id, (select count(*) from (
-          select 1 from dial_records r where r.instance_id = i.id and r.state = 'pending' and r.next_at <= ${now}
+      select v.id, (select count(*) from (
+          select 1 from dial_records r where r.instance_id = v.id and r.state = 'pending' and r.next_at <= ${now}
           order by r.next_at limit ${upTo}) as due) as n
-      from ${idTable(this.db.dialect, [...new Set(wanted.map((a) => a.instanceId))])}`.execute(this.k);
+      from ${idRows(
+        this.db.dialect,
+        wanted.map((a) => a.instanceId),
+      )}`.execute(this.k);
     const n = new Map(rows.map((r) => [r.id, Number(r.n)]));
     for (const a of wanted) counts.set(a.instanceId, Math.min(a.max, n.get(a.instanceId) ?? 0));
     return counts;
@@ -293,25 +296,16 @@ export class DialRecordsRepo {
 
   /** True while any record of the instance is not final (openRecordExists). */
   hasOpen(instanceId: string): Promise<boolean> {
-    return openRecordExists(this.k, instanceId);
+    return openRecordExists(this.k, this.db.dialect, instanceId);
   }
 
   /**
-   * The instances among `instanceIds` with a record not final, in one statement: for each, one
-   * probe of dial_records_due_idx per open state (openRecordExists's probes). The tick asks it of
-   * its idle campaigns and checks completion (completeIfDone, under the run's lock) only for the
+   * The instances among `instanceIds` with a record not final, in one statement. The tick asks it
+   * of its idle campaigns and checks completion (completeIfDone, under the run's lock) only for the
    * others, instead of a round trip per idle campaign per tick.
    */
-  async withOpenRecords(instanceIds: readonly string[]): Promise<Set<string>> {
-    if (instanceIds.length === 0) return new Set();
-    const open = OPEN_STATES.map(
-      (state) => sql`exists (select 1 from dial_records r where r.instance_id = i.id and r.state = ${state})`,
-    );
-    const { rows } = await sql<{ id: string }>`
-      select i.id from ${idTable(this.db.dialect, [...new Set(instanceIds)])} where ${sql.join(open, sql` or `)}`.execute(
-      this.k,
-    );
-    return new Set(rows.map((r) => r.id));
+  withOpenRecords(instanceIds: readonly string[]): Promise<Set<string>> {
+    return instancesWithOpenRecords(this.k, this.db.dialect, instanceIds);
   }
 
   /**
@@ -434,36 +428,39 @@ export class DialRecordsRepo {
   }
 }
 
+/** `ids` (deduplicated) as the rows `v(id)` of one JSON parameter (jsonRows). */
+const idRows = (dialect: DialectName, ids: readonly string[]) =>
+  jsonRows(dialect, JSON.stringify([...new Set(ids)].map((id) => ({ id }))), ['id']);
+
 /**
- * True while any record of the instance is not final, or an agent is in the wrap-up of one of its
- * calls. The records are one statement (one snapshot, so a record
- * moving between open states cannot slip between two probes), made of one probe per open state,
- * each ordered like dial_records_due_idx: with `state IN (...) LIMIT 1`, PostgreSQL estimated
- * thousands of matches and chose a sequential scan hoping to meet one early, which reads every
- * final record stored before the instance's open ones (earlier instances, records already
- * dialed). Each probe is one index lookup on both dialects; UNION ALL ... LIMIT 1 stops at the
- * first probe that finds a row.
+ * The instances among `instanceIds` with a record not final: for each, one probe of
+ * dial_records_due_idx per open state, in one statement (one snapshot, so a record moving between
+ * open states cannot slip between two probes). One equality per probe: with `state IN (...)`,
+ * PostgreSQL estimated thousands of matches and chose a sequential scan hoping to meet one early,
+ * which reads every final record stored before the instance's open ones (earlier instances,
+ * records already dialed). Each probe is one index lookup on both dialects.
  */
-export async function openRecordExists(k: Kysely<Database>, instanceId: string): Promise<boolean> {
-  const probe = (state: (typeof OPEN_STATES)[number]) =>
-    k
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('dial_records')
-          .select('id')
-          .where('instance_id', '=', instanceId)
-          .where('state', '=', state)
-          .orderBy('next_at', 'asc')
-          .limit(1)
-          .as(`open_${state}`),
-      )
-      .select('id');
-  const [first, ...rest] = OPEN_STATES.map(probe);
-  const row = await rest
-    .reduce((q, p) => q.unionAll(p), first!)
-    .limit(1)
-    .executeTakeFirst();
-  if (row !== undefined) return true;
+async function instancesWithOpenRecords(
+  k: Kysely<Database>,
+  dialect: DialectName,
+  instanceIds: readonly string[],
+): Promise<Set<string>> {
+  if (instanceIds.length === 0) return new Set();
+  const open = OPEN_STATES.map(
+    (state) => sql`exists (select 1 from dial_records r where r.instance_id = v.id and r.state = ${state})`,
+  );
+  const { rows } = await sql<{ id: string }>`
+    select v.id from ${idRows(dialect, instanceIds)} where ${sql.join(open, sql` or `)}`.execute(k);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** True while any record of the instance is not final, or an agent is in the wrap-up of one of its calls. */
+export async function openRecordExists(
+  k: Kysely<Database>,
+  dialect: DialectName,
+  instanceId: string,
+): Promise<boolean> {
+  if ((await instancesWithOpenRecords(k, dialect, [instanceId])).size > 0) return true;
   // A record whose call's agent is still in wrap-up is not over: the disposition may yet ask for a
   // call-back, which needs the run still open. Read after the records: the outcome that ends a
   // record moves its agent into wrap-up in the same transaction, so it cannot slip between the two.

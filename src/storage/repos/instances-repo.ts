@@ -90,7 +90,7 @@ export class InstancesRepo {
   async completeIfNoneOpen(change: StatusChange, instanceId: string, nowMs: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await lockInstance(this.dialect, trx, instanceId);
-      if (await openRecordExists(trx, instanceId)) return false;
+      if (await openRecordExists(trx, this.dialect, instanceId)) return false;
       if (await absorbableExists(trx, instanceId)) return false;
       return applyStatusChange(trx, this.dialect, null, change, instanceId, nowMs);
     });

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { DialectName } from '../db.js';
+import { jsonRows } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 import { appendEvents, type NewEvent } from './outbox.js';
 
@@ -108,28 +109,6 @@ async function updateRecord(trx: Kysely<Database>, it: OutcomeWrite): Promise<vo
     .execute();
 }
 
-/**
- * The batch's rows as a table `v` with `keys` (text) and `cols` (typed): PostgreSQL reads the JSON
- * document with `jsonb_to_recordset`, SQLite with `json_each` (its values keep their JSON types).
- */
-function rowsOf(
-  dialect: DialectName,
-  doc: string,
-  keys: readonly string[],
-  cols: readonly string[],
-  types: Record<string, string>,
-) {
-  if (dialect === 'postgres') {
-    const declared = [
-      ...keys.map((k) => sql`${sql.ref(k)} text`),
-      ...cols.map((c) => sql`${sql.ref(c)} ${sql.raw(types[c]!)}`),
-    ];
-    return sql`jsonb_to_recordset(${doc}::jsonb) as v(${sql.join(declared)})`;
-  }
-  const fields = [...keys, ...cols].map((c) => sql`json_extract(value, ${`$.${c}`}) as ${sql.ref(c)}`);
-  return sql`(select ${sql.join(fields)} from json_each(${doc})) as v`;
-}
-
 async function updateAttempts(
   trx: Kysely<Database>,
   dialect: DialectName,
@@ -139,7 +118,7 @@ async function updateAttempts(
   const doc = JSON.stringify(items.map((it) => ({ ...it.attempt, _id: it.attemptId })));
   const rows = await sql<{ id: string }>`
     update attempts as t set ${sql.join(cols.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
-    from ${rowsOf(dialect, doc, ['_id'], cols, ATTEMPT_TYPES)}
+    from ${jsonRows(dialect, doc, ['_id'], cols, ATTEMPT_TYPES)}
     where t.id = v._id and t.outcome is null
     returning id`.execute(trx);
   return rows.rows.map((r) => r.id);
@@ -155,6 +134,6 @@ async function updateRecords(
   // `state || ''`: a filter only, so that SQLite finds each row by key (dialect.ts, filterOnly).
   await sql`
     update dial_records as t set ${sql.join(cols.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
-    from ${rowsOf(dialect, doc, ['_id', '_attempt'], cols, RECORD_TYPES)}
+    from ${jsonRows(dialect, doc, ['_id', '_attempt'], cols, RECORD_TYPES)}
     where t.id = v._id and t.current_attempt_id = v._attempt and t.state || '' in ('leased', 'in_flight')`.execute(trx);
 }
