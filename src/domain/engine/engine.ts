@@ -228,11 +228,7 @@ export class Engine {
       }
       demands.push({ id: instanceId, priority: policy.priority, wanted, inFlight: f, maxConcurrent: cap });
     }
-    // Only a run without an open record can be over; completeIfDone checks again under the run's lock.
-    const open = await o.records.withOpenRecords(idle.map((i) => i.instanceId));
-    for (const { instanceId, campaignId } of idle) {
-      if (!open.has(instanceId) && (await o.completion.completeIfDone(instanceId, campaignId))) rep.completed++;
-    }
+    rep.completed += await o.completion.completeDone(idle);
     if (demands.length === 0) return rep;
 
     const totalOut = [...inFlight.values()].reduce((a, b) => a + b, 0);

@@ -22,6 +22,19 @@ export class InstanceCompletion {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * completeIfDone for several runs, e.g. the idle ones of a tick or those an outcome batch made a
+   * record of final: one statement finds the runs with a record still open (after an outcome, nearly
+   * all), and only the others are checked one by one. Returns how many completed.
+   */
+  async completeDone(runs: readonly { instanceId: string; campaignId: string }[]): Promise<number> {
+    const open = await this.records.withOpenRecords(runs.map((r) => r.instanceId));
+    let completed = 0;
+    for (const { instanceId, campaignId } of runs)
+      if (!open.has(instanceId) && (await this.completeIfDone(instanceId, campaignId))) completed++;
+    return completed;
+  }
+
   /** True when this call completed the instance. */
   async completeIfDone(instanceId: string, campaignId: string): Promise<boolean> {
     // Without a lock first: nearly every outcome leaves records open, and the locked check would

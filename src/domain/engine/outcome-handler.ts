@@ -203,7 +203,7 @@ export class OutcomeHandler implements OutcomeSink {
       await this.after(p);
       if (p.patch?.state === 'done') finished.set(p.inst.id, p.rec.campaign_id);
     }
-    for (const [instanceId, campaignId] of finished) await this.completion.completeIfDone(instanceId, campaignId);
+    await this.completion.completeDone([...finished].map(([instanceId, campaignId]) => ({ instanceId, campaignId })));
     for (const r of single) await this.reportOne(r);
   }
 

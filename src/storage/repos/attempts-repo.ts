@@ -9,7 +9,7 @@ import type { DialectName } from '../db.js';
 export class AttemptsRepo {
   constructor(
     private readonly db: Kysely<Database>,
-    /** PostgreSQL stores a batch of outcomes set-wise (outcome-writes.ts). */
+    /** Which JSON-rows form the set-wise outcome writes use (outcome-writes.ts). */
     private readonly dialect: DialectName = 'sqlite',
   ) {}
 

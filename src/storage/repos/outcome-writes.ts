@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { DialectName } from '../db.js';
-import { jsonRows } from '../dialect.js';
+import { filterOnly, jsonRows } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 import { appendEvents, type NewEvent } from './outbox.js';
 
@@ -116,10 +116,11 @@ async function updateAttempts(
 ): Promise<string[]> {
   const cols = Object.keys(ATTEMPT_TYPES);
   const doc = JSON.stringify(items.map((it) => ({ ...it.attempt, _id: it.attemptId })));
+  // The open-attempt guard as a filter only, so that PostgreSQL looks each row up by key (filterOnly).
   const rows = await sql<{ id: string }>`
     update attempts as t set ${sql.join(cols.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
     from ${jsonRows(dialect, doc, ['_id'], cols, ATTEMPT_TYPES)}
-    where t.id = v._id and t.outcome is null
+    where t.id = v._id and ${filterOnly('t.outcome')} is null
     returning id`.execute(trx);
   return rows.rows.map((r) => r.id);
 }
@@ -131,9 +132,11 @@ async function updateRecords(
   items: readonly OutcomeWrite[],
 ) {
   const doc = JSON.stringify(items.map((it) => ({ ...it.record, _id: it.recordId, _attempt: it.attemptId })));
-  // `state || ''`: a filter only, so that SQLite finds each row by key (dialect.ts, filterOnly).
+  // The state as a filter only, so that SQLite finds each row by key (dialect.ts, filterOnly).
   await sql`
     update dial_records as t set ${sql.join(cols.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
     from ${jsonRows(dialect, doc, ['_id', '_attempt'], cols, RECORD_TYPES)}
-    where t.id = v._id and t.current_attempt_id = v._attempt and t.state || '' in ('leased', 'in_flight')`.execute(trx);
+    where t.id = v._id and t.current_attempt_id = v._attempt and ${filterOnly('t.state')} in ('leased', 'in_flight')`.execute(
+    trx,
+  );
 }
