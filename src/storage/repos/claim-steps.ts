@@ -37,6 +37,14 @@ export interface Protection {
   agentCalls?: boolean;
 }
 
+/**
+ * Numbers a claim transaction has taken but not written yet (claimMany leases every campaign of a
+ * tick at the end, in one go): per account, each number with the instant it was claimed. Protection
+ * counts them as a later campaign of the transaction would count the written rows: the number busy,
+ * and an attempt on it started then.
+ */
+export type TakenNumbers = Map<string, Map<string, number>>;
+
 export interface ClaimRequest {
   instanceId: string;
   /** The instance's account: its attempts are written with it, and protection is per account. */
@@ -114,6 +122,7 @@ export async function dueInside(
   dialect: DialectName,
   req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'channel' | 'now' | 'place' | 'protect'>,
   limit: number,
+  taken?: TakenNumbers,
 ): Promise<DialRecordRow[]> {
   const due = await lockForClaim(
     dialect,
@@ -143,9 +152,13 @@ export async function dueInside(
   if (req.protect && placed.length > 0) {
     const protect = req.protect;
     const facts = await numberFacts(trx, req.accountId, req.channel, req.now - protect.historyMs, placed, protect);
+    const earlier = taken?.get(req.accountId);
     inside = [];
     for (const r of placed) {
-      const f = facts.get(r.phone_e164) ?? { busy: false, starts: [] };
+      const read = facts.get(r.phone_e164) ?? { busy: false, starts: [] };
+      const at = earlier?.get(r.phone_e164);
+      // Claimed at or after every start read, so the starts stay in ascending order.
+      const f = at === undefined ? read : { ...read, busy: true, starts: [...read.starts, at] };
       const held = protect.holdUntil(r, f);
       const until = f.lockedUntil !== undefined && f.lockedUntil > req.now ? Math.max(held ?? 0, f.lockedUntil) : held;
       if (until === null) inside.push(r);
@@ -215,22 +228,88 @@ async function numberFacts(
 }
 
 /**
- * Leases `records` (read in this transaction, in state `from`) with a new attempt each, in a few
- * set-wise statements instead of two per row. The rows are ours for the transaction (PostgreSQL:
- * locked when read; SQLite: the write lock), so the guards can only fail if that reasoning does,
- * and then the whole claim is rolled back rather than leaving an attempt without its lease.
- * `agentOf` names the agent each call is for (Progressive, Preview).
+ * Leases `records` (read in this transaction, in state `from`) with a new attempt each
+ * (leaseMany for one request).
  */
 export async function leaseRecords(
   trx: Kysely<Database>,
   req: ClaimRequest,
   records: readonly DialRecordRow[],
-  opts: { from?: 'pending' | 'accepted'; agentOf?: (r: DialRecordRow) => string } = {},
+  opts: LeaseOptions = {},
 ): Promise<Claimed[]> {
-  if (records.length === 0) return [];
+  return (await leaseMany(trx, [{ req, records }], opts))[0]!;
+}
+
+export interface LeaseOptions {
+  /** The state the records were read in. */
+  from?: 'pending' | 'accepted';
+  /** The agent each call is for (Progressive, Preview). */
+  agentOf?: (r: DialRecordRow) => string;
+}
+
+/** Ids per leasing UPDATE: well under both dialects' bound-parameter limits. */
+const IDS_PER_UPDATE = 10_000;
+
+/**
+ * Leases the records of several claim requests (each read in this transaction, in state `from`)
+ * with a new attempt each, in a few set-wise statements however many requests: one multi-row
+ * INSERT of the attempts, one UPDATE per lease (owner, instant, length; a tick's are all one). The
+ * rows are ours for the transaction (PostgreSQL: locked when read; SQLite: the write lock), so the
+ * guards can only fail if that reasoning does, and then the whole claim is rolled back rather than
+ * leaving an attempt without its lease.
+ */
+export async function leaseMany(
+  trx: Kysely<Database>,
+  batches: readonly { req: ClaimRequest; records: readonly DialRecordRow[] }[],
+  opts: LeaseOptions = {},
+): Promise<Claimed[][]> {
   const from = opts.from ?? 'pending';
-  const startedAt = req.startedAt?.() ?? req.now;
-  const attempts: AttemptRow[] = records.map((r) => ({
+  const made = batches.map(({ req, records }) => {
+    const startedAt = req.startedAt?.() ?? req.now;
+    return records.map((r) => attemptRow(req, r, startedAt, opts.agentOf?.(r) ?? null));
+  });
+  const attempts = made.flat();
+  if (attempts.length === 0) return batches.map(() => []);
+  const size = insertChunkSize(22);
+  for (let i = 0; i < attempts.length; i += size)
+    await trx
+      .insertInto('attempts')
+      .values(attempts.slice(i, i + size))
+      .execute();
+  const leases = new Map<string, { req: ClaimRequest; ids: string[] }>();
+  for (const { req, records } of batches) {
+    const key = JSON.stringify([req.owner, req.now, req.leaseMs]);
+    const lease = leases.get(key) ?? { req, ids: [] };
+    lease.ids.push(...records.map((r) => r.id));
+    leases.set(key, lease);
+  }
+  let leased = 0;
+  for (const { req, ids } of leases.values())
+    for (let i = 0; i < ids.length; i += IDS_PER_UPDATE)
+      leased += await lease(trx, req, ids.slice(i, i + IDS_PER_UPDATE), from, opts.agentOf !== undefined);
+  if (leased !== attempts.length) {
+    const instances = batches.filter((b) => b.records.length > 0).map((b) => b.req.instanceId);
+    throw new Error(
+      `claim of instances ${instances.join(', ')}: ${attempts.length} records read but ${leased} leased; rolled back`,
+    );
+  }
+  return batches.map(({ req, records }, i) =>
+    records.map((r, j) => ({
+      record: {
+        ...r,
+        state: 'leased',
+        attempts: r.attempts + 1,
+        current_attempt_id: made[i]![j]!.id,
+        lease_owner: req.owner,
+        lease_expires_at: req.now + req.leaseMs,
+      },
+      attempt: made[i]![j]!,
+    })),
+  );
+}
+
+function attemptRow(req: ClaimRequest, r: DialRecordRow, startedAt: number, agentId: string | null): AttemptRow {
+  return {
     id: req.newAttemptId(),
     record_id: r.id,
     instance_id: r.instance_id,
@@ -246,7 +325,7 @@ export async function leaseRecords(
     talk_sec: null,
     machine_detected: null,
     late_outcome: null,
-    agent_id: opts.agentOf?.(r) ?? null,
+    agent_id: agentId,
     connected_at: null,
     answered_at: null,
     call_data: null,
@@ -254,14 +333,17 @@ export async function leaseRecords(
     disposition: null,
     account_id: req.accountId,
     phone_e164: r.phone_e164,
-  }));
-  const size = insertChunkSize(22);
-  for (let i = 0; i < attempts.length; i += size)
-    await trx
-      .insertInto('attempts')
-      .values(attempts.slice(i, i + size))
-      .execute();
-  // Each record points at the attempt just written for it: (record_id, attempt_no) is unique.
+  };
+}
+
+/** Points each record at the attempt just written for it ((record_id, attempt_no) is unique) and leases it; returns how many. */
+async function lease(
+  trx: Kysely<Database>,
+  req: ClaimRequest,
+  ids: readonly string[],
+  from: 'pending' | 'accepted',
+  withAgent: boolean,
+): Promise<number> {
   const res = await trx
     .updateTable('dial_records')
     .set((eb) => {
@@ -273,35 +355,16 @@ export async function leaseRecords(
         state: 'leased',
         attempts: eb('attempts', '+', 1),
         current_attempt_id: own.select('attempts.id'),
-        ...(opts.agentOf ? { agent_id: own.select('attempts.agent_id') } : {}),
+        ...(withAgent ? { agent_id: own.select('attempts.agent_id') } : {}),
         lease_owner: req.owner,
         lease_expires_at: req.now + req.leaseMs,
         updated_at: req.now,
       };
     })
-    .where(
-      'id',
-      'in',
-      records.map((r) => r.id),
-    )
+    .where('id', 'in', ids)
     .where(filterOnly('state'), '=', from)
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== records.length) {
-    throw new Error(
-      `claim of instance ${req.instanceId}: ${records.length} records read but ${String(res.numUpdatedRows)} leased; rolled back`,
-    );
-  }
-  return records.map((r, i) => ({
-    record: {
-      ...r,
-      state: 'leased',
-      attempts: r.attempts + 1,
-      current_attempt_id: attempts[i]!.id,
-      lease_owner: req.owner,
-      lease_expires_at: req.now + req.leaseMs,
-    },
-    attempt: attempts[i]!,
-  }));
+  return Number(res.numUpdatedRows);
 }
 
 /**

@@ -2,7 +2,15 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Db, DialectName } from '../db.js';
 import { beginClaim, filterOnly, jsonRows, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
-import { attemptsStarted, dueInside, leaseRecords, linesOut, type ClaimRequest, type Claimed } from './claim-steps.js';
+import {
+  attemptsStarted,
+  dueInside,
+  leaseMany,
+  linesOut,
+  type ClaimRequest,
+  type Claimed,
+  type TakenNumbers,
+} from './claim-steps.js';
 
 export type { ClaimRequest, Claimed, Placement } from './claim-steps.js';
 import type { Database, DialRecordRow, DialRecordState } from '../schema.js';
@@ -71,23 +79,28 @@ export class DialRecordsRepo {
 
   /**
    * `claim` for several instances in ONE transaction, in the order given (a tick's, by priority):
-   * one count of the calls out, then each instance's due records read, placed and leased in turn
-   * (so a later instance sees the numbers an earlier one took as busy), then every `attempt.started`
-   * event in one INSERT. One commit for the tick instead of one per campaign.
+   * one count of the calls out, then each instance's due records read and placed in turn (a later
+   * instance's protection counts the numbers an earlier one took as busy: TakenNumbers), then all
+   * of them leased at once (one INSERT of the attempts, one UPDATE of the records) and every
+   * `attempt.started` event in one INSERT. One commit for the tick instead of one per campaign.
    */
   claimMany(reqs: readonly ClaimRequest[]): Promise<Claimed[][]> {
     if (reqs.length === 0) return Promise.resolve([]);
     return this.k.transaction().execute(async (trx) => {
       await beginClaim(this.db.dialect, trx);
       const lines = await linesOut(trx);
-      const all: Claimed[][] = [];
+      const taken: TakenNumbers = new Map();
+      const batches = [];
       for (const req of reqs) {
         const limit = lines.limit(req);
-        const inside = limit > 0 ? await dueInside(trx, this.db.dialect, req, limit) : [];
-        const claimed = await leaseRecords(trx, req, inside);
-        lines.took(req.instanceId, claimed.length);
-        all.push(claimed);
+        const records = limit > 0 ? await dueInside(trx, this.db.dialect, req, limit, taken) : [];
+        lines.took(req.instanceId, records.length);
+        const mine = taken.get(req.accountId) ?? new Map<string, number>();
+        for (const r of records) mine.set(r.phone_e164, req.now);
+        taken.set(req.accountId, mine);
+        batches.push({ req, records });
       }
+      const all = await leaseMany(trx, batches);
       await attemptsStarted(trx, reqs, all);
       return all;
     });
