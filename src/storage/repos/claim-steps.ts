@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
-import { filterOnly, insertChunkSize, lockForClaim } from '../dialect.js';
+import { filterOnly, insertChunkSize, jsonRows } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 import { appendEvents, newEvent } from './outbox.js';
 
@@ -113,29 +113,74 @@ export async function lineLimit(trx: Kysely<Database>, req: ClaimRequest): Promi
 
 /**
  * Up to `limit` due pending records of the instance that are inside their calling window and not
- * held by contact protection, in dial order; the due ones outside their window or held get next_at
- * = when they may go, here, so later ticks do not rescan them (a held record is delayed, never
- * lost). On PostgreSQL rows held by another worker are skipped.
+ * held by contact protection, in dial order (readDue, then settleDue).
  */
 export async function dueInside(
   trx: Kysely<Database>,
   dialect: DialectName,
   req: Pick<ClaimRequest, 'instanceId' | 'accountId' | 'channel' | 'now' | 'place' | 'protect'>,
   limit: number,
+): Promise<DialRecordRow[]> {
+  const due = await readDue(trx, dialect, [{ instanceId: req.instanceId, limit, now: req.now }]);
+  return settleDue(trx, req, due.get(req.instanceId) ?? []);
+}
+
+/**
+ * Up to `limit` due pending records of each instance, in dial order (next_at, then order_key). On
+ * PostgreSQL in one statement however many instances (a LATERAL read per instance, each one range
+ * of dial_records_due_idx), the rows locked and those another worker holds skipped. SQLite runs in
+ * the process, so a statement per instance costs no round trip (and its LIMIT cannot come from a
+ * joined row).
+ */
+export async function readDue(
+  trx: Kysely<Database>,
+  dialect: DialectName,
+  asks: readonly { instanceId: string; limit: number; now: number }[],
+): Promise<Map<string, DialRecordRow[]>> {
+  const wanted = asks.filter((a) => a.limit > 0);
+  const due = new Map<string, DialRecordRow[]>(wanted.map((a) => [a.instanceId, []]));
+  if (wanted.length === 0) return due;
+  let rows: DialRecordRow[];
+  if (dialect === 'postgres') {
+    const doc = JSON.stringify(wanted.map((a) => ({ id: a.instanceId, n: a.limit, now: a.now })));
+    ({ rows } = await sql<DialRecordRow>`
+      select d.* from ${jsonRows(dialect, doc, ['id'], ['n', 'now'], { n: 'integer', now: 'bigint' })}
+      cross join lateral (
+        select * from dial_records r where r.instance_id = v.id and r.state = 'pending' and r.next_at <= v.now
+        order by r.next_at, r.order_key limit v.n for update skip locked) d
+      order by d.instance_id, d.next_at, d.order_key`.execute(trx));
+  } else {
+    rows = [];
+    for (const a of wanted)
+      rows.push(
+        ...(await trx
+          .selectFrom('dial_records')
+          .selectAll()
+          .where('instance_id', '=', a.instanceId)
+          .where('state', '=', 'pending')
+          .where('next_at', '<=', a.now)
+          .orderBy('next_at', 'asc')
+          .orderBy('order_key', 'asc')
+          .limit(a.limit)
+          .execute()),
+      );
+  }
+  for (const r of rows) due.get(r.instance_id)!.push(r);
+  return due;
+}
+
+/**
+ * Of `due` (one instance's records read by readDue, in dial order), those inside their calling
+ * window and not held by contact protection; the others get next_at = when they may go, here, so
+ * later ticks do not rescan them (a held record is delayed, never lost). `taken`: numbers claimed
+ * earlier in this transaction but not written yet, which protection counts as busy.
+ */
+export async function settleDue(
+  trx: Kysely<Database>,
+  req: Pick<ClaimRequest, 'accountId' | 'channel' | 'now' | 'place' | 'protect'>,
+  due: readonly DialRecordRow[],
   taken?: TakenNumbers,
 ): Promise<DialRecordRow[]> {
-  const due = await lockForClaim(
-    dialect,
-    trx
-      .selectFrom('dial_records')
-      .selectAll()
-      .where('instance_id', '=', req.instanceId)
-      .where('state', '=', 'pending')
-      .where('next_at', '<=', req.now)
-      .orderBy('next_at', 'asc')
-      .orderBy('order_key', 'asc')
-      .limit(limit),
-  ).execute();
   const placed: DialRecordRow[] = [];
   const deferred = new Map<number, string[]>();
   const defer = (r: DialRecordRow, at: number) => {

@@ -4,9 +4,10 @@ import { beginClaim, filterOnly, jsonRows, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
 import {
   attemptsStarted,
-  dueInside,
   leaseMany,
   linesOut,
+  readDue,
+  settleDue,
   type ClaimRequest,
   type Claimed,
   type TakenNumbers,
@@ -89,11 +90,19 @@ export class DialRecordsRepo {
     return this.k.transaction().execute(async (trx) => {
       await beginClaim(this.db.dialect, trx);
       const lines = await linesOut(trx);
+      // Each campaign's records read at once, as many as it could take were it the only one; each
+      // then takes the first of them that leave the calls out within the caps after the earlier ones.
+      const due = await readDue(
+        trx,
+        this.db.dialect,
+        reqs.map((req) => ({ instanceId: req.instanceId, limit: lines.limit(req), now: req.now })),
+      );
       const taken: TakenNumbers = new Map();
       const batches = [];
       for (const req of reqs) {
         const limit = lines.limit(req);
-        const records = limit > 0 ? await dueInside(trx, this.db.dialect, req, limit, taken) : [];
+        const read = (due.get(req.instanceId) ?? []).slice(0, Math.max(0, limit));
+        const records = await settleDue(trx, req, read, taken);
         lines.took(req.instanceId, records.length);
         const mine = taken.get(req.accountId) ?? new Map<string, number>();
         for (const r of records) mine.set(r.phone_e164, req.now);
