@@ -179,7 +179,7 @@ export async function settleDue(
   trx: Kysely<Database>,
   req: Pick<ClaimRequest, 'accountId' | 'channel' | 'now' | 'place' | 'protect'>,
   due: readonly DialRecordRow[],
-  taken?: TakenNumbers,
+  ahead: { taken?: TakenNumbers; facts?: ReadonlyMap<string, NumberFacts> } = {},
 ): Promise<DialRecordRow[]> {
   const placed: DialRecordRow[] = [];
   const deferred = new Map<number, string[]>();
@@ -196,11 +196,17 @@ export async function settleDue(
   let inside = placed;
   if (req.protect && placed.length > 0) {
     const protect = req.protect;
-    const facts = await numberFacts(trx, req.accountId, req.channel, req.now - protect.historyMs, placed, protect);
-    const earlier = taken?.get(req.accountId);
+    const facts =
+      ahead.facts ??
+      (await numberFacts(
+        trx,
+        askOf(req, protect),
+        placed.map((r) => r.phone_e164),
+      ));
+    const earlier = ahead.taken?.get(req.accountId);
     inside = [];
     for (const r of placed) {
-      const read = facts.get(r.phone_e164) ?? { busy: false, starts: [] };
+      const read = ownView(req.now, protect, facts.get(r.phone_e164));
       const at = earlier?.get(r.phone_e164);
       // Claimed at or after every start read, so the starts stay in ascending order.
       const f = at === undefined ? read : { ...read, busy: true, starts: [...read.starts, at] };
@@ -221,23 +227,82 @@ export async function settleDue(
   return inside;
 }
 
+/** What a claim asks of its numbers (numberFacts): attempts started after `since` (none: null), and agent-call lockouts. */
+interface FactsAsk {
+  accountId: string;
+  channel: 'voice' | 'sms';
+  since: number | null;
+  lockouts: boolean;
+}
+
+function askOf(req: Pick<ClaimRequest, 'accountId' | 'channel' | 'now'>, protect: Protection): FactsAsk {
+  return {
+    accountId: req.accountId,
+    channel: req.channel,
+    since: protect.historyMs > 0 ? req.now - protect.historyMs : null,
+    lockouts: protect.agentCalls === true,
+  };
+}
+
+/** A claim's own view of facts that may have been read for several (a longer history, lockouts it does not heed). */
+function ownView(now: number, protect: Protection, f: NumberFacts | undefined): NumberFacts {
+  const since = now - protect.historyMs;
+  return {
+    busy: f?.busy ?? false,
+    starts: protect.historyMs > 0 ? (f?.starts ?? []).filter((at) => at > since) : [],
+    ...(protect.agentCalls && f?.lockedUntil !== undefined ? { lockedUntil: f.lockedUntil } : {}),
+  };
+}
+
+/**
+ * The protection facts of a tick's claims read ahead, for the numbers of every record readDue
+ * returned: one read per account and channel (its longest history, lockouts if any claim heeds
+ * them) instead of one per campaign. Nothing a claim transaction writes before its leases changes
+ * them (leases come last: leaseMany); the numbers taken in between are TakenNumbers. By instance.
+ */
+export async function factsAhead(
+  trx: Kysely<Database>,
+  reqs: readonly ClaimRequest[],
+  due: ReadonlyMap<string, readonly DialRecordRow[]>,
+): Promise<Map<string, ReadonlyMap<string, NumberFacts>>> {
+  const groups = new Map<string, { ask: FactsAsk; phones: Set<string>; instances: string[] }>();
+  for (const req of reqs) {
+    const rows = due.get(req.instanceId) ?? [];
+    if (!req.protect || rows.length === 0) continue;
+    const own = askOf(req, req.protect);
+    const key = JSON.stringify([req.accountId, req.channel]);
+    const g = groups.get(key) ?? { ask: own, phones: new Set<string>(), instances: [] };
+    g.ask = {
+      ...g.ask,
+      since: g.ask.since === null ? own.since : own.since === null ? g.ask.since : Math.min(g.ask.since, own.since),
+      lockouts: g.ask.lockouts || own.lockouts,
+    };
+    for (const r of rows) g.phones.add(r.phone_e164);
+    g.instances.push(req.instanceId);
+    groups.set(key, g);
+  }
+  const out = new Map<string, ReadonlyMap<string, NumberFacts>>();
+  for (const g of groups.values()) {
+    const facts = await numberFacts(trx, g.ask, [...g.phones]);
+    for (const id of g.instances) out.set(id, facts);
+  }
+  return out;
+}
+
 /** Numbers per IN list: well under both dialects' bound-parameter limits. */
 const NUMBERS_PER_QUERY = 500;
 
-/** The protection facts of the records' numbers: two index lookups per 500 numbers. */
+/** The protection facts of `phones` (distinct): up to three index lookups per 500 numbers. */
 async function numberFacts(
   trx: Kysely<Database>,
-  accountId: string,
-  channel: 'voice' | 'sms',
-  since: number,
-  records: readonly DialRecordRow[],
-  protect: Protection,
+  ask: FactsAsk,
+  phones: readonly string[],
 ): Promise<Map<string, NumberFacts>> {
   const facts = new Map<string, { busy: boolean; starts: number[]; lockedUntil?: number }>();
-  for (const r of records) facts.set(r.phone_e164, { busy: false, starts: [] });
-  const phones = [...facts.keys()];
-  for (let i = 0; i < phones.length; i += NUMBERS_PER_QUERY) {
-    const chunk = phones.slice(i, i + NUMBERS_PER_QUERY);
+  for (const p of phones) facts.set(p, { busy: false, starts: [] });
+  const distinct = [...facts.keys()];
+  for (let i = 0; i < distinct.length; i += NUMBERS_PER_QUERY) {
+    const chunk = distinct.slice(i, i + NUMBERS_PER_QUERY);
     // The partial index dial_records_busy_idx holds only records out now (migration 016).
     const busy = await trx
       .selectFrom('dial_records as r')
@@ -245,26 +310,26 @@ async function numberFacts(
       .select('r.phone_e164')
       .where('r.phone_e164', 'in', chunk)
       .where('r.state', 'in', ['offered', 'accepted', 'leased', 'in_flight'])
-      .where('i.account_id', '=', accountId)
+      .where('i.account_id', '=', ask.accountId)
       .execute();
     for (const b of busy) facts.get(b.phone_e164)!.busy = true;
-    if (protect.agentCalls) {
+    if (ask.lockouts) {
       const locked = await trx
         .selectFrom('agent_call_lockouts')
         .select(['phone_e164', 'until'])
-        .where('account_id', '=', accountId)
+        .where('account_id', '=', ask.accountId)
         .where('phone_e164', 'in', chunk)
         .execute();
       for (const l of locked) facts.get(l.phone_e164)!.lockedUntil = Number(l.until);
     }
-    if (protect.historyMs <= 0) continue;
+    if (ask.since === null) continue;
     const starts = await trx
       .selectFrom('attempts')
       .select(['phone_e164', 'started_at'])
-      .where('account_id', '=', accountId)
+      .where('account_id', '=', ask.accountId)
       .where('phone_e164', 'in', chunk)
-      .where('started_at', '>', since)
-      .where('channel', '=', channel)
+      .where('started_at', '>', ask.since)
+      .where('channel', '=', ask.channel)
       .orderBy('started_at', 'asc')
       .execute();
     for (const a of starts) facts.get(a.phone_e164!)?.starts.push(Number(a.started_at));

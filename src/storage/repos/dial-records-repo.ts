@@ -4,6 +4,7 @@ import { beginClaim, filterOnly, jsonRows, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
 import {
   attemptsStarted,
+  factsAhead,
   leaseMany,
   linesOut,
   readDue,
@@ -97,12 +98,13 @@ export class DialRecordsRepo {
         this.db.dialect,
         reqs.map((req) => ({ instanceId: req.instanceId, limit: lines.limit(req), now: req.now })),
       );
+      const facts = await factsAhead(trx, reqs, due);
       const taken: TakenNumbers = new Map();
       const batches = [];
       for (const req of reqs) {
         const limit = lines.limit(req);
         const read = (due.get(req.instanceId) ?? []).slice(0, Math.max(0, limit));
-        const records = await settleDue(trx, req, read, taken);
+        const records = await settleDue(trx, req, read, { taken, facts: facts.get(req.instanceId) });
         lines.took(req.instanceId, records.length);
         const mine = taken.get(req.accountId) ?? new Map<string, number>();
         for (const r of records) mine.set(r.phone_e164, req.now);
