@@ -2,16 +2,15 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Db, DialectName } from '../db.js';
 import { beginClaim, filterOnly, jsonRows, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
+import { factsAhead, type TakenNumbers } from './claim-protection.js';
 import {
   attemptsStarted,
-  factsAhead,
   leaseMany,
   linesOut,
   readDue,
   settleDue,
   type ClaimRequest,
   type Claimed,
-  type TakenNumbers,
 } from './claim-steps.js';
 
 export type { ClaimRequest, Claimed, Placement } from './claim-steps.js';
@@ -81,18 +80,21 @@ export class DialRecordsRepo {
 
   /**
    * `claim` for several instances in ONE transaction, in the order given (a tick's, by priority):
-   * one count of the calls out, then each instance's due records read and placed in turn (a later
-   * instance's protection counts the numbers an earlier one took as busy: TakenNumbers), then all
-   * of them leased at once (one INSERT of the attempts, one UPDATE of the records) and every
-   * `attempt.started` event in one INSERT. One commit for the tick instead of one per campaign.
+   * one count of the calls out; every instance's due records read at once (readDue) with the facts
+   * of their numbers for contact protection (factsAhead); then, instance by instance, the records its
+   * caps allow after the earlier ones placed and protected (a later instance counts the numbers an
+   * earlier one took as busy: TakenNumbers); then all of them leased at once (leaseMany) and every
+   * `attempt.started` event in one INSERT. A few statements and one commit per tick, however many
+   * campaigns. On PostgreSQL the rows read beyond what a campaign takes stay locked, and other
+   * engines skip them, until the commit.
    */
   claimMany(reqs: readonly ClaimRequest[]): Promise<Claimed[][]> {
     if (reqs.length === 0) return Promise.resolve([]);
     return this.k.transaction().execute(async (trx) => {
       await beginClaim(this.db.dialect, trx);
       const lines = await linesOut(trx);
-      // Each campaign's records read at once, as many as it could take were it the only one; each
-      // then takes the first of them that leave the calls out within the caps after the earlier ones.
+      // As many records per campaign as it could take were it the only one; each then takes the
+      // first of them that keep the calls out within the caps after the earlier campaigns' claims.
       const due = await readDue(
         trx,
         this.db.dialect,
