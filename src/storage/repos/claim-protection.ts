@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database, DialRecordRow } from '../schema.js';
-import type { ClaimRequest } from './claim-steps.js';
 
 /**
  * Contact protection's side of a claim (docs/contact-protection.md): what the claim knows of its
@@ -40,6 +39,15 @@ export interface Protection {
  */
 export type TakenNumbers = Map<string, Map<string, number>>;
 
+/** What protection needs to know of a claim (a ClaimRequest, claim-steps.ts, has all of it). */
+export interface ProtectedClaim {
+  instanceId: string;
+  accountId: string;
+  channel: 'voice' | 'sms';
+  now: number;
+  protect?: Protection;
+}
+
 /** What a claim asks of its numbers (numberFacts): attempts started after `since` (none: null), and agent-call lockouts. */
 interface FactsAsk {
   accountId: string;
@@ -48,7 +56,7 @@ interface FactsAsk {
   lockouts: boolean;
 }
 
-export function askOf(req: Pick<ClaimRequest, 'accountId' | 'channel' | 'now'>, protect: Protection): FactsAsk {
+export function askOf(req: Omit<ProtectedClaim, 'instanceId' | 'protect'>, protect: Protection): FactsAsk {
   return {
     accountId: req.accountId,
     channel: req.channel,
@@ -75,7 +83,7 @@ export function ownView(now: number, protect: Protection, f: NumberFacts | undef
  */
 export async function factsAhead(
   trx: Kysely<Database>,
-  reqs: readonly ClaimRequest[],
+  reqs: readonly ProtectedClaim[],
   due: ReadonlyMap<string, readonly DialRecordRow[]>,
 ): Promise<Map<string, ReadonlyMap<string, NumberFacts>>> {
   const groups = new Map<string, { ask: FactsAsk; phones: Set<string>; instances: string[] }>();
