@@ -24,6 +24,7 @@ import * as m019 from './019-attempts-by-instance-start.js';
 import * as m020 from './020-rate-limits.js';
 import * as m021 from './021-predictive.js';
 import * as m022 from './022-instance-counters.js';
+import * as m023 from './023-attempts-record-check-per-statement.js';
 
 type Step = { up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> };
 
@@ -53,6 +54,7 @@ const steps: Record<string, Step> = {
   '020-rate-limits': m020,
   '021-predictive': m021,
   '022-instance-counters': m022,
+  '023-attempts-record-check-per-statement': m023,
 };
 
 /** Applies every pending migration (or those up to and including `upTo`: tests of a migration's data handling); returns their names. */
