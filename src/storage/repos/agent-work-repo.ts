@@ -52,7 +52,7 @@ export class AgentWorkRepo {
       if (agents.length === 0) return [];
       const records = await dueInside(trx, this.db.dialect, req, agents.length);
       const agentOf = new Map(records.map((r, i) => [r.id, agents[i]!]));
-      const claimed = await leaseRecords(trx, req, records, { agentOf: (r) => agentOf.get(r.id)! });
+      const claimed = await leaseRecords(trx, this.db.dialect, req, records, { agentOf: (r) => agentOf.get(r.id)! });
       const at = req.now;
       for (const c of claimed) {
         const agentId = agentOf.get(c.record.id)!;
@@ -144,7 +144,10 @@ export class AgentWorkRepo {
         if (p.inside) inside.push(r);
         else await this.returnIn(trx, r, r.agent_id!, req.now, req.closed(r), 'accepted', p.nextAt);
       }
-      const claimed = await leaseRecords(trx, req, inside, { from: 'accepted', agentOf: (r) => r.agent_id! });
+      const claimed = await leaseRecords(trx, this.db.dialect, req, inside, {
+        from: 'accepted',
+        agentOf: (r) => r.agent_id!,
+      });
       for (const c of claimed) {
         await mustMove(trx, {
           agentId: c.record.agent_id!,

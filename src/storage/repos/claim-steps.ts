@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../db.js';
-import { filterOnly, insertChunkSize, jsonRows } from '../dialect.js';
+import { filterOnly, jsonRows } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 import { appendEvents, newEvent } from './outbox.js';
 import {
@@ -212,11 +212,12 @@ export async function settleDue(
  */
 export async function leaseRecords(
   trx: Kysely<Database>,
+  dialect: DialectName,
   req: ClaimRequest,
   records: readonly DialRecordRow[],
   opts: LeaseOptions = {},
 ): Promise<Claimed[]> {
-  return (await leaseMany(trx, [{ req, records }], opts))[0]!;
+  return (await leaseMany(trx, dialect, [{ req, records }], opts))[0]!;
 }
 
 export interface LeaseOptions {
@@ -239,6 +240,7 @@ const IDS_PER_UPDATE = 10_000;
  */
 export async function leaseMany(
   trx: Kysely<Database>,
+  dialect: DialectName,
   batches: readonly { req: ClaimRequest; records: readonly DialRecordRow[] }[],
   opts: LeaseOptions = {},
 ): Promise<Claimed[][]> {
@@ -249,12 +251,7 @@ export async function leaseMany(
   });
   const attempts = made.flat();
   if (attempts.length === 0) return batches.map(() => []);
-  const size = insertChunkSize(22);
-  for (let i = 0; i < attempts.length; i += size)
-    await trx
-      .insertInto('attempts')
-      .values(attempts.slice(i, i + size))
-      .execute();
+  await insertAttempts(trx, dialect, attempts);
   const leases = new Map<string, { req: ClaimRequest; ids: string[] }>();
   for (const { req, records } of batches) {
     const key = JSON.stringify([req.owner, req.now, req.leaseMs]);
@@ -287,6 +284,40 @@ export async function leaseMany(
   );
 }
 
+/**
+ * The columns a claim writes of an attempt, with their PostgreSQL types (jsonRows); every other
+ * column starts null (UNSET), and the compiler holds the two to the whole of AttemptRow.
+ */
+const CLAIMED_COLUMNS = {
+  id: 'text',
+  record_id: 'text',
+  instance_id: 'text',
+  attempt_no: 'integer',
+  channel: 'text',
+  worker: 'text',
+  started_at: 'bigint',
+  agent_id: 'text',
+  account_id: 'text',
+  phone_e164: 'text',
+} as const satisfies Partial<Record<keyof AttemptRow, string>>;
+type ClaimedColumn = keyof typeof CLAIMED_COLUMNS;
+
+const UNSET: { [K in Exclude<keyof AttemptRow, ClaimedColumn>]: null } = {
+  ended_at: null,
+  outcome: null,
+  provider_outcome: null,
+  detail: null,
+  ring_sec: null,
+  talk_sec: null,
+  machine_detected: null,
+  late_outcome: null,
+  connected_at: null,
+  answered_at: null,
+  call_data: null,
+  hangup_requested_at: null,
+  disposition: null,
+};
+
 function attemptRow(req: ClaimRequest, r: DialRecordRow, startedAt: number, agentId: string | null): AttemptRow {
   return {
     id: req.newAttemptId(),
@@ -296,23 +327,26 @@ function attemptRow(req: ClaimRequest, r: DialRecordRow, startedAt: number, agen
     channel: req.channel,
     worker: req.owner,
     started_at: startedAt,
-    ended_at: null,
-    outcome: null,
-    provider_outcome: null,
-    detail: null,
-    ring_sec: null,
-    talk_sec: null,
-    machine_detected: null,
-    late_outcome: null,
     agent_id: agentId,
-    connected_at: null,
-    answered_at: null,
-    call_data: null,
-    hangup_requested_at: null,
-    disposition: null,
     account_id: req.accountId,
     phone_e164: r.phone_e164,
+    ...UNSET,
   };
+}
+
+/**
+ * The claim's attempts in one INSERT from one JSON document of their claimed columns (jsonRows):
+ * a multi-row VALUES of every column was 23 parameters an attempt, and PostgreSQL spent more on
+ * parsing and planning those than on writing the rows (docs/benchmarks.md, the fifth step).
+ */
+async function insertAttempts(trx: Kysely<Database>, dialect: DialectName, attempts: readonly AttemptRow[]) {
+  const cols = Object.keys(CLAIMED_COLUMNS) as ClaimedColumn[];
+  const doc = JSON.stringify(attempts.map((a) => Object.fromEntries(cols.map((c) => [c, a[c]]))));
+  await sql`
+    insert into attempts (${sql.join(cols.map((c) => sql.ref(c)))})
+    select ${sql.join(cols.map((c) => sql.ref(`v.${c}`)))} from ${jsonRows(dialect, doc, [], cols, CLAIMED_COLUMNS)}`.execute(
+    trx,
+  );
 }
 
 /** Points each record at the attempt just written for it ((record_id, attempt_no) is unique) and leases it; returns how many. */

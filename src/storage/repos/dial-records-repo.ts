@@ -113,7 +113,7 @@ export class DialRecordsRepo {
         taken.set(req.accountId, mine);
         batches.push({ req, records });
       }
-      const all = await leaseMany(trx, batches);
+      const all = await leaseMany(trx, this.db.dialect, batches);
       await attemptsStarted(trx, reqs, all);
       return all;
     });
