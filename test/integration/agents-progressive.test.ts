@@ -3,7 +3,11 @@
  * dial time; a person who answers reaches that agent, and the agent's wrap-up and disposition
  * show up in the Kore views. Both dialects, a scripted phone network, a manual clock.
  */
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { createServices } from '../../src/services.js';
+import type { Database } from '../../src/storage/schema.js';
+import { CampaigndSqliteDialect } from '../../src/storage/sqlite-dialect.js';
 import { addContacts } from '../support/engine-harness.js';
 import { agentHarness, type AgentHarness, type TestAgent } from '../support/agent-harness.js';
 import { useTestApp, type TestApp } from '../support/test-app.js';
@@ -180,6 +184,38 @@ describe.each(DIALECTS)('Progressive dialing on %s', (dialect) => {
       await h.tick();
       expect(perCampaign(h.phone.open())).toEqual({ high: 5, low: 3 });
     }
+  });
+
+  it("counts the due records of all a tick's agent campaigns in one statement", async () => {
+    const queue = `Queue ${Math.random().toString(36).slice(2, 8)}`;
+    await t().services.admin.createQueue({ accountId: t().tenant.accountId, iid: t().tenant.iid, name: queue });
+    // The app's services over a Kysely that records every statement and its parameters.
+    const counted: { sql: string; parameters: readonly unknown[] }[] = [];
+    const log = (e: LogEvent) => {
+      if (e.level === 'query') counted.push({ sql: e.query.sql, parameters: e.query.parameters });
+    };
+    const db = t().db;
+    const kysely =
+      dialect === 'sqlite'
+        ? new Kysely<Database>({ dialect: new CampaigndSqliteDialect(db.sqlite!), log })
+        : new Kysely<Database>({ dialect: new PostgresDialect({ pool: db.pool! }), log });
+    const services = createServices({ ...db, kysely }, t().clock, t().config);
+    const h = agentHarness({ ...t(), services }, { queue });
+    const runs: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const listId = await t().addList(`Progressive counted ${k} ${Math.random()}`);
+      await addContacts(t(), listId, numbers(4, 300 + 10 * k));
+      runs.push((await h.campaign('Progressive', listId, { priority: String(3 + k) })).instanceId);
+    }
+    const crew = await agents(h, 6);
+    for (const a of crew) await h.online(a);
+    counted.length = 0;
+    await h.tick();
+    expect(h.phone.calls).toHaveLength(6);
+    const counts = counted.filter((q) => /count\(\*\) from \(\s*select 1 from dial_records r/.test(q.sql));
+    const naming = counts.filter((q) => runs.some((id) => JSON.stringify(q.parameters).includes(id)));
+    expect(naming).toHaveLength(1);
+    for (const id of runs) expect(JSON.stringify(naming[0]!.parameters)).toContain(id);
   });
 
   it('ends a call the agent hangs up, through the engine that placed it', async () => {

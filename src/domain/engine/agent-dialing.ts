@@ -94,7 +94,7 @@ export class AgentDialing {
   async slots(
     instances: readonly AgentInstance[],
     now: number,
-    due: (i: AgentInstance, max: number) => Promise<number>,
+    due: (asks: readonly { instanceId: string; max: number }[]) => Promise<Map<string, number>>,
   ): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (instances.length === 0) return out;
@@ -102,13 +102,16 @@ export class AgentDialing {
     for (const i of instances)
       byQueue.set(i.policy.agents!.queueId, [...(byQueue.get(i.policy.agents!.queueId) ?? []), i]);
     const states = await this.o.agents.queueStates([...byQueue.keys()], this.presentSince(now));
+    const freeIn = (i: AgentInstance) => states.get(i.policy.agents!.queueId)?.present ?? 0;
+    // Each campaign's due records, counted up to its queue's free agents: one statement for all.
+    const dueNow = await due(instances.filter((i) => freeIn(i) > 0).map((i) => ({ instanceId: i.id, max: freeIn(i) })));
     const busy = await this.o.agents.busyByInstance(instances.map((i) => i.id));
     for (const [queueId, members] of byQueue) {
       const free = states.get(queueId)?.present ?? 0;
       if (free === 0) continue;
       const demands: CampaignDemand[] = [];
       for (const i of members) {
-        const wanted = await due(i, free);
+        const wanted = dueNow.get(i.id) ?? 0;
         const inFlight = busy.get(i.id) ?? 0;
         demands.push({ id: i.id, priority: i.policy.priority, wanted, inFlight, maxConcurrent: inFlight + wanted });
       }

@@ -191,9 +191,7 @@ export class Engine {
     await o.predictive.prune(now);
     // Agents first: how many each Progressive / Preview instance may take now, and the share of the
     // free agents each Predictive one paces on.
-    const agentSlots = await this.agentDialing.slots(agentInstances, now, (i, max) =>
-      o.records.dueCount(i.id, now, max),
-    );
+    const agentSlots = await this.agentDialing.slots(agentInstances, now, (asks) => o.records.dueCounts(asks, now));
 
     // What each campaign without agents could dial now, all in one statement.
     const due = await o.records.dueCounts(

@@ -287,20 +287,13 @@ export class DialRecordsRepo {
   }
 
   /**
-   * How many records are due now, counting at most `cap` (the query stops there). Ordered by
-   * next_at so the scan follows dial_records_due_idx: with many records due, PostgreSQL would
-   * otherwise weigh a LIMIT-`cap` sequential scan, which first reads every final record stored
-   * before the due ones. The order does not change the count; nothing but the index is read
-   * (an index-only scan).
-   */
-  async dueCount(instanceId: string, now: number, cap: number): Promise<number> {
-    return (await this.dueCounts([{ instanceId, max: cap }], now)).get(instanceId) ?? 0;
-  }
-
-  /**
-   * dueCount of many instances in one statement: for each, one range of dial_records_due_idx
-   * counted up to its max. A tick asks it of every campaign without agents; one statement per
-   * campaign made an idle tick of 50 campaigns 50 round trips on PostgreSQL.
+   * How many records of each instance are due now, counted up to its `max` (the scan stops there),
+   * in one statement: for each, one range of dial_records_due_idx. A tick asks it of every campaign
+   * (agents' up to their queue's free agents); one statement per campaign made an idle tick of 50
+   * campaigns 50 round trips on PostgreSQL. Ordered by next_at so the scan follows the index: with
+   * many records due, PostgreSQL would otherwise weigh a LIMIT-`max` sequential scan, which first
+   * reads every final record stored before the due ones. The order does not change the count;
+   * nothing but the index is read (an index-only scan).
    */
   async dueCounts(asks: readonly { instanceId: string; max: number }[], now: number): Promise<Map<string, number>> {
     const counts = new Map(asks.map((a) => [a.instanceId, 0]));
