@@ -31,7 +31,7 @@ export class InstanceCompletion {
     const open = await this.records.withOpenRecords(runs.map((r) => r.instanceId));
     let completed = 0;
     for (const { instanceId, campaignId } of runs)
-      if (!open.has(instanceId) && (await this.completeIfDone(instanceId, campaignId))) completed++;
+      if (!open.has(instanceId) && (await this.complete(instanceId, campaignId))) completed++;
     return completed;
   }
 
@@ -40,6 +40,11 @@ export class InstanceCompletion {
     // Without a lock first: nearly every outcome leaves records open, and the locked check would
     // serialise them all. Whoever makes the last record final still finds none open here.
     if (await this.records.hasOpen(instanceId)) return false;
+    return this.complete(instanceId, campaignId);
+  }
+
+  /** Completes the run if no record is open under its lock (completeIfNoneOpen); true when this call did. */
+  private async complete(instanceId: string, campaignId: string): Promise<boolean> {
     const { from, to } = TRANSITIONS.complete;
     const now = this.clock.now();
     if (!(await this.instances.completeIfNoneOpen({ campaignId, from, to, nowIso: nowIso(now) }, instanceId, now)))
