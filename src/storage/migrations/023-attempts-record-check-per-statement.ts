@@ -5,8 +5,8 @@ import type { MigrationDialect } from './migration-dialect.js';
  * PostgreSQL: an attempt's reference to its dial record is checked once per statement instead of
  * once per row, for the engine's claims (migration 010 did the same for contacts and their lists).
  * The foreign key attempts(record_id) → dial_records(id) ran a lookup per attempt inserted, each its
- * own query with its own snapshot and a row lock: a claim of 2,000 records spent 40 % of its
- * attempts INSERT there (27 µs an attempt; engine bench, 100k records, docs/benchmarks.md). The
+ * own query with its own snapshot and a row lock: a third or more of a claim's attempts INSERT
+ * (20–38 µs an attempt; engine bench, 100k records, docs/benchmarks.md, the fifth step). The
  * claim already holds its records FOR UPDATE, so the one locking read below costs an index probe
  * per record and writes nothing.
  * The triggers keep what the foreign key guaranteed, under concurrency too:
@@ -19,8 +19,8 @@ import type { MigrationDialect } from './migration-dialect.js';
  *   statement, then sees the attempts they committed; a transaction inserting attempts of a record
  *   already deleted finds no row to lock and fails;
  * - a record's id cannot change (it never does: it is an identity).
- * SQLite keeps its foreign key: there the check is an in-process B-tree probe (measured: no
- * difference in the engine bench).
+ * (All under READ COMMITTED, PostgreSQL's default, which campaignd uses.) SQLite keeps its foreign
+ * key: there the check is an in-process B-tree probe (measured: within the engine bench's noise).
  */
 export async function up(db: Kysely<unknown>, d: MigrationDialect): Promise<void> {
   if (d.name !== 'postgres') return;
