@@ -5,10 +5,10 @@
  * are stale.
  */
 import { sql, type Kysely } from 'kysely';
-import type pg from 'pg';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/storage/schema.js';
 import { numbersOnListPg } from '../../src/storage/repos/pg-import-writer.js';
+import { blocked, withClients } from '../support/pg-sessions.js';
 import { DIALECTS, useDbAtMigration, type DbAtMigration } from '../support/test-db.js';
 
 const NOW = '2026-11-27T08:00:00.000Z';
@@ -63,34 +63,6 @@ describe.each(DIALECTS)('contacts and their lists on %s', (dialect) => {
 
 describe('contacts and their lists on postgres, concurrently', () => {
   const dbAt = useDbAtMigration('postgres', NOW);
-
-  /** Runs `fn` with two connections of their own (the second's backend pid too), released after. */
-  async function withClients(
-    at: DbAtMigration,
-    fn: (first: pg.PoolClient, second: pg.PoolClient, secondPid: number) => Promise<void>,
-  ): Promise<void> {
-    const [first, second] = [await at.db.pool!.connect(), await at.db.pool!.connect()];
-    try {
-      const pid = Number((await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
-      await fn(first, second, pid);
-    } finally {
-      first.release();
-      second.release();
-    }
-  }
-
-  /** Resolves once backend `pid` waits for a lock (another transaction holds what it needs). */
-  async function blocked(at: DbAtMigration, pid: number): Promise<void> {
-    await vi.waitFor(
-      async () => {
-        const r = await sql<{
-          waiting: boolean;
-        }>`SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = ${pid}`.execute(at.db.kysely);
-        expect(r.rows[0]?.waiting).toBe(true);
-      },
-      { timeout: 10_000, interval: 10 },
-    );
-  }
 
   it('deleting a list waits for a transaction writing its contacts, then deletes what it committed', async () => {
     const at = await dbAt(LATEST);
