@@ -102,12 +102,14 @@ export class AgentDialing {
     for (const i of instances)
       byQueue.set(i.policy.agents!.queueId, [...(byQueue.get(i.policy.agents!.queueId) ?? []), i]);
     const states = await this.o.agents.queueStates([...byQueue.keys()], this.presentSince(now));
-    const freeIn = (i: AgentInstance) => states.get(i.policy.agents!.queueId)?.present ?? 0;
+    const freeIn = (queueId: string) => states.get(queueId)?.present ?? 0;
     // Each campaign's due records, counted up to its queue's free agents: one statement for all.
-    const dueNow = await due(instances.filter((i) => freeIn(i) > 0).map((i) => ({ instanceId: i.id, max: freeIn(i) })));
+    const dueNow = await due(
+      instances.map((i) => ({ instanceId: i.id, max: freeIn(i.policy.agents!.queueId) })).filter((a) => a.max > 0),
+    );
     const busy = await this.o.agents.busyByInstance(instances.map((i) => i.id));
     for (const [queueId, members] of byQueue) {
-      const free = states.get(queueId)?.present ?? 0;
+      const free = freeIn(queueId);
       if (free === 0) continue;
       const demands: CampaignDemand[] = [];
       for (const i of members) {

@@ -19,7 +19,7 @@ export interface NumberFacts {
 
 /**
  * Contact protection (docs/contact-protection.md): the claim reads the facts of its batch's numbers
- * in two set-wise statements and asks `holdUntil` which records must wait. Claims are serialised
+ * set-wise (factsAhead) and asks `holdUntil` which records must wait. Claims are serialised
  * (beginClaim), so what it reads cannot change before the claim commits.
  */
 export interface Protection {
@@ -39,6 +39,13 @@ export interface Protection {
  */
 export type TakenNumbers = Map<string, Map<string, number>>;
 
+/** Notes that a claim of `accountId` took `phones` at `at` (TakenNumbers). */
+export function takeNumbers(taken: TakenNumbers, accountId: string, phones: readonly string[], at: number): void {
+  const mine = taken.get(accountId) ?? new Map<string, number>();
+  for (const p of phones) mine.set(p, at);
+  taken.set(accountId, mine);
+}
+
 /** What protection needs to know of a claim (a ClaimRequest, claim-steps.ts, has all of it). */
 export interface ProtectedClaim {
   instanceId: string;
@@ -56,7 +63,7 @@ interface FactsAsk {
   lockouts: boolean;
 }
 
-export function askOf(req: Omit<ProtectedClaim, 'instanceId' | 'protect'>, protect: Protection): FactsAsk {
+function askOf(req: Omit<ProtectedClaim, 'instanceId' | 'protect'>, protect: Protection): FactsAsk {
   return {
     accountId: req.accountId,
     channel: req.channel,
@@ -114,7 +121,7 @@ export async function factsAhead(
 const NUMBERS_PER_QUERY = 500;
 
 /** The protection facts of `phones` (distinct): up to three index lookups per 500 numbers. */
-export async function numberFacts(
+async function numberFacts(
   trx: Kysely<Database>,
   ask: FactsAsk,
   phones: readonly string[],

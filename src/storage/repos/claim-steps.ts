@@ -3,14 +3,7 @@ import type { DialectName } from '../db.js';
 import { filterOnly, jsonRows } from '../dialect.js';
 import type { AttemptRow, Database, DialRecordRow } from '../schema.js';
 import { appendEvents, newEvent } from './outbox.js';
-import {
-  askOf,
-  numberFacts,
-  ownView,
-  type NumberFacts,
-  type Protection,
-  type TakenNumbers,
-} from './claim-protection.js';
+import { factsAhead, ownView, type NumberFacts, type Protection, type TakenNumbers } from './claim-protection.js';
 
 export type { NumberFacts, Protection, TakenNumbers } from './claim-protection.js';
 
@@ -91,7 +84,7 @@ export async function lineLimit(trx: Kysely<Database>, req: ClaimRequest): Promi
 
 /**
  * Up to `limit` due pending records of the instance that are inside their calling window and not
- * held by contact protection, in dial order (readDue, then settleDue).
+ * held by contact protection, in dial order (readDue, factsAhead, then settleDue).
  */
 export async function dueInside(
   trx: Kysely<Database>,
@@ -100,7 +93,8 @@ export async function dueInside(
   limit: number,
 ): Promise<DialRecordRow[]> {
   const due = await readDue(trx, dialect, [{ instanceId: req.instanceId, limit, now: req.now }]);
-  return settleDue(trx, req, due.get(req.instanceId) ?? []);
+  const facts = await factsAhead(trx, [req], due);
+  return settleDue(trx, req, due.get(req.instanceId) ?? [], { facts: facts.get(req.instanceId) });
 }
 
 /**
@@ -150,15 +144,15 @@ export async function readDue(
 /**
  * Of `due` (one instance's records read by readDue, in dial order), those inside their calling
  * window and not held by contact protection; the others get next_at = when they may go, here, so
- * later ticks do not rescan them (a held record is delayed, never lost). `ahead` (claimMany): the
- * facts of the numbers read for the whole tick (factsAhead; else they are read here), and the numbers
- * claimed earlier in the transaction but not written yet, which protection counts as busy.
+ * later ticks do not rescan them (a held record is delayed, never lost). `ahead`: the facts of the
+ * numbers, read before (factsAhead), and the numbers claimed earlier in the transaction but not
+ * written yet (claimMany), which protection counts as busy.
  */
 export async function settleDue(
   trx: Kysely<Database>,
   req: Pick<ClaimRequest, 'accountId' | 'channel' | 'now' | 'place' | 'protect'>,
   due: readonly DialRecordRow[],
-  ahead: { taken?: TakenNumbers; facts?: ReadonlyMap<string, NumberFacts> } = {},
+  ahead: { facts: ReadonlyMap<string, NumberFacts> | undefined; taken?: TakenNumbers },
 ): Promise<DialRecordRow[]> {
   const placed: DialRecordRow[] = [];
   const deferred = new Map<number, string[]>();
@@ -175,13 +169,9 @@ export async function settleDue(
   let inside = placed;
   if (req.protect && placed.length > 0) {
     const protect = req.protect;
-    const facts =
-      ahead.facts ??
-      (await numberFacts(
-        trx,
-        askOf(req, protect),
-        placed.map((r) => r.phone_e164),
-      ));
+    const facts = ahead.facts;
+    // factsAhead reads them for every protected claim with records due.
+    if (!facts) throw new Error(`claim of ${req.accountId}: protection facts not read (factsAhead)`);
     const earlier = ahead.taken?.get(req.accountId);
     inside = [];
     for (const r of placed) {

@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Db, DialectName } from '../db.js';
 import { beginClaim, filterOnly, jsonRows, lockInstance } from '../dialect.js';
 import { freeAgentsOf } from './agent-moves.js';
-import { factsAhead, type TakenNumbers } from './claim-protection.js';
+import { factsAhead, takeNumbers, type TakenNumbers } from './claim-protection.js';
 import {
   attemptsStarted,
   leaseMany,
@@ -108,9 +108,12 @@ export class DialRecordsRepo {
         const read = (due.get(req.instanceId) ?? []).slice(0, Math.max(0, limit));
         const records = await settleDue(trx, req, read, { taken, facts: facts.get(req.instanceId) });
         lines.took(req.instanceId, records.length);
-        const mine = taken.get(req.accountId) ?? new Map<string, number>();
-        for (const r of records) mine.set(r.phone_e164, req.now);
-        taken.set(req.accountId, mine);
+        takeNumbers(
+          taken,
+          req.accountId,
+          records.map((r) => r.phone_e164),
+          req.now,
+        );
         batches.push({ req, records });
       }
       const all = await leaseMany(trx, this.db.dialect, batches);
