@@ -1,6 +1,6 @@
 import { nowIso } from '../../shared/ids.js';
 import { NO_WORK, type AgentMove } from '../../storage/repos/agent-moves.js';
-import type { AttemptsRepo } from '../../storage/repos/attempts-repo.js';
+import type { AttemptsRepo, OutcomeAttempt, OutcomeRecord } from '../../storage/repos/attempts-repo.js';
 import { newEvent, type NewEvent } from '../../storage/repos/outbox.js';
 import type { InstancesRepo } from '../../storage/repos/instances-repo.js';
 import type { AttemptRow, CampaignInstanceRow, DialRecordRow } from '../../storage/schema.js';
@@ -211,8 +211,8 @@ export class OutcomeHandler implements OutcomeSink {
   private async plan(c: {
     r: OutcomeReport;
     engineOutcome?: Outcome | undefined;
-    att: AttemptRow;
-    rec: DialRecordRow;
+    att: OutcomeAttempt;
+    rec: OutcomeRecord;
     inst: CampaignInstanceRow;
     policy: CampaignPolicy;
   }): Promise<OutcomePlan> {
@@ -313,7 +313,7 @@ export class OutcomeHandler implements OutcomeSink {
    */
   private async measure(
     policy: CampaignPolicy,
-    att: AttemptRow,
+    att: OutcomeAttempt,
     outcome: Outcome,
     r: OutcomeReport,
     liveAnswer: boolean,
@@ -344,7 +344,7 @@ export class OutcomeHandler implements OutcomeSink {
    * system's, as in Kore's samples). Adds the disposition fields to `ended` and `patch`.
    */
   private async freeAgent(
-    att: AttemptRow,
+    att: OutcomeAttempt,
     policy: CampaignPolicy,
     outcome: string,
     r: OutcomeReport,
@@ -393,8 +393,8 @@ export class OutcomeHandler implements OutcomeSink {
 interface OutcomePlan {
   r: OutcomeReport;
   engineOutcome: Outcome | undefined;
-  att: AttemptRow;
-  rec: DialRecordRow;
+  att: OutcomeAttempt;
+  rec: OutcomeRecord;
   inst: CampaignInstanceRow;
   policy: CampaignPolicy;
   outcome: Outcome;
@@ -419,8 +419,8 @@ const lockoutEnd = (policy: CampaignPolicy, at: number): number =>
 /** The events of an outcome (docs/events.md): attempt.ended, and contact.excluded for a DNC hit at dial time. */
 function endedEvents(
   policy: CampaignPolicy,
-  att: AttemptRow,
-  rec: DialRecordRow,
+  att: OutcomeAttempt,
+  rec: OutcomeRecord,
   ended: Partial<AttemptRow>,
   patch: Partial<DialRecordRow> | null,
   outcome: Outcome,
