@@ -3,6 +3,7 @@ import type { AttemptRow, CampaignInstanceRow, Database, DialRecordRow } from '.
 import { moveAgent, type AgentMove } from './agent-moves.js';
 import { appendEvents, type NewEvent } from './outbox.js';
 import { storeOutcomes, type OutcomeWrite } from './outcome-writes.js';
+import { recordOfAttempt } from './record-of-attempt.js';
 import type { DialectName } from '../db.js';
 
 /** What an outcome reads of its attempt (OutcomeHandler.plan): which try it is, whether it is over, its agent. */
@@ -156,7 +157,7 @@ export class AttemptsRepo {
         await trx
           .updateTable('dial_records')
           .set({ lease_expires_at: holdUntil })
-          .where('current_attempt_id', '=', attemptId)
+          .where(recordOfAttempt(attemptId))
           .where('state', '=', 'in_flight')
           .where('lease_expires_at', '<', holdUntil)
           .execute();

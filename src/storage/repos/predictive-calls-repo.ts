@@ -5,6 +5,7 @@ import { beginClaim } from '../dialect.js';
 import type { Database, DialRecordRow } from '../schema.js';
 import { moveAgent, NO_WORK, type AgentEventDraft } from './agent-moves.js';
 import { agentWork, availableAgents, mustMove, type AgentSupply } from './agent-supply.js';
+import { recordOfAttempt } from './record-of-attempt.js';
 
 /** Predictive: where an answered call's agent comes from, and what their stream is told. */
 export interface BindRequest extends AgentSupply {
@@ -65,11 +66,7 @@ export class PredictiveCallsRepo {
         .where('outcome', 'is', null)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
-      await trx
-        .updateTable('dial_records')
-        .set({ agent_id: null })
-        .where('current_attempt_id', '=', attemptId)
-        .execute();
+      await trx.updateTable('dial_records').set({ agent_id: null }).where(recordOfAttempt(attemptId)).execute();
       await moveAgent(trx, {
         agentId,
         from: ['Reserved'],
@@ -116,11 +113,7 @@ export class PredictiveCallsRepo {
     at: number,
     bind: BindRequest,
   ): Promise<string | null> {
-    const rec = await trx
-      .selectFrom('dial_records')
-      .selectAll()
-      .where('current_attempt_id', '=', attemptId)
-      .executeTakeFirst();
+    const rec = await trx.selectFrom('dial_records').selectAll().where(recordOfAttempt(attemptId)).executeTakeFirst();
     if (!rec) return null;
     const [agentId] = await availableAgents(this.db.dialect, trx, bind, 1);
     if (!agentId) return null;
