@@ -78,10 +78,13 @@ describe.each(DIALECTS)('the record of an attempt on %s', (dialect) => {
     const statements: Compilable[] = [
       select('a0'),
       k.updateTable('dial_records').set({ agent_id: null }).where(recordOfAttempt('a0')),
+      // A connected call's lease hold (AttemptsRepo.markConnected), with its filters on the leases.
       k
         .updateTable('dial_records')
         .set({ lease_expires_at: T + 120_000 })
-        .where(recordOfAttempt('a0')),
+        .where(recordOfAttempt('a0'))
+        .where('state', '=', 'in_flight')
+        .where('lease_expires_at', '<', T + 120_000),
     ];
     for (const s of statements) {
       const { sql: text, parameters } = s.compile();
