@@ -104,9 +104,8 @@ export class AgentDialing {
     const states = await this.o.agents.queueStates([...byQueue.keys()], this.presentSince(now));
     const freeIn = (queueId: string) => states.get(queueId)?.present ?? 0;
     // Each campaign's due records, counted up to its queue's free agents: one statement for all.
-    const dueNow = await due(
-      instances.map((i) => ({ instanceId: i.id, max: freeIn(i.policy.agents!.queueId) })).filter((a) => a.max > 0),
-    );
+    // (dueCounts skips those whose queue has nobody free.)
+    const dueNow = await due(instances.map((i) => ({ instanceId: i.id, max: freeIn(i.policy.agents!.queueId) })));
     const busy = await this.o.agents.busyByInstance(instances.map((i) => i.id));
     for (const [queueId, members] of byQueue) {
       const free = freeIn(queueId);
