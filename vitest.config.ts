@@ -10,7 +10,8 @@ export default defineConfig({
     // At least three files at once. Vitest's default (one fewer than the cores) runs a 2-core
     // machine's files one at a time, though most of their time is spent waiting on PostgreSQL,
     // the processes they start and the browser: on the 2-core CI machine the same 1,921 tests
-    // took 1,818 s one file at a time and 1,032-1,078 s three at a time. Each file has its own
+    // took 1,818 s one file at a time, 1,008-1,078 s three at a time and 1,050 s four at a time
+    // (so three, which leaves every test more room before its timeout). Each file has its own
     // database on the run's PostgreSQL server, its own temp directories and ports. `--maxWorkers`
     // on the command line overrides it.
     maxWorkers: Math.max(3, os.availableParallelism() - 1),
